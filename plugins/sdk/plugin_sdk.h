@@ -1,0 +1,134 @@
+// The C++ side of the plugin ABI: a plugin author writes one class and one
+// macro; this header turns them into the C table of agentd/plugin.h.
+//
+//   class MyAgent {
+//    public:
+//     static constexpr const char* kPluginName = "my_agent";
+//     static constexpr uint32_t kFlags = AGENTD_PLUGIN_THREAD_SAFE;
+//     static absl::StatusOr<std::unique_ptr<MyAgent>> Create(const agentd::v1::AgentConfig&);
+//     absl::StatusOr<agentd::v1::AgentResponse> Handle(const agentd::v1::AgentRequest&,
+//                                                       const agentd::sdk::CancelToken&);
+//   };
+//   AGENTD_PLUGIN(MyAgent)
+//
+// Handle must be thread-safe when kFlags says so. Exceptions never leave the
+// plugin: the macro turns them into AGENTD_INTERNAL.
+#ifndef AGENTD_PLUGINS_SDK_PLUGIN_SDK_H_
+#define AGENTD_PLUGINS_SDK_PLUGIN_SDK_H_
+
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "agentd/plugin.h"
+#include "agentd/v1/plugin.pb.h"
+
+namespace agentd::sdk {
+
+// Read-only view of the host's cancel token.
+class CancelToken {
+ public:
+  explicit CancelToken(const agentd_cancel_token* token) : token_(token) {}
+  bool cancelled() const {
+    return token_ != nullptr && token_->is_cancelled != nullptr &&
+           token_->is_cancelled(token_->ctx) != 0;
+  }
+
+ private:
+  const agentd_cancel_token* token_;
+};
+
+namespace internal {
+
+inline void Fail(const agentd_sink* sink, const std::string& message) {
+  if (sink != nullptr && sink->fail != nullptr) {
+    sink->fail(sink->ctx, message.data(), message.size());
+  }
+}
+
+inline agentd_status ToCode(const absl::Status& status) {
+  return static_cast<agentd_status>(status.code());
+}
+
+template <typename Plugin>
+agentd_status Create(const uint8_t* config, size_t config_len,
+                     agentd_instance** out, const agentd_sink* err) {
+  *out = nullptr;
+  try {
+    agentd::v1::AgentConfig parsed;
+    if (!parsed.ParseFromArray(config, static_cast<int>(config_len))) {
+      Fail(err, "config is not a serialized agentd.v1.AgentConfig");
+      return AGENTD_INVALID_ARGUMENT;
+    }
+    absl::StatusOr<std::unique_ptr<Plugin>> created = Plugin::Create(parsed);
+    if (!created.ok()) {
+      Fail(err, std::string(created.status().message()));
+      return ToCode(created.status());
+    }
+    *out = reinterpret_cast<agentd_instance*>(created->release());
+    return AGENTD_OK;
+  } catch (const std::exception& e) {
+    Fail(err, std::string("plugin threw: ") + e.what());
+    return AGENTD_INTERNAL;
+  } catch (...) {
+    Fail(err, "plugin threw a non-standard exception");
+    return AGENTD_INTERNAL;
+  }
+}
+
+template <typename Plugin>
+agentd_status Handle(agentd_instance* instance, const uint8_t* request,
+                     size_t request_len, const agentd_cancel_token* cancel,
+                     const agentd_sink* sink) {
+  try {
+    agentd::v1::AgentRequest parsed;
+    if (!parsed.ParseFromArray(request, static_cast<int>(request_len))) {
+      Fail(sink, "request is not a serialized agentd.v1.AgentRequest");
+      return AGENTD_INVALID_ARGUMENT;
+    }
+    auto* plugin = reinterpret_cast<Plugin*>(instance);
+    absl::StatusOr<agentd::v1::AgentResponse> response =
+        plugin->Handle(parsed, CancelToken(cancel));
+    if (!response.ok()) {
+      Fail(sink, std::string(response.status().message()));
+      return ToCode(response.status());
+    }
+    std::string bytes = response->SerializeAsString();
+    sink->emit(sink->ctx, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    return AGENTD_OK;
+  } catch (const std::exception& e) {
+    Fail(sink, std::string("plugin threw: ") + e.what());
+    return AGENTD_INTERNAL;
+  } catch (...) {
+    Fail(sink, "plugin threw a non-standard exception");
+    return AGENTD_INTERNAL;
+  }
+}
+
+template <typename Plugin>
+void Destroy(agentd_instance* instance) {
+  delete reinterpret_cast<Plugin*>(instance);
+}
+
+}  // namespace internal
+}  // namespace agentd::sdk
+
+// Defines the exported entry symbol for `Plugin`. Use once per library.
+#define AGENTD_PLUGIN(Plugin)                                              \
+  extern "C" AGENTD_PLUGIN_EXPORT const agentd_plugin_v1*                  \
+  agentd_plugin_entry_v1(void) {                                           \
+    static const agentd_plugin_v1 table = {                                \
+        AGENTD_PLUGIN_ABI_MAJOR,                                           \
+        AGENTD_PLUGIN_ABI_MINOR,                                           \
+        Plugin::kPluginName,                                               \
+        Plugin::kFlags,                                                    \
+        &::agentd::sdk::internal::Create<Plugin>,                          \
+        &::agentd::sdk::internal::Handle<Plugin>,                          \
+        &::agentd::sdk::internal::Destroy<Plugin>,                         \
+    };                                                                     \
+    return &table;                                                         \
+  }
+
+#endif  // AGENTD_PLUGINS_SDK_PLUGIN_SDK_H_
