@@ -1,1 +1,105 @@
-int main() { return 0; }
+// agentd: flags → ServerConfig → AgentdServer; nothing else.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "server/service/server.h"
+#include "server/service/logging.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, listen, "", "host:port to listen on (env AGENTD_LISTEN; default 127.0.0.1:50051; port 0 = any free port)");
+ABSL_FLAG(std::string, db, "", "SQLite database file (env AGENTD_DB; default ./var/agentd.db)");
+ABSL_FLAG(std::string, agents_dir, "", "agent definitions folder (env AGENTD_AGENTS_DIR; default <exe>/../share/agentd/agents)");
+ABSL_FLAG(std::string, plugins_dir, "", "plugin folder (env AGENTD_PLUGINS_DIR; default <exe>/../lib/agentd/plugins)");
+ABSL_FLAG(std::string, log_format, "", "text or json (env AGENTD_LOG_FORMAT; default text on a terminal, json otherwise)");
+ABSL_FLAG(std::string, token, "", "bearer token every call must carry (env AGENTD_TOKEN; default none)");
+ABSL_FLAG(std::string, fallback_agent, "", "agent chosen when no scope covers a request (default: none, the review fails)");
+ABSL_FLAG(int, agent_timeout_ms, 10000, "per-agent deadline unless its definition sets timeout_ms");
+ABSL_FLAG(int, max_in_flight, 64, "per-agent concurrent calls (bulkhead) unless its definition sets max_in_flight");
+ABSL_FLAG(int, breaker_failures, 5, "failures in a row that open an agent's circuit breaker");
+ABSL_FLAG(int, breaker_cool_down_ms, 30000, "how long an open breaker skips its agent before one probe");
+ABSL_FLAG(int, executor_threads, 8, "threads that run agents");
+ABSL_FLAG(bool, strict, false, "refuse to start when a definition or plugin fails to load");
+
+namespace {
+
+std::string FlagOrEnv(const std::string& flag, const char* env, const std::string& fallback) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(env);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+// The folder holding this executable: plugins and agents are found relative
+// to it, so a build or install tree runs with no flags.
+std::filesystem::path ExecutableDir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::current_path() : exe.parent_path();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("agentd: hosts expert agents and answers architecture reviews over gRPC");
+  absl::ParseCommandLine(argc, argv);
+  std::filesystem::path exe_dir = ExecutableDir();
+
+  agentd::ConfigureLogging(FlagOrEnv(absl::GetFlag(FLAGS_log_format), "AGENTD_LOG_FORMAT",
+                                     isatty(STDERR_FILENO) ? "text" : "json"));
+
+  agentd::ServerConfig config;
+  config.listen = FlagOrEnv(absl::GetFlag(FLAGS_listen), "AGENTD_LISTEN", "127.0.0.1:50051");
+  config.token = FlagOrEnv(absl::GetFlag(FLAGS_token), "AGENTD_TOKEN", "");
+  agentd::OrchestratorConfig& core = config.orchestrator;
+  core.db_path = FlagOrEnv(absl::GetFlag(FLAGS_db), "AGENTD_DB", "./var/agentd.db");
+  core.agents_dir = FlagOrEnv(absl::GetFlag(FLAGS_agents_dir), "AGENTD_AGENTS_DIR",
+                              (exe_dir / "../share/agentd/agents").lexically_normal().string());
+  core.plugins_dir = FlagOrEnv(absl::GetFlag(FLAGS_plugins_dir), "AGENTD_PLUGINS_DIR",
+                               (exe_dir / "../lib/agentd/plugins").lexically_normal().string());
+  core.fallback_agent = absl::GetFlag(FLAGS_fallback_agent);
+  core.agent_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_agent_timeout_ms));
+  core.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
+  core.breaker_failures = absl::GetFlag(FLAGS_breaker_failures);
+  core.breaker_cool_down = absl::Milliseconds(absl::GetFlag(FLAGS_breaker_cool_down_ms));
+  core.executor_threads = absl::GetFlag(FLAGS_executor_threads);
+  core.strict = absl::GetFlag(FLAGS_strict);
+
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  absl::Time started = absl::Now();
+  absl::StatusOr<std::unique_ptr<agentd::AgentdServer>> server = agentd::AgentdServer::Start(config);
+  if (!server.ok()) {
+    spdlog::critical("agentd cannot start: {}", server.status().ToString());
+    return 1;
+  }
+  spdlog::info("agentd serving on {} (db {}, agents {}, plugins {}) in {:.1f} ms", (*server)->address(),
+               core.db_path, core.agents_dir, core.plugins_dir,
+               absl::ToDoubleMilliseconds(absl::Now() - started));
+  // One machine-readable line on stdout: tests and scripts read the port here.
+  std::printf("agentd listening on %s\n", (*server)->address().c_str());
+  std::fflush(stdout);
+
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("signal {}: shutting down", sig);
+    (*server)->Shutdown(absl::Seconds(5));
+  });
+  (*server)->Wait();
+  stopper.join();
+  return 0;
+}

@@ -1,1 +1,145 @@
-// (being written)
+// stub_peer: one generic plugin that serves any agent from its definition
+// file alone. It is a stub by design and says so: it makes no decisions, it
+// lists the competencies of its definition that the request touches as a
+// checklist in its own section, and the questions it would ask. Any public
+// sub-agent file dropped into agents/ is hosted through this plugin.
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "plugin_sdk.h"
+
+namespace agentd::stub_peer {
+namespace {
+
+// Words too common to say a competency is touched.
+const std::set<std::string>& CommonWords() {
+  static const auto* words = new std::set<std::string>{
+      "the", "and", "for", "with", "our", "your", "their", "this", "that", "what", "which", "how",
+      "should", "would", "could", "from", "into", "about", "when", "where", "using", "use", "need",
+      "want", "have", "are", "was", "were", "will", "can", "all", "any", "some", "more", "most",
+      "design", "designing", "plan", "new", "best", "good", "make", "based", "each", "other"};
+  return *words;
+}
+
+std::string Stem(std::string word) {
+  for (const char* suffix : {"ing", "ies", "es", "ed", "s"}) {
+    std::string_view s(suffix);
+    if (word.size() > s.size() + 3 && absl::EndsWith(word, s)) {
+      word.resize(word.size() - s.size());
+      break;
+    }
+  }
+  return word;
+}
+
+std::set<std::string> Terms(std::string_view text) {
+  std::set<std::string> terms;
+  std::string word;
+  auto flush = [&] {
+    if (word.size() >= 3 && !CommonWords().count(word)) terms.insert(Stem(word));
+    word.clear();
+  };
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return terms;
+}
+
+struct Competency {
+  std::string label;  // "API Style"
+  std::string text;   // the whole item
+  std::set<std::string> terms;
+};
+
+class StubPeer {
+ public:
+  static constexpr const char* kPluginName = "stub_peer";
+  static constexpr uint32_t kFlags = AGENTD_PLUGIN_THREAD_SAFE;
+
+  static absl::StatusOr<std::unique_ptr<StubPeer>> Create(const v1::AgentConfig& config) {
+    const v1::AgentDefinition& def = config.definition();
+    if (def.name().empty()) return absl::InvalidArgumentError("stub_peer: the definition has no name");
+    auto peer = std::unique_ptr<StubPeer>(new StubPeer());
+    peer->name_ = def.name();
+    peer->section_id_ = def.sections().empty() ? absl::StrCat(def.name(), "_notes") : def.sections(0);
+    std::vector<std::string> sources(def.competencies().begin(), def.competencies().end());
+    if (sources.empty()) sources.assign(def.use_when().begin(), def.use_when().end());
+    for (const std::string& item : sources) {
+      Competency c;
+      c.text = item;
+      std::vector<std::string> parts = absl::StrSplit(item, absl::MaxSplits(':', 1));
+      c.label = parts.size() == 2 ? std::string(absl::StripAsciiWhitespace(parts[0])) : item;
+      c.terms = Terms(item);
+      peer->competencies_.push_back(std::move(c));
+    }
+    return peer;
+  }
+
+  absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request,
+                                           const sdk::CancelToken& cancel) const {
+    if (cancel.cancelled()) return absl::CancelledError("cancelled before it started");
+    std::set<std::string> asked = Terms(request.text());
+    v1::AgentResponse response;
+    response.set_agent(name_);
+    response.set_stub(true);
+    v1::Section* section = response.add_sections();
+    section->set_id(section_id_);
+    section->set_owner(name_);
+
+    std::vector<const Competency*> touched;
+    for (const Competency& c : competencies_) {
+      for (const std::string& t : c.terms) {
+        if (asked.count(t)) {
+          touched.push_back(&c);
+          break;
+        }
+      }
+    }
+    v1::Item* note = section->add_items();
+    note->set_agent(name_);
+    note->set_text(absl::StrCat(name_,
+                                " is a stub peer: this checklist comes from its definition file "
+                                "alone, with no analysis of your system behind it."));
+    if (touched.empty()) {
+      v1::Item* item = section->add_items();
+      item->set_agent(name_);
+      item->set_text("No competency of this agent's definition matches the request's wording; "
+                     "it was routed here by its scope rules.");
+    }
+    for (const Competency* c : touched) {
+      v1::Item* item = section->add_items();
+      item->set_agent(name_);
+      item->set_text(absl::StrCat("[ ] ", c->text));
+      v1::Item* question = response.add_questions();
+      question->set_agent(name_);
+      question->set_text(absl::StrCat("(", name_, ") ", c->label,
+                                      ": what constraints and current state should this take into account?"));
+    }
+    response.set_summary(absl::StrCat(name_, " (stub): ", touched.size(), " of ",
+                                      competencies_.size(), " competencies touched"));
+    return response;
+  }
+
+ private:
+  std::string name_;
+  std::string section_id_;
+  std::vector<Competency> competencies_;
+};
+
+}  // namespace
+}  // namespace agentd::stub_peer
+
+AGENTD_PLUGIN(agentd::stub_peer::StubPeer)

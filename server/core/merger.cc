@@ -1,1 +1,233 @@
-// (being written)
+#include "server/core/merger.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "server/core/markdown_renderer.h"
+
+namespace agentd {
+namespace {
+
+// The review format's sections (the seed's Structured Output Format, then
+// the peers' sections of DESIGN.md §7), in order.
+struct SectionSpec {
+  const char* id;
+  const char* heading;
+  const char* decision_prefix;  // decision keys "prefix.*" belong here
+};
+constexpr SectionSpec kSections[] = {
+    {"architecture_pattern", "Architecture Pattern", "architecture"},
+    {"event_driven_design", "Event-Driven Design", "messaging"},
+    {"caching_strategy", "Caching Strategy", "caching"},
+    {"database_architecture", "Database Architecture", "database"},
+    {"resilience_patterns", "Resilience Patterns", "resilience"},
+    {"observability", "Observability", "observability"},
+    {"scalability", "Scalability", "scalability"},
+    {"background_jobs", "Background Jobs", "jobs"},
+    {"recommendations", "Recommendations", nullptr},
+    {"risks", "Risks & Mitigation", nullptr},
+    {"api_design", "API Design", "api"},
+    {"data_modeling", "Data Modeling", "data"},
+    {"deployment_delivery", "Deployment & Delivery", "deployment"},
+    {"reliability_operations", "Reliability Operations", "reliability"},
+};
+
+int SectionRank(std::string_view id) {
+  for (size_t i = 0; i < std::size(kSections); ++i) {
+    if (id == kSections[i].id) return static_cast<int>(i);
+  }
+  return static_cast<int>(std::size(kSections));
+}
+
+// Two statements are the same when their words are: case, punctuation and
+// spacing do not count.
+std::string NormalizedText(std::string_view text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      if (space && !out.empty()) out.push_back(' ');
+      space = false;
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else {
+      space = true;
+    }
+  }
+  return out;
+}
+
+// Appends `item` unless an equal one is there; then records the agent on it.
+void AddDeduplicated(const v1::Item& item, google::protobuf::RepeatedPtrField<v1::Item>* items,
+                     std::map<std::string, int>* seen) {
+  std::string key = absl::StrCat(item.label(), "|", NormalizedText(item.text()));
+  auto it = seen->find(key);
+  if (it == seen->end()) {
+    seen->emplace(key, items->size());
+    *items->Add() = item;
+    return;
+  }
+  v1::Item& existing = (*items)[it->second];
+  if (existing.agent() == item.agent()) return;
+  for (const std::string& a : existing.also_agents()) {
+    if (a == item.agent()) return;
+  }
+  existing.add_also_agents(item.agent());
+}
+
+}  // namespace
+
+std::string SectionHeading(std::string_view section_id) {
+  for (const SectionSpec& s : kSections) {
+    if (section_id == s.id) return s.heading;
+  }
+  std::string heading;
+  bool start = true;
+  for (char c : section_id) {
+    if (c == '_' || c == '-') {
+      heading.push_back(' ');
+      start = true;
+    } else {
+      heading.push_back(start ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
+      start = false;
+    }
+  }
+  return heading;
+}
+
+std::string SectionOfDecisionKey(std::string_view key) {
+  std::string_view prefix = key.substr(0, key.find('.'));
+  for (const SectionSpec& s : kSections) {
+    if (s.decision_prefix != nullptr && prefix == s.decision_prefix) return s.id;
+  }
+  return "";
+}
+
+v1::Review Merge(const MergeInput& input) {
+  v1::Review review;
+  review.set_title("Backend Architecture Review");
+
+  std::map<std::string, std::string> owner_of_section;
+  for (const v1::AgentDefinition& def : input.definitions) {
+    for (const std::string& id : def.sections()) owner_of_section.emplace(id, def.name());
+  }
+
+  // Sections: gather every agent's items under their section id; the owner's
+  // items come first, then the others' in route order.
+  struct Gathered {
+    v1::Section section;
+    std::map<std::string, int> seen;
+    int first_seen = 0;
+  };
+  std::map<std::string, Gathered> gathered;
+  int order = 0;
+  auto gather = [&](const v1::AgentResponse& response, bool owners_pass) {
+    for (const v1::Section& s : response.sections()) {
+      auto owner = owner_of_section.find(s.id());
+      bool is_owner = owner != owner_of_section.end() && owner->second == response.agent();
+      if (is_owner != owners_pass) continue;
+      Gathered& g = gathered[s.id()];
+      if (g.section.id().empty()) {
+        g.section.set_id(s.id());
+        g.section.set_heading(s.heading().empty() ? SectionHeading(s.id()) : s.heading());
+        g.section.set_owner(owner != owner_of_section.end() ? owner->second : response.agent());
+        g.first_seen = order++;
+      }
+      for (v1::Item item : s.items()) {
+        if (item.agent().empty()) item.set_agent(response.agent());
+        AddDeduplicated(item, g.section.mutable_items(), &g.seen);
+      }
+    }
+  };
+  for (bool owners_pass : {true, false}) {
+    for (const AgentOutcome& o : input.outcomes) {
+      if (o.response.has_value()) gather(*o.response, owners_pass);
+    }
+  }
+  std::vector<Gathered*> ordered;
+  for (auto& [id, g] : gathered) ordered.push_back(&g);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const Gathered* a, const Gathered* b) {
+    int ra = SectionRank(a->section.id()), rb = SectionRank(b->section.id());
+    return ra != rb ? ra < rb : a->first_seen < b->first_seen;
+  });
+  for (Gathered* g : ordered) {
+    v1::Section& s = g->section;
+    if (s.id() == "recommendations") {
+      // Ranked across agents: priority 1 first, unranked (0) last.
+      std::stable_sort(s.mutable_items()->begin(), s.mutable_items()->end(),
+                       [](const v1::Item& a, const v1::Item& b) {
+                         int pa = a.priority() == 0 ? 1 << 20 : a.priority();
+                         int pb = b.priority() == 0 ? 1 << 20 : b.priority();
+                         return pa < pb;
+                       });
+    }
+    *review.add_sections() = std::move(s);
+  }
+
+  // Decisions: one per key. The key's owner (the owner of its section)
+  // decides; anyone else who decided differently is a recorded conflict.
+  std::vector<std::string> key_order;
+  std::map<std::string, std::vector<v1::Decision>> by_key;
+  for (const AgentOutcome& o : input.outcomes) {
+    if (!o.response.has_value()) continue;
+    for (v1::Decision d : o.response->decisions()) {
+      if (d.agent().empty()) d.set_agent(o.response->agent());
+      if (!by_key.count(d.key())) key_order.push_back(d.key());
+      by_key[d.key()].push_back(std::move(d));
+    }
+  }
+  for (const std::string& key : key_order) {
+    std::vector<v1::Decision>& all = by_key[key];
+    auto owner = owner_of_section.find(SectionOfDecisionKey(key));
+    size_t kept = 0;
+    if (owner != owner_of_section.end()) {
+      for (size_t i = 0; i < all.size(); ++i) {
+        if (all[i].agent() == owner->second) {
+          kept = i;
+          break;
+        }
+      }
+    }
+    const v1::Decision& winner = all[kept];
+    *review.add_decisions() = winner;
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (i == kept || all[i].value() == winner.value()) continue;
+      v1::Conflict* c = review.add_conflicts();
+      c->set_key(key);
+      c->set_kept_value(winner.value());
+      c->set_kept_agent(winner.agent());
+      c->set_other_value(all[i].value());
+      c->set_other_agent(all[i].agent());
+      c->set_other_rationale(all[i].rationale());
+    }
+  }
+
+  std::map<std::string, int> seen_assumptions, seen_questions;
+  for (const AgentOutcome& o : input.outcomes) {
+    if (!o.response.has_value()) continue;
+    for (v1::Item item : o.response->assumptions()) {
+      if (item.agent().empty()) item.set_agent(o.response->agent());
+      AddDeduplicated(item, review.mutable_assumptions(), &seen_assumptions);
+    }
+    for (v1::Item item : o.response->questions()) {
+      if (item.agent().empty()) item.set_agent(o.response->agent());
+      AddDeduplicated(item, review.mutable_questions(), &seen_questions);
+    }
+  }
+
+  for (const AgentOutcome& o : input.outcomes) {
+    *review.add_agents() = o.run;
+    if (o.run.status() != v1::AGENT_STATUS_OK) review.set_partial(true);
+  }
+  for (const v1::Fact& f : input.facts) *review.add_facts() = f;
+  *review.mutable_requirements() = input.requirements;
+  review.set_markdown(RenderMarkdown(review));
+  return review;
+}
+
+}  // namespace agentd

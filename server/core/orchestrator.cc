@@ -1,1 +1,302 @@
-// (being written)
+#include "server/core/orchestrator.h"
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/json_util.h"
+#include "server/common/status_macros.h"
+#include "server/core/markdown_renderer.h"
+#include "server/core/merger.h"
+#include "server/definitions/definition_parser.h"
+#include "server/facts/fact_reader.h"
+#include "spdlog/spdlog.h"
+
+namespace agentd {
+namespace {
+
+// Time kept back from the caller's deadline for merging and the durable
+// write, so that a review with a slow agent still arrives in time.
+absl::Duration WriteReserve(absl::Time now, absl::Time deadline) {
+  if (deadline == absl::InfiniteFuture()) return absl::ZeroDuration();
+  return std::min(absl::Milliseconds(100), (deadline - now) / 5);
+}
+
+FactSet SessionFactSet(const v1::Session& session, const std::vector<v1::Fact>& sources) {
+  FactSet set;
+  set.requirements = session.facts();
+  set.facts = sources;
+  return set;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorConfig config) {
+  std::unique_ptr<Orchestrator> o(new Orchestrator());
+  o->config_ = std::move(config);
+  o->plugins_ = std::make_unique<PluginRegistry>(o->config_.plugins_dir);
+  RETURN_IF_ERROR(o->LoadAgents());
+  if (o->config_.strict && !o->load_errors_.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--strict: ", o->load_errors_.size(), " load error(s): ", absl::StrJoin(o->load_errors_, "; ")));
+  }
+  o->executor_ = std::make_unique<Executor>(o->config_.executor_threads);
+  StoreOptions store_options;
+  store_options.path = o->config_.db_path;
+  ASSIGN_OR_RETURN(o->store_, SessionStore::Open(store_options));
+  return o;
+}
+
+Orchestrator::~Orchestrator() = default;
+
+absl::Status Orchestrator::LoadAgents() {
+  DefinitionLoadResult loaded = LoadDefinitions(config_.agents_dir);
+  for (const std::string& error : loaded.errors) {
+    spdlog::error("agent definition not loaded: {}", error);
+    load_errors_.push_back(error);
+  }
+  std::vector<v1::AgentDefinition> routable;
+  for (v1::AgentDefinition& def : loaded.definitions) {
+    if (def.plugin().empty()) def.set_plugin("stub_peer");
+    auto slot = std::make_unique<AgentSlot>(def, config_.breaker_failures, config_.breaker_cool_down);
+    slot->timeout = def.timeout_ms() > 0 ? absl::Milliseconds(def.timeout_ms()) : config_.agent_timeout;
+    slot->max_in_flight = def.max_in_flight() > 0 ? def.max_in_flight() : config_.max_in_flight;
+    slot->plugin_path = plugins_->PathFor(def.plugin());
+    absl::StatusOr<std::shared_ptr<PluginLibrary>> library = plugins_->Get(def.plugin());
+    if (!library.ok()) {
+      slot->unavailable_reason = std::string(library.status().message());
+    } else {
+      v1::AgentConfig agent_config;
+      *agent_config.mutable_definition() = def;
+      absl::StatusOr<std::unique_ptr<AgentInstance>> instance = AgentInstance::Create(*library, agent_config);
+      if (instance.ok()) {
+        slot->instance = std::move(*instance);
+      } else {
+        slot->unavailable_reason = std::string(instance.status().message());
+      }
+    }
+    if (slot->instance == nullptr) {
+      spdlog::error("agent {} unavailable: {}", def.name(), slot->unavailable_reason);
+      load_errors_.push_back(absl::StrCat(def.source_path(), ": agent ", def.name(), " unavailable: ",
+                                          slot->unavailable_reason));
+    } else {
+      spdlog::info("agent {} hosted by {} ({})", def.name(), def.plugin(), slot->plugin_path);
+    }
+    routable.push_back(def);
+    slots_.push_back(std::move(slot));
+  }
+  RouterOptions router_options;
+  router_options.fallback_agent = config_.fallback_agent;
+  ASSIGN_OR_RETURN(router_, Router::Create(std::move(routable), router_options));
+  return absl::OkStatus();
+}
+
+AgentSlot* Orchestrator::FindSlot(const std::string& name) const {
+  for (const auto& slot : slots_) {
+    if (slot->definition.name() == name) return slot.get();
+  }
+  return nullptr;
+}
+
+absl::Status Orchestrator::ValidateText(const std::string& text) const {
+  if (absl::StripAsciiWhitespace(text).empty()) {
+    return absl::InvalidArgumentError("text: must not be empty; ask a question about your system");
+  }
+  if (text.size() > config_.max_text_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("text: ", text.size(), " bytes is over the limit of ",
+                                                   config_.max_text_bytes, " bytes; shorten the question"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::RouteDecision> Orchestrator::Route(const v1::RouteRequest& request) const {
+  RETURN_IF_ERROR(ValidateText(request.text()));
+  return router_->Route(request.text(), {request.agents().begin(), request.agents().end()});
+}
+
+absl::StatusOr<v1::ReviewResponse> Orchestrator::Review(const CallContext& ctx,
+                                                        const v1::ReviewRequest& request,
+                                                        ReviewObserver* observer) {
+  const absl::Time start = absl::Now();
+  RETURN_IF_ERROR(ValidateText(request.text()));
+
+  // The session: an existing one must exist for this principal.
+  bool new_session = request.session_id().empty();
+  std::string session_id = new_session ? NewSessionId() : request.session_id();
+  FactSet earlier;
+  int turn = 1;
+  if (!new_session) {
+    ASSIGN_OR_RETURN(v1::Session session, store_->LoadSession(ctx.principal, session_id));
+    ASSIGN_OR_RETURN(std::vector<v1::Fact> sources, store_->LoadSessionFactSources(ctx.principal, session_id));
+    earlier = SessionFactSet(session, sources);
+    turn = session.turn_count() + 1;
+  }
+
+  ASSIGN_OR_RETURN(v1::RouteDecision route,
+                   router_->Route(request.text(), {request.agents().begin(), request.agents().end()}));
+  if (route.selected().empty()) {
+    std::vector<std::string> unhosted;
+    for (const v1::UnhostedAgent& u : route.unhosted()) unhosted.push_back(u.agent());
+    return absl::FailedPreconditionError(
+        unhosted.empty()
+            ? absl::StrCat("no hosted agent's scope covers this request (", route.summary(),
+                           "); name one with --agent, see `agentctl agents`")
+            : absl::StrCat("this request is for ", absl::StrJoin(unhosted, ", "),
+                           ", which this server does not host; no hosted agent's scope covers it"));
+  }
+
+  FactSet facts = LayerFacts(earlier, ReadFacts(request.text()), FactsFromFields(request.requirements()));
+  v1::AgentRequest agent_request;
+  agent_request.set_request_id(NewSessionId());
+  agent_request.set_session_id(session_id);
+  agent_request.set_text(request.text());
+  *agent_request.mutable_requirements() = facts.requirements;
+  for (const v1::Fact& f : facts.facts) *agent_request.add_facts() = f;
+  agent_request.set_turn(turn);
+
+  std::vector<AgentSlot*> slots;
+  for (const v1::RouteChoice& choice : route.selected()) {
+    AgentSlot* slot = FindSlot(choice.agent());
+    if (slot != nullptr) slots.push_back(slot);
+  }
+  if (observer != nullptr) observer->OnRouted(route);
+  absl::Time agents_deadline = ctx.deadline - WriteReserve(absl::Now(), ctx.deadline);
+  std::vector<AgentOutcome> outcomes =
+      executor_->Run(slots, agent_request, agents_deadline, ctx.cancelled, observer);
+  if (ctx.cancelled && ctx.cancelled()) return absl::CancelledError("the caller cancelled the review");
+
+  MergeInput merge;
+  merge.outcomes = std::move(outcomes);
+  for (const AgentSlot* slot : slots) merge.definitions.push_back(slot->definition);
+  merge.requirements = facts.requirements;
+  merge.facts = facts.facts;
+  v1::ReviewResponse response;
+  *response.mutable_review() = Merge(merge);
+  *response.mutable_route() = route;
+  response.set_session_id(session_id);
+
+  TurnRecord record;
+  record.principal = ctx.principal;
+  record.session_id = session_id;
+  record.create_session = new_session;
+  record.title = request.title().empty() ? request.text().substr(0, 80) : request.title();
+  record.request = request;
+  record.route = route;
+  for (AgentOutcome& o : merge.outcomes) {
+    AgentOutputRecord out;
+    out.run = o.run;
+    if (o.response.has_value()) out.output = *o.response;
+    record.outputs.push_back(std::move(out));
+  }
+  record.review = response.review();
+  record.session_facts = facts.requirements;
+  record.session_fact_sources = facts.facts;
+  for (v1::Fact& f : record.session_fact_sources) {
+    if (f.turn() == 0) f.set_turn(turn);
+  }
+  record.status = response.review().partial() ? "partial" : "ok";
+  record.latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+  ASSIGN_OR_RETURN(int seq, store_->AppendTurn(std::move(record)));
+  response.set_turn(seq);
+  return response;
+}
+
+v1::ListAgentsResponse Orchestrator::ListAgents() const {
+  v1::ListAgentsResponse response;
+  absl::Time now = absl::Now();
+  for (const auto& slot : slots_) {
+    const v1::AgentDefinition& def = slot->definition;
+    v1::AgentCard* card = response.add_agents();
+    card->set_name(def.name());
+    card->set_description(def.description());
+    card->set_plugin(def.plugin());
+    card->set_available(slot->instance != nullptr);
+    card->set_unavailable_reason(slot->unavailable_reason);
+    card->set_stub(def.plugin() == "stub_peer");
+    card->set_maturity(def.maturity());
+    for (const std::string& s : def.sections()) card->add_sections(s);
+    for (const std::string& s : def.use_when()) card->add_use_when(s);
+    for (const v1::ScopeExclusion& s : def.not_for()) {
+      card->add_not_for(s.redirect().empty() ? s.text() : absl::StrCat(s.text(), " (use ", s.redirect(), ")"));
+    }
+    for (const std::string& s : def.competencies()) card->add_competencies(s);
+    card->set_source_path(def.source_path());
+    card->set_in_flight(slot->in_flight.load());
+    card->set_max_in_flight(slot->max_in_flight);
+    card->set_circuit_state(slot->breaker.State(now));
+    card->set_timeout_ms(static_cast<int32_t>(absl::ToInt64Milliseconds(slot->timeout)));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Session> Orchestrator::CreateSession(const CallContext& ctx,
+                                                        const v1::CreateSessionRequest& request) {
+  return store_->CreateSession(ctx.principal, request.title(), request.requirements());
+}
+
+absl::StatusOr<v1::GetSessionResponse> Orchestrator::GetSession(const CallContext& ctx,
+                                                                const v1::GetSessionRequest& request) {
+  if (request.session_id().empty()) return absl::InvalidArgumentError("session_id: must not be empty");
+  return store_->GetSession(ctx.principal, request.session_id(), request.page_size(), request.page_token());
+}
+
+absl::StatusOr<v1::ListSessionsResponse> Orchestrator::ListSessions(const CallContext& ctx,
+                                                                    const v1::ListSessionsRequest& request) {
+  return store_->ListSessions(ctx.principal, request.page_size(), request.page_token(), request.title_filter());
+}
+
+absl::Status Orchestrator::DeleteSession(const CallContext& ctx, const v1::DeleteSessionRequest& request) {
+  if (request.session_id().empty()) return absl::InvalidArgumentError("session_id: must not be empty");
+  return store_->DeleteSession(ctx.principal, request.session_id());
+}
+
+absl::StatusOr<v1::ExportSessionResponse> Orchestrator::ExportSession(
+    const CallContext& ctx, const v1::ExportSessionRequest& request) {
+  if (request.session_id().empty()) return absl::InvalidArgumentError("session_id: must not be empty");
+  // Gather every page: an export is the whole conversation.
+  v1::GetSessionResponse all;
+  std::string token;
+  do {
+    ASSIGN_OR_RETURN(v1::GetSessionResponse page,
+                     store_->GetSession(ctx.principal, request.session_id(), 1000, token));
+    *all.mutable_session() = page.session();
+    for (v1::Turn& t : *page.mutable_turns()) *all.add_turns() = std::move(t);
+    token = page.next_page_token();
+  } while (!token.empty());
+
+  v1::ExportSessionResponse response;
+  if (request.format() == v1::EXPORT_FORMAT_JSON) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    std::string json;
+    auto status = google::protobuf::util::MessageToJsonString(all, &json, options);
+    if (!status.ok()) return absl::InternalError(std::string(status.message()));
+    response.set_content(std::move(json));
+    response.set_content_type("application/json");
+    return response;
+  }
+  std::string md = absl::StrCat("# Session: ", all.session().title(), "\n\nSession `", all.session().id(),
+                                "`, ", all.turns_size(), " turn(s).\n");
+  for (const v1::Turn& t : all.turns()) {
+    absl::StrAppend(&md, "\n---\n\n# Turn ", t.seq(), "\n\n**Question**: ", t.request().text(), "\n\n",
+                    t.review().markdown(), "\n");
+  }
+  response.set_content(std::move(md));
+  response.set_content_type("text/markdown");
+  return response;
+}
+
+absl::StatusOr<v1::PruneSessionsResponse> Orchestrator::PruneSessions(const v1::PruneSessionsRequest& request) {
+  if (request.older_than_days() <= 0) {
+    return absl::InvalidArgumentError("older_than_days: must be at least 1");
+  }
+  ASSIGN_OR_RETURN(int64_t deleted, store_->PruneOlderThan(absl::Now() - absl::Hours(24) * request.older_than_days()));
+  v1::PruneSessionsResponse response;
+  response.set_deleted(deleted);
+  return response;
+}
+
+}  // namespace agentd

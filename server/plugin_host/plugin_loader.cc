@@ -1,1 +1,150 @@
-// (being written)
+#include "server/plugin_host/plugin_loader.h"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace agentd {
+namespace {
+
+// Collects what a plugin says through a sink during one call.
+struct SinkState {
+  std::string response;
+  bool emitted = false;
+  std::string error;
+};
+
+void SinkEmit(void* ctx, const uint8_t* bytes, size_t len) {
+  auto* state = static_cast<SinkState*>(ctx);
+  state->response.assign(reinterpret_cast<const char*>(bytes), len);
+  state->emitted = true;
+}
+
+void SinkFail(void* ctx, const char* message, size_t len) {
+  static_cast<SinkState*>(ctx)->error.assign(message, len);
+}
+
+int IsCancelled(void* ctx) { return static_cast<const CancelState*>(ctx)->IsCancelled() ? 1 : 0; }
+
+absl::Status FromPluginCode(agentd_status code, std::string message) {
+  if (code < 0 || code > 16) code = AGENTD_UNKNOWN;
+  return absl::Status(static_cast<absl::StatusCode>(code), message);
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<PluginLibrary>> PluginLibrary::Load(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return absl::NotFoundError(absl::StrCat("plugin ", path, ": no such file"));
+  }
+  // RTLD_LOCAL: two plugins may carry symbols of the same name.
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* err = ::dlerror();
+    return absl::FailedPreconditionError(
+        absl::StrCat("plugin ", path, ": cannot load: ", err ? err : "unknown dlopen error"));
+  }
+  void* entry = ::dlsym(handle, AGENTD_PLUGIN_ENTRY_SYMBOL);
+  if (entry == nullptr) {
+    ::dlclose(handle);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "plugin ", path, ": missing entry symbol ", AGENTD_PLUGIN_ENTRY_SYMBOL,
+        " (is it an agentd plugin built against agentd/plugin.h?)"));
+  }
+  const agentd_plugin_v1* table = reinterpret_cast<agentd_plugin_entry_v1_fn>(entry)();
+  if (table == nullptr) {
+    ::dlclose(handle);
+    return absl::FailedPreconditionError(absl::StrCat("plugin ", path, ": entry symbol returned NULL"));
+  }
+  if (table->abi_major != AGENTD_PLUGIN_ABI_MAJOR) {
+    std::string message = absl::StrFormat(
+        "plugin %s: ABI major version %u, this host speaks %u (rebuild the plugin against this agentd)",
+        path, table->abi_major, AGENTD_PLUGIN_ABI_MAJOR);
+    ::dlclose(handle);
+    return absl::FailedPreconditionError(message);
+  }
+  if (table->create == nullptr || table->handle == nullptr || table->destroy == nullptr ||
+      table->name == nullptr) {
+    ::dlclose(handle);
+    return absl::FailedPreconditionError(absl::StrCat("plugin ", path, ": incomplete function table"));
+  }
+  return std::shared_ptr<PluginLibrary>(new PluginLibrary(path, handle, table));
+}
+
+PluginLibrary::PluginLibrary(std::string path, void* handle, const agentd_plugin_v1* table)
+    : path_(std::move(path)), name_(table->name), handle_(handle), table_(table) {}
+
+PluginLibrary::~PluginLibrary() { ::dlclose(handle_); }
+
+absl::StatusOr<std::unique_ptr<AgentInstance>> AgentInstance::Create(
+    std::shared_ptr<PluginLibrary> library, const v1::AgentConfig& config) {
+  std::string bytes = config.SerializeAsString();
+  SinkState state;
+  agentd_sink sink{&state, &SinkEmit, &SinkFail};
+  agentd_instance* instance = nullptr;
+  agentd_status code = library->table().create(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                               bytes.size(), &instance, &sink);
+  if (code != AGENTD_OK || instance == nullptr) {
+    if (code == AGENTD_OK) code = AGENTD_INTERNAL;
+    return FromPluginCode(code, absl::StrCat("plugin ", library->path(), ": create(",
+                                             config.definition().name(), ") failed: ",
+                                             state.error.empty() ? "no reason given" : state.error));
+  }
+  return std::unique_ptr<AgentInstance>(
+      new AgentInstance(std::move(library), instance, config.definition().name()));
+}
+
+AgentInstance::AgentInstance(std::shared_ptr<PluginLibrary> library, agentd_instance* instance,
+                             std::string agent)
+    : library_(std::move(library)), instance_(instance), agent_(std::move(agent)) {}
+
+AgentInstance::~AgentInstance() { library_->table().destroy(instance_); }
+
+absl::StatusOr<v1::AgentResponse> AgentInstance::Handle(const v1::AgentRequest& request,
+                                                        const CancelState& cancel) const {
+  std::string bytes = request.SerializeAsString();
+  SinkState state;
+  agentd_sink sink{&state, &SinkEmit, &SinkFail};
+  agentd_cancel_token token{const_cast<CancelState*>(&cancel), &IsCancelled};
+  agentd_status code;
+  if (library_->thread_safe()) {
+    code = library_->table().handle(instance_, reinterpret_cast<const uint8_t*>(bytes.data()),
+                                    bytes.size(), &token, &sink);
+  } else {
+    absl::MutexLock lock(&serial_);
+    code = library_->table().handle(instance_, reinterpret_cast<const uint8_t*>(bytes.data()),
+                                    bytes.size(), &token, &sink);
+  }
+  if (code != AGENTD_OK) {
+    return FromPluginCode(code, absl::StrCat(agent_, ": ", state.error.empty() ? "failed without a reason" : state.error));
+  }
+  if (!state.emitted) {
+    return absl::InternalError(absl::StrCat(agent_, ": plugin returned OK without a response"));
+  }
+  v1::AgentResponse response;
+  if (!response.ParseFromString(state.response)) {
+    return absl::InternalError(absl::StrCat(agent_, ": plugin emitted bytes that are not an AgentResponse"));
+  }
+  if (response.agent().empty()) response.set_agent(agent_);
+  return response;
+}
+
+std::string PluginRegistry::PathFor(const std::string& name) const {
+  return absl::StrCat(dir_, "/lib", name, ".so");
+}
+
+absl::StatusOr<std::shared_ptr<PluginLibrary>> PluginRegistry::Get(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  auto it = loaded_.find(name);
+  if (it == loaded_.end()) {
+    it = loaded_.emplace(name, PluginLibrary::Load(PathFor(name))).first;
+  }
+  return it->second;
+}
+
+}  // namespace agentd

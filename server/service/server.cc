@@ -1,1 +1,51 @@
-// (being written)
+#include "server/service/server.h"
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/server_builder.h"
+#include "server/common/status_macros.h"
+
+namespace agentd {
+
+absl::StatusOr<std::unique_ptr<AgentdServer>> AgentdServer::Start(ServerConfig config) {
+  std::unique_ptr<AgentdServer> server(new AgentdServer());
+  ASSIGN_OR_RETURN(server->core_, Orchestrator::Create(config.orchestrator));
+  server->service_ = std::make_unique<OrchestratorService>(server->core_.get(), config.token);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(server->service_.get());
+  builder.SetMaxReceiveMessageSize(config.max_message_bytes);
+  builder.SetMaxSendMessageSize(config.max_message_bytes);
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen,
+                                               " (address in use, or not a valid host:port?)"));
+  }
+  std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  server->address_ = absl::StrCat(host, ":", port);
+  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  return server;
+}
+
+AgentdServer::~AgentdServer() {
+  if (server_ != nullptr) Shutdown(absl::Seconds(5));
+}
+
+void AgentdServer::Shutdown(absl::Duration grace) {
+  if (server_ == nullptr) return;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+  server_.reset();
+}
+
+void AgentdServer::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+}  // namespace agentd

@@ -1,0 +1,98 @@
+// Fan-out: runs one request on several agents side by side, each under its
+// own deadline, behind a per-agent bulkhead and circuit breaker.
+//
+// Run() returns by the earliest of: every agent done, the deadline, or the
+// caller cancelling; agents still running then are told through their
+// cancel token and reported TIMED_OUT / CANCELLED, and their late answers
+// are dropped. Progress events are delivered on the thread that called
+// Run(), so a caller may write them to a gRPC stream without locking.
+#ifndef AGENTD_SERVER_CORE_EXECUTOR_H_
+#define AGENTD_SERVER_CORE_EXECUTOR_H_
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "agentd/v1/definition.pb.h"
+#include "server/core/merger.h"
+#include "server/plugin_host/plugin_loader.h"
+
+namespace agentd {
+
+// CLOSED → (N failures in a row) → OPEN → (cool-down) → HALF_OPEN: one probe
+// call; its success closes the breaker, its failure opens it again.
+// Thread-safe.
+class CircuitBreaker {
+ public:
+  CircuitBreaker(int failure_threshold, absl::Duration cool_down)
+      : threshold_(failure_threshold), cool_down_(cool_down) {}
+  // Whether a call may start now. In HALF_OPEN only one probe is let through.
+  bool Allow(absl::Time now);
+  void RecordSuccess();
+  void RecordFailure(absl::Time now);
+  // "closed", "open" or "half_open".
+  std::string State(absl::Time now) const;
+
+ private:
+  const int threshold_;
+  const absl::Duration cool_down_;
+  mutable absl::Mutex mu_;
+  int consecutive_failures_ ABSL_GUARDED_BY(mu_) = 0;
+  bool open_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time open_until_ ABSL_GUARDED_BY(mu_);
+  bool probe_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// One hosted agent with its runtime guards. Owned by the orchestrator; lives
+// as long as the server.
+struct AgentSlot {
+  AgentSlot(v1::AgentDefinition def, int failure_threshold, absl::Duration cool_down)
+      : definition(std::move(def)), breaker(failure_threshold, cool_down) {}
+  v1::AgentDefinition definition;
+  std::shared_ptr<AgentInstance> instance;  // null when unavailable
+  std::string unavailable_reason;
+  std::string plugin_path;
+  absl::Duration timeout = absl::Seconds(10);
+  int max_in_flight = 64;
+  std::atomic<int> in_flight{0};
+  CircuitBreaker breaker;
+};
+
+// Receives progress on the thread that called Executor::Run.
+class ExecutionObserver {
+ public:
+  virtual ~ExecutionObserver() = default;
+  virtual void OnAgentStarted(const std::string& agent) = 0;
+  virtual void OnAgentFinished(const AgentOutcome& outcome) = 0;
+};
+
+class Executor {
+ public:
+  explicit Executor(int threads);
+  ~Executor();  // finishes queued work, joins the threads
+
+  // Runs `request` (with `agent` set per slot) on every slot. Outcomes come
+  // back in slot order. `caller_cancelled` is polled while waiting.
+  std::vector<AgentOutcome> Run(const std::vector<AgentSlot*>& slots, const v1::AgentRequest& request,
+                                absl::Time deadline, const std::function<bool()>& caller_cancelled,
+                                ExecutionObserver* observer);
+
+ private:
+  void Submit(std::function<void()> task);
+  void WorkerLoop();
+
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace agentd
+
+#endif  // AGENTD_SERVER_CORE_EXECUTOR_H_

@@ -1,0 +1,93 @@
+// The orchestrator: the core of agentd, with no gRPC in it. It owns the
+// hosted agents (definitions, plugin instances, guards), the router, the
+// fan-out executor and the session store, and answers the service's calls
+// with absl::Status. Thread-safe: every public method may be called from any
+// number of threads at once.
+#ifndef AGENTD_SERVER_CORE_ORCHESTRATOR_H_
+#define AGENTD_SERVER_CORE_ORCHESTRATOR_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agentd/v1/orchestrator.pb.h"
+#include "db/session_store.h"
+#include "server/core/executor.h"
+#include "server/core/router.h"
+
+namespace agentd {
+
+struct OrchestratorConfig {
+  std::string agents_dir;
+  std::string plugins_dir;
+  std::string db_path;
+  std::string fallback_agent;           // chosen when nothing is in scope
+  absl::Duration agent_timeout = absl::Seconds(10);  // unless the definition says timeout_ms
+  int max_in_flight = 64;               // per agent, unless the definition says max_in_flight
+  int breaker_failures = 5;             // failures in a row that open an agent's breaker
+  absl::Duration breaker_cool_down = absl::Seconds(30);
+  int executor_threads = 8;
+  bool strict = false;                  // refuse to start when a definition or plugin fails
+  size_t max_text_bytes = 64 * 1024;
+};
+
+// Per-call context from the service edge.
+struct CallContext {
+  std::string principal = "default";
+  absl::Time deadline = absl::InfiniteFuture();
+  std::function<bool()> cancelled;      // polled while agents run; may be empty
+};
+
+// Progress of one review, delivered on the calling thread, in order:
+// OnRouted, then OnAgentStarted / OnAgentFinished per agent as they happen.
+class ReviewObserver : public ExecutionObserver {
+ public:
+  virtual void OnRouted(const v1::RouteDecision& decision) = 0;
+};
+
+class Orchestrator {
+ public:
+  // Loads definitions and plugins and opens the store. A bad definition or
+  // plugin is logged and skipped (its agents listed as unavailable) unless
+  // config.strict; a store that cannot open is an error.
+  static absl::StatusOr<std::unique_ptr<Orchestrator>> Create(OrchestratorConfig config);
+  ~Orchestrator();
+
+  // Route, run, merge, persist. Returns only after the turn is durable.
+  absl::StatusOr<v1::ReviewResponse> Review(const CallContext& ctx, const v1::ReviewRequest& request,
+                                            ReviewObserver* observer = nullptr);
+  absl::StatusOr<v1::RouteDecision> Route(const v1::RouteRequest& request) const;
+  v1::ListAgentsResponse ListAgents() const;
+
+  absl::StatusOr<v1::Session> CreateSession(const CallContext& ctx, const v1::CreateSessionRequest& request);
+  absl::StatusOr<v1::GetSessionResponse> GetSession(const CallContext& ctx, const v1::GetSessionRequest& request);
+  absl::StatusOr<v1::ListSessionsResponse> ListSessions(const CallContext& ctx, const v1::ListSessionsRequest& request);
+  absl::Status DeleteSession(const CallContext& ctx, const v1::DeleteSessionRequest& request);
+  absl::StatusOr<v1::ExportSessionResponse> ExportSession(const CallContext& ctx, const v1::ExportSessionRequest& request);
+  absl::StatusOr<v1::PruneSessionsResponse> PruneSessions(const v1::PruneSessionsRequest& request);
+
+  // What went wrong at load time ("path:line: reason"), for logs and tests.
+  const std::vector<std::string>& load_errors() const { return load_errors_; }
+  SessionStore& store() { return *store_; }
+
+ private:
+  Orchestrator() = default;
+  absl::Status LoadAgents();
+  absl::Status ValidateText(const std::string& text) const;
+  AgentSlot* FindSlot(const std::string& name) const;
+
+  OrchestratorConfig config_;
+  std::vector<std::string> load_errors_;
+  std::vector<std::unique_ptr<AgentSlot>> slots_;  // sorted by name
+  std::unique_ptr<PluginRegistry> plugins_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Executor> executor_;
+  std::unique_ptr<SessionStore> store_;
+};
+
+}  // namespace agentd
+
+#endif  // AGENTD_SERVER_CORE_ORCHESTRATOR_H_

@@ -1,0 +1,97 @@
+// The plugin host: loads plugin libraries (plugins/include/agentd/plugin.h)
+// and runs their agents.
+//
+// PluginLibrary owns one dlopen'ed library; AgentInstance owns one instance a
+// plugin created for one agent definition and keeps its library alive. Every
+// error names the library's path. Both classes are thread-safe after
+// construction: AgentInstance::Handle serialises calls itself when the plugin
+// did not declare AGENTD_PLUGIN_THREAD_SAFE.
+#ifndef AGENTD_SERVER_PLUGIN_HOST_PLUGIN_LOADER_H_
+#define AGENTD_SERVER_PLUGIN_HOST_PLUGIN_LOADER_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "agentd/plugin.h"
+#include "agentd/v1/plugin.pb.h"
+
+namespace agentd {
+
+class PluginLibrary {
+ public:
+  // dlopen()s `path` and checks the entry symbol and the ABI major version.
+  // NOT_FOUND: no such file; FAILED_PRECONDITION: not a library, no entry
+  // symbol, or an ABI major this host does not know.
+  static absl::StatusOr<std::shared_ptr<PluginLibrary>> Load(const std::string& path);
+  ~PluginLibrary();
+
+  PluginLibrary(const PluginLibrary&) = delete;
+  PluginLibrary& operator=(const PluginLibrary&) = delete;
+
+  const std::string& path() const { return path_; }
+  const std::string& name() const { return name_; }
+  const agentd_plugin_v1& table() const { return *table_; }
+  bool thread_safe() const { return (table_->flags & AGENTD_PLUGIN_THREAD_SAFE) != 0; }
+
+ private:
+  PluginLibrary(std::string path, void* handle, const agentd_plugin_v1* table);
+  std::string path_;
+  std::string name_;
+  void* handle_;
+  const agentd_plugin_v1* table_;
+};
+
+// Cancellation shared between the host and a running Handle call: set by
+// the host when the caller cancels, read through the ABI's cancel token,
+// which also reports cancelled once the deadline has passed.
+struct CancelState {
+  std::atomic<bool> cancelled{false};
+  absl::Time deadline = absl::InfiniteFuture();
+  bool IsCancelled() const { return cancelled.load(std::memory_order_relaxed) || absl::Now() >= deadline; }
+};
+
+class AgentInstance {
+ public:
+  // Calls the plugin's create() with `config` serialized.
+  static absl::StatusOr<std::unique_ptr<AgentInstance>> Create(
+      std::shared_ptr<PluginLibrary> library, const v1::AgentConfig& config);
+  ~AgentInstance();
+
+  // Runs one request; the plugin's error code and message come back as the
+  // status (its message prefixed with the agent name).
+  absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request,
+                                           const CancelState& cancel) const;
+
+  const PluginLibrary& library() const { return *library_; }
+  const std::string& agent() const { return agent_; }
+
+ private:
+  AgentInstance(std::shared_ptr<PluginLibrary> library, agentd_instance* instance, std::string agent);
+  std::shared_ptr<PluginLibrary> library_;
+  agentd_instance* instance_;
+  std::string agent_;
+  mutable absl::Mutex serial_;  // held around handle() for plugins that are not thread-safe
+};
+
+// Finds plugin libraries by name in one folder (lib<name>.so), loading each
+// at most once. Thread-safe.
+class PluginRegistry {
+ public:
+  explicit PluginRegistry(std::string dir) : dir_(std::move(dir)) {}
+  absl::StatusOr<std::shared_ptr<PluginLibrary>> Get(const std::string& name);
+  std::string PathFor(const std::string& name) const;
+
+ private:
+  std::string dir_;
+  absl::Mutex mu_;
+  std::map<std::string, absl::StatusOr<std::shared_ptr<PluginLibrary>>> loaded_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace agentd
+
+#endif  // AGENTD_SERVER_PLUGIN_HOST_PLUGIN_LOADER_H_

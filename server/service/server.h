@@ -1,0 +1,47 @@
+// The agentd server: the Orchestrator service, grpc.health.v1 and server
+// reflection on one listening address. Start() returns once the port is
+// bound and health says SERVING.
+#ifndef AGENTD_SERVER_SERVICE_SERVER_H_
+#define AGENTD_SERVER_SERVICE_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+#include "server/core/orchestrator.h"
+#include "server/service/orchestrator_service.h"
+
+namespace agentd {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:50051";   // port 0 picks a free port
+  std::string token;                         // bearer token required when set
+  int max_message_bytes = 4 * 1024 * 1024;
+  OrchestratorConfig orchestrator;
+};
+
+class AgentdServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<AgentdServer>> Start(ServerConfig config);
+  ~AgentdServer();
+
+  // "127.0.0.1:<port>" actually bound.
+  const std::string& address() const { return address_; }
+  Orchestrator& core() { return *core_; }
+  // Stops accepting calls, lets running ones finish until `grace` passes.
+  void Shutdown(absl::Duration grace);
+  void Wait();
+
+ private:
+  AgentdServer() = default;
+  std::unique_ptr<Orchestrator> core_;
+  std::unique_ptr<OrchestratorService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+};
+
+}  // namespace agentd
+
+#endif  // AGENTD_SERVER_SERVICE_SERVER_H_
