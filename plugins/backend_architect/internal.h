@@ -1,0 +1,155 @@
+// Internals of the backend-architect engine, shared by its .cc files and its
+// tests. Not part of the plugin's interface: only engine.h is.
+//
+// Review() runs the section builders in the seed's order. Each builder reads
+// the Context (facts plus a few cues from the text), records what it decided
+// in Choices so later sections (recommendations, risks) can build on it, and
+// appends items to the response. Nothing here is shared between calls.
+#ifndef AGENTD_PLUGINS_BACKEND_ARCHITECT_INTERNAL_H_
+#define AGENTD_PLUGINS_BACKEND_ARCHITECT_INTERNAL_H_
+
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agentd/v1/plugin.pb.h"
+
+namespace agentd::backend_architect::internal {
+
+// ---- Arithmetic (pure; pinned by unit tests) -------------------------------
+
+// Plain decimal with at most `max_decimals` digits and no trailing zeros:
+// 43.2, 216, 21.6, 4.32, 166.67.
+std::string FormatNumber(double value, int max_decimals = 2);
+// Rounded to a whole number with thousands separators: 10,000.
+std::string FormatCount(double value);
+
+// Minutes of allowed unavailability over 30 days for an availability SLO in
+// percent: (100 - slo) / 100 * 30 * 24 * 60.
+double ErrorBudgetMinutes30d(double slo_percent);
+
+// Retries as base * 2^attempt + jitter (jitter up to base / 2), stopping
+// before the worst-case sum of delays would exceed the latency budget.
+struct RetryPlan {
+  int base_ms = 0;
+  int jitter_ms = 0;                // upper bound of the random jitter
+  std::vector<int> delays_ms;       // base * 2^attempt, attempt = 0, 1, ...
+  int worst_case_total_ms = 0;      // sum of delays + jitter, <= budget
+};
+inline constexpr int kMaxRetries = 5;
+RetryPlan PlanRetries(double budget_ms);
+
+// Instances from load: ceil(peak / per-instance capacity), then headroom
+// (N+1 normally, 2x when traffic bursts), never fewer than two.
+inline constexpr double kPerInstanceRps = 200;
+inline constexpr double kQueueDrainSeconds = 10;
+struct CapacityPlan {
+  int at_peak = 0;            // ceil(peak_rps / kPerInstanceRps)
+  int planned = 0;            // with headroom
+  bool burst_headroom = false;
+  int queue_depth_trigger = 0;  // backlog worth kQueueDrainSeconds of peak
+};
+CapacityPlan PlanCapacity(double peak_rps, bool bursty);
+
+// ---- Inputs -----------------------------------------------------------------
+
+struct Context {
+  explicit Context(const v1::AgentRequest& request);
+
+  const v1::Requirements& req;
+  std::string text;  // lower-cased request text
+
+  // True when the lower-cased text contains `needle` (give it in lower case).
+  bool Mentions(std::string_view needle) const;
+  bool MentionsAny(std::initializer_list<std::string_view> needles) const;
+
+  // Cues the Requirements message has no field for.
+  std::vector<std::string> downstreams;  // named dependencies, in a fixed order
+  std::string unit;                      // "orders", "events", ... or "requests"
+  bool money = false;                    // payments, orders, balances
+  bool grouped_content = false;          // catalog, product pages
+  bool immutable_content = false;        // versioned assets, immutable files
+  bool hot_keys = false;                 // hot keys, predictable popular reads
+  bool event_driven = false;             // asks for events / streaming
+  bool async_cue = false;                // queues, jobs, webhooks, async work
+  bool separate_read_model = false;      // read models, reporting, analytics
+  bool mysql = false;
+  bool memcached = false;
+  bool temporal_queries = false;         // "as of", history, time travel
+  bool compensation = false;             // "any step can fail", rollback
+};
+
+// ---- What was decided, for later sections -----------------------------------
+
+enum class Pattern { kMonolith, kModularMonolith, kMicroservices };
+
+struct Choices {
+  Pattern pattern = Pattern::kModularMonolith;
+  int monolith_score = 0;
+  int microservices_score = 0;
+  std::vector<std::string> deciding_signals;
+  std::string broker;        // kafka, rabbitmq, sqs, pubsub, none
+  bool event_sourcing = false;
+  bool cqrs = false;
+  std::string saga;          // empty when no distributed transaction
+  std::string cache_pattern;
+  std::string invalidation;
+  std::string database;
+  bool sql = false;
+  std::vector<std::string> db_scaling;
+  double slo = 99.9;
+  double budget_minutes = 0;
+  double latency_budget_ms = 0;
+  RetryPlan retry;
+  std::optional<CapacityPlan> capacity;
+};
+
+// ---- Output helpers -----------------------------------------------------------
+
+class Builder {
+ public:
+  explicit Builder(v1::AgentResponse* response) : response_(response) {}
+
+  v1::Section* AddSection(std::string_view id, std::string_view heading);
+  // Appends an item; `label` empty renders as a bullet.
+  v1::Item* AddItem(v1::Section* section, std::string_view label, std::string text,
+                    std::initializer_list<std::string_view> facts = {},
+                    std::string rationale = "");
+  void Decide(std::string_view key, std::string value, std::string rationale,
+              double confidence, std::initializer_list<std::string_view> facts);
+  // Once per `key`: several sections may rest on the same default.
+  void Assume(std::string_view key, std::string text,
+              std::initializer_list<std::string_view> facts);
+  void Ask(std::string_view key, std::string text, std::string why,
+           std::initializer_list<std::string_view> facts);
+  bool Assumed(std::string_view key) const { return assumed_.count(std::string(key)) > 0; }
+  v1::AgentResponse* response() { return response_; }
+
+ private:
+  v1::AgentResponse* response_;
+  std::set<std::string> assumed_;
+  std::set<std::string> asked_;
+};
+
+// ---- Section builders, in the seed's order ------------------------------------
+
+void ArchitecturePattern(const Context& ctx, Choices& choices, Builder& out);
+void EventDrivenDesign(const Context& ctx, Choices& choices, Builder& out);
+void CachingStrategy(const Context& ctx, Choices& choices, Builder& out);
+void DatabaseArchitecture(const Context& ctx, Choices& choices, Builder& out);
+void ResiliencePatterns(const Context& ctx, Choices& choices, Builder& out);
+void Observability(const Context& ctx, Choices& choices, Builder& out);
+void Scalability(const Context& ctx, Choices& choices, Builder& out);
+void BackgroundJobs(const Context& ctx, Choices& choices, Builder& out);
+void Recommendations(const Context& ctx, const Choices& choices, Builder& out);
+void Risks(const Context& ctx, const Choices& choices, Builder& out);
+
+const char* PatternValue(Pattern pattern);  // "modular_monolith", ...
+const char* PatternName(Pattern pattern);   // "Modular monolith", ...
+
+}  // namespace agentd::backend_architect::internal
+
+#endif  // AGENTD_PLUGINS_BACKEND_ARCHITECT_INTERNAL_H_

@@ -1,0 +1,214 @@
+// Arithmetic, text cues and output helpers shared by the section builders.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
+#include "plugins/backend_architect/engine.h"
+#include "plugins/backend_architect/internal.h"
+
+namespace agentd::backend_architect::internal {
+
+std::string FormatNumber(double value, int max_decimals) {
+  std::string s = absl::StrFormat("%.*f", max_decimals, value);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  return s;
+}
+
+std::string FormatCount(double value) {
+  long long n = std::llround(value);
+  bool negative = n < 0;
+  std::string digits = std::to_string(negative ? -n : n);
+  std::string out;
+  int count = 0;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    if (count > 0 && count % 3 == 0) out.push_back(',');
+    out.push_back(*it);
+    ++count;
+  }
+  if (negative) out.push_back('-');
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+double ErrorBudgetMinutes30d(double slo_percent) {
+  double budget = (100.0 - slo_percent) / 100.0 * 30 * 24 * 60;
+  // Keep 99.95 -> 21.6 rather than 21.599999...: budgets are quoted to the
+  // hundredth of a minute.
+  return std::round(budget * 1000.0) / 1000.0;
+}
+
+RetryPlan PlanRetries(double budget_ms) {
+  RetryPlan plan;
+  // A tenth of the budget leaves room for several attempts; never below 10 ms
+  // (less is not a backoff) nor above 100 ms (more wastes a generous budget).
+  plan.base_ms = static_cast<int>(std::clamp(std::floor(budget_ms / 10.0), 10.0, 100.0));
+  plan.jitter_ms = plan.base_ms / 2;
+  int total = 0;
+  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
+    int delay = plan.base_ms << attempt;
+    if (total + delay + plan.jitter_ms > budget_ms) break;
+    total += delay + plan.jitter_ms;
+    plan.delays_ms.push_back(delay);
+  }
+  plan.worst_case_total_ms = total;
+  return plan;
+}
+
+CapacityPlan PlanCapacity(double peak_rps, bool bursty) {
+  CapacityPlan plan;
+  plan.at_peak = std::max(1, static_cast<int>(std::ceil(peak_rps / kPerInstanceRps - 1e-9)));
+  plan.burst_headroom = bursty;
+  plan.planned = std::max(2, bursty ? plan.at_peak * 2 : plan.at_peak + 1);
+  plan.queue_depth_trigger =
+      std::max(100, static_cast<int>(std::ceil(peak_rps * kQueueDrainSeconds - 1e-9)));
+  return plan;
+}
+
+namespace {
+
+// Dependencies a circuit breaker would wrap, in the order they are reported.
+struct Downstream {
+  std::string_view needle;
+  std::string_view name;
+};
+constexpr Downstream kDownstreams[] = {
+    {"payment", "payment provider"},   {"inventory", "inventory"},
+    {"shipping", "shipping"},          {"recommendation", "recommendation service"},
+    {"search", "search"},              {"pricing", "pricing"},
+    {"fraud", "fraud check"},          {"hotel", "hotel booking"},
+    {"flight", "flight booking"},      {"car ", "car rental"},
+    {"webhook", "webhook receivers"},  {"email", "email provider"},
+    {"notification", "notification service"}, {"redis", "Redis"},
+    {"third-party", "third-party APIs"}, {"third party", "third-party APIs"},
+};
+
+}  // namespace
+
+Context::Context(const v1::AgentRequest& request)
+    : req(request.requirements()), text(absl::AsciiStrToLower(request.text())) {
+  for (const Downstream& d : kDownstreams) {
+    if (Mentions(d.needle) &&
+        std::find(downstreams.begin(), downstreams.end(), d.name) == downstreams.end()) {
+      downstreams.emplace_back(d.name);
+    }
+  }
+  if (MentionsAny({"orders", "order processing", "checkout"})) unit = "orders";
+  else if (MentionsAny({"payment", "transaction"})) unit = "payments";
+  else if (MentionsAny({"message"})) unit = "messages";
+  else if (MentionsAny({"event"})) unit = "events";
+  else if (MentionsAny({"job"})) unit = "jobs";
+  else unit = "requests";
+  money = MentionsAny({"payment", "orders", "order processing", "checkout", "billing", "balance", "ledger",
+                       "money", "invoice", "wallet", "booking"});
+  grouped_content = MentionsAny({"catalog", "product page", "product listing", "category page"});
+  immutable_content = MentionsAny({"immutable", "versioned", "static asset", "image", "media"});
+  hot_keys = MentionsAny({"hot key", "hot-key", "leaderboard", "homepage", "trending",
+                          "popular"});
+  event_driven = MentionsAny({"event-driven", "event driven", "event streaming",
+                              "event stream", "publish", "subscribe"});
+  async_cue = event_driven ||
+              MentionsAny({"queue", "async", "background", "job", "webhook", "worker",
+                           "kafka", "rabbitmq", "sqs", "pubsub", "pub/sub", "broker",
+                           "saga", "notification", "email"});
+  separate_read_model = MentionsAny({"read model", "read and write model", "reporting",
+                                     "analytics", "dashboard", "search index"});
+  mysql = Mentions("mysql");
+  memcached = Mentions("memcached");
+  temporal_queries = MentionsAny({"as of", "time travel", "temporal", "point in time",
+                                  "point-in-time", "history of"});
+  compensation = MentionsAny({"any step can fail", "compensat", "roll back", "rollback",
+                              "undo"});
+}
+
+bool Context::Mentions(std::string_view needle) const {
+  return text.find(needle) != std::string::npos;
+}
+
+bool Context::MentionsAny(std::initializer_list<std::string_view> needles) const {
+  return std::any_of(needles.begin(), needles.end(),
+                     [this](std::string_view n) { return Mentions(n); });
+}
+
+namespace {
+void CopyFacts(std::initializer_list<std::string_view> facts,
+               google::protobuf::RepeatedPtrField<std::string>* out) {
+  for (std::string_view f : facts) out->Add(std::string(f));
+}
+}  // namespace
+
+v1::Section* Builder::AddSection(std::string_view id, std::string_view heading) {
+  v1::Section* section = response_->add_sections();
+  section->set_id(std::string(id));
+  section->set_heading(std::string(heading));
+  section->set_owner(kAgentName);
+  return section;
+}
+
+v1::Item* Builder::AddItem(v1::Section* section, std::string_view label, std::string text,
+                           std::initializer_list<std::string_view> facts,
+                           std::string rationale) {
+  v1::Item* item = section->add_items();
+  item->set_agent(kAgentName);
+  item->set_label(std::string(label));
+  item->set_text(std::move(text));
+  item->set_rationale(std::move(rationale));
+  CopyFacts(facts, item->mutable_facts());
+  return item;
+}
+
+void Builder::Decide(std::string_view key, std::string value, std::string rationale,
+                     double confidence, std::initializer_list<std::string_view> facts) {
+  v1::Decision* d = response_->add_decisions();
+  d->set_key(std::string(key));
+  d->set_value(std::move(value));
+  d->set_rationale(std::move(rationale));
+  d->set_agent(kAgentName);
+  d->set_confidence(std::clamp(confidence, 0.0, 1.0));
+  CopyFacts(facts, d->mutable_facts());
+}
+
+void Builder::Assume(std::string_view key, std::string text,
+                     std::initializer_list<std::string_view> facts) {
+  if (!assumed_.insert(std::string(key)).second) return;
+  v1::Item* item = response_->add_assumptions();
+  item->set_agent(kAgentName);
+  item->set_text(std::move(text));
+  CopyFacts(facts, item->mutable_facts());
+}
+
+void Builder::Ask(std::string_view key, std::string text, std::string why,
+                  std::initializer_list<std::string_view> facts) {
+  if (!asked_.insert(std::string(key)).second) return;
+  v1::Item* item = response_->add_questions();
+  item->set_agent(kAgentName);
+  item->set_text(std::move(text));
+  item->set_rationale(std::move(why));
+  CopyFacts(facts, item->mutable_facts());
+}
+
+const char* PatternValue(Pattern pattern) {
+  switch (pattern) {
+    case Pattern::kMonolith: return "monolith";
+    case Pattern::kModularMonolith: return "modular_monolith";
+    case Pattern::kMicroservices: return "microservices";
+  }
+  return "modular_monolith";
+}
+
+const char* PatternName(Pattern pattern) {
+  switch (pattern) {
+    case Pattern::kMonolith: return "Monolith";
+    case Pattern::kModularMonolith: return "Modular monolith";
+    case Pattern::kMicroservices: return "Microservices";
+  }
+  return "Modular monolith";
+}
+
+}  // namespace agentd::backend_architect::internal
