@@ -31,8 +31,8 @@ const std::set<std::string>& CommonWords() {
 
 std::string Stem(std::string word) {
   for (const char* suffix : {"ing", "ies", "es", "ed", "s"}) {
-    std::string_view s(suffix);
-    if (word.size() > s.size() + 3 && absl::EndsWith(word, s)) {
+    std::string_view s(suffix);  // std::string_view: Debian's absl::string_view is its own type
+    if (word.size() > s.size() + 3 && std::string_view(word).ends_with(s)) {
       word.resize(word.size() - s.size());
       break;
     }

@@ -71,6 +71,8 @@ absl::Status Orchestrator::LoadAgents() {
     } else {
       v1::AgentConfig agent_config;
       *agent_config.mutable_definition() = def;
+      // Unknown scalar front-matter keys are the plugin's options.
+      for (const auto& [key, value] : def.extra()) (*agent_config.mutable_options())[key] = value;
       absl::StatusOr<std::unique_ptr<AgentInstance>> instance = AgentInstance::Create(*library, agent_config);
       if (instance.ok()) {
         slot->instance = std::move(*instance);

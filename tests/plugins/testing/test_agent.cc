@@ -1,0 +1,78 @@
+// test_agent: a plugin for tests only, steered by its AgentConfig options
+// (the definition's extra front-matter keys):
+//   mode: answer (default) | sleep | fail | dissent
+//   sleep_ms: how long `sleep` mode works, polling the cancel token
+//   cancel_marker: file written when the plugin sees the cancel token set
+//   key / value: the decision `dissent` mode makes (to disagree on purpose)
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "plugin_sdk.h"
+
+namespace agentd::testing {
+
+class TestAgent {
+ public:
+  static constexpr const char* kPluginName = "test_agent";
+  static constexpr uint32_t kFlags = AGENTD_PLUGIN_THREAD_SAFE;
+
+  static absl::StatusOr<std::unique_ptr<TestAgent>> Create(const v1::AgentConfig& config) {
+    auto agent = std::make_unique<TestAgent>();
+    agent->name_ = config.definition().name();
+    auto option = [&](const char* key, const char* fallback) {
+      auto it = config.options().find(key);
+      return it == config.options().end() ? std::string(fallback) : it->second;
+    };
+    agent->mode_ = option("mode", "answer");
+    agent->sleep_ms_ = std::stoi(option("sleep_ms", "0"));
+    agent->cancel_marker_ = option("cancel_marker", "");
+    agent->key_ = option("key", "database.primary");
+    agent->value_ = option("value", "mongodb");
+    agent->section_ = config.definition().sections().empty() ? "test_notes" : config.definition().sections(0);
+    if (agent->mode_ == "refuse") return absl::FailedPreconditionError("configured to refuse creation");
+    return agent;
+  }
+
+  absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const sdk::CancelToken& cancel) {
+    if (mode_ == "fail") return absl::UnavailableError("configured to fail");
+    if (mode_ == "sleep") {
+      auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(sleep_ms_);
+      while (std::chrono::steady_clock::now() < until) {
+        if (cancel.cancelled()) {
+          if (!cancel_marker_.empty()) {
+            if (FILE* f = std::fopen(cancel_marker_.c_str(), "w")) {
+              std::fputs("cancelled\n", f);
+              std::fclose(f);
+            }
+          }
+          return absl::CancelledError("saw the cancel token");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+    v1::AgentResponse response;
+    response.set_agent(name_);
+    v1::Section* section = response.add_sections();
+    section->set_id(section_);
+    v1::Item* item = section->add_items();
+    item->set_text("test_agent answered: " + request.text());
+    if (mode_ == "dissent") {
+      v1::Decision* d = response.add_decisions();
+      d->set_key(key_);
+      d->set_value(value_);
+      d->set_rationale("test_agent disagrees on purpose");
+    }
+    return response;
+  }
+
+ private:
+  std::string name_, mode_, cancel_marker_, key_, value_, section_;
+  int sleep_ms_ = 0;
+};
+
+}  // namespace agentd::testing
+
+AGENTD_PLUGIN(agentd::testing::TestAgent)

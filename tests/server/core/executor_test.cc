@@ -1,0 +1,175 @@
+#include "server/core/executor.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace agentd {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const std::string kTestAgent = std::string(AGENTD_BUILD_DIR) + "/tests/plugins/libtest_agent.so";
+
+std::unique_ptr<AgentSlot> Slot(const std::string& name, std::map<std::string, std::string> options,
+                                absl::Duration timeout = absl::Seconds(5), int breaker_failures = 3,
+                                absl::Duration cool_down = absl::Minutes(10)) {
+  v1::AgentConfig config;
+  config.mutable_definition()->set_name(name);
+  for (auto& [k, v] : options) (*config.mutable_options())[k] = v;
+  auto slot = std::make_unique<AgentSlot>(config.definition(), breaker_failures, cool_down);
+  auto library = PluginLibrary::Load(kTestAgent);
+  EXPECT_TRUE(library.ok()) << library.status();
+  auto instance = AgentInstance::Create(*library, config);
+  EXPECT_TRUE(instance.ok()) << instance.status();
+  slot->instance = std::move(*instance);
+  slot->timeout = timeout;
+  return slot;
+}
+
+class RecordingObserver : public ExecutionObserver {
+ public:
+  void OnAgentStarted(const std::string& agent) override { events.push_back("started " + agent); }
+  void OnAgentFinished(const AgentOutcome& o) override { events.push_back("finished " + o.run.agent()); }
+  std::vector<std::string> events;
+};
+
+TEST(ExecutorTest, RunsEveryAgentAndKeepsSlotOrder) {
+  Executor executor(4);
+  auto a = Slot("a", {});
+  auto b = Slot("b", {{"mode", "sleep"}, {"sleep_ms", "20"}});
+  v1::AgentRequest request;
+  request.set_text("q");
+  RecordingObserver observer;
+  auto outcomes = executor.Run({a.get(), b.get()}, request, absl::InfiniteFuture(), nullptr, &observer);
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0].run.agent(), "a");
+  EXPECT_EQ(outcomes[1].run.agent(), "b");
+  EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_OK);
+  EXPECT_EQ(outcomes[1].run.status(), v1::AGENT_STATUS_OK);
+  ASSERT_TRUE(outcomes[1].response.has_value());
+  EXPECT_EQ(outcomes[1].response->agent(), "b");
+  // Each agent starts before it finishes; b (sleeping) finishes last.
+  ASSERT_EQ(observer.events.size(), 4u);
+  EXPECT_EQ(observer.events.back(), "finished b");
+  auto pos = [&](const std::string& e) { return std::find(observer.events.begin(), observer.events.end(), e); };
+  EXPECT_LT(pos("started a"), pos("finished a"));
+  EXPECT_LT(pos("started b"), pos("finished b"));
+}
+
+TEST(ExecutorTest, SlowAgentTimesOutAndTheOthersStand) {
+  Executor executor(4);
+  auto fast = Slot("fast", {});
+  std::string marker = testing::TempDir() + "/cancel_marker_timeout";
+  std::filesystem::remove(marker);
+  auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}, {"cancel_marker", marker}},
+                   absl::Milliseconds(100));
+  absl::Time start = absl::Now();
+  auto outcomes = executor.Run({fast.get(), slow.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr);
+  absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_OK);
+  EXPECT_EQ(outcomes[1].run.status(), v1::AGENT_STATUS_TIMED_OUT);
+  EXPECT_FALSE(outcomes[1].response.has_value());
+  // Returned at the slow agent's deadline, not after its 60 s of work.
+  EXPECT_LT(took, absl::Seconds(30));
+  // The plugin was told through its cancel token (it writes the marker when it sees it).
+  for (int i = 0; i < 500 && !std::filesystem::exists(marker); ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_TRUE(std::filesystem::exists(marker));
+}
+
+TEST(ExecutorTest, CallerDeadlineCapsEveryAgent) {
+  Executor executor(2);
+  auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}}, absl::Seconds(60));
+  auto outcomes = executor.Run({slow.get()}, v1::AgentRequest(), absl::Now() + absl::Milliseconds(50), nullptr, nullptr);
+  EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_TIMED_OUT);
+}
+
+TEST(ExecutorTest, CallerCancelReachesThePlugin) {
+  Executor executor(2);
+  std::string marker = testing::TempDir() + "/cancel_marker_caller";
+  std::filesystem::remove(marker);
+  auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}, {"cancel_marker", marker}}, absl::Seconds(60));
+  std::atomic<bool> cancel{false};
+  RecordingObserver observer;
+  struct CancelOnStart : ExecutionObserver {
+    std::atomic<bool>* cancel;
+    void OnAgentStarted(const std::string&) override { *cancel = true; }
+    void OnAgentFinished(const AgentOutcome&) override {}
+  } on_start;
+  on_start.cancel = &cancel;
+  auto outcomes = executor.Run({slow.get()}, v1::AgentRequest(), absl::InfiniteFuture(),
+                               [&] { return cancel.load(); }, &on_start);
+  EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_CANCELLED);
+  for (int i = 0; i < 500 && !std::filesystem::exists(marker); ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_TRUE(std::filesystem::exists(marker));
+}
+
+TEST(ExecutorTest, FailingAgentIsReportedWithItsReason) {
+  Executor executor(2);
+  auto bad = Slot("bad", {{"mode", "fail"}});
+  auto outcomes = executor.Run({bad.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr);
+  EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_FAILED);
+  EXPECT_THAT(outcomes[0].run.error(), HasSubstr("configured to fail"));
+}
+
+TEST(ExecutorTest, CircuitBreakerOpensAfterFailuresAndSkips) {
+  Executor executor(2);
+  auto bad = Slot("bad", {{"mode", "fail"}}, absl::Seconds(5), /*breaker_failures=*/3);
+  for (int i = 0; i < 3; ++i) {
+    auto o = executor.Run({bad.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr);
+    EXPECT_EQ(o[0].run.status(), v1::AGENT_STATUS_FAILED);
+  }
+  auto skipped = executor.Run({bad.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr);
+  EXPECT_EQ(skipped[0].run.status(), v1::AGENT_STATUS_SKIPPED);
+  EXPECT_THAT(skipped[0].run.error(), HasSubstr("circuit breaker open"));
+  EXPECT_EQ(skipped[0].run.circuit_state(), "open");
+}
+
+TEST(CircuitBreakerTest, HalfOpenLetsOneProbeThroughAndCloses) {
+  CircuitBreaker breaker(2, absl::Seconds(30));
+  absl::Time t0 = absl::FromUnixSeconds(1000);
+  EXPECT_TRUE(breaker.Allow(t0));
+  breaker.RecordFailure(t0);
+  EXPECT_EQ(breaker.State(t0), "closed");
+  breaker.RecordFailure(t0);
+  EXPECT_EQ(breaker.State(t0), "open");
+  EXPECT_FALSE(breaker.Allow(t0 + absl::Seconds(10)));
+  absl::Time later = t0 + absl::Seconds(31);
+  EXPECT_EQ(breaker.State(later), "half_open");
+  EXPECT_TRUE(breaker.Allow(later));    // the probe
+  EXPECT_FALSE(breaker.Allow(later));   // only one
+  breaker.RecordSuccess();
+  EXPECT_EQ(breaker.State(later), "closed");
+  EXPECT_TRUE(breaker.Allow(later));
+}
+
+TEST(CircuitBreakerTest, FailedProbeOpensAgain) {
+  CircuitBreaker breaker(1, absl::Seconds(30));
+  absl::Time t0 = absl::FromUnixSeconds(1000);
+  breaker.RecordFailure(t0);
+  absl::Time later = t0 + absl::Seconds(31);
+  EXPECT_TRUE(breaker.Allow(later));
+  breaker.RecordFailure(later);
+  EXPECT_EQ(breaker.State(later + absl::Seconds(1)), "open");
+  EXPECT_FALSE(breaker.Allow(later + absl::Seconds(1)));
+}
+
+TEST(ExecutorTest, BulkheadBoundsCallsInFlight) {
+  Executor executor(4);
+  auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}}, absl::Seconds(3));
+  slow->max_in_flight = 1;
+  // Occupy the only place from another thread, then try again.
+  std::thread first([&] { executor.Run({slow.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr); });
+  for (int i = 0; i < 1000 && slow->in_flight.load() == 0; ++i) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(slow->in_flight.load(), 1);
+  auto second = executor.Run({slow.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr);
+  EXPECT_EQ(second[0].run.status(), v1::AGENT_STATUS_SKIPPED);
+  EXPECT_THAT(second[0].run.error(), HasSubstr("bulkhead full"));
+  first.join();
+}
+
+}  // namespace
+}  // namespace agentd

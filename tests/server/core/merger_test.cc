@@ -1,0 +1,223 @@
+#include "server/core/merger.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace agentd {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+v1::AgentDefinition Def(const std::string& name, std::vector<std::string> sections) {
+  v1::AgentDefinition d;
+  d.set_name(name);
+  for (auto& s : sections) d.add_sections(s);
+  return d;
+}
+
+v1::Item* AddItem(v1::AgentResponse* r, const std::string& section, const std::string& text, int priority = 0) {
+  v1::Section* s = nullptr;
+  for (auto& existing : *r->mutable_sections()) {
+    if (existing.id() == section) s = &existing;
+  }
+  if (s == nullptr) {
+    s = r->add_sections();
+    s->set_id(section);
+  }
+  v1::Item* item = s->add_items();
+  item->set_text(text);
+  item->set_priority(priority);
+  return item;
+}
+
+AgentOutcome Ok(v1::AgentResponse response) {
+  AgentOutcome o;
+  o.run.set_agent(response.agent());
+  o.run.set_status(v1::AGENT_STATUS_OK);
+  o.response = std::move(response);
+  return o;
+}
+
+MergeInput TwoAgents(v1::AgentResponse a, v1::AgentResponse b) {
+  MergeInput in;
+  in.definitions = {Def("backend-architect", {"architecture_pattern", "database_architecture", "recommendations", "risks"}),
+                    Def("api-architect", {"api_design"})};
+  in.outcomes.push_back(Ok(std::move(a)));
+  in.outcomes.push_back(Ok(std::move(b)));
+  return in;
+}
+
+std::vector<std::string> SectionIds(const v1::Review& r) {
+  std::vector<std::string> ids;
+  for (const auto& s : r.sections()) ids.push_back(s.id());
+  return ids;
+}
+
+TEST(MergerTest, SectionsFollowTheReviewFormatThenPeerSections) {
+  v1::AgentResponse api;
+  api.set_agent("api-architect");
+  AddItem(&api, "api_design", "Use cursor pagination");
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  AddItem(&be, "risks", "r");
+  AddItem(&be, "architecture_pattern", "Modular monolith");
+  AddItem(&be, "recommendations", "rec");
+  // The api agent answered first: order must still be the format's.
+  MergeInput in = TwoAgents(api, be);
+  v1::Review review = Merge(in);
+  EXPECT_THAT(SectionIds(review), ElementsAre("architecture_pattern", "recommendations", "risks", "api_design"));
+  EXPECT_THAT(review.markdown(), HasSubstr("## Backend Architecture Review"));
+  EXPECT_LT(review.markdown().find("### Architecture Pattern"), review.markdown().find("### API Design"));
+}
+
+TEST(MergerTest, SectionOwnerComesFromDefinitionsAndOthersAreAttributed) {
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  AddItem(&be, "architecture_pattern", "Modular monolith");
+  v1::AgentResponse api;
+  api.set_agent("api-architect");
+  AddItem(&api, "architecture_pattern", "Keep the public API stable across the split");
+  v1::Review review = Merge(TwoAgents(api, be));
+  ASSERT_EQ(review.sections(0).id(), "architecture_pattern");
+  EXPECT_EQ(review.sections(0).owner(), "backend-architect");
+  // The owner's items first, then the other agent's, tagged.
+  EXPECT_EQ(review.sections(0).items(0).agent(), "backend-architect");
+  EXPECT_EQ(review.sections(0).items(1).agent(), "api-architect");
+  EXPECT_THAT(review.markdown(), HasSubstr("Keep the public API stable across the split _(api-architect)_"));
+  EXPECT_THAT(review.markdown(), Not(HasSubstr("Modular monolith _(")));
+}
+
+TEST(MergerTest, DuplicatesAppearOnceWithBothAgents) {
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  AddItem(&be, "recommendations", "Add idempotency keys to order creation.", 2);
+  v1::AgentResponse api;
+  api.set_agent("api-architect");
+  AddItem(&api, "recommendations", "add idempotency keys to  order creation", 1);
+  v1::Review review = Merge(TwoAgents(be, api));
+  ASSERT_EQ(review.sections_size(), 1);
+  ASSERT_EQ(review.sections(0).items_size(), 1);
+  EXPECT_EQ(review.sections(0).items(0).agent(), "backend-architect");
+  EXPECT_THAT(review.sections(0).items(0).also_agents(), ElementsAre("api-architect"));
+}
+
+TEST(MergerTest, RecommendationsAreRankedByPriorityAcrossAgents) {
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  AddItem(&be, "recommendations", "second", 2);
+  AddItem(&be, "recommendations", "unranked", 0);
+  v1::AgentResponse api;
+  api.set_agent("api-architect");
+  AddItem(&api, "recommendations", "first", 1);
+  AddItem(&api, "recommendations", "third", 3);
+  v1::Review review = Merge(TwoAgents(be, api));
+  std::vector<std::string> texts;
+  for (const auto& i : review.sections(0).items()) texts.push_back(i.text());
+  EXPECT_THAT(texts, ElementsAre("first", "second", "third", "unranked"));
+  EXPECT_THAT(review.markdown(), HasSubstr("1. first _(api-architect)_\n2. second\n3. third"));
+}
+
+TEST(MergerTest, ConflictingDecisionKeepsTheOwnersValueAndRecordsTheOther) {
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  AddItem(&be, "database_architecture", "PostgreSQL");
+  auto* d = be.add_decisions();
+  d->set_key("database.primary");
+  d->set_value("postgresql");
+  v1::AgentResponse api;
+  api.set_agent("api-architect");
+  auto* other = api.add_decisions();
+  other->set_key("database.primary");
+  other->set_value("mongodb");
+  other->set_rationale("documents fit the payloads");
+  // The dissenter answered first; the owner still wins.
+  v1::Review review = Merge(TwoAgents(api, be));
+  ASSERT_EQ(review.decisions_size(), 1);
+  EXPECT_EQ(review.decisions(0).value(), "postgresql");
+  EXPECT_EQ(review.decisions(0).agent(), "backend-architect");
+  ASSERT_EQ(review.conflicts_size(), 1);
+  EXPECT_EQ(review.conflicts(0).other_agent(), "api-architect");
+  EXPECT_EQ(review.conflicts(0).other_value(), "mongodb");
+  // Shown beside the section the decision belongs to.
+  const std::string& md = review.markdown();
+  size_t section = md.find("### Database Architecture");
+  size_t conflict = md.find("**Conflict** on `database.primary`");
+  ASSERT_NE(conflict, std::string::npos);
+  EXPECT_GT(conflict, section);
+  EXPECT_LT(conflict, md.find("### Decisions"));
+  EXPECT_THAT(md, HasSubstr("api-architect would choose **mongodb**"));
+}
+
+TEST(MergerTest, AgreeingDecisionsAreNotAConflict) {
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  auto* d = be.add_decisions();
+  d->set_key("messaging.broker");
+  d->set_value("kafka");
+  v1::AgentResponse api = be;
+  api.set_agent("api-architect");
+  api.mutable_decisions(0)->set_agent("api-architect");
+  v1::Review review = Merge(TwoAgents(be, api));
+  EXPECT_EQ(review.decisions_size(), 1);
+  EXPECT_EQ(review.conflicts_size(), 0);
+}
+
+TEST(MergerTest, FailedAgentMakesThePartialReviewNotAFailedOne) {
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  AddItem(&be, "architecture_pattern", "Modular monolith");
+  MergeInput in;
+  in.definitions = {Def("backend-architect", {"architecture_pattern"}), Def("sre-specialist", {"reliability_operations"})};
+  in.outcomes.push_back(Ok(be));
+  AgentOutcome slow;
+  slow.run.set_agent("sre-specialist");
+  slow.run.set_status(v1::AGENT_STATUS_TIMED_OUT);
+  slow.run.set_error("no answer within 200ms");
+  in.outcomes.push_back(slow);
+  v1::Review review = Merge(in);
+  EXPECT_TRUE(review.partial());
+  ASSERT_EQ(review.agents_size(), 2);
+  EXPECT_EQ(review.agents(1).status(), v1::AGENT_STATUS_TIMED_OUT);
+  EXPECT_THAT(review.markdown(), HasSubstr("**Partial review**: sre-specialist timed out (no answer within 200ms)"));
+  EXPECT_THAT(review.markdown(), HasSubstr("Modular monolith"));
+}
+
+TEST(MergerTest, AssumptionsAndQuestionsAreDeduplicatedWithProvenance) {
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  be.add_questions()->set_text("How many engineers work on this?");
+  v1::AgentResponse api;
+  api.set_agent("api-architect");
+  api.add_questions()->set_text("how many engineers work on this");
+  api.add_assumptions()->set_text("Clients are mobile apps.");
+  v1::Review review = Merge(TwoAgents(be, api));
+  ASSERT_EQ(review.questions_size(), 1);
+  EXPECT_THAT(review.questions(0).also_agents(), ElementsAre("api-architect"));
+  ASSERT_EQ(review.assumptions_size(), 1);
+  EXPECT_EQ(review.assumptions(0).agent(), "api-architect");
+}
+
+TEST(MergerTest, MergeIsDeterministic) {
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  AddItem(&be, "recommendations", "a", 1);
+  v1::AgentResponse api;
+  api.set_agent("api-architect");
+  AddItem(&api, "api_design", "b");
+  MergeInput in = TwoAgents(be, api);
+  EXPECT_EQ(Merge(in).SerializeAsString(), Merge(in).SerializeAsString());
+}
+
+TEST(MergerTest, SectionHeadingsAndDecisionKeys) {
+  EXPECT_EQ(SectionHeading("api_design"), "API Design");
+  EXPECT_EQ(SectionHeading("risks"), "Risks & Mitigation");
+  EXPECT_EQ(SectionHeading("cache_tuning"), "Cache Tuning");
+  EXPECT_EQ(SectionOfDecisionKey("database.primary"), "database_architecture");
+  EXPECT_EQ(SectionOfDecisionKey("caching.invalidation"), "caching_strategy");
+  EXPECT_EQ(SectionOfDecisionKey("nope.key"), "");
+}
+
+}  // namespace
+}  // namespace agentd

@@ -1,0 +1,105 @@
+#include "server/plugin_host/plugin_loader.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace agentd {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kTestPlugins = std::string(AGENTD_BUILD_DIR) + "/tests/plugins";
+const std::string kPlugins = std::string(AGENTD_BUILD_DIR) + "/lib/agentd/plugins";
+
+v1::AgentConfig ConfigFor(const std::string& name, std::map<std::string, std::string> options = {}) {
+  v1::AgentConfig config;
+  config.mutable_definition()->set_name(name);
+  for (auto& [k, v] : options) (*config.mutable_options())[k] = v;
+  return config;
+}
+
+TEST(PluginLoaderTest, LoadsARealPluginAndAnswers) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libtest_agent.so");
+  ASSERT_TRUE(library.ok()) << library.status();
+  EXPECT_EQ((*library)->name(), "test_agent");
+  EXPECT_TRUE((*library)->thread_safe());
+  auto instance = AgentInstance::Create(*library, ConfigFor("echo"));
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  v1::AgentRequest request;
+  request.set_text("hello");
+  CancelState cancel;
+  auto response = (*instance)->Handle(request, cancel);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->agent(), "echo");
+  EXPECT_THAT(response->sections(0).items(0).text(), HasSubstr("hello"));
+}
+
+TEST(PluginLoaderTest, MissingFileIsNotFoundAndNamesThePath) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libnope.so");
+  EXPECT_EQ(library.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(library.status().message(), HasSubstr("libnope.so"));
+}
+
+TEST(PluginLoaderTest, WrongMajorVersionIsRefusedWithThePath) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libwrong_major.so");
+  EXPECT_EQ(library.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(library.status().message(), HasSubstr("libwrong_major.so"));
+  EXPECT_THAT(library.status().message(), HasSubstr("ABI major version 99"));
+}
+
+TEST(PluginLoaderTest, LibraryWithoutEntrySymbolIsRefusedWithThePath) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libno_entry.so");
+  EXPECT_EQ(library.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(library.status().message(), HasSubstr("libno_entry.so"));
+  EXPECT_THAT(library.status().message(), HasSubstr("agentd_plugin_entry_v1"));
+}
+
+TEST(PluginLoaderTest, NotALibraryIsRefused) {
+  auto library = PluginLibrary::Load(std::string(AGENTD_SOURCE_DIR) + "/README.md");
+  EXPECT_EQ(library.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(library.status().message(), HasSubstr("README.md"));
+}
+
+TEST(PluginLoaderTest, CreateErrorCarriesThePluginsReason) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libtest_agent.so");
+  ASSERT_TRUE(library.ok());
+  auto instance = AgentInstance::Create(*library, ConfigFor("x", {{"mode", "refuse"}}));
+  EXPECT_EQ(instance.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(instance.status().message(), HasSubstr("configured to refuse creation"));
+}
+
+TEST(PluginLoaderTest, HandleErrorComesBackAsStatus) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libtest_agent.so");
+  ASSERT_TRUE(library.ok());
+  auto instance = AgentInstance::Create(*library, ConfigFor("flaky", {{"mode", "fail"}}));
+  ASSERT_TRUE(instance.ok());
+  CancelState cancel;
+  auto response = (*instance)->Handle(v1::AgentRequest(), cancel);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(response.status().message(), HasSubstr("flaky: configured to fail"));
+}
+
+TEST(PluginLoaderTest, CancelTokenReachesThePlugin) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libtest_agent.so");
+  ASSERT_TRUE(library.ok());
+  auto instance = AgentInstance::Create(*library, ConfigFor("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}}));
+  ASSERT_TRUE(instance.ok());
+  CancelState cancel;
+  cancel.cancelled = true;
+  auto response = (*instance)->Handle(v1::AgentRequest(), cancel);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST(PluginLoaderTest, BundledPluginsExportOnlyTheEntrySymbolAndLoad) {
+  for (const char* name : {"backend_architect", "stub_peer"}) {
+    PluginRegistry registry(kPlugins);
+    auto library = registry.Get(name);
+    ASSERT_TRUE(library.ok()) << library.status();
+    EXPECT_EQ((*library)->name(), name);
+  }
+}
+
+}  // namespace
+}  // namespace agentd
