@@ -1,0 +1,132 @@
+"""Starts the real agentd binary for a test: a free port, a temporary
+database, and health polled until SERVING (never a sleep-and-hope)."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import grpc
+
+BUILD_DIR = os.environ["AGENTD_BUILD_DIR"]
+SOURCE_DIR = os.environ["AGENTD_SOURCE_DIR"]
+sys.path.insert(0, os.path.join(BUILD_DIR, "python"))
+
+from agentd.v1 import orchestrator_pb2, orchestrator_pb2_grpc, review_pb2  # noqa: E402,F401
+
+AGENTD = os.path.join(BUILD_DIR, "bin", "agentd")
+AGENTCTL = os.path.join(BUILD_DIR, "bin", "agentctl")
+PLUGINS = os.path.join(BUILD_DIR, "lib", "agentd", "plugins")
+TEST_PLUGINS = os.path.join(BUILD_DIR, "tests", "plugins")
+AGENTS = os.path.join(BUILD_DIR, "share", "agentd", "agents")
+
+# grpc.health.v1: HealthCheckResponse{status: SERVING} is field 1 = 1.
+_SERVING = b"\x08\x01"
+
+
+def health_serving(address, timeout=1.0):
+    channel = grpc.insecure_channel(address)
+    try:
+        check = channel.unary_unary(
+            "/grpc.health.v1.Health/Check",
+            request_serializer=lambda b: b,
+            response_deserializer=lambda b: b,
+        )
+        return check(b"", timeout=timeout) == _SERVING
+    except grpc.RpcError:
+        return False
+    finally:
+        channel.close()
+
+
+class AgentdProcess:
+    """One agentd on 127.0.0.1:<free port> with its own temp folder."""
+
+    def __init__(self, extra_args=(), agents_dir=None, plugins_dir=None, db=None, env=None):
+        self.tmp = tempfile.mkdtemp(prefix="agentd-test-")
+        self.db = db or os.path.join(self.tmp, "agentd.db")
+        self.args = [
+            AGENTD,
+            "--listen=127.0.0.1:0",
+            "--db=" + self.db,
+            "--agents_dir=" + (agents_dir or AGENTS),
+            "--plugins_dir=" + (plugins_dir or PLUGINS),
+            "--log_format=json",
+            *extra_args,
+        ]
+        self.env = dict(os.environ, **(env or {}))
+        self.proc = None
+        self.address = None
+        self.log_path = os.path.join(self.tmp, "agentd.log")
+
+    def start(self, timeout=30.0):
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self._log, text=True, env=self.env)
+        line = self.proc.stdout.readline()  # "agentd listening on HOST:PORT", or EOF when it failed
+        if not line.startswith("agentd listening on "):
+            self.proc.wait(timeout=10)
+            raise RuntimeError("agentd did not start: %r\n%s" % (line, self.log()))
+        self.address = line.split()[-1]
+        deadline = time.monotonic() + timeout
+        while not health_serving(self.address):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("agentd never became SERVING:\n" + self.log())
+        return self
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stub(self):
+        self.channel = grpc.insecure_channel(self.address)
+        return orchestrator_pb2_grpc.OrchestratorStub(self.channel)
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "channel", None):
+            self.channel.close()
+
+    def cleanup(self):
+        self.stop()
+        if getattr(self, "_log", None):
+            self._log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+
+def agents_and_plugins_with(tmp, extra_definitions, test_plugins=True):
+    """An agents folder with the bundled five plus `extra_definitions`
+    ({file name: text}), and a plugins folder holding the bundled plugins
+    plus the test plugins. Returns (agents_dir, plugins_dir)."""
+    agents_dir = os.path.join(tmp, "agents")
+    plugins_dir = os.path.join(tmp, "plugins")
+    os.makedirs(agents_dir)
+    os.makedirs(plugins_dir)
+    for name in os.listdir(AGENTS):
+        shutil.copy(os.path.join(AGENTS, name), agents_dir)
+    for name, text in extra_definitions.items():
+        with open(os.path.join(agents_dir, name), "w") as f:
+            f.write(text)
+    for folder in [PLUGINS] + ([TEST_PLUGINS] if test_plugins else []):
+        for name in os.listdir(folder):
+            if name.endswith(".so"):
+                os.symlink(os.path.join(folder, name), os.path.join(plugins_dir, name))
+    return agents_dir, plugins_dir
