@@ -458,7 +458,11 @@ bool ReadFrontMatterLenient(const SplitFile& split,
       open_quote = QuoteOpenedBy(value);
       continue;
     }
-    if (!have_current) {
+    // Continuation lines are indented or are list items ("- x" may start at
+    // column 0); any other line at column 0 that is not a key is not
+    // something either reader understands.
+    const bool list_item = line == "-" || absl::StartsWith(line, "- ");
+    if (!have_current || (Indent(line) == 0 && !list_item)) {
       error->line = file_line;
       error->reason = absl::StrCat(
           "front matter is neither YAML nor 'key: value' lines: expected a "
