@@ -24,13 +24,6 @@ bool Has(const std::vector<std::string>& list, std::string_view value) {
   return false;
 }
 
-std::string CachePatternName(const std::string& value) {
-  if (value == "write_through") return "write-through";
-  if (value == "write_behind") return "write-behind";
-  if (value == "refresh_ahead") return "refresh-ahead";
-  return "cache-aside";
-}
-
 }  // namespace
 
 void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
@@ -66,7 +59,7 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
     advice.push_back(
         {absl::StrCat("Prepare for bursts: pre-scale to ", count,
                       " before known events, accept work into ",
-                      choices.broker == "none" ? std::string("a queue") : choices.broker,
+                      choices.broker == "none" ? std::string("a queue") : DisplayName(choices.broker),
                       " and process it at a steady rate, and load-test at twice the expected "
                       "peak."),
          "Autoscaling reacts in minutes; a flash sale peaks in seconds.",
@@ -78,7 +71,7 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
                       "Write throughput is beyond one primary.", {"peak_rps", "read_ratio"}});
   }
   if (choices.broker != "none" && !r.bursty()) {
-    advice.push_back({absl::StrCat("Introduce ", choices.broker,
+    advice.push_back({absl::StrCat("Introduce ", DisplayName(choices.broker),
                                    " with a transactional outbox and idempotent consumers."),
                       "Events must not be lost or applied twice.",
                       {"needs_replay", "needs_ordering"}});
@@ -91,8 +84,8 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
                     FormatNumber(choices.latency_budget_ms), " ms)."),
        "A slow dependency must fail fast instead of holding every worker.",
        {"latency_p99_ms"}});
-  advice.push_back({absl::StrCat("Cache hot reads ", CachePatternName(choices.cache_pattern),
-                                 " with ", choices.invalidation, "-based invalidation."),
+  advice.push_back({absl::StrCat("Cache hot reads ", DisplayName(choices.cache_pattern),
+                                 " with ", DisplayName(choices.invalidation), "-based invalidation."),
                     "Keeps read load off the database.", {"read_ratio", "consistency"}});
   advice.push_back({absl::StrCat("Publish the ", FormatNumber(choices.slo, 3),
                                  "% SLO with its ", FormatNumber(choices.budget_minutes),
@@ -124,7 +117,7 @@ void Risks(const Context& ctx, const Choices& choices, Builder& out) {
       r.planned_services() > r.team_size()) {
     double each = static_cast<double>(r.planned_services()) / r.team_size();
     risk(absl::StrCat(r.planned_services(), " independently deployed services for ", r.team_size(),
-                      " engineer", r.team_size() == 1 ? "" : "s", ": ~", FormatNumber(each, 1),
+                      " engineer", r.team_size() == 1 ? "" : "s", ": ~", FormatCount(each),
                       " services each to build, deploy, monitor and be on call for; the facts "
                       "conflict with the team's capacity."),
          absl::StrCat("Start with ", choices.pattern == Pattern::kMicroservices
@@ -206,6 +199,15 @@ void Risks(const Context& ctx, const Choices& choices, Builder& out) {
     risk("Replica lag shows users stale data right after they write.",
          "Route read-your-writes to the primary for a short window after each write.",
          {"read_ratio"});
+  }
+  if (!choices.pattern_unknowns.empty()) {
+    risk(absl::StrCat("The pattern rests on defaults rather than facts: ",
+                      absl::StrJoin(choices.pattern_unknowns, ", "), " unknown."),
+         choices.pattern == Pattern::kMicroservices
+             ? std::string("Answer the questions below before the first split.")
+             : std::string("Answer the questions below; one deployable keeps the choice "
+                           "reversible meanwhile."),
+         {"team_size", "domain_clarity", "ops_maturity"});
   }
   if (section->items_size() == 0) {
     risk("The recommendation rests on assumptions more than on stated facts.",

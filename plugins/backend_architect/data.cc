@@ -98,7 +98,7 @@ void CachingStrategy(const Context& ctx, Choices& choices, Builder& out) {
           "nothing is ever invalidated.";
   } else if (has_broker && freshness) {
     choices.invalidation = "event";
-    why = absl::StrCat("Event-based: freshness matters and ", choices.broker,
+    why = absl::StrCat("Event-based: freshness matters and ", DisplayName(choices.broker),
                        " already carries change events; a consumer deletes the affected keys. "
                        "Keep a TTL as a safety net for missed events.");
   } else if (ctx.grouped_content) {
@@ -190,7 +190,7 @@ void DatabaseArchitecture(const Context& ctx, Choices& choices, Builder& out) {
                            "replica reads may be seconds stale.",
                {"consistency"});
   }
-  out.AddItem(section, "Primary Database", choices.database,
+  out.AddItem(section, "Primary Database", DisplayName(choices.database),
               {"data_shape", "consistency", "cloud", "ops_maturity", "latency_p99_ms"}, why);
   out.Decide("database.primary", choices.database, why, confidence,
              {"data_shape", "consistency", "cloud", "ops_maturity"});

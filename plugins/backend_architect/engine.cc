@@ -25,8 +25,9 @@ v1::AgentResponse Review(const v1::AgentRequest& request) {
   Recommendations(ctx, choices, out);
   Risks(ctx, choices, out);
   response.set_summary(absl::StrCat(
-      PatternName(choices.pattern), "; broker ", choices.broker, "; ", choices.cache_pattern,
-      " caching with ", choices.invalidation, " invalidation; ", choices.database, "; SLO ",
+      PatternName(choices.pattern), "; broker: ", DisplayName(choices.broker), "; ",
+      DisplayName(choices.cache_pattern), " caching with ", DisplayName(choices.invalidation),
+      " invalidation; ", DisplayName(choices.database), "; SLO ",
       FormatNumber(choices.slo, 3), "% (", FormatNumber(choices.budget_minutes),
       " min error budget per 30 days)."));
   return response;

@@ -80,6 +80,7 @@ struct Context {
   bool memcached = false;
   bool temporal_queries = false;         // "as of", history, time travel
   bool compensation = false;             // "any step can fail", rollback
+  bool existing_services = false;        // services already call each other
 };
 
 // ---- What was decided, for later sections -----------------------------------
@@ -91,6 +92,7 @@ struct Choices {
   int monolith_score = 0;
   int microservices_score = 0;
   std::vector<std::string> deciding_signals;
+  std::vector<std::string> pattern_unknowns;  // asked about: they could flip it
   std::string broker;        // kafka, rabbitmq, sqs, pubsub, none
   bool event_sourcing = false;
   bool cqrs = false;
@@ -149,6 +151,8 @@ void Risks(const Context& ctx, const Choices& choices, Builder& out);
 
 const char* PatternValue(Pattern pattern);  // "modular_monolith", ...
 const char* PatternName(Pattern pattern);   // "Modular monolith", ...
+// Human names of decision values: "kafka" -> "Kafka", "ttl" -> "TTL".
+std::string DisplayName(const std::string& value);
 
 }  // namespace agentd::backend_architect::internal
 

@@ -21,8 +21,8 @@ std::vector<std::string> AsyncNeeds(const Context& ctx, const Choices& choices) 
   if (r.complex_routing()) needs.push_back("routing by message type");
   if (r.bursty()) needs.push_back("bursts to absorb with a queue");
   if (choices.pattern == Pattern::kMicroservices) needs.push_back("services that integrate by events");
-  if (ctx.event_driven) needs.push_back("an event-driven design was asked for");
-  else if (ctx.async_cue) needs.push_back("asynchronous work in the request");
+  if (ctx.event_driven) needs.push_back("an event-driven design (asked for)");
+  else if (ctx.async_cue) needs.push_back("asynchronous work named in the question");
   return needs;
 }
 
@@ -105,7 +105,7 @@ void EventDrivenDesign(const Context& ctx, Choices& choices, Builder& out) {
             "Replay would make Kafka the broker instead.", {"needs_replay"});
   }
   out.AddItem(section, "Message Broker",
-              choices.broker == "none" ? std::string("None needed yet") : choices.broker,
+              choices.broker == "none" ? std::string("None needed yet") : DisplayName(choices.broker),
               {"needs_replay", "needs_ordering", "needs_audit_trail", "peak_rps", "cloud",
                "ops_maturity", "complex_routing", "bursty"},
               why);
@@ -119,6 +119,12 @@ void EventDrivenDesign(const Context& ctx, Choices& choices, Builder& out) {
   if (r.needs_replay()) es_why.push_back("state must be rebuilt by replaying events");
   if (ctx.temporal_queries) es_why.push_back("questions about past states (temporal queries)");
   choices.event_sourcing = !es_why.empty();
+  if (!choices.event_sourcing && ctx.event_driven && !r.has_needs_audit_trail()) {
+    out.Ask("audit", "Do you need the full history of changes (audit trail) or answers about past "
+                     "states?",
+            "That would make event sourcing (and CQRS with it) worth its cost.",
+            {"needs_audit_trail"});
+  }
   std::string es_text =
       choices.event_sourcing
           ? absl::StrCat("Event sourcing: yes, for the aggregates that need it: ",
@@ -154,7 +160,8 @@ void EventDrivenDesign(const Context& ctx, Choices& choices, Builder& out) {
 
   // Sagas, only when one business step spans services.
   bool saga_needed = r.distributed_transaction() || choices.pattern == Pattern::kMicroservices ||
-                     ctx.Mentions("saga") || ctx.compensation;
+                     ctx.Mentions("saga") || ctx.compensation ||
+                     (ctx.existing_services && ctx.event_driven);
   if (saga_needed) {
     std::vector<std::string> orchestrate;
     if (r.ops_maturity() == v1::OPS_MATURITY_LOW) orchestrate.push_back("low ops maturity");

@@ -89,7 +89,7 @@ void Observability(const Context& ctx, Choices& choices, Builder& out) {
   out.AddItem(section, "",
               choices.broker != "none"
                   ? absl::StrCat("Distributed tracing with OpenTelemetry (W3C traceparent) "
-                                 "across HTTP calls and ", choices.broker,
+                                 "across HTTP calls and ", DisplayName(choices.broker),
                                  " messages, spans tagged with business ids.")
                   : std::string("Distributed tracing with OpenTelemetry (W3C traceparent) "
                                 "across every outgoing call, spans tagged with business ids."));
@@ -187,7 +187,7 @@ void BackgroundJobs(const Context& ctx, Choices& choices, Builder& out) {
   const v1::Requirements& r = ctx.req;
   v1::Section* section = out.AddSection("background_jobs", "Background Jobs");
   std::string queue = choices.broker == "none" ? std::string("a database-backed job table")
-                                               : choices.broker;
+                                               : DisplayName(choices.broker);
   std::string workers =
       r.cloud() == v1::CLOUD_PROVIDER_GCP
           ? "Workers: pull-based for steady work (backpressure stays with the worker); "

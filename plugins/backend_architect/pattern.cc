@@ -112,6 +112,7 @@ std::vector<std::string> NonTrivialReasons(const Context& ctx) {
     why.push_back(absl::StrCat(FormatNumber(r.peak_rps()), " req/s at peak"));
   }
   if (r.bursty()) why.push_back("bursty traffic");
+  if (ctx.existing_services) why.push_back("services already call each other");
   if (r.independent_scaling()) why.push_back("parts that scale differently");
   return why;
 }
@@ -243,13 +244,18 @@ void ArchitecturePattern(const Context& ctx, Choices& choices, Builder& out) {
     }
     if (choices.pattern == Pattern::kModularMonolith) {
       absl::StrAppend(&rationale, " The system is not trivial (", absl::StrJoin(non_trivial, ", "),
-                      "), so one deployable with enforced module boundaries, each module owning "
+                      "), so the shape is one deployable with enforced module boundaries, each module owning "
                       "its tables, so a module can be extracted later if it needs to scale or "
                       "release on its own.");
+      if (ctx.existing_services) {
+        absl::StrAppend(&rationale, " Services that already exist and have separate owners "
+                                    "stay as they are; the event-driven patterns below apply "
+                                    "between them.");
+      }
     } else {
       absl::StrAppend(&rationale,
-                      " Nothing pushes for more than a plain monolith: no scale pressure, no "
-                      "second team, no planned services; keep one codebase and one database.");
+                      " Nothing known pushes for more than a plain monolith (no load, second team or "
+                      "planned services given): one codebase, one database.");
     }
   }
   out.AddItem(section, "Rationale", rationale,
@@ -287,14 +293,17 @@ void ArchitecturePattern(const Context& ctx, Choices& choices, Builder& out) {
   if (flippable) {
     std::string why = absl::StrCat("The pattern depends on it: ", tally, " so far.");
     if (!r.has_team_size() && !r.has_team_count()) {
+      choices.pattern_unknowns.push_back("team size");
       out.Ask("team", "How many engineers work on this, and in how many teams?", why,
               {"team_size", "team_count"});
     }
     if (r.domain_clarity() == v1::DOMAIN_CLARITY_UNSPECIFIED) {
+      choices.pattern_unknowns.push_back("domain clarity");
       out.Ask("domain", "Are the domain boundaries (bounded contexts) clear and stable?", why,
               {"domain_clarity"});
     }
     if (r.ops_maturity() == v1::OPS_MATURITY_UNSPECIFIED) {
+      choices.pattern_unknowns.push_back("ops maturity");
       out.Ask("ops", "Do you have platform/ops people who already run distributed tracing, "
                      "service discovery and per-service on-call?",
               why, {"ops_maturity"});

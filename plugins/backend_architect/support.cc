@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
@@ -123,6 +124,8 @@ Context::Context(const v1::AgentRequest& request)
   memcached = Mentions("memcached");
   temporal_queries = MentionsAny({"as of", "time travel", "temporal", "point in time",
                                   "point-in-time", "history of"});
+  existing_services = MentionsAny({"synchronous rest", "sync rest", "between services",
+                                   "our services", "service-to-service", "services call"});
   compensation = MentionsAny({"any step can fail", "compensat", "roll back", "rollback",
                               "undo"});
 }
@@ -209,6 +212,23 @@ const char* PatternName(Pattern pattern) {
     case Pattern::kMicroservices: return "Microservices";
   }
   return "Modular monolith";
+}
+
+std::string DisplayName(const std::string& value) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"kafka", "Kafka"},           {"rabbitmq", "RabbitMQ"},   {"sqs", "Amazon SQS"},
+      {"pubsub", "Google Pub/Sub"}, {"none", "none"},           {"postgresql", "PostgreSQL"},
+      {"mysql", "MySQL"},           {"mongodb", "MongoDB"},     {"dynamodb", "DynamoDB"},
+      {"redis", "Redis"},           {"cassandra", "Cassandra"}, {"scylladb", "ScyllaDB"},
+      {"neo4j", "Neo4j"},           {"ttl", "TTL"},             {"event", "event"},
+      {"version", "version"},       {"tag", "tag"},             {"cache_aside", "cache-aside"},
+      {"write_through", "write-through"}, {"write_behind", "write-behind"},
+      {"refresh_ahead", "refresh-ahead"},
+  };
+  for (const auto& [key, name] : kNames) {
+    if (key == value) return std::string(name);
+  }
+  return value;
 }
 
 }  // namespace agentd::backend_architect::internal
