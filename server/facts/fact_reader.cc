@@ -1,1 +1,395 @@
-// (being written)
+#include "server/facts/fact_reader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+#include "server/facts/fact_rules.h"
+#include "server/facts/text_matcher.h"
+
+namespace agentd {
+namespace {
+
+using facts_internal::FieldRules;
+using facts_internal::NegatedAround;
+using facts_internal::Pattern;
+using facts_internal::PatternMatch;
+using facts_internal::Pick;
+using facts_internal::ReadNumber;
+using facts_internal::Rule;
+using facts_internal::TokenizedText;
+using google::protobuf::Descriptor;
+using google::protobuf::EnumValueDescriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Reflection;
+
+// Requirements' fields in field-number order (declaration order may differ).
+const std::vector<const FieldDescriptor*>& FieldsByNumber() {
+  static const auto* fields = [] {
+    auto* out = new std::vector<const FieldDescriptor*>();
+    const Descriptor* d = v1::Requirements::descriptor();
+    for (int i = 0; i < d->field_count(); ++i) out->push_back(d->field(i));
+    std::sort(out->begin(), out->end(),
+              [](const FieldDescriptor* a, const FieldDescriptor* b) {
+                return a->number() < b->number();
+              });
+    return out;
+  }();
+  return *fields;
+}
+
+bool IsSet(const v1::Requirements& r, const FieldDescriptor* field) {
+  const Reflection* refl = r.GetReflection();
+  // HasField is presence for `optional` fields and "not the default" for the
+  // rest, so an enum counts as set when non-zero.
+  return field->is_repeated() ? refl->FieldSize(r, field) > 0
+                              : refl->HasField(r, field);
+}
+
+// Fractions and SLOs need more digits than rates: 99.999, 0.995.
+int DecimalsFor(const FieldDescriptor* field) {
+  return field->name() == "availability_slo" || field->name() == "read_ratio"
+             ? 4
+             : 2;
+}
+
+std::string FormatDecimal(double value, int decimals) {
+  std::string s = absl::StrFormat("%.*f", decimals, value);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  return s;
+}
+
+// "CLOUD_PROVIDER_ON_PREM" -> "on_prem": the value name without the prefix
+// its enum's zero value ("CLOUD_PROVIDER_UNSPECIFIED") shares.
+std::string EnumShortName(const EnumValueDescriptor* value) {
+  std::string name = value->name();
+  const EnumValueDescriptor* zero = value->type()->FindValueByNumber(0);
+  if (zero != nullptr && absl::EndsWith(zero->name(), "UNSPECIFIED")) {
+    const std::string prefix =
+        zero->name().substr(0, zero->name().size() - 11);
+    if (absl::StartsWith(name, prefix)) name = name.substr(prefix.size());
+  }
+  return absl::AsciiStrToLower(name);
+}
+
+std::string FormatOne(const v1::Requirements& r, const FieldDescriptor* field,
+                      int index) {
+  const Reflection* refl = r.GetReflection();
+  const bool rep = field->is_repeated();
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(rep ? refl->GetRepeatedInt32(r, field, index)
+                              : refl->GetInt32(r, field));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(rep ? refl->GetRepeatedInt64(r, field, index)
+                              : refl->GetInt64(r, field));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(rep ? refl->GetRepeatedUInt32(r, field, index)
+                              : refl->GetUInt32(r, field));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(rep ? refl->GetRepeatedUInt64(r, field, index)
+                              : refl->GetUInt64(r, field));
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return FormatDecimal(rep ? refl->GetRepeatedDouble(r, field, index)
+                               : refl->GetDouble(r, field),
+                           DecimalsFor(field));
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return FormatDecimal(rep ? refl->GetRepeatedFloat(r, field, index)
+                               : refl->GetFloat(r, field),
+                           DecimalsFor(field));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return (rep ? refl->GetRepeatedBool(r, field, index)
+                  : refl->GetBool(r, field))
+                 ? "true"
+                 : "false";
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return EnumShortName(rep ? refl->GetRepeatedEnum(r, field, index)
+                               : refl->GetEnum(r, field));
+    case FieldDescriptor::CPPTYPE_STRING:
+      return rep ? refl->GetRepeatedString(r, field, index)
+                 : refl->GetString(r, field);
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return (rep ? refl->GetRepeatedMessage(r, field, index)
+                  : refl->GetMessage(r, field))
+          .ShortDebugString();
+  }
+  return "";
+}
+
+std::string FormatField(const v1::Requirements& r,
+                        const FieldDescriptor* field) {
+  if (!field->is_repeated()) return FormatOne(r, field, 0);
+  std::vector<std::string> parts;
+  const int n = r.GetReflection()->FieldSize(r, field);
+  for (int i = 0; i < n; ++i) parts.push_back(FormatOne(r, field, i));
+  return absl::StrJoin(parts, ",");
+}
+
+bool IsIntegerField(const FieldDescriptor* field) {
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Stores a rule's numeric value in `field`; false when it does not fit (an
+// enum number the enum lacks, a field type rules cannot produce).
+bool SetFromNumber(v1::Requirements* r, const FieldDescriptor* field,
+                   double value) {
+  const Reflection* refl = r->GetReflection();
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      refl->SetInt32(r, field, static_cast<int32_t>(std::llround(value)));
+      return true;
+    case FieldDescriptor::CPPTYPE_INT64:
+      refl->SetInt64(r, field, std::llround(value));
+      return true;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      refl->SetUInt32(r, field, static_cast<uint32_t>(std::llround(value)));
+      return true;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      refl->SetUInt64(r, field, static_cast<uint64_t>(std::llround(value)));
+      return true;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      refl->SetDouble(r, field, value);
+      return true;
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      refl->SetFloat(r, field, static_cast<float>(value));
+      return true;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      refl->SetBool(r, field, value != 0);
+      return true;
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const int number = static_cast<int>(value);
+      if (number == 0 || number != value ||
+          field->enum_type()->FindValueByNumber(number) == nullptr) {
+        return false;
+      }
+      refl->SetEnumValue(r, field, number);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// The rule tables compiled once, indexed by the token a match must start at
+// so a paragraph is not tried against every rule at every token.
+struct CompiledRule {
+  Pattern pattern;
+  const Rule* rule;
+  const FieldRules* table;
+  const FieldDescriptor* field;
+};
+
+struct RuleIndex {
+  std::vector<CompiledRule> rules;
+  absl::flat_hash_map<std::string, std::vector<int>> by_first_word;
+  std::vector<int> by_number;  // first element is '#'
+  std::vector<int> anywhere;   // first element optional, '_' or a prefix
+};
+
+const RuleIndex& Index() {
+  static const RuleIndex* index = [] {
+    auto* out = new RuleIndex();
+    const Descriptor* d = v1::Requirements::descriptor();
+    for (const FieldRules& table : facts_internal::AllFieldRules()) {
+      const FieldDescriptor* field = d->FindFieldByName(std::string(table.field));
+      if (field == nullptr) continue;  // reported by ValidateFieldRules
+      for (const Rule& rule : table.rules) {
+        absl::StatusOr<Pattern> pattern = Pattern::Compile(rule.pattern);
+        if (!pattern.ok()) continue;  // reported by ValidateFieldRules
+        const int id = static_cast<int>(out->rules.size());
+        out->rules.push_back({*std::move(pattern), &rule, &table, field});
+        const Pattern& p = out->rules.back().pattern;
+        if (p.starts_with_number()) {
+          out->by_number.push_back(id);
+        } else if (!p.first_words().empty()) {
+          for (const std::string& w : p.first_words()) {
+            out->by_first_word[w].push_back(id);
+          }
+        } else {
+          out->anywhere.push_back(id);
+        }
+      }
+    }
+    return out;
+  }();
+  return *index;
+}
+
+struct Candidate {
+  bool present = false;
+  double value = 0;
+  int tier = 0;
+  uint32_t begin = 0;  // byte span of the quote
+  uint32_t end = 0;
+};
+
+bool Better(Pick pick, const Candidate& c, const Candidate& best) {
+  if (!best.present) return true;
+  if (pick == Pick::kLargest) {
+    if (c.value != best.value) return c.value > best.value;
+  } else if (c.tier != best.tier) {
+    return c.tier < best.tier;
+  }
+  if (c.begin != best.begin) return c.begin < best.begin;
+  return c.end > best.end;  // the fuller quote of the same phrase
+}
+
+v1::Fact MakeFact(const v1::Requirements& r, const FieldDescriptor* field,
+                  v1::Fact::Source source) {
+  v1::Fact fact;
+  fact.set_field(field->name());
+  fact.set_value(FormatField(r, field));
+  fact.set_source(source);
+  return fact;
+}
+
+}  // namespace
+
+FactSet ReadFacts(std::string_view text) {
+  const RuleIndex& index = Index();
+  const TokenizedText tokenized(text);
+  const std::vector<facts_internal::Token>& tokens = tokenized.tokens();
+  const int field_count = v1::Requirements::descriptor()->field_count();
+  std::vector<Candidate> best(static_cast<size_t>(field_count));
+
+  PatternMatch match;
+  auto try_rule = [&](int id, size_t at) {
+    const CompiledRule& cr = index.rules[static_cast<size_t>(id)];
+    if (!cr.pattern.MatchAt(tokens, at, &match) || match.end <= match.first) {
+      return;
+    }
+    const Rule& rule = *cr.rule;
+    double value = rule.transform != nullptr ? rule.transform(match.numbers)
+                                             : rule.value;
+    if (rule.check_negation &&
+        (match.negator_skipped || NegatedAround(tokens, match.first, match.end))) {
+      value = rule.negated_value;
+    }
+    if (std::isnan(value) || value < cr.table->min || value > cr.table->max) {
+      return;
+    }
+    if (IsIntegerField(cr.field) && value != std::floor(value)) return;
+    Candidate c{true, value, rule.tier, tokens[match.first].begin,
+                tokens[match.end - 1].end};
+    Candidate& slot = best[static_cast<size_t>(cr.field->index())];
+    if (Better(cr.table->pick, c, slot)) slot = c;
+  };
+
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (auto it = index.by_first_word.find(
+            absl::string_view(tokens[i].text.data(), tokens[i].text.size()));
+        it != index.by_first_word.end()) {
+      for (int id : it->second) try_rule(id, i);
+    }
+    double unused_value = 0;
+    size_t unused_next = 0;
+    if (ReadNumber(tokens, i, &unused_value, &unused_next)) {
+      for (int id : index.by_number) try_rule(id, i);
+    }
+    for (int id : index.anywhere) try_rule(id, i);
+  }
+
+  FactSet out;
+  for (const FieldDescriptor* field : FieldsByNumber()) {
+    const Candidate& c = best[static_cast<size_t>(field->index())];
+    if (!c.present || !SetFromNumber(&out.requirements, field, c.value)) {
+      continue;
+    }
+    v1::Fact fact = MakeFact(out.requirements, field, v1::Fact::SOURCE_TEXT);
+    fact.set_quote(std::string(text.substr(c.begin, c.end - c.begin)));
+    fact.set_span_begin(static_cast<int32_t>(c.begin));
+    fact.set_span_end(static_cast<int32_t>(c.end));
+    out.facts.push_back(std::move(fact));
+  }
+  return out;
+}
+
+FactSet FactsFromFields(const v1::Requirements& fields) {
+  FactSet out;
+  out.requirements = fields;
+  for (const FieldDescriptor* field : FieldsByNumber()) {
+    if (IsSet(fields, field)) {
+      out.facts.push_back(MakeFact(fields, field, v1::Fact::SOURCE_FIELD));
+    }
+  }
+  return out;
+}
+
+FactSet LayerFacts(const FactSet& earlier, const FactSet& from_text,
+                   const FactSet& from_fields, int earlier_turn) {
+  FactSet out;
+  const auto& fields = FieldsByNumber();
+  std::vector<std::optional<v1::Fact>> winners(
+      static_cast<size_t>(v1::Requirements::descriptor()->field_count()));
+
+  auto apply = [&](const FactSet& layer, v1::Fact::Source source,
+                   bool is_session) {
+    for (const FieldDescriptor* field : fields) {
+      if (!IsSet(layer.requirements, field)) continue;
+      // Swapping with a copy moves one field of any type, repeated or not.
+      v1::Requirements copy = layer.requirements;
+      out.requirements.GetReflection()->SwapFields(&out.requirements, &copy,
+                                                   {field});
+      const auto found =
+          std::find_if(layer.facts.begin(), layer.facts.end(),
+                       [&](const v1::Fact& f) { return f.field() == field->name(); });
+      v1::Fact fact = found != layer.facts.end() ? *found : v1::Fact();
+      fact.set_field(field->name());
+      // The requirements are authoritative; the fact only explains them.
+      fact.set_value(FormatField(layer.requirements, field));
+      if (is_session || found == layer.facts.end() ||
+          fact.source() == v1::Fact::SOURCE_UNSPECIFIED) {
+        fact.set_source(source);
+      }
+      if (is_session && fact.turn() == 0) fact.set_turn(earlier_turn);
+      winners[static_cast<size_t>(field->index())] = std::move(fact);
+    }
+  };
+  apply(earlier, v1::Fact::SOURCE_SESSION, true);
+  apply(from_text, v1::Fact::SOURCE_TEXT, false);
+  apply(from_fields, v1::Fact::SOURCE_FIELD, false);
+
+  for (const FieldDescriptor* field : fields) {
+    auto& fact = winners[static_cast<size_t>(field->index())];
+    if (fact.has_value()) out.facts.push_back(*std::move(fact));
+  }
+  return out;
+}
+
+std::vector<std::string> SetFieldNames(const v1::Requirements& r) {
+  std::vector<std::string> names;
+  for (const FieldDescriptor* field : FieldsByNumber()) {
+    if (IsSet(r, field)) names.push_back(field->name());
+  }
+  return names;
+}
+
+std::string FactValue(const v1::Requirements& r, std::string_view field_name) {
+  const FieldDescriptor* field =
+      v1::Requirements::descriptor()->FindFieldByName(std::string(field_name));
+  if (field == nullptr || !IsSet(r, field)) return "";
+  return FormatField(r, field);
+}
+
+}  // namespace agentd
