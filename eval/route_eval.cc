@@ -1,1 +1,292 @@
-int main() { return 0; }
+// agentd-route-eval: measures the router against labelled requests.
+//
+//   agentd-route-eval --agents_dir=DIR [--verbose] [--min_primary=F]
+//                     [--min_exact=F] [--skip_missing] FILE.jsonl...
+//
+// Each line of a FILE is one JSON object: text, primary_any, required,
+// optional, unhosted (lists of agent names), and optionally agents (explicit
+// targets). Per file it prints
+//   primary   first chosen agent is in primary_any; with primary_any empty,
+//             nothing may be chosen (or, when an unhosted agent is expected,
+//             only agents from optional);
+//   recall    required agents chosen / required agents;
+//   exact     all required chosen and nothing outside required ∪ optional ∪
+//             primary_any;
+//   unhosted  expected unhosted agents named / expected unhosted agents;
+// and the mean time per Route call. Exit 1 when a file is below --min_*.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "server/core/router.h"
+#include "server/definitions/definition_parser.h"
+
+ABSL_FLAG(std::string, agents_dir, "", "directory of agent definition files (*.md)");
+ABSL_FLAG(bool, verbose, false, "print each miss with the route's reasons");
+ABSL_FLAG(double, min_primary, 0.0, "exit 1 when a file's primary accuracy is below this");
+ABSL_FLAG(double, min_exact, 0.0, "exit 1 when a file's exact share is below this");
+ABSL_FLAG(double, min_score, agentd::RouterOptions().min_score, "RouterOptions.min_score");
+ABSL_FLAG(double, min_share_of_top, agentd::RouterOptions().min_share_of_top,
+          "RouterOptions.min_share_of_top");
+ABSL_FLAG(bool, scores, false, "print every case's agent scores on one line");
+ABSL_FLAG(bool, skip_missing, false, "skip (with a note) files that do not exist");
+ABSL_FLAG(int, repeat, 200, "Route calls per request when timing");
+
+namespace {
+
+struct Case {
+  int line = 0;
+  std::string text;
+  std::vector<std::string> agents, primary_any, required, optional, unhosted;
+};
+
+std::vector<std::string> StringList(const google::protobuf::Struct& s, const std::string& key) {
+  std::vector<std::string> out;
+  auto it = s.fields().find(key);
+  if (it == s.fields().end() || !it->second.has_list_value()) return out;
+  for (const auto& v : it->second.list_value().values()) out.push_back(v.string_value());
+  return out;
+}
+
+bool ReadCases(const std::string& path, std::vector<Case>* cases, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = "cannot open " + path;
+    return false;
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    google::protobuf::Struct s;
+    auto status = google::protobuf::util::JsonStringToMessage(line, &s);
+    if (!status.ok()) {
+      *error = absl::StrFormat("%s:%d: %s", path, number, status.ToString());
+      return false;
+    }
+    Case c;
+    c.line = number;
+    auto text = s.fields().find("text");
+    if (text == s.fields().end() || text->second.string_value().empty()) {
+      *error = absl::StrFormat("%s:%d: missing \"text\"", path, number);
+      return false;
+    }
+    c.text = text->second.string_value();
+    c.agents = StringList(s, "agents");
+    c.primary_any = StringList(s, "primary_any");
+    c.required = StringList(s, "required");
+    c.optional = StringList(s, "optional");
+    c.unhosted = StringList(s, "unhosted");
+    cases->push_back(std::move(c));
+  }
+  return true;
+}
+
+bool Contains(const std::vector<std::string>& list, const std::string& x) {
+  return std::find(list.begin(), list.end(), x) != list.end();
+}
+
+void PrintDecision(const agentd::v1::RouteDecision& d) {
+  std::printf("    summary: %s\n", d.summary().c_str());
+  for (const auto& c : d.selected()) {
+    std::printf("    + %s %.2f\n", c.agent().c_str(), c.score());
+    for (const auto& r : c.reasons()) {
+      std::printf("        %-11s %.2f [%s] \"%s\"\n", r.kind().c_str(), r.score(),
+                  absl::StrJoin(r.matched(), ", ").c_str(), r.rule().c_str());
+    }
+  }
+  for (const auto& c : d.rejected()) {
+    if (c.score() <= 0 && c.reasons().empty()) continue;
+    std::printf("    - %s %.2f (%s)\n", c.agent().c_str(), c.score(), c.why().c_str());
+    for (const auto& r : c.reasons()) {
+      std::printf("        %-11s %.2f [%s] \"%s\"\n", r.kind().c_str(), r.score(),
+                  absl::StrJoin(r.matched(), ", ").c_str(), r.rule().c_str());
+    }
+  }
+  for (const auto& u : d.unhosted()) {
+    std::printf("    ? %s %.2f named by %s: \"%s\"\n", u.agent().c_str(), u.score(),
+                u.named_by().c_str(), u.rule().c_str());
+  }
+}
+
+struct Figures {
+  int cases = 0, primary_ok = 0, exact_ok = 0;
+  int required = 0, required_found = 0, unhosted = 0, unhosted_found = 0, unhosted_extra = 0;
+  int errors = 0;
+  double micros_per_route = 0;
+};
+
+Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases,
+                 const std::string& path, bool verbose) {
+  Figures f;
+  for (const Case& c : cases) {
+    ++f.cases;
+    auto decision = router.Route(c.text, c.agents);
+    if (!decision.ok()) {
+      ++f.errors;
+      std::printf("  %s:%d: Route failed: %s\n", path.c_str(), c.line,
+                  decision.status().ToString().c_str());
+      continue;
+    }
+    std::vector<std::string> chosen;
+    for (const auto& s : decision->selected()) chosen.push_back(s.agent());
+    std::vector<std::string> named;
+    for (const auto& u : decision->unhosted()) named.push_back(u.agent());
+
+    bool primary;
+    if (!c.primary_any.empty()) {
+      primary = !chosen.empty() && Contains(c.primary_any, chosen.front());
+    } else if (c.unhosted.empty()) {
+      primary = chosen.empty();
+    } else {
+      primary = chosen.empty() || Contains(c.optional, chosen.front());
+    }
+    bool exact = true;
+    for (const std::string& r : c.required) {
+      ++f.required;
+      if (Contains(chosen, r)) {
+        ++f.required_found;
+      } else {
+        exact = false;
+      }
+    }
+    for (const std::string& a : chosen) {
+      if (!Contains(c.required, a) && !Contains(c.optional, a) && !Contains(c.primary_any, a)) {
+        exact = false;
+      }
+    }
+    if (c.primary_any.empty() && c.required.empty() && c.unhosted.empty() && !chosen.empty()) {
+      exact = false;
+    }
+    bool unhosted_ok = true;
+    for (const std::string& u : c.unhosted) {
+      ++f.unhosted;
+      if (Contains(named, u)) {
+        ++f.unhosted_found;
+      } else {
+        unhosted_ok = false;
+      }
+    }
+    for (const std::string& u : named) {
+      if (!Contains(c.unhosted, u)) ++f.unhosted_extra;
+    }
+    if (absl::GetFlag(FLAGS_scores)) {
+      std::string line;
+      for (const auto& s : decision->selected()) absl::StrAppendFormat(&line, " +%s %.1f", s.agent(), s.score());
+      for (const auto& s : decision->rejected()) absl::StrAppendFormat(&line, " -%s %.1f", s.agent(), s.score());
+      for (const auto& s : decision->unhosted()) absl::StrAppendFormat(&line, " ?%s %.1f", s.agent(), s.score());
+      std::printf("%s%d [%s|%s]%s\n", primary && exact ? "  ok " : "  XX ", c.line,
+                  absl::StrJoin(c.required, ",").c_str(), absl::StrJoin(c.optional, ",").c_str(), line.c_str());
+    }
+    f.primary_ok += primary;
+    f.exact_ok += exact;
+    if (verbose && (!primary || !exact || !unhosted_ok)) {
+      std::printf("  MISS %s:%d%s%s%s \"%s\"\n    chosen: [%s] expected primary [%s] required [%s] "
+                  "optional [%s] unhosted [%s] named [%s]\n",
+                  path.c_str(), c.line, primary ? "" : " primary", exact ? "" : " exact",
+                  unhosted_ok ? "" : " unhosted", c.text.c_str(),
+                  absl::StrJoin(chosen, ", ").c_str(), absl::StrJoin(c.primary_any, ", ").c_str(),
+                  absl::StrJoin(c.required, ", ").c_str(), absl::StrJoin(c.optional, ", ").c_str(),
+                  absl::StrJoin(c.unhosted, ", ").c_str(), absl::StrJoin(named, ", ").c_str());
+      PrintDecision(*decision);
+    }
+  }
+
+  // Timing: the same requests again, many times; only reported.
+  const int repeat = std::max(1, absl::GetFlag(FLAGS_repeat));
+  size_t sink = 0;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < repeat; ++i) {
+    for (const Case& c : cases) {
+      auto d = router.Route(c.text, c.agents);
+      if (d.ok()) sink += static_cast<size_t>(d->selected_size());
+    }
+  }
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  const double routes = static_cast<double>(repeat) * static_cast<double>(cases.size());
+  if (routes > 0) {
+    f.micros_per_route =
+        std::chrono::duration<double, std::micro>(elapsed).count() / routes + 0.0 * sink;
+  }
+  return f;
+}
+
+double Share(int num, int den) { return den == 0 ? 1.0 : static_cast<double>(num) / den; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "agentd-route-eval --agents_dir=DIR [--verbose] [--min_primary=F] [--min_exact=F] "
+      "FILE.jsonl...");
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  const std::string dir = absl::GetFlag(FLAGS_agents_dir);
+  if (dir.empty() || args.size() < 2) {
+    std::fprintf(stderr, "usage: %s\n", absl::ProgramUsageMessage().data());
+    return 2;
+  }
+  agentd::DefinitionLoadResult loaded = agentd::LoadDefinitions(dir);
+  for (const std::string& e : loaded.errors) std::fprintf(stderr, "definition error: %s\n", e.c_str());
+  if (loaded.definitions.empty()) {
+    std::fprintf(stderr, "no agent definitions loaded from %s\n", dir.c_str());
+    return 1;
+  }
+  std::vector<std::string> names;
+  for (const auto& d : loaded.definitions) names.push_back(d.name());
+  agentd::RouterOptions options;
+  options.min_score = absl::GetFlag(FLAGS_min_score);
+  options.min_share_of_top = absl::GetFlag(FLAGS_min_share_of_top);
+  auto router = agentd::Router::Create(std::move(loaded.definitions), options);
+  if (!router.ok()) {
+    std::fprintf(stderr, "router: %s\n", router.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("agents: %s\n", absl::StrJoin(names, ", ").c_str());
+
+  bool below = false;
+  int evaluated = 0;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string path = args[i];
+    if (absl::GetFlag(FLAGS_skip_missing) && !std::ifstream(path)) {
+      std::printf("%s: skipped (file not found)\n", path.c_str());
+      continue;
+    }
+    std::vector<Case> cases;
+    std::string error;
+    if (!ReadCases(path, &cases, &error)) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return 1;
+    }
+    Figures f = Evaluate(**router, cases, path, absl::GetFlag(FLAGS_verbose));
+    ++evaluated;
+    const double primary = Share(f.primary_ok, f.cases);
+    const double exact = Share(f.exact_ok, f.cases);
+    std::printf(
+        "%s: %d cases  primary %.3f  recall %.3f  exact %.3f  unhosted recall %.3f "
+        "(%d extra)  errors %d  %.2f us/route\n",
+        path.c_str(), f.cases, primary, Share(f.required_found, f.required), exact,
+        Share(f.unhosted_found, f.unhosted), f.unhosted_extra, f.errors, f.micros_per_route);
+    if (primary < absl::GetFlag(FLAGS_min_primary) || exact < absl::GetFlag(FLAGS_min_exact) ||
+        f.errors > 0) {
+      std::printf("%s: BELOW TARGET (min primary %.2f, min exact %.2f)\n", path.c_str(),
+                  absl::GetFlag(FLAGS_min_primary), absl::GetFlag(FLAGS_min_exact));
+      below = true;
+    }
+  }
+  if (evaluated == 0) {
+    std::fprintf(stderr, "no file evaluated\n");
+    return 1;
+  }
+  return below ? 1 : 0;
+}

@@ -1,1 +1,456 @@
-// (being written)
+#include "server/core/router.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+
+namespace agentd {
+namespace {
+
+// Debian's Abseil has its own string_view type, not std::string_view.
+absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+// An inline mention: "@name" at the start of the text or after a character
+// that cannot be part of a word (so "ops@example.com" is not one).
+struct Mention {
+  size_t begin;
+  size_t end;
+  std::string name;
+};
+
+std::vector<Mention> FindMentions(std::string_view text) {
+  std::vector<Mention> mentions;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '@') continue;
+    if (i > 0 && (IsNameChar(text[i - 1]) || text[i - 1] == '.')) continue;
+    size_t end = i + 1;
+    while (end < text.size() && IsNameChar(text[end])) ++end;
+    // Trailing '-' or '_' is punctuation ("@sre-specialist--"), not name.
+    size_t name_end = end;
+    while (name_end > i + 1 && (text[name_end - 1] == '-' || text[name_end - 1] == '_')) {
+      --name_end;
+    }
+    if (name_end == i + 1) continue;
+    mentions.push_back(Mention{i, end, absl::AsciiStrToLower(Absl(text.substr(i + 1, name_end - i - 1)))});
+    i = end - 1;
+  }
+  return mentions;
+}
+
+std::string FormatScore(double score) { return absl::StrFormat("%.2f", score); }
+
+}  // namespace
+
+Router::Router(std::vector<v1::AgentDefinition> hosted, RouterOptions options)
+    : hosted_(std::move(hosted)), options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<Router>> Router::Create(std::vector<v1::AgentDefinition> hosted,
+                                                       RouterOptions options) {
+  std::unique_ptr<Router> router(new Router(std::move(hosted), std::move(options)));
+  absl::Status status = router->Build();
+  if (!status.ok()) return status;
+  return router;
+}
+
+int Router::AgentIndex(std::string_view name) const {
+  auto it = agent_index_.find(absl::AsciiStrToLower(Absl(name)));
+  return it == agent_index_.end() ? -1 : it->second;
+}
+
+const std::string& Router::AgentName(int agent) const {
+  const int hosted = static_cast<int>(hosted_.size());
+  return agent < hosted ? hosted_[agent].name() : unhosted_[agent - hosted];
+}
+
+absl::Status Router::Build() {
+  std::vector<std::string> names;
+  for (size_t a = 0; a < hosted_.size(); ++a) {
+    const std::string& name = hosted_[a].name();
+    if (name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "agent definition #", a, " (", hosted_[a].source_path(), ") has no name"));
+    }
+    if (!agent_index_.emplace(absl::AsciiStrToLower(name), static_cast<int>(a)).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "agent '", name, "' is defined twice (", hosted_[a].source_path(), ")"));
+    }
+    names.push_back(name);
+  }
+  hosted_list_ = names.empty() ? std::string("none") : absl::StrJoin(names, ", ");
+  if (!options_.fallback_agent.empty()) {
+    fallback_index_ = AgentIndex(options_.fallback_agent);
+    if (fallback_index_ < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("fallback agent '", options_.fallback_agent,
+                                                     "' is not hosted; hosted agents: ",
+                                                     hosted_list_));
+    }
+  }
+
+  // Redirect targets that are not hosted become agents of their own, known
+  // only through the rules that name them.
+  const int hosted_count = static_cast<int>(hosted_.size());
+  absl::flat_hash_map<std::string, int> unhosted_index;
+  auto target_index = [&](const std::string& redirect) {
+    std::string target = absl::AsciiStrToLower(absl::StripAsciiWhitespace(redirect));
+    if (target.empty()) return -1;
+    int a = AgentIndex(target);
+    if (a >= 0) return a;
+    auto [it, inserted] = unhosted_index.try_emplace(
+        target, hosted_count + static_cast<int>(unhosted_.size()));
+    if (inserted) unhosted_.push_back(target);
+    return it->second;
+  };
+
+  // Agent names inside rules ("chosen with the backend-architect") are not
+  // scope: blank them before indexing, or "backend" would pull in that rule.
+  std::vector<std::string> all_names;
+  for (const v1::AgentDefinition& d : hosted_) all_names.push_back(absl::AsciiStrToLower(d.name()));
+  for (const v1::AgentDefinition& d : hosted_) {
+    for (const v1::ScopeExclusion& r : d.not_for()) {
+      std::string target = absl::AsciiStrToLower(absl::StripAsciiWhitespace(r.redirect()));
+      if (!target.empty()) all_names.push_back(target);
+    }
+  }
+  auto without_names = [&](const std::string& text) {
+    std::string lower = absl::AsciiStrToLower(text);
+    for (const std::string& name : all_names) {
+      for (size_t at = lower.find(name); at != std::string::npos; at = lower.find(name, at)) {
+        lower.replace(at, name.size(), std::string(name.size(), ' '));
+      }
+    }
+    return lower;
+  };
+
+  auto add_rule = [&](int owner, const char* kind, const std::string& text, bool against,
+                      int speaks_for, float kind_weight) {
+    if (absl::StripAsciiWhitespace(text).empty()) return;
+    index_.Add(without_names(text));
+    rules_.push_back(Rule{owner, kind, text, against, speaks_for, kind_weight});
+  };
+  for (int a = 0; a < hosted_count; ++a) {
+    const v1::AgentDefinition& d = hosted_[a];
+    for (const std::string& r : d.use_when()) add_rule(a, "use_when", r, false, a, 1.0f);
+    for (const std::string& r : d.competencies()) add_rule(a, "competency", r, false, a, 1.0f);
+    for (const std::string& r : d.examples()) add_rule(a, "example", r, false, a, 0.6f);
+    add_rule(a, "description", d.description(), false, a, 1.0f);
+    for (const v1::ScopeExclusion& r : d.not_for()) {
+      int target = target_index(r.redirect());
+      // A rule redirecting to its own agent says nothing against it.
+      if (target == a) continue;
+      add_rule(a, "not_for", r.text(), true, target, 1.0f);
+    }
+  }
+  index_.Finalize();
+
+  agent_count_ = hosted_count + static_cast<int>(unhosted_.size());
+  const size_t agents = static_cast<size_t>(agent_count_);
+  term_agent_weight_.assign(index_.term_count() * agents, 0.0f);
+  std::vector<int> rules_using(agents);
+  for (uint32_t t = 0; t < index_.term_count(); ++t) {
+    std::fill(rules_using.begin(), rules_using.end(), 0);
+    for (const text::TextIndex::Posting& p : index_.postings(t)) {
+      if (rules_[p.doc].speaks_for >= 0) ++rules_using[rules_[p.doc].speaks_for];
+    }
+    const int sharing = static_cast<int>(
+        std::count_if(rules_using.begin(), rules_using.end(), [](int n) { return n > 0; }));
+    // 1 for a term only one agent uses, falling towards 0 as all share it.
+    const double focus = sharing <= 1 ? 1.0
+                                      : std::log((agents + 1.0) / sharing) / std::log(agents + 1.0);
+    for (size_t a = 0; a < agents; ++a) {
+      const double n = rules_using[a];
+      // 1 for one rule, saturating towards 2 for a term the agent keeps using.
+      const double centrality = n <= 1 ? 1.0 : 2.0 * n / (n + 1.0);
+      term_agent_weight_[t * agents + a] = static_cast<float>(focus * centrality);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::RouteDecision> Router::Route(
+    std::string_view text, const std::vector<std::string>& explicit_agents) const {
+  const int n_hosted = static_cast<int>(hosted_.size());
+  const int n_agents = agent_count_;
+
+  // 1. Explicit agents: the argument first, then inline mentions, deduplicated.
+  std::vector<int> explicit_order;
+  std::vector<char> is_explicit(n_agents, 0);
+  auto add_explicit = [&](std::string_view name, bool inline_mention) -> absl::Status {
+    absl::string_view trimmed = absl::StripAsciiWhitespace(Absl(name));
+    int a = AgentIndex(std::string_view(trimmed.data(), trimmed.size()));
+    if (a < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(inline_mention ? "text mentions @" : "agents: ", Absl(name),
+                       ", which this server does not host; hosted agents: ", hosted_list_));
+    }
+    if (!is_explicit[a]) {
+      is_explicit[a] = 1;
+      explicit_order.push_back(a);
+    }
+    return absl::OkStatus();
+  };
+  for (const std::string& name : explicit_agents) {
+    absl::Status s = add_explicit(name, false);
+    if (!s.ok()) return s;
+  }
+  std::vector<Mention> mentions = FindMentions(text);
+  for (const Mention& m : mentions) {
+    absl::Status s = add_explicit(m.name, true);
+    if (!s.ok()) return s;
+  }
+  // Agent names are not scope: score the text without the mentions.
+  std::string stripped;
+  if (!mentions.empty()) {
+    size_t at = 0;
+    for (const Mention& m : mentions) {
+      stripped.append(text.substr(at, m.begin - at));
+      stripped.push_back(' ');
+      at = m.end;
+    }
+    stripped.append(text.substr(at));
+    text = stripped;
+  }
+
+  // 2. Weigh every (rule, request term) pair.
+  std::vector<text::TextIndex::QueryTerm> terms;
+  index_.Analyze(text, &terms);
+  const size_t n_terms = terms.size();
+  struct Hit {
+    uint32_t rule;
+    uint32_t term;  // index into terms
+    float weight;
+    bool operator<(const Hit& o) const {
+      return rule != o.rule ? rule < o.rule : term < o.term;
+    }
+  };
+  std::vector<Hit> hits;
+  for (uint32_t q = 0; q < n_terms; ++q) {
+    const uint32_t term = terms[q].term;
+    for (const text::TextIndex::Posting& p : index_.postings(term)) {
+      const Rule& rule = rules_[p.doc];
+      // A rule speaking for nobody (a "not for" without redirect) is weighed
+      // as if for its own agent: it only ever counts against it.
+      const int agent = rule.speaks_for >= 0 ? rule.speaks_for : rule.owner;
+      const float weight =
+          p.weight * rule.kind_weight * term_agent_weight_[term * n_agents + agent];
+      hits.push_back(Hit{p.doc, q, weight});
+    }
+  }
+  std::sort(hits.begin(), hits.end());
+  // hits[rule_begin[r] .. rule_begin[r + 1]) are rule r's, in term order.
+  std::vector<uint32_t> rule_begin(rules_.size() + 1, 0);
+  for (const Hit& h : hits) ++rule_begin[h.rule + 1];
+  for (size_t r = 0; r < rules_.size(); ++r) rule_begin[r + 1] += rule_begin[r];
+  std::vector<double> rule_score(rules_.size(), 0.0);
+  for (const Hit& h : hits) rule_score[h.rule] += h.weight;
+  // best_for[a * n_terms + q]: the best weight term q has in a rule for a.
+  std::vector<double> best_for(static_cast<size_t>(n_agents) * n_terms, 0.0);
+  for (const Hit& h : hits) {
+    const int a = rules_[h.rule].speaks_for;
+    if (a < 0) continue;
+    double& best = best_for[static_cast<size_t>(a) * n_terms + h.term];
+    best = std::max(best, static_cast<double>(h.weight));
+  }
+
+  // 3. "Not for" rules that outweigh their agent's own rules claim the terms.
+  std::vector<char> claimed(best_for.size(), 0);
+  std::vector<size_t> fired;
+  for (size_t r = 0; r < rules_.size(); ++r) {
+    const Rule& rule = rules_[r];
+    if (!rule.against || rule_score[r] < options_.min_score) continue;
+    const size_t base = static_cast<size_t>(rule.owner) * n_terms;
+    double own = 0;
+    for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) own += best_for[base + hits[i].term];
+    if (rule_score[r] <= own) continue;
+    fired.push_back(r);
+    for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) claimed[base + hits[i].term] = 1;
+  }
+
+  // 4. Agent scores over unclaimed terms: best rule + half the term sum.
+  std::vector<double> live_rule_score(rules_.size(), 0.0);
+  std::vector<double> best_rule(n_agents, 0.0);
+  std::vector<int> best_rule_index(n_agents, -1);
+  for (size_t r = 0; r < rules_.size(); ++r) {
+    const int a = rules_[r].speaks_for;
+    if (a < 0) continue;
+    double live = 0;
+    for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) {
+      if (!claimed[static_cast<size_t>(a) * n_terms + hits[i].term]) live += hits[i].weight;
+    }
+    live_rule_score[r] = live;
+    if (live > best_rule[a]) {
+      best_rule[a] = live;
+      best_rule_index[a] = static_cast<int>(r);
+    }
+  }
+  std::vector<double> score(n_agents, 0.0);
+  for (int a = 0; a < n_agents; ++a) {
+    double sum = 0;
+    for (size_t q = 0; q < n_terms; ++q) {
+      const size_t k = static_cast<size_t>(a) * n_terms + q;
+      if (!claimed[k]) sum += best_for[k];
+    }
+    score[a] = best_rule[a] + 0.5 * sum;
+  }
+
+  std::vector<int> order(n_agents);
+  for (int a = 0; a < n_agents; ++a) order[a] = a;
+  std::sort(order.begin(), order.end(), [&](int x, int y) {
+    if (score[x] != score[y]) return score[x] > score[y];
+    return AgentName(x) < AgentName(y);
+  });
+  const double top = order.empty() ? 0.0 : score[order.front()];
+  auto in_scope = [&](int a) {
+    return score[a] >= options_.min_score && score[a] >= options_.min_share_of_top * top;
+  };
+
+  v1::RouteDecision decision;
+  std::vector<char> chosen(n_agents, 0);
+  std::vector<int> selected = explicit_order;
+  for (int a : explicit_order) chosen[a] = 1;
+  // With explicit agents, only the redirects of their own rules join them.
+  std::vector<char> redirected_by_explicit(n_agents, 0);
+  for (size_t r : fired) {
+    if (rules_[r].speaks_for >= 0 && is_explicit[rules_[r].owner]) {
+      redirected_by_explicit[rules_[r].speaks_for] = 1;
+    }
+  }
+  for (int a : order) {
+    if (a >= n_hosted || chosen[a]) continue;
+    if (explicit_order.empty() ? in_scope(a) : redirected_by_explicit[a] != 0) {
+      chosen[a] = 1;
+      selected.push_back(a);
+    }
+  }
+  if (selected.empty() && fallback_index_ >= 0) {
+    selected.push_back(fallback_index_);
+    chosen[fallback_index_] = 1;
+    decision.set_fallback_used(true);
+  }
+
+  // 5. Reasons: the agent's best live rules, quoted, with the matched terms.
+  auto add_reason = [&](size_t r, double rule_value,
+                        google::protobuf::RepeatedPtrField<v1::RouteReason>* out) {
+    const Rule& rule = rules_[r];
+    v1::RouteReason* reason = out->Add();
+    reason->set_rule(rule.against && rule.speaks_for >= 0
+                         ? absl::StrCat(rule.text, " (use ", AgentName(rule.speaks_for),
+                                        "; from ", hosted_[rule.owner].name(), ")")
+                         : rule.text);
+    reason->set_kind(rule.kind);
+    reason->set_score(rule_value);
+    for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) {
+      reason->add_matched(terms[hits[i].term].surface);
+    }
+  };
+  auto add_for_reasons = [&](int a, google::protobuf::RepeatedPtrField<v1::RouteReason>* out) {
+    std::vector<std::pair<double, size_t>> ranked;
+    for (size_t r = 0; r < rules_.size(); ++r) {
+      if (rules_[r].speaks_for == a && live_rule_score[r] > 0) {
+        ranked.emplace_back(-live_rule_score[r], r);
+      }
+    }
+    std::sort(ranked.begin(), ranked.end());
+    if (static_cast<int>(ranked.size()) > options_.max_reasons) {
+      ranked.resize(options_.max_reasons);
+    }
+    for (const auto& [negative, r] : ranked) add_reason(r, -negative, out);
+  };
+
+  for (int a : selected) {
+    v1::RouteChoice* choice = decision.add_selected();
+    choice->set_agent(hosted_[a].name());
+    choice->set_explicit_(is_explicit[a] != 0);
+    choice->set_score(score[a]);
+    if (is_explicit[a]) {
+      v1::RouteReason* reason = choice->add_reasons();
+      reason->set_kind("explicit");
+      reason->set_rule(absl::StrCat("the request names ", hosted_[a].name()));
+    }
+    if (decision.fallback_used()) {
+      v1::RouteReason* reason = choice->add_reasons();
+      reason->set_kind("fallback");
+      reason->set_rule("no agent's scope covers the request; this is the fallback agent");
+    }
+    add_for_reasons(a, choice->mutable_reasons());
+  }
+
+  for (int a : order) {
+    if (a >= n_hosted || chosen[a]) continue;
+    v1::RouteRejection* rejection = decision.add_rejected();
+    rejection->set_agent(hosted_[a].name());
+    rejection->set_score(score[a]);
+    std::string redirected_to;
+    for (size_t r : fired) {
+      if (rules_[r].owner != a) continue;
+      add_reason(r, rule_score[r], rejection->mutable_reasons());
+      if (redirected_to.empty() && rules_[r].speaks_for >= 0) {
+        redirected_to = AgentName(rules_[r].speaks_for);
+      }
+    }
+    add_for_reasons(a, rejection->mutable_reasons());
+    if (!explicit_order.empty()) {
+      rejection->set_why("the request names its agents explicitly");
+    } else if (!redirected_to.empty() && score[a] < options_.min_score) {
+      rejection->set_why(absl::StrCat("its \"do not use\" rule sends this to ", redirected_to));
+    } else if (score[a] <= 0) {
+      rejection->set_why("no scope rule matched");
+    } else if (score[a] < options_.min_score) {
+      rejection->set_why(absl::StrCat("score ", FormatScore(score[a]), " is below the minimum ",
+                                      FormatScore(options_.min_score)));
+    } else {
+      rejection->set_why(absl::StrCat("score ", FormatScore(score[a]), " is below ",
+                                      FormatScore(options_.min_share_of_top * 100),
+                                      "% of the top score ", FormatScore(top)));
+    }
+  }
+
+  // 6. Agents this server does not host that would have been chosen.
+  for (int a : order) {
+    if (a < n_hosted || !in_scope(a) || best_rule_index[a] < 0) continue;
+    const Rule& rule = rules_[best_rule_index[a]];
+    v1::UnhostedAgent* unhosted = decision.add_unhosted();
+    unhosted->set_agent(AgentName(a));
+    unhosted->set_rule(rule.text);
+    unhosted->set_named_by(hosted_[rule.owner].name());
+    unhosted->set_score(score[a]);
+  }
+
+  // 7. One line for people.
+  std::vector<std::string> unhosted_names;
+  for (const v1::UnhostedAgent& u : decision.unhosted()) unhosted_names.push_back(u.agent());
+  if (decision.selected().empty()) {
+    decision.set_summary(
+        unhosted_names.empty()
+            ? std::string("no hosted agent's scope covers this request")
+            : absl::StrCat("no hosted agent's scope covers this request; it belongs to ",
+                           absl::StrJoin(unhosted_names, ", "),
+                           ", which this server does not host"));
+  } else {
+    std::vector<std::string> parts;
+    for (const v1::RouteChoice& c : decision.selected()) {
+      parts.push_back(c.explicit_() ? absl::StrCat(c.agent(), " (explicit)") : c.agent());
+    }
+    decision.set_summary(absl::StrCat(
+        decision.fallback_used() ? "nothing in scope; fallback: " : "routed to ",
+        absl::StrJoin(parts, ", "),
+        unhosted_names.empty()
+            ? std::string()
+            : absl::StrCat("; part of it belongs to ", absl::StrJoin(unhosted_names, ", "),
+                           ", not hosted here")));
+  }
+  return decision;
+}
+
+}  // namespace agentd

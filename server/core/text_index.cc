@@ -1,1 +1,336 @@
-// (being written)
+#include "server/core/text_index.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/container/flat_hash_set.h"
+
+namespace agentd::text {
+namespace {
+
+// English function words: they say nothing about scope, and leaving them in
+// would let phrases like "how do" bind unrelated texts.
+bool IsStopWord(std::string_view w) {
+  static const absl::flat_hash_set<std::string_view>* const kWords =
+      new absl::flat_hash_set<std::string_view>{
+          "a", "about", "above", "after", "again", "all", "also", "am", "an", "and",
+          "any", "are", "as", "at", "be", "because", "been", "before", "being",
+          "between", "both", "but", "by", "can", "could", "did", "do", "does",
+          "doing", "down", "during", "each", "either", "else", "every", "few", "for",
+          "from", "further", "get", "got", "had", "has", "have", "having", "he",
+          "her", "here", "him", "his", "how", "i", "if", "in", "into", "is", "it",
+          "its", "itself", "just", "let", "lets", "me", "might", "more", "most",
+          "must", "my", "need", "needs", "no", "nor", "not", "now", "of", "off",
+          "on", "once", "one", "only", "or", "other", "our", "ours", "out", "over",
+          "own", "please", "same", "shall", "she", "should", "so", "some", "such",
+          "than", "that", "the", "their", "them", "then", "there", "these", "they",
+          "this", "those", "through", "to", "too", "under", "until", "up", "us",
+          "very", "vs", "versus", "want", "was", "we", "were", "what", "when",
+          "where", "which", "while", "who", "whom", "why", "will", "with", "would",
+          "you", "your", "yours", "s", "t", "d", "ll", "re", "ve", "m", "etc",
+          "eg", "ie", "use", "using", "used", "way", "ways", "thing", "things",
+          "without", "instead", "each", "many", "much", "best", "good", "new",
+          "make", "like", "well", "whether", "being", "anyone", "everyone",
+          "something", "anything", "everything", "okay", "ok", "hi", "hey", "thanks"};
+  return kWords->contains(w);
+}
+
+bool IsAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+bool AllDigits(std::string_view w) {
+  return std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// ---- Porter stemmer. `end` arguments bound the stem under test. ----
+
+bool IsConsonant(const std::string& w, int i) {
+  switch (w[i]) {
+    case 'a': case 'e': case 'i': case 'o': case 'u':
+      return false;
+    case 'y':
+      return i == 0 ? true : !IsConsonant(w, i - 1);
+    default:
+      return true;
+  }
+}
+
+// The number of vowel-consonant sequences in w[0, end).
+int Measure(const std::string& w, int end) {
+  int n = 0;
+  int i = 0;
+  while (i < end && IsConsonant(w, i)) ++i;
+  while (i < end) {
+    while (i < end && !IsConsonant(w, i)) ++i;
+    if (i >= end) break;
+    while (i < end && IsConsonant(w, i)) ++i;
+    ++n;
+  }
+  return n;
+}
+
+bool HasVowel(const std::string& w, int end) {
+  for (int i = 0; i < end; ++i) {
+    if (!IsConsonant(w, i)) return true;
+  }
+  return false;
+}
+
+bool EndsDoubleConsonant(const std::string& w, int end) {
+  return end >= 2 && w[end - 1] == w[end - 2] && IsConsonant(w, end - 1);
+}
+
+// consonant-vowel-consonant, the last not w, x or y ("hop", not "snow").
+bool EndsCvc(const std::string& w, int end) {
+  if (end < 3) return false;
+  if (!IsConsonant(w, end - 3) || IsConsonant(w, end - 2) || !IsConsonant(w, end - 1)) {
+    return false;
+  }
+  char c = w[end - 1];
+  return c != 'w' && c != 'x' && c != 'y';
+}
+
+bool EndsWith(const std::string& w, std::string_view suffix) {
+  return w.size() >= suffix.size() &&
+         std::string_view(w).substr(w.size() - suffix.size()) == suffix;
+}
+
+int StemLength(const std::string& w, std::string_view suffix) {
+  return static_cast<int>(w.size() - suffix.size());
+}
+
+void ReplaceSuffix(std::string& w, std::string_view suffix, std::string_view with) {
+  w.resize(w.size() - suffix.size());
+  w.append(with);
+}
+
+struct SuffixRule {
+  std::string_view suffix;
+  std::string_view replacement;
+};
+
+// Applies the first rule whose suffix matches, if the stem before it has a
+// measure above `min_measure`. Porter's steps 2-4 stop at the first match
+// even when its condition fails.
+void ApplyFirst(std::string& w, const SuffixRule* rules, size_t n, int min_measure) {
+  for (size_t i = 0; i < n; ++i) {
+    if (!EndsWith(w, rules[i].suffix)) continue;
+    if (Measure(w, StemLength(w, rules[i].suffix)) > min_measure) {
+      ReplaceSuffix(w, rules[i].suffix, rules[i].replacement);
+    }
+    return;
+  }
+}
+
+void Step1ab(std::string& w) {
+  if (EndsWith(w, "sses")) {
+    ReplaceSuffix(w, "sses", "ss");
+  } else if (EndsWith(w, "ies")) {
+    ReplaceSuffix(w, "ies", "i");
+  } else if (!EndsWith(w, "ss") && EndsWith(w, "s")) {
+    ReplaceSuffix(w, "s", "");
+  }
+
+  bool removed = false;
+  if (EndsWith(w, "eed")) {
+    if (Measure(w, StemLength(w, "eed")) > 0) ReplaceSuffix(w, "eed", "ee");
+  } else if (EndsWith(w, "ed") && HasVowel(w, StemLength(w, "ed"))) {
+    ReplaceSuffix(w, "ed", "");
+    removed = true;
+  } else if (EndsWith(w, "ing") && HasVowel(w, StemLength(w, "ing"))) {
+    ReplaceSuffix(w, "ing", "");
+    removed = true;
+  }
+  if (!removed) return;
+  const int n = static_cast<int>(w.size());
+  if (EndsWith(w, "at") || EndsWith(w, "bl") || EndsWith(w, "iz")) {
+    w.push_back('e');
+  } else if (EndsDoubleConsonant(w, n) && w.back() != 'l' && w.back() != 's' &&
+             w.back() != 'z') {
+    w.pop_back();
+  } else if (Measure(w, n) == 1 && EndsCvc(w, n)) {
+    w.push_back('e');
+  }
+}
+
+void Step1c(std::string& w) {
+  if (EndsWith(w, "y") && HasVowel(w, StemLength(w, "y"))) w.back() = 'i';
+}
+
+void Step2(std::string& w) {
+  static constexpr SuffixRule kRules[] = {
+      {"ational", "ate"}, {"tional", "tion"}, {"enci", "ence"},  {"anci", "ance"},
+      {"izer", "ize"},    {"bli", "ble"},     {"alli", "al"},    {"entli", "ent"},
+      {"eli", "e"},       {"ousli", "ous"},   {"ization", "ize"}, {"ation", "ate"},
+      {"ator", "ate"},    {"alism", "al"},    {"iveness", "ive"}, {"fulness", "ful"},
+      {"ousness", "ous"}, {"aliti", "al"},    {"iviti", "ive"},  {"biliti", "ble"},
+      {"logi", "log"}};
+  ApplyFirst(w, kRules, std::size(kRules), 0);
+}
+
+void Step3(std::string& w) {
+  static constexpr SuffixRule kRules[] = {
+      {"icate", "ic"}, {"ative", ""}, {"alize", "al"}, {"iciti", "ic"},
+      {"ical", "ic"},  {"ful", ""},   {"ness", ""}};
+  ApplyFirst(w, kRules, std::size(kRules), 0);
+}
+
+void Step4(std::string& w) {
+  // Longest first where one suffix ends another ("ement" before "ment").
+  static constexpr SuffixRule kRules[] = {
+      {"al", ""},  {"ance", ""}, {"ence", ""}, {"er", ""},   {"ic", ""},
+      {"able", ""}, {"ible", ""}, {"ant", ""},  {"ement", ""}, {"ment", ""},
+      {"ent", ""}, {"ou", ""},   {"ism", ""},  {"ate", ""},  {"iti", ""},
+      {"ous", ""}, {"ive", ""},  {"ize", ""}};
+  if (EndsWith(w, "ion")) {
+    int stem = StemLength(w, "ion");
+    if (stem > 0 && (w[stem - 1] == 's' || w[stem - 1] == 't') && Measure(w, stem) > 1) {
+      ReplaceSuffix(w, "ion", "");
+    }
+    return;
+  }
+  // Porter's table is ordered by the penultimate letter; with whole-suffix
+  // matching the only overlaps are ement/ment/ent, so test those first.
+  for (std::string_view s : {std::string_view("ement"), std::string_view("ment"),
+                             std::string_view("ent")}) {
+    if (EndsWith(w, s)) {
+      if (Measure(w, StemLength(w, s)) > 1) ReplaceSuffix(w, s, "");
+      return;
+    }
+  }
+  ApplyFirst(w, kRules, std::size(kRules), 1);
+}
+
+void Step5(std::string& w) {
+  if (EndsWith(w, "e")) {
+    int stem = StemLength(w, "e");
+    int m = Measure(w, stem);
+    if (m > 1 || (m == 1 && !EndsCvc(w, stem))) w.pop_back();
+  }
+  const int n = static_cast<int>(w.size());
+  if (Measure(w, n) > 1 && EndsDoubleConsonant(w, n) && w.back() == 'l') w.pop_back();
+}
+
+// Appends the words of `text` (lowercased, split) to `words`, and compounds
+// written with '-' or '/' joined into one word to `compounds`.
+void SplitWords(std::string_view text, std::vector<std::string>* words,
+                std::vector<std::string>* compounds) {
+  std::string word;
+  std::string compound;
+  int compound_parts = 0;
+  auto end_compound = [&] {
+    if (compound_parts > 1) compounds->push_back(compound);
+    compound.clear();
+    compound_parts = 0;
+  };
+  for (size_t i = 0; i <= text.size(); ++i) {
+    char c = i < text.size() ? text[i] : ' ';
+    if (IsAlnum(c)) {
+      word.push_back(Lower(c));
+      continue;
+    }
+    if (!word.empty()) {
+      words->push_back(word);
+      compound += word;
+      ++compound_parts;
+      word.clear();
+    }
+    bool joins = (c == '-' || c == '/') && i + 1 < text.size() && IsAlnum(text[i + 1]);
+    if (!joins) end_compound();
+  }
+}
+
+}  // namespace
+
+std::string Stem(std::string_view word) {
+  std::string w(word);
+  if (w.size() <= 2) return w;
+  Step1ab(w);
+  Step1c(w);
+  Step2(w);
+  Step3(w);
+  Step4(w);
+  Step5(w);
+  return w;
+}
+
+void Tokenize(std::string_view text, std::vector<Term>* out) {
+  std::vector<std::string> words;
+  std::vector<std::string> compounds;
+  SplitWords(text, &words, &compounds);
+  bool has_previous = false;  // the last kept word is out->at(previous_index)
+  size_t previous_index = 0;
+  for (std::string& w : words) {
+    if (IsStopWord(w) || AllDigits(w) || w.size() < 2) {
+      // A function word breaks a phrase: "read or write" is not "read write".
+      has_previous = false;
+      continue;
+    }
+    out->push_back(Term{Stem(w), std::move(w)});
+    if (has_previous) {
+      const Term& prev = (*out)[previous_index];
+      const Term& cur = out->back();
+      out->push_back(Term{prev.key + " " + cur.key, prev.surface + " " + cur.surface});
+      previous_index = out->size() - 2;
+    } else {
+      previous_index = out->size() - 1;
+    }
+    has_previous = true;
+  }
+  for (std::string& c : compounds) {
+    if (AllDigits(c)) continue;
+    out->push_back(Term{Stem(c), std::move(c)});
+  }
+}
+
+uint32_t TextIndex::Add(std::string_view text) {
+  const uint32_t doc = static_cast<uint32_t>(doc_lengths_.size());
+  std::vector<Term> terms;
+  Tokenize(text, &terms);
+  uint32_t words = 0;
+  for (const Term& t : terms) {
+    if (t.key.find(' ') == std::string::npos) ++words;
+    auto [it, inserted] = term_ids_.try_emplace(t.key, static_cast<uint32_t>(postings_.size()));
+    if (inserted) postings_.emplace_back();
+    std::vector<Posting>& list = postings_[it->second];
+    if (!list.empty() && list.back().doc == doc) {
+      list.back().weight += 1.0f;
+    } else {
+      list.push_back(Posting{doc, 1.0f});
+    }
+  }
+  doc_lengths_.push_back(words);
+  return doc;
+}
+
+void TextIndex::Finalize(double k1, double b) {
+  const double n = static_cast<double>(doc_lengths_.size());
+  double total = 0;
+  for (uint32_t len : doc_lengths_) total += len;
+  const double average = n > 0 && total > 0 ? total / n : 1.0;
+  for (std::vector<Posting>& list : postings_) {
+    const double df = static_cast<double>(list.size());
+    const double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
+    for (Posting& p : list) {
+      const double tf = p.weight;
+      const double norm = k1 * (1.0 - b + b * doc_lengths_[p.doc] / average);
+      p.weight = static_cast<float>(idf * tf * (k1 + 1.0) / (tf + norm));
+    }
+  }
+}
+
+void TextIndex::Analyze(std::string_view text, std::vector<QueryTerm>* out) const {
+  out->clear();
+  std::vector<Term> terms;
+  Tokenize(text, &terms);
+  for (Term& t : terms) {
+    auto it = term_ids_.find(t.key);
+    if (it == term_ids_.end()) continue;
+    bool seen = std::any_of(out->begin(), out->end(),
+                            [&](const QueryTerm& q) { return q.term == it->second; });
+    if (!seen) out->push_back(QueryTerm{it->second, std::move(t.surface)});
+  }
+}
+
+}  // namespace agentd::text

@@ -1,0 +1,108 @@
+// The router: decides which hosted agents answer a request, and says why.
+//
+// Its rules come only from the agent definitions (agents/*.md): the "Use this
+// agent when" items, the numbered competencies, the examples and the
+// description speak *for* an agent; the "Do NOT use this agent for" items
+// speak *against* it and may name the agent to use instead ("(use X)"). No
+// agent name or keyword is known to the code, so adding or editing a
+// definition changes routing without a rebuild.
+//
+// Matching is lexical but tolerant of paraphrase: text is normalised and
+// stemmed, phrases count as well as words, and each term weighs what it is
+// worth across all rules of all agents (BM25, IDF learned from the rules),
+// scaled by how many of an agent's rules use it and how many agents share it.
+// An agent's score is its best matching rule plus half the sum, over the
+// request's terms, of each term's best weight among the agent's rules: one
+// coherent rule counts more than scattered words.
+//
+// A "not for" rule speaks for the agent it redirects to; agents named only
+// by redirects compete like hosted ones and, when they would be chosen, are
+// reported as unhosted. A "not for" rule that matches the request more
+// strongly than its own agent's rules on the same terms takes those terms
+// away from that agent.
+//
+// A Router is immutable after Create: Route is const and thread-safe.
+#ifndef AGENTD_SERVER_CORE_ROUTER_H_
+#define AGENTD_SERVER_CORE_ROUTER_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "agentd/v1/definition.pb.h"
+#include "agentd/v1/orchestrator.pb.h"
+#include "server/core/text_index.h"
+
+namespace agentd {
+
+struct RouterOptions {
+  // Chosen when nothing is in scope; empty = none. Must be hosted.
+  std::string fallback_agent;
+  // An agent (or a "not for" rule) counts only from this score on. The scale
+  // is BM25's: about one rare word, or two common ones, of a rule.
+  double min_score = 4.0;
+  // Agents after the primary must reach this share of the primary's score,
+  // so a stray word does not pull in a peer.
+  double min_share_of_top = 0.4;
+  // Reasons reported per agent, best first.
+  int max_reasons = 4;
+};
+
+class Router {
+ public:
+  // `hosted`: the definitions this server hosts; every name must be unique
+  // and non-empty. Builds the index once; INVALID_ARGUMENT on bad input.
+  static absl::StatusOr<std::unique_ptr<Router>> Create(
+      std::vector<v1::AgentDefinition> hosted, RouterOptions options = {});
+
+  // Thread-safe (const). Explicit agents (`explicit_agents` and inline
+  // "@name" in `text`) are always chosen, first, in the order given; then
+  // only agents their own "not for" rules redirect to are added (the caller
+  // chose who answers), while other matches are listed as rejected.
+  // INVALID_ARGUMENT when an explicit agent is not hosted; the message names
+  // the hosted agents.
+  absl::StatusOr<v1::RouteDecision> Route(
+      std::string_view text, const std::vector<std::string>& explicit_agents) const;
+
+  const std::vector<v1::AgentDefinition>& hosted() const { return hosted_; }
+  const RouterOptions& options() const { return options_; }
+
+ private:
+  struct Rule {
+    int owner;               // index into hosted_: the definition holding it
+    std::string kind;        // "use_when", "competency", "example", "description", "not_for"
+    std::string text;        // quoted in reasons
+    bool against;            // a "Do NOT use" rule: speaks against `owner`
+    int speaks_for;          // agent index (hosted, then unhosted); -1 = none
+    float kind_weight;       // examples carry incidental words: they count less
+  };
+
+  Router(std::vector<v1::AgentDefinition> hosted, RouterOptions options);
+  absl::Status Build();
+  int AgentIndex(std::string_view name) const;  // -1 when not hosted
+  const std::string& AgentName(int agent) const;
+
+  std::vector<v1::AgentDefinition> hosted_;
+  RouterOptions options_;
+  // Agents named by redirects but not hosted; agent index hosted_.size() + i.
+  std::vector<std::string> unhosted_;
+  std::vector<Rule> rules_;  // rule i is document i of index_
+  text::TextIndex index_;
+  // term_agent_weight_[term * agent_count + agent]: how much a term says about
+  // that agent. It grows with the number of the agent's rules using the term
+  // and shrinks with the number of agents using it: BM25's IDF ranks rules,
+  // this ranks agents, so "plan" or "write" (in every agent's rules) stop
+  // deciding who answers.
+  std::vector<float> term_agent_weight_;
+  int agent_count_ = 0;  // hosted + unhosted
+  absl::flat_hash_map<std::string, int> agent_index_;  // lowercase name → index
+  std::string hosted_list_;                            // "a, b, c" for messages
+  int fallback_index_ = -1;
+};
+
+}  // namespace agentd
+
+#endif  // AGENTD_SERVER_CORE_ROUTER_H_

@@ -1,0 +1,77 @@
+// Text matching for the router: a tokenizer, a Porter stemmer and a small
+// BM25 index over short documents (the scope rules of agent definitions).
+//
+// Words are lowercased, split on anything that is not a letter or digit,
+// English function words and bare numbers are dropped, and what is left is
+// stemmed, so "caching", "cached" and "caches" meet on one term. Adjacent
+// stems also form phrase terms ("error budget"), which weigh more because
+// they are rarer. Term weights come from the indexed documents themselves
+// (BM25 with IDF over all documents); nothing about any domain is built in.
+//
+// Build a TextIndex single-threaded (Add…, then Finalize); after Finalize
+// every const method is thread-safe.
+#ifndef AGENTD_SERVER_CORE_TEXT_INDEX_H_
+#define AGENTD_SERVER_CORE_TEXT_INDEX_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace agentd::text {
+
+// The Porter (1980) stem of a lowercase ASCII word. Words of one or two
+// letters come back unchanged.
+std::string Stem(std::string_view word);
+
+// One indexed unit of a text: a stemmed word, or a phrase of two adjacent
+// stems joined by a space. `surface` is what the text said (lowercased).
+struct Term {
+  std::string key;
+  std::string surface;
+};
+
+// Splits `text` into terms: each kept word, each hyphen/slash compound
+// written as one word ("pub/sub" also gives "pubsub"), and each pair of
+// adjacent kept words. Order follows the text; duplicates are kept.
+void Tokenize(std::string_view text, std::vector<Term>* out);
+
+class TextIndex {
+ public:
+  struct Posting {
+    uint32_t doc;
+    float weight;  // BM25 contribution of this term to this document
+  };
+  // A term of a query that the index knows.
+  struct QueryTerm {
+    uint32_t term;
+    std::string surface;
+  };
+
+  // Adds a document and returns its id (0, 1, 2, … in call order).
+  uint32_t Add(std::string_view text);
+  // Computes the weights. Call once, after the last Add.
+  void Finalize(double k1 = 1.2, double b = 0.75);
+
+  // The distinct terms of `text` that occur in at least one document, in
+  // order of first appearance. Clears `out` first.
+  void Analyze(std::string_view text, std::vector<QueryTerm>* out) const;
+
+  // The documents holding `term` with their weights, by document id.
+  const std::vector<Posting>& postings(uint32_t term) const {
+    return postings_[term];
+  }
+  size_t document_count() const { return doc_lengths_.size(); }
+  size_t term_count() const { return postings_.size(); }
+
+ private:
+  absl::flat_hash_map<std::string, uint32_t> term_ids_;
+  std::vector<std::vector<Posting>> postings_;  // by term id; weight = tf until Finalize
+  std::vector<uint32_t> doc_lengths_;           // words per document
+};
+
+}  // namespace agentd::text
+
+#endif  // AGENTD_SERVER_CORE_TEXT_INDEX_H_

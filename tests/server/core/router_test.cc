@@ -1,0 +1,296 @@
+#include "server/core/router.h"
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/definitions/definition_parser.h"
+
+namespace agentd {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+struct Exclusion {
+  std::string text;
+  std::string redirect;
+};
+
+v1::AgentDefinition Agent(std::string name, std::vector<std::string> use_when,
+                          std::vector<std::string> competencies,
+                          std::vector<Exclusion> not_for = {}) {
+  v1::AgentDefinition d;
+  d.set_name(std::move(name));
+  for (auto& r : use_when) d.add_use_when(std::move(r));
+  for (auto& r : competencies) d.add_competencies(std::move(r));
+  for (auto& e : not_for) {
+    v1::ScopeExclusion* x = d.add_not_for();
+    x->set_text(e.text);
+    x->set_redirect(e.redirect);
+  }
+  return d;
+}
+
+// Three small agents with disjoint scopes; web-designer and sql-wizard are
+// only named by redirects, never hosted.
+std::vector<v1::AgentDefinition> Agents() {
+  return {
+      Agent("cache-keeper",
+            {"Designing a caching strategy for read-heavy services",
+             "Choosing cache invalidation by TTL or by events"},
+            {"Cache-aside, write-through and write-behind patterns with Redis or Memcached"},
+            {{"Styling web pages and CSS layout", "web-designer"},
+             {"Rolling out releases to production servers", "deploy-hand"}}),
+      Agent("sql-tuner",
+            {"A SQL query is slow and needs an index", "Designing table schemas and indexes"},
+            {"Reading query plans and rewriting slow SQL"}),
+      Agent("deploy-hand",
+            {"Setting up CI pipelines and deploying containers to Kubernetes"},
+            {"Canary deployments and automatic rollback"}),
+  };
+}
+
+std::unique_ptr<Router> MakeRouter(RouterOptions options = {}) {
+  auto router = Router::Create(Agents(), options);
+  EXPECT_TRUE(router.ok()) << router.status();
+  return std::move(router).value();
+}
+
+std::vector<std::string> Chosen(const v1::RouteDecision& d) {
+  std::vector<std::string> names;
+  for (const auto& c : d.selected()) names.push_back(c.agent());
+  return names;
+}
+
+TEST(RouterTest, ExplicitAgentsComeFirstAndAreMarked) {
+  auto router = MakeRouter();
+  auto d = router->Route("How should we cache hot product data in Redis? @sql-tuner",
+                         {"deploy-hand"});
+  ASSERT_TRUE(d.ok()) << d.status();
+  // The argument first, then the inline mention; no scope fan-out beside them.
+  EXPECT_THAT(Chosen(*d), ElementsAre("deploy-hand", "sql-tuner"));
+  EXPECT_TRUE(d->selected(0).explicit_());
+  EXPECT_TRUE(d->selected(1).explicit_());
+  EXPECT_EQ(d->selected(0).reasons(0).kind(), "explicit");
+  // cache-keeper matched but the caller chose; it is listed as rejected.
+  ASSERT_EQ(d->rejected_size(), 1);
+  EXPECT_EQ(d->rejected(0).agent(), "cache-keeper");
+  EXPECT_GT(d->rejected(0).score(), 0);
+}
+
+TEST(RouterTest, InlineMentionAloneIsExplicit) {
+  auto router = MakeRouter();
+  auto d = router->Route("@Deploy-Hand: is our cache TTL too short?", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_GE(d->selected_size(), 1);
+  EXPECT_EQ(d->selected(0).agent(), "deploy-hand");
+  EXPECT_TRUE(d->selected(0).explicit_());
+}
+
+TEST(RouterTest, EmailAddressIsNotAMention) {
+  auto router = MakeRouter();
+  auto d = router->Route("Mail ops@example.com about our caching strategy", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(Chosen(*d), ElementsAre("cache-keeper"));
+  EXPECT_FALSE(d->selected(0).explicit_());
+}
+
+TEST(RouterTest, UnknownExplicitAgentIsInvalidArgumentNamingHosted) {
+  auto router = MakeRouter();
+  for (auto d : {router->Route("cache things", {"nobody"}),
+                 router->Route("@nobody cache things", {})}) {
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(d.status().message(), HasSubstr("nobody"));
+    EXPECT_THAT(d.status().message(), HasSubstr("cache-keeper, sql-tuner, deploy-hand"));
+  }
+}
+
+TEST(RouterTest, MultiScopeRequestFansOutPrimaryFirst) {
+  auto router = MakeRouter();
+  auto d = router->Route(
+      "Design a caching strategy with cache-aside and TTL invalidation in Redis for our "
+      "read-heavy services; also one SQL query is slow.",
+      {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(Chosen(*d), ElementsAre("cache-keeper", "sql-tuner"));
+  EXPECT_GT(d->selected(0).score(), d->selected(1).score());
+  EXPECT_FALSE(d->fallback_used());
+}
+
+TEST(RouterTest, ParaphraseSurvivesStemming) {
+  auto router = MakeRouter();
+  auto d = router->Route("When should cached entries be invalidated?", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(Chosen(*d), ElementsAre("cache-keeper"));
+}
+
+TEST(RouterTest, NotForRuleRedirectsToHostedAgent) {
+  auto router = MakeRouter();
+  auto d = router->Route("How do we roll out releases to our production servers?", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(Chosen(*d), ElementsAre("deploy-hand"));
+  // The redirect rule is one of deploy-hand's reasons, quoted with its origin.
+  bool quoted = false;
+  for (const auto& r : d->selected(0).reasons()) {
+    if (r.kind() == "not_for" && r.rule().find("Rolling out releases") != std::string::npos &&
+        r.rule().find("cache-keeper") != std::string::npos) {
+      quoted = true;
+    }
+  }
+  EXPECT_TRUE(quoted);
+  auto rejected = std::find_if(d->rejected().begin(), d->rejected().end(),
+                               [](const auto& r) { return r.agent() == "cache-keeper"; });
+  ASSERT_NE(rejected, d->rejected().end());
+  EXPECT_THAT(rejected->why(), HasSubstr("deploy-hand"));
+  EXPECT_TRUE(d->unhosted().empty());
+}
+
+TEST(RouterTest, UnhostedRedirectTargetIsNamedNotChosen) {
+  auto router = MakeRouter();
+  auto d = router->Route("How should the CSS layout of our web pages be styled?", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(d->selected().empty());
+  ASSERT_EQ(d->unhosted_size(), 1);
+  EXPECT_EQ(d->unhosted(0).agent(), "web-designer");
+  EXPECT_EQ(d->unhosted(0).named_by(), "cache-keeper");
+  EXPECT_EQ(d->unhosted(0).rule(), "Styling web pages and CSS layout");
+  EXPECT_GT(d->unhosted(0).score(), 0);
+  EXPECT_THAT(d->summary(), HasSubstr("web-designer"));
+}
+
+TEST(RouterTest, NothingInScopeSelectsNobody) {
+  auto router = MakeRouter();
+  auto d = router->Route("What is a good recipe for banana bread?", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(d->selected().empty());
+  EXPECT_TRUE(d->unhosted().empty());
+  EXPECT_FALSE(d->fallback_used());
+  EXPECT_EQ(d->rejected_size(), 3);
+  EXPECT_THAT(d->summary(), HasSubstr("no hosted agent"));
+  for (const auto& r : d->rejected()) EXPECT_FALSE(r.why().empty());
+}
+
+TEST(RouterTest, FallbackAgentWhenNothingInScope) {
+  RouterOptions options;
+  options.fallback_agent = "cache-keeper";
+  auto router = MakeRouter(options);
+  auto d = router->Route("What is a good recipe for banana bread?", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(Chosen(*d), ElementsAre("cache-keeper"));
+  EXPECT_TRUE(d->fallback_used());
+  // Not used when something is in scope.
+  auto in_scope = router->Route("Which index makes this slow SQL query fast?", {});
+  ASSERT_TRUE(in_scope.ok());
+  EXPECT_THAT(Chosen(*in_scope), ElementsAre("sql-tuner"));
+  EXPECT_FALSE(in_scope->fallback_used());
+}
+
+TEST(RouterTest, CreateRejectsBadInput) {
+  RouterOptions options;
+  options.fallback_agent = "ghost";
+  auto bad_fallback = Router::Create(Agents(), options);
+  ASSERT_FALSE(bad_fallback.ok());
+  EXPECT_EQ(bad_fallback.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad_fallback.status().message(), HasSubstr("ghost"));
+
+  auto twice = Agents();
+  twice.push_back(twice.front());
+  auto duplicate = Router::Create(twice);
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(duplicate.status().message(), HasSubstr("cache-keeper"));
+}
+
+TEST(RouterTest, ReasonsQuoteTheMatchingRules) {
+  auto router = MakeRouter();
+  auto d = router->Route("A SQL query got slow; which index should we add?", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_THAT(Chosen(*d), ElementsAre("sql-tuner"));
+  const v1::RouteChoice& choice = d->selected(0);
+  ASSERT_FALSE(choice.reasons().empty());
+  const v1::RouteReason& best = choice.reasons(0);
+  EXPECT_EQ(best.rule(), "A SQL query is slow and needs an index");
+  EXPECT_EQ(best.kind(), "use_when");
+  EXPECT_GT(best.score(), 0);
+  EXPECT_THAT(std::vector<std::string>(best.matched().begin(), best.matched().end()),
+              ::testing::IsSupersetOf({"sql", "query", "slow", "index"}));
+  EXPECT_GE(choice.score(), best.score());
+}
+
+TEST(RouterTest, AddingADefinitionChangesRouting) {
+  const std::string request = "How do we shorten JVM garbage collection pauses?";
+  auto before = MakeRouter()->Route(request, {});
+  ASSERT_TRUE(before.ok());
+  EXPECT_TRUE(before->selected().empty());
+
+  auto agents = Agents();
+  agents.push_back(Agent("jvm-tuner", {"Tuning JVM garbage collection and heap sizes"}, {}));
+  auto router = Router::Create(agents);
+  ASSERT_TRUE(router.ok()) << router.status();
+  auto after = (*router)->Route(request, {});
+  ASSERT_TRUE(after.ok());
+  EXPECT_THAT(Chosen(*after), ElementsAre("jvm-tuner"));
+}
+
+TEST(RouterTest, DeterministicAndIndependentOfHostingOrder) {
+  const std::string request =
+      "Design a caching strategy with TTL invalidation, and fix a slow SQL query too";
+  auto router = MakeRouter();
+  auto first = router->Route(request, {});
+  auto second = router->Route(request, {});
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->SerializeAsString(), second->SerializeAsString());
+
+  auto reversed = Agents();
+  std::reverse(reversed.begin(), reversed.end());
+  auto other = Router::Create(reversed);
+  ASSERT_TRUE(other.ok());
+  auto third = (*other)->Route(request, {});
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(Chosen(*first), Chosen(*third));
+}
+
+TEST(RouterTest, ConcurrentRoutesAgree) {
+  auto router = MakeRouter();
+  const std::string request = "Cache invalidation by events for read-heavy services";
+  auto expected = router->Route(request, {});
+  ASSERT_TRUE(expected.ok());
+  std::vector<std::string> results(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      for (int n = 0; n < 200; ++n) {
+        auto d = router->Route(request, {});
+        results[i] = d.ok() ? d->SerializeAsString() : "error";
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) EXPECT_EQ(r, expected->SerializeAsString());
+}
+
+// The bundled definitions load and send the seed's own question to the
+// backend-architect.
+TEST(RouterTest, BundledAgentsRouteTheSeedQuestion) {
+  DefinitionLoadResult loaded = LoadDefinitions(AGENTD_SOURCE_DIR "/agents");
+  EXPECT_TRUE(loaded.errors.empty());
+  ASSERT_EQ(loaded.definitions.size(), 5u);
+  auto router = Router::Create(std::move(loaded.definitions));
+  ASSERT_TRUE(router.ok()) << router.status();
+  auto d = (*router)->Route(
+      "We need to handle 10,000 orders per minute during flash sales. Should we use "
+      "microservices or a monolith?",
+      {});
+  ASSERT_TRUE(d.ok());
+  ASSERT_FALSE(d->selected().empty());
+  EXPECT_EQ(d->selected(0).agent(), "backend-architect");
+}
+
+}  // namespace
+}  // namespace agentd
