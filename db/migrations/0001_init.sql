@@ -1,6 +1,8 @@
 -- Schema version 1: sessions, their turns, and each agent's output per turn.
 -- Protobuf payloads are stored as serialized BLOBs; the columns beside them
--- exist only for what the store filters, orders or reports on.
+-- exist only for what the store filters, orders or reports on. turns and
+-- agent_outputs keep rowids: their rows hold kilobytes of blobs, which
+-- WITHOUT ROWID tables store poorly.
 
 CREATE TABLE sessions (
   id          TEXT PRIMARY KEY,
@@ -26,7 +28,7 @@ CREATE TABLE turns (
   latency_ms  REAL NOT NULL DEFAULT 0,
   created_ms  INTEGER NOT NULL,
   PRIMARY KEY (session_id, seq)
-) WITHOUT ROWID;
+);
 
 CREATE TABLE agent_outputs (
   session_id  TEXT NOT NULL,
@@ -39,4 +41,4 @@ CREATE TABLE agent_outputs (
   output      BLOB,                        -- agentd.v1.AgentResponse, NULL if none
   PRIMARY KEY (session_id, seq, ord),
   FOREIGN KEY (session_id, seq) REFERENCES turns (session_id, seq) ON DELETE CASCADE
-) WITHOUT ROWID;
+);
