@@ -14,6 +14,9 @@ v1::AgentResponse Review(const v1::AgentRequest& request) {
   Context ctx(request);
   Choices choices;
   Builder out(&response);
+  for (const std::string& reason : ctx.discarded) {
+    out.Assume(reason, absl::StrCat("Ignored an impossible fact: ", reason, "."), {});
+  }
   ArchitecturePattern(ctx, choices, out);
   EventDrivenDesign(ctx, choices, out);
   CachingStrategy(ctx, choices, out);

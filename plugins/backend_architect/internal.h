@@ -59,7 +59,10 @@ CapacityPlan PlanCapacity(double peak_rps, bool bursty);
 struct Context {
   explicit Context(const v1::AgentRequest& request);
 
-  const v1::Requirements& req;
+  // The caller's facts with impossible values (an SLO above 100%, a negative
+  // team) removed; each removal is explained in `discarded`.
+  v1::Requirements req;
+  std::vector<std::string> discarded;
   std::string text;  // lower-cased request text
 
   // True when the lower-cased text contains `needle` (give it in lower case).

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "plugins/backend_architect/engine.h"
 #include "plugins/backend_architect/internal.h"
@@ -94,6 +95,40 @@ constexpr Downstream kDownstreams[] = {
 
 Context::Context(const v1::AgentRequest& request)
     : req(request.requirements()), text(absl::AsciiStrToLower(request.text())) {
+  if (req.has_availability_slo() &&
+      !(req.availability_slo() > 0 && req.availability_slo() <= 100)) {
+    discarded.push_back(absl::StrCat("availability_slo ", FormatNumber(req.availability_slo(), 3),
+                                     " is not a percentage"));
+    req.clear_availability_slo();
+  }
+  if (req.has_read_ratio() && !(req.read_ratio() >= 0 && req.read_ratio() <= 1)) {
+    discarded.push_back(absl::StrCat("read_ratio ", FormatNumber(req.read_ratio(), 3),
+                                     " is not a share between 0 and 1"));
+    req.clear_read_ratio();
+  }
+  if (req.has_peak_rps() && !(req.peak_rps() > 0)) {
+    discarded.push_back(absl::StrCat("peak_rps ", FormatNumber(req.peak_rps()),
+                                     " is not a positive rate"));
+    req.clear_peak_rps();
+  }
+  if (req.has_latency_p99_ms() && !(req.latency_p99_ms() > 0)) {
+    discarded.push_back(absl::StrCat("latency_p99_ms ", FormatNumber(req.latency_p99_ms()),
+                                     " is not a positive duration"));
+    req.clear_latency_p99_ms();
+  }
+  if (req.has_team_size() && req.team_size() <= 0) {
+    discarded.push_back(absl::StrCat("team_size ", req.team_size(), " is not a team"));
+    req.clear_team_size();
+  }
+  if (req.has_team_count() && req.team_count() <= 0) {
+    discarded.push_back(absl::StrCat("team_count ", req.team_count(), " is not a team count"));
+    req.clear_team_count();
+  }
+  if (req.has_planned_services() && req.planned_services() < 0) {
+    discarded.push_back(absl::StrCat("planned_services ", req.planned_services(),
+                                     " is negative"));
+    req.clear_planned_services();
+  }
   for (const Downstream& d : kDownstreams) {
     if (Mentions(d.needle) &&
         std::find(downstreams.begin(), downstreams.end(), d.name) == downstreams.end()) {

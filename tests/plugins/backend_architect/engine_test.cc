@@ -591,3 +591,24 @@ TEST(RisksTest, ImpossibleTeamNumbersAreFlaggedNotFatal) {
 
 }  // namespace
 }  // namespace agentd::backend_architect
+
+namespace agentd::backend_architect {
+namespace {
+
+TEST(InputTest, ImpossibleFactsAreIgnoredOutLoud) {
+  v1::Requirements r;
+  r.set_availability_slo(150);
+  r.set_read_ratio(3);
+  r.set_peak_rps(-5);
+  r.set_team_size(0);
+  v1::AgentResponse response = Review(testing::Request(r));
+  EXPECT_EQ(testing::DecisionValue(response, "observability.slo_availability"), "99.9");
+  std::string assumptions = testing::AssumptionsText(response);
+  EXPECT_THAT(assumptions, ::testing::HasSubstr("availability_slo 150 is not a percentage"));
+  EXPECT_THAT(assumptions, ::testing::HasSubstr("read_ratio 3 is not a share"));
+  EXPECT_THAT(assumptions, ::testing::HasSubstr("peak_rps -5 is not a positive rate"));
+  EXPECT_THAT(assumptions, ::testing::HasSubstr("team_size 0 is not a team"));
+}
+
+}  // namespace
+}  // namespace agentd::backend_architect
