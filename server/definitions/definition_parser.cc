@@ -170,7 +170,18 @@ std::string RemoveExampleBlocks(absl::string_view text,
 std::string TidyDescription(absl::string_view text) {
   std::vector<std::string> lines;
   for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    // Removed blocks leave gaps mid-line; indentation at the start stays.
     std::string line(absl::StripTrailingAsciiWhitespace(raw));
+    size_t start = line.find_first_not_of(" \t");
+    if (start != std::string::npos) {
+      std::string collapsed = line.substr(0, start);
+      for (size_t i = start; i < line.size(); ++i) {
+        bool blank = line[i] == ' ' || line[i] == '\t';
+        if (blank && (collapsed.back() == ' ')) continue;
+        collapsed += blank ? ' ' : line[i];
+      }
+      line = std::move(collapsed);
+    }
     absl::string_view trimmed = absl::StripAsciiWhitespace(line);
     if (trimmed == "-" || trimmed == "*") continue;
     if (trimmed.empty() && (lines.empty() || lines.back().empty())) continue;

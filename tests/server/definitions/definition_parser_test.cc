@@ -339,6 +339,17 @@ TEST(ParseDefinitionTest, LenientReaderKeepsContinuationLinesAndQuotedLists) {
   EXPECT_EQ(def->extra().count("Context"), 0u);
 }
 
+TEST(ParseDefinitionTest, ExampleBlocksInsideProseLeaveNoGaps) {
+  auto def = ParseDefinition(
+      "---\nname: gaps\ndescription: \"Before.  <example>Context: only "
+      "context here</example>  After.\"\n---\n",
+      "gaps.md");
+  ASSERT_TRUE(def.ok()) << def.status();
+  EXPECT_EQ(def->description(), "Before. After.");
+  // No user line: the context stands for the question.
+  EXPECT_THAT(def->examples(), ElementsAre("only context here"));
+}
+
 // ------------------------------------------------------------------- errors
 
 TEST(ParseDefinitionTest, ErrorsNamePathAndLine) {
