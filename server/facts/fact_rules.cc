@@ -166,7 +166,9 @@ std::vector<FieldRules> BuildTables() {
       Num("team of about|around|roughly|approximately|some? # {role}?", First),
       Num("team size of|is|:? #", First),
       Num("# {roleadj}? {roleadj}? {role}", First),
-      Num("# person|people|man|member|engineer|developer|dev team", First),
+      Num("# person|people|man|member|engineer|developer|dev "
+          "team|startup|company|shop",
+          First),
       Num("we are|we're|were # people|folks", First),
       Exactly("solo|sole|lone|single|only {role}|founder", 1),
       Exactly("solo|indie|single founder|hacker|maintainer", 1),
@@ -211,6 +213,7 @@ std::vector<FieldRules> BuildTables() {
       Num("# %|percent of? {traffic}? {traffic}? is|are? writes|write",
           RestPercent),
       Num("# /|:|to # read|reads /|:|to write|writes", ShareOfFirst),
+      Num("reads|read :|is|are|at # %|percent", Percent),
       Num("read|reads /|:|to write|writes ratio? of|is|:? # /|:|to #",
           ShareOfFirst),
       Is("read heavy|intensive|dominated|dominant|mostly", 0.9, 1),
@@ -263,7 +266,12 @@ std::vector<FieldRules> BuildTables() {
       Is("time series", DATA_SHAPE_TIME_SERIES),
       Is("timeseries|iot|telemetry", DATA_SHAPE_TIME_SERIES),
       Is("sensor readings|data|measurements|events", DATA_SHAPE_TIME_SERIES),
-      Is("metrics", DATA_SHAPE_TIME_SERIES, 1),
+      // "metrics" is a data shape when stored, not when asked about.
+      Is("store|stores|storing|ingest|ingests|ingesting|collect|collects|"
+         "collecting|write|writes|writing ..2 metrics",
+         DATA_SHAPE_TIME_SERIES, 1),
+      Is("metrics data|store|storage|database|db|ingestion|pipeline",
+         DATA_SHAPE_TIME_SERIES, 1),
       Is("graph|graphs", DATA_SHAPE_GRAPH),
       Is("social network|networks", DATA_SHAPE_GRAPH),
       Is("friends of friends", DATA_SHAPE_GRAPH),
@@ -344,6 +352,7 @@ std::vector<FieldRules> BuildTables() {
       Yes("ordering per|by|within"),
       Yes("ordering ..3 matters|matter|important|critical|required|needed"),
       Yes("order matters"),
+      Yes("need|needs|require|requires|requiring|want ..2 ordering"),
       Yes("per _ ordering"),
       Yes("preserve|preserving|maintain|maintaining|keep|keeping|guarantee "
           "..2 order|ordering"),

@@ -61,8 +61,8 @@ bool IsClauseBreak(const Token& token) {
 // After a phrase, these start a new thought: "replay so that we don't ...".
 bool EndsLookahead(const Token& token) {
   if (IsClauseBreak(token)) return true;
-  static constexpr std::array<std::string_view, 8> kWords = {
-      "to", "that", "which", "if", "when", "since", "for", "or"};
+  static constexpr std::array<std::string_view, 9> kWords = {
+      "to", "that", "which", "if", "when", "since", "for", "or", "with"};
   for (std::string_view w : kWords) {
     if (token.text == w) return true;
   }
@@ -82,6 +82,13 @@ std::vector<std::string_view> Split(std::string_view s, char sep,
     start = stop + 1;
   }
   return parts;
+}
+
+// Negators that open a noun phrase ("no SRE", "without tracing").
+bool IsDeterminerNegator(std::string_view word) {
+  return word == "no" || word == "without" || word == "none" ||
+         word == "lack" || word == "lacks" || word == "lacking" ||
+         word == "neither" || word == "nor";
 }
 
 }  // namespace
@@ -255,10 +262,12 @@ bool NegatedAround(const std::vector<Token>& tokens, size_t first, size_t end) {
     if (IsClauseBreak(t)) break;
     if (IsNegator(t.text)) return true;
   }
+  // After the phrase only a negated verb counts: in "on Azure with no SRE"
+  // the "no" belongs to what follows, in "replay isn't needed" to the phrase.
   for (size_t j = end; j < tokens.size() && j < end + kLookAhead; ++j) {
     const Token& t = tokens[j];
     if (EndsLookahead(t)) break;
-    if (IsNegator(t.text)) return true;
+    if (IsNegator(t.text) && !IsDeterminerNegator(t.text)) return true;
   }
   return false;
 }

@@ -101,6 +101,7 @@ INSTANTIATE_TEST_SUITE_P(
         Phrase{"I'm a solo developer", "team_size", "1", "solo developer"},
         Phrase{"5 backend engineers", "team_size", "5", "5 backend engineers"},
         Phrase{"a 7-person team", "team_size", "7", "7-person team"},
+        Phrase{"a 4-person startup", "team_size", "4", "4-person startup"},
         Phrase{"twenty five developers", "team_size", "25",
                "twenty five developers"},
         Phrase{"two teams of five", "team_size", "10", "two teams of five"},
@@ -126,7 +127,9 @@ INSTANTIATE_TEST_SUITE_P(
         Phrase{"70% writes", "read_ratio", "0.3", "70% writes"},
         Phrase{"70% writes", "write_heavy", "true", "70% writes"},
         Phrase{"20/80 read/write", "write_heavy", "true",
-               "20/80 read/write"}));
+               "20/80 read/write"},
+        Phrase{"Availability: 99.9%. Reads: 80%.", "read_ratio", "0.8",
+               "Reads: 80%"}));
 
 INSTANTIATE_TEST_SUITE_P(
     Availability, ReadsPhraseTest,
@@ -171,6 +174,8 @@ INSTANTIATE_TEST_SUITE_P(
                "cloud", "gcp", "Google Cloud"},
         Phrase{"everything runs in Azure", "cloud", "azure", "Azure"},
         Phrase{"we are on-prem", "cloud", "on_prem", "on-prem"},
+        // "no" after the phrase starts a new noun phrase, not a negation.
+        Phrase{"a startup on Azure with no SRE", "cloud", "azure", "Azure"},
         Phrase{"servers in our own data center", "cloud", "on_prem",
                "own data center"}));
 
@@ -244,7 +249,8 @@ INSTANTIATE_TEST_SUITE_P(
         Phrase{"time series of prices", "data_shape", "time_series",
                "time series"},
         Phrase{"IoT sensor readings", "data_shape", "time_series", "IoT"},
-        Phrase{"we collect metrics", "data_shape", "time_series", "metrics"},
+        Phrase{"we collect metrics", "data_shape", "time_series",
+               "collect metrics"},
         Phrase{"a social network", "data_shape", "graph", "social network"},
         Phrase{"friends of friends queries", "data_shape", "graph",
                "friends of friends"},
@@ -269,6 +275,10 @@ INSTANTIATE_TEST_SUITE_P(
                "ordering doesn't matter"},
         Phrase{"message ordering is critical", "needs_ordering", "true",
                "message ordering"},
+        Phrase{"We don't need ordering, but replay is a must.",
+               "needs_ordering", "false", "need ordering"},
+        Phrase{"We don't need ordering, but replay is a must.",
+               "needs_replay", "true", "replay"},
         Phrase{"we need an audit trail", "needs_audit_trail", "true",
                "audit trail"},
         Phrase{"keep the full history of changes", "needs_audit_trail",
@@ -351,6 +361,9 @@ INSTANTIATE_TEST_SUITE_P(
         NotRead{"several services", "planned_services"},
         NotRead{"Should we use GraphQL?", "data_shape"},
         NotRead{"Java or Go?", "polyglot"},
+        NotRead{"How do we set up metrics and tracing?", "data_shape"},
+        NotRead{"99.9% test coverage", "availability_slo"},
+        NotRead{"Our checkout takes 2 seconds per request", "latency_p99_ms"},
         NotRead{"Our service falls over when the recommendation service is slow.",
                 "data_shape"}));
 
