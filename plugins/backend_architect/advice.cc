@@ -1,5 +1,6 @@
 // Recommendations and Risks & Mitigation, derived from what the other
 // sections decided.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@ namespace agentd::backend_architect::internal {
 namespace {
 
 struct Advice {
+  int rank;  // lower comes first; the question's own topic ranks first
   std::string text;
   std::string rationale;
   std::vector<std::string> facts;
@@ -29,23 +31,35 @@ bool Has(const std::vector<std::string>& list, std::string_view value) {
 void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
   const v1::Requirements& r = ctx.req;
   std::vector<Advice> advice;
+  // The pattern leads unless the question is about something else and no
+  // fact of the decision matrix was given.
+  bool pattern_topic = choices.monolith_score + choices.microservices_score > 0 ||
+                       r.has_planned_services() ||
+                       ctx.MentionsAny({"monolith", "microservice", "deployable", "services"});
+  int pattern_rank = pattern_topic ? 1 : 5;
+  bool cache_topic = ctx.MentionsAny({"cache", "caching", "redis", "memcached"});
+  bool resilience_topic = ctx.MentionsAny({"falls over", "resilien", "circuit", "retry",
+                                           "retries", "timeout", "cascad"});
+  std::string cache_lead =
+      ctx.Mentions("redis") ? "Take load off Redis (near cache, single-flight, TTL jitter) and cache"
+                            : "Cache";
   switch (choices.pattern) {
     case Pattern::kModularMonolith:
       advice.push_back(
-          {"Build one deployable split into modules along the business domains, each owning its "
+          {pattern_rank, "Build one deployable split into modules along the business domains, each owning its "
            "tables and exposing an in-process interface; enforce the boundaries in CI and extract "
            "a module only when it needs its own scaling or release cadence.",
            "The decision matrix favours the monolith side, but the system is not trivial.",
            {"team_size", "domain_clarity", "ops_maturity"}});
       break;
     case Pattern::kMonolith:
-      advice.push_back({"Ship one monolith on one database; revisit the split when a second team "
+      advice.push_back({pattern_rank, "Ship one monolith on one database; revisit the split when a second team "
                         "or a component with its own scaling needs appears.",
                         "Nothing in the facts pays for more structure yet.",
                         {"team_size", "early_stage"}});
       break;
     case Pattern::kMicroservices:
-      advice.push_back({"Split along the bounded contexts, one owning team and one database per "
+      advice.push_back({pattern_rank, "Split along the bounded contexts, one owning team and one database per "
                         "service; put tracing, per-service CI/CD and service discovery in place "
                         "before the first split.",
                         absl::StrCat("Decided by ", absl::StrJoin(choices.deciding_signals, ", "), "."),
@@ -57,7 +71,7 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
                             ? absl::StrCat(choices.capacity->planned, " instances")
                             : std::string("the planned capacity");
     advice.push_back(
-        {absl::StrCat("Prepare for bursts: pre-scale to ", count,
+        {2, absl::StrCat("Prepare for bursts: pre-scale to ", count,
                       " before known events, accept work into ",
                       choices.broker == "none" ? std::string("a queue") : DisplayName(choices.broker),
                       " and process it at a steady rate, and load-test at twice the expected "
@@ -66,33 +80,35 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
          {"bursty", "peak_rps"}});
   }
   if (Has(choices.db_scaling, "sharding") && choices.sql) {
-    advice.push_back({"Plan sharding now: choose the shard key (tenant or customer id) before "
+    advice.push_back({2, "Plan sharding now: choose the shard key (tenant or customer id) before "
                       "the data outgrows one primary.",
                       "Write throughput is beyond one primary.", {"peak_rps", "read_ratio"}});
   }
   if (choices.broker != "none" && !r.bursty()) {
-    advice.push_back({absl::StrCat("Introduce ", DisplayName(choices.broker),
+    advice.push_back({3, absl::StrCat("Introduce ", DisplayName(choices.broker),
                                    " with a transactional outbox and idempotent consumers."),
                       "Events must not be lost or applied twice.",
                       {"needs_replay", "needs_ordering"}});
   }
   advice.push_back(
-      {absl::StrCat("Wrap ", ctx.downstreams.empty() ? std::string("synchronous downstream calls")
+      {resilience_topic ? 0 : 3, absl::StrCat("Wrap ", ctx.downstreams.empty() ? std::string("synchronous downstream calls")
                                                       : absl::StrJoin(ctx.downstreams, ", "),
                     " in circuit breakers, bulkheads and the retry schedule above (",
                     choices.retry.delays_ms.size(), " retries within ",
                     FormatNumber(choices.latency_budget_ms), " ms)."),
        "A slow dependency must fail fast instead of holding every worker.",
        {"latency_p99_ms"}});
-  advice.push_back({absl::StrCat("Cache hot reads ", DisplayName(choices.cache_pattern),
+  advice.push_back({cache_topic ? 0 : 4, absl::StrCat(cache_lead, " hot reads ", DisplayName(choices.cache_pattern),
                                  " with ", DisplayName(choices.invalidation), "-based invalidation."),
                     "Keeps read load off the database.", {"read_ratio", "consistency"}});
-  advice.push_back({absl::StrCat("Publish the ", FormatNumber(choices.slo, 3),
+  advice.push_back({6, absl::StrCat("Publish the ", FormatNumber(choices.slo, 3),
                                  "% SLO with its ", FormatNumber(choices.budget_minutes),
                                  "-minute monthly error budget, trace every request and alert "
                                  "on budget burn."),
                     "Long-term: decisions about reliability work follow the budget.",
                     {"availability_slo"}});
+  std::stable_sort(advice.begin(), advice.end(),
+                   [](const Advice& a, const Advice& b) { return a.rank < b.rank; });
   if (advice.size() > 6) advice.resize(6);
 
   v1::Section* section = out.AddSection("recommendations", "Recommendations");

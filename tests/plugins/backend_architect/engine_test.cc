@@ -612,3 +612,23 @@ TEST(InputTest, ImpossibleFactsAreIgnoredOutLoud) {
 
 }  // namespace
 }  // namespace agentd::backend_architect
+
+namespace agentd::backend_architect {
+namespace {
+
+TEST(RecommendationsTest, TheQuestionsOwnTopicComesFirst) {
+  v1::AgentResponse caching = Review(testing::Request(
+      v1::Requirements(), "Our API response times degrade when Redis is under load."));
+  const v1::Section* s = testing::FindSection(caching, "recommendations");
+  ASSERT_NE(s, nullptr);
+  EXPECT_THAT(s->items(0).text(), ::testing::HasSubstr("Take load off Redis"));
+
+  v1::Requirements team;
+  team.set_team_size(6);
+  v1::AgentResponse pattern = Review(testing::Request(team, "Review our backend"));
+  EXPECT_THAT(testing::FindSection(pattern, "recommendations")->items(0).text(),
+              ::testing::HasSubstr("one monolith"));
+}
+
+}  // namespace
+}  // namespace agentd::backend_architect
