@@ -173,6 +173,7 @@ std::vector<FieldRules> BuildTables() {
       Exactly("solo|sole|lone|single|only {role}|founder", 1),
       Exactly("solo|indie|single founder|hacker|maintainer", 1),
       Exactly("just me", 1),
+      Num("# of us", First),
   }});
 
   t.push_back({.field = "team_count", .min = 1, .max = kMaxCount, .rules = {
@@ -280,11 +281,11 @@ std::vector<FieldRules> BuildTables() {
   }});
 
   t.push_back({.field = "cloud", .rules = {
-      Is("aws", CLOUD_PROVIDER_AWS),
+      Is("aws|eks", CLOUD_PROVIDER_AWS),
       Is("amazon web services", CLOUD_PROVIDER_AWS),
-      Is("gcp", CLOUD_PROVIDER_GCP),
+      Is("gcp|gke|bigquery", CLOUD_PROVIDER_GCP),
       Is("google cloud platform?", CLOUD_PROVIDER_GCP),
-      Is("azure", CLOUD_PROVIDER_AZURE),
+      Is("azure|aks", CLOUD_PROVIDER_AZURE),
       Is("on prem|premise|premises", CLOUD_PROVIDER_ON_PREM),
       Is("onprem|onpremise|onpremises", CLOUD_PROVIDER_ON_PREM),
       Is("own|our data center|centers|centre|centres", CLOUD_PROVIDER_ON_PREM),
@@ -297,6 +298,9 @@ std::vector<FieldRules> BuildTables() {
       Num("# %|percent {avkw}|monthly|yearly|annual|annually|availability",
           First),
       Num("# nines", Nines),
+      // "The SLO is 99.9": a bare figure right after the word is a percent.
+      Num("slo|sla|availability|uptime is|of|:|at # !%|percent|{ms}|{sec}",
+          First),
   }});
 
   t.push_back({.field = "latency_p99_ms", .min = 0.001, .max = 1e7, .rules = {
