@@ -49,7 +49,10 @@ absl::Status SqliteError(int rc, sqlite3* db, const std::string& path, std::stri
     case SQLITE_PERM:
       return absl::UnavailableError(message);
     case SQLITE_CONSTRAINT:
-      return absl::AlreadyExistsError(message);
+      if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
+        return absl::AlreadyExistsError(message);
+      }
+      return absl::FailedPreconditionError(message);
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return absl::DataLossError(message);
