@@ -224,7 +224,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
 
   // 2. Weigh every (rule, request term) pair.
   std::vector<text::TextIndex::QueryTerm> terms;
-  index_.Analyze(text, &terms);
+  const size_t content_words = index_.Analyze(text, &terms);
   const size_t n_terms = terms.size();
   struct Hit {
     uint32_t rule;
@@ -297,11 +297,18 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
   std::vector<double> score(n_agents, 0.0);
   for (int a = 0; a < n_agents; ++a) {
     double sum = 0;
+    int words_explained = 0;
     for (size_t q = 0; q < n_terms; ++q) {
       const size_t k = static_cast<size_t>(a) * n_terms + q;
-      if (!claimed[k]) sum += best_for[k];
+      if (claimed[k]) continue;
+      sum += best_for[k];
+      if (best_for[k] > 0 && !terms[q].phrase) ++words_explained;
     }
-    score[a] = best_rule[a] + 0.5 * sum;
+    // A request mostly about something else (one stray word matching)
+    // counts less than one the agent's rules explain throughout.
+    const double coverage =
+        content_words == 0 ? 0.0 : static_cast<double>(words_explained) / content_words;
+    score[a] = (best_rule[a] + 0.5 * sum) * std::sqrt(coverage);
   }
 
   std::vector<int> order(n_agents);

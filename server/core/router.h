@@ -41,9 +41,10 @@ namespace agentd {
 struct RouterOptions {
   // Chosen when nothing is in scope; empty = none. Must be hosted.
   std::string fallback_agent;
-  // An agent (or a "not for" rule) counts only from this score on. The scale
-  // is BM25's: about one rare word, or two common ones, of a rule.
-  double min_score = 4.0;
+  // An agent (or a "not for" rule) counts only from this score on. Scores
+  // are BM25 weights scaled by the square root of the share of the
+  // request's words the agent explains. Tuned with agentd-route-eval.
+  double min_score = 1.5;
   // Agents after the primary must reach this share of the primary's score,
   // so a stray word does not pull in a peer.
   double min_share_of_top = 0.4;

@@ -320,17 +320,27 @@ void TextIndex::Finalize(double k1, double b) {
   }
 }
 
-void TextIndex::Analyze(std::string_view text, std::vector<QueryTerm>* out) const {
+size_t TextIndex::Analyze(std::string_view text, std::vector<QueryTerm>* out) const {
   out->clear();
   std::vector<Term> terms;
   Tokenize(text, &terms);
+  std::vector<std::string_view> words;
+  for (const Term& t : terms) {
+    if (t.key.find(' ') != std::string::npos) continue;
+    if (std::find(words.begin(), words.end(), t.key) == words.end()) words.push_back(t.key);
+  }
+  const size_t content_words = words.size();
   for (Term& t : terms) {
     auto it = term_ids_.find(t.key);
     if (it == term_ids_.end()) continue;
     bool seen = std::any_of(out->begin(), out->end(),
                             [&](const QueryTerm& q) { return q.term == it->second; });
-    if (!seen) out->push_back(QueryTerm{it->second, std::move(t.surface)});
+    if (!seen) {
+      const bool phrase = t.key.find(' ') != std::string::npos;
+      out->push_back(QueryTerm{it->second, std::move(t.surface), phrase});
+    }
   }
+  return content_words;
 }
 
 }  // namespace agentd::text

@@ -48,6 +48,7 @@ class TextIndex {
   struct QueryTerm {
     uint32_t term;
     std::string surface;
+    bool phrase;  // two words
   };
 
   // Adds a document and returns its id (0, 1, 2, … in call order).
@@ -56,8 +57,10 @@ class TextIndex {
   void Finalize(double k1 = 1.2, double b = 0.75);
 
   // The distinct terms of `text` that occur in at least one document, in
-  // order of first appearance. Clears `out` first.
-  void Analyze(std::string_view text, std::vector<QueryTerm>* out) const;
+  // order of first appearance. Clears `out` first. Returns the number of
+  // distinct content words of `text`, known to the index or not, so callers
+  // can tell how much of a text the index explains.
+  size_t Analyze(std::string_view text, std::vector<QueryTerm>* out) const;
 
   // The documents holding `term` with their weights, by document id.
   const std::vector<Posting>& postings(uint32_t term) const {
