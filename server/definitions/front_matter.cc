@@ -42,8 +42,11 @@ std::vector<absl::string_view> Lines(absl::string_view text) {
 
 std::string Snippet(absl::string_view s) {
   s = Trim(s);
-  if (s.size() > 40) return absl::StrCat(s.substr(0, 40), "…");
-  return std::string(s);
+  if (s.size() <= 40) return std::string(s);
+  size_t cut = 40;
+  // Cut at a character boundary: the message may travel in a proto string.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return absl::StrCat(s.substr(0, cut), "…");
 }
 
 // yaml-cpp recurses once per nesting level, so a deeply nested document (a
@@ -61,13 +64,14 @@ bool TooDeepForYaml(absl::string_view text) {
   }
   for (absl::string_view line : Lines(text)) {
     if (Indent(line) > 4 * kMaxDepth) return true;
-    // "- - - - x" and "? ? ? x" nest one level per marker on a single line.
+    // "- - - - x" and "? ? ? x" nest one level per leading marker.
     int markers = 0;
-    for (size_t i = 0; i + 1 < line.size(); ++i) {
-      if ((line[i] == '-' || line[i] == '?' || line[i] == ':') &&
-          line[i + 1] == ' ' && ++markers > kMaxDepth) {
-        return true;
-      }
+    size_t i = Indent(line);
+    while (i + 1 < line.size() && (line[i] == '-' || line[i] == '?') &&
+           line[i + 1] == ' ') {
+      if (++markers > kMaxDepth) return true;
+      i += 2;
+      while (i < line.size() && line[i] == ' ') ++i;
     }
   }
   return false;
@@ -358,6 +362,43 @@ RawField FinishEntry(const PendingEntry& entry) {
   return field;
 }
 
+// Returns the offset of the first byte that is not part of well-formed UTF-8,
+// or npos. Overlong forms, surrogates and code points above U+10FFFF count as
+// malformed, as they do for protobuf.
+size_t FirstInvalidUtf8(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length;
+    unsigned char low = 0x80, high = 0xBF;  // allowed range of the 2nd byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + length > text.size()) return i;
+    for (size_t k = 1; k < length; ++k) {
+      unsigned char b = static_cast<unsigned char>(text[i + k]);
+      unsigned char lo = k == 1 ? low : 0x80, hi = k == 1 ? high : 0xBF;
+      if (b < lo || b > hi) return i;
+    }
+    i += length;
+  }
+  return absl::string_view::npos;
+}
+
 }  // namespace
 
 bool SplitFrontMatter(absl::string_view content, SplitFile* out,
@@ -374,6 +415,16 @@ bool SplitFrontMatter(absl::string_view content, SplitFile* out,
   }
   absl::string_view view = text;
   if (absl::StartsWith(view, "\xEF\xBB\xBF")) view.remove_prefix(3);
+  // Everything read ends up in proto3 string fields, which must be UTF-8.
+  if (size_t bad = FirstInvalidUtf8(view); bad != absl::string_view::npos) {
+    absl::string_view before = view.substr(0, bad);
+    size_t line_start = before.rfind('\n');
+    line_start = line_start == absl::string_view::npos ? 0 : line_start + 1;
+    error->line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    error->reason = absl::StrCat("not valid UTF-8 text (byte ",
+                                 bad - line_start + 1, " of the line)");
+    return false;
+  }
 
   std::vector<absl::string_view> lines = absl::StrSplit(view, '\n');
   size_t open = 0;

@@ -27,8 +27,8 @@ struct SplitFile {
 };
 
 // Normalizes line ends (CRLF, lone CR) and strips a UTF-8 byte order mark,
-// then finds the `---` fences. Fails when the file does not start with `---`
-// or the front matter is never closed.
+// then finds the `---` fences. Fails when the text is not UTF-8, does not
+// start with `---`, or never closes its front matter.
 bool SplitFrontMatter(absl::string_view content, SplitFile* out,
                       ParseError* error);
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -367,6 +368,8 @@ TEST(ParseDefinitionTest, ErrorsNamePathAndLine) {
       {"---\ndescription: d\nname: [a, b]\n---\n", "bad.md:3: 'name' must be"},
       {"---\nname: x\ntimeout_ms: soon\n---\n", "bad.md:3: 'timeout_ms' must be"},
       {"---\nname: x\nmax_in_flight: -1\n---\n", "bad.md:3: 'max_in_flight' must be"},
+      {"---\nname: x\ndescription: caf\xe9\n---\n",
+       "bad.md:3: not valid UTF-8 text (byte 17 of the line)"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.content);
@@ -379,20 +382,31 @@ TEST(ParseDefinitionTest, ErrorsNamePathAndLine) {
 
 // A parser that will be fuzzed must not crash or hang on any prefix of a real
 // file, on random bytes, or on pathological nesting.
-void ExpectCleanResult(const std::string& content) {
+// Returns whether `content` loaded.
+bool ExpectCleanResult(const std::string& content) {
   auto def = ParseDefinition(content, "fuzz.md");
   if (!def.ok()) {
     EXPECT_EQ(def.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(def.status().message()), StartsWith("fuzz.md:"));
   } else {
     EXPECT_FALSE(def->name().empty());
+    // What loads must cross the plugin boundary: proto3 strings are UTF-8.
+    std::string bytes;
+    EXPECT_TRUE(def->SerializeToString(&bytes));
+    v1::AgentDefinition copy;
+    EXPECT_TRUE(copy.ParseFromString(bytes));
   }
+  return def.ok();
 }
 
 TEST(ParseDefinitionRobustnessTest, EveryPrefixOfTheSeedShape) {
   const std::string full = ReadFile(kTestData + "/seed_shape.md");
   ASSERT_FALSE(full.empty());
-  for (size_t n = 0; n <= full.size(); ++n) ExpectCleanResult(full.substr(0, n));
+  size_t loaded = 0;
+  for (size_t n = 0; n <= full.size(); ++n) loaded += ExpectCleanResult(full.substr(0, n));
+  // Every prefix that keeps the closing '---' loads; the shorter ones fail.
+  EXPECT_GT(loaded, 0u);
+  EXPECT_LT(loaded, full.size());
 }
 
 TEST(ParseDefinitionRobustnessTest, RandomBytesAndTokenSoup) {
@@ -402,9 +416,12 @@ TEST(ParseDefinitionRobustnessTest, RandomBytesAndTokenSoup) {
       "\\n", "<example>", "</example>", "user: ", ": ", "|\n", ">-\n", "  ",
       "\n", "[", "]", "{", "}", "&a ", "*a ", "# ", "\r\n", "\t", "- ", "**",
       "(use x-y)", "## Use this agent when\n", "1. ", "\xff\xfe", "\0"};
+  int loaded = 0;
   for (int round = 0; round < 3000; ++round) {
     // Mostly inside a front matter, where the interesting code is.
-    std::string content = round % 5 == 0 ? "" : "---\n";
+    std::string content = round % 5 == 0   ? ""
+                          : round % 5 == 1 ? "---\n"
+                                           : "---\nname: soup\n";
     int pieces = static_cast<int>(rng() % 120);
     for (int i = 0; i < pieces; ++i) {
       if (round % 2 == 0) {
@@ -414,8 +431,10 @@ TEST(ParseDefinitionRobustnessTest, RandomBytesAndTokenSoup) {
       }
     }
     if (round % 3 != 0) content += "\n---\n# T\n## Not for\n- a (use b-c)\n";
-    ExpectCleanResult(content);
+    loaded += ExpectCleanResult(content);
   }
+  std::cout << "token soup: " << loaded << " of 3000 inputs loaded\n";
+  EXPECT_GT(loaded, 0);
 }
 
 TEST(ParseDefinitionRobustnessTest, HugeLinesAndDeepNesting) {
