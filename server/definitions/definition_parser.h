@@ -36,7 +36,10 @@ namespace agentd {
 //
 // Errors are INVALID_ARGUMENT with the message "<path>:<line>: <reason>",
 // e.g. "agents/x.md:1: missing 'name'". Lines are 1-based and count the whole
-// file, front matter included.
+// file, front matter included. Reasons: no front matter, front matter never
+// closed, front matter neither YAML nor "key: value" lines, missing or
+// non-scalar name, a negative or non-numeric timeout_ms / max_in_flight, and
+// text that is not UTF-8 (every field ends up in a proto3 string).
 absl::StatusOr<v1::AgentDefinition> ParseDefinition(std::string_view content,
                                                     std::string_view path);
 
