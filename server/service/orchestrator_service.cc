@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 
@@ -70,8 +69,8 @@ absl::StatusOr<CallContext> OrchestratorService::Context(grpc::ServerContext* ct
     if (it == ctx->client_metadata().end()) {
       return absl::UnauthenticatedError("missing authorization metadata: send 'authorization: Bearer <token>'");
     }
-    std::string_view value(it->second.data(), it->second.size());
-    if (!absl::StartsWith(value, "Bearer ") || value.substr(7) != token_) {
+    std::string value(it->second.data(), it->second.size());
+    if (value != "Bearer " + token_) {
       return absl::UnauthenticatedError("the bearer token is not valid for this server");
     }
   }
@@ -98,7 +97,7 @@ grpc::Status OrchestratorService::StreamReview(grpc::ServerContext* ctx, const v
   StreamObserver observer(writer);
   auto caller_cancelled = call.cancelled;
   call.cancelled = [&observer, caller_cancelled] { return observer.broken() || caller_cancelled(); };
-  return Reply(core_->Review(call, *request, &observer);
+  absl::StatusOr<v1::ReviewResponse> result = core_->Review(call, *request, &observer);
   if (!result.ok()) return ToGrpcStatus(result.status());
   v1::ReviewEvent event;
   *event.mutable_review() = std::move(*result);
@@ -109,7 +108,7 @@ grpc::Status OrchestratorService::StreamReview(grpc::ServerContext* ctx, const v
 grpc::Status OrchestratorService::Route(grpc::ServerContext* ctx, const v1::RouteRequest* request,
                                         v1::RouteDecision* response) {
   AGENTD_CONTEXT_OR_RETURN(call, ctx);
-  absl::StatusOr<v1::RouteDecision> result = core_->Route(*request), response);
+  return Reply(core_->Route(*request), response);
 }
 
 grpc::Status OrchestratorService::ListAgents(grpc::ServerContext* ctx, const v1::ListAgentsRequest*,
