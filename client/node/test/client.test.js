@@ -1,0 +1,218 @@
+'use strict';
+// @agentd/client against the real agentd binary (node --test).
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { promisify } = require('node:util');
+const execFile = promisify(require('node:child_process').execFile);
+const { describe, it, before, after } = require('node:test');
+
+const { connect, AgentdError, status } = require('..');
+const { AgentdProcess, agentsAndPluginsWith, eventually, FLASH_SALE } = require('./agentd_process');
+
+describe('agentd with the bundled agents', () => {
+  let server;
+  let agentd;
+
+  before(async () => {
+    server = await new AgentdProcess().start();
+    agentd = connect(server.address);
+  });
+
+  after(async () => {
+    if (agentd) agentd.close();
+    if (server) await server.stop();
+  });
+
+  it('reviews a question in the seed format and stores the turn', async () => {
+    const response = await agentd.review(FLASH_SALE, { timeoutMs: 10_000 });
+    assert.ok(response.sessionId);
+    assert.equal(response.turn, 1);
+    assert.match(response.review.markdown, /^## Backend Architecture Review/);
+    assert.match(response.review.markdown, /### Architecture Pattern/);
+    assert.equal(response.route.selected[0].agent, 'backend-architect');
+    const pattern = response.review.decisions.find((d) => d.key === 'architecture.pattern');
+    assert.ok(['monolith', 'modular_monolith', 'microservices'].includes(pattern.value), pattern.value);
+
+    const { session, turns } = await agentd.getSession(response.sessionId);
+    assert.equal(session.turnCount, 1);
+    assert.equal(turns[0].request.text, FLASH_SALE);
+    const { sessions } = await agentd.listSessions();
+    assert.ok(sessions.some((s) => s.id === response.sessionId));
+    const exported = await agentd.exportSession(response.sessionId, { format: 'json' });
+    assert.equal(exported.contentType, 'application/json');
+    assert.equal(JSON.parse(exported.content).session.id, response.sessionId);
+    await agentd.deleteSession(response.sessionId);
+    await assert.rejects(agentd.getSession(response.sessionId),
+      (err) => err instanceof AgentdError && err.code === status.NOT_FOUND);
+  });
+
+  it('follows up in a session with structured requirements', async () => {
+    const first = await agentd.review('Should we split our monolith into microservices?',
+      { requirements: { teamSize: 40, teamCount: 6 }, title: 'split' });
+    const second = await agentd.review('What about caching?', { sessionId: first.sessionId });
+    assert.equal(second.sessionId, first.sessionId);
+    assert.equal(second.turn, 2);
+  });
+
+  it('streams events in order: routed, agent started/finished, review', async () => {
+    const kinds = [];
+    const started = new Set();
+    let review;
+    for await (const event of agentd.streamReview(FLASH_SALE)) {
+      kinds.push(event.event);
+      if (event.event === 'agentStarted') started.add(event.agentStarted.agent);
+      if (event.event === 'agentFinished') {
+        assert.ok(started.has(event.agentFinished.agent), 'finished before it started');
+      }
+      if (event.event === 'review') review = event.review;
+    }
+    assert.equal(kinds[0], 'routed');
+    assert.equal(kinds.at(-1), 'review');
+    assert.equal(kinds.filter((k) => k === 'review').length, 1);
+    assert.ok(kinds.includes('agentStarted') && kinds.includes('agentFinished'), kinds.join());
+    assert.equal(kinds.filter((k) => k === 'agentStarted').length,
+      kinds.filter((k) => k === 'agentFinished').length);
+    assert.match(review.review.markdown, /## Backend Architecture Review/);
+  });
+
+  it('the example prints progress on stderr and the review on stdout', async () => {
+    const example = path.join(__dirname, '..', 'examples', 'stream-review.js');
+    const { stdout, stderr } = await execFile(process.execPath,
+      [example, `--server=${server.address}`, FLASH_SALE], { timeout: 60_000 });
+    const progress = stderr.split('\n');
+    assert.match(progress[0], /^routed: /);
+    assert.ok(progress.some((l) => /^… backend-architect is working$/.test(l)), stderr);
+    assert.ok(progress.some((l) => /^✓ backend-architect: ok in /.test(l)), stderr);
+    assert.match(stdout, /^## Backend Architecture Review/);
+    assert.match(stderr, /session [0-9a-f-]+, turn 1/);
+  });
+
+  it('routes without storing, and lists the hosted agents', async () => {
+    const decision = await agentd.route('How should we version our REST API and paginate it?');
+    assert.equal(decision.selected[0].agent, 'api-architect');
+    assert.ok(decision.selected[0].reasons.length > 0);
+    const agents = await agentd.listAgents();
+    assert.deepEqual(agents.map((a) => a.name).sort(), [
+      'api-architect', 'backend-architect', 'database-architect', 'devops-specialist',
+      'sre-specialist']);
+    assert.equal(agents.find((a) => a.name === 'backend-architect').stub, false);
+  });
+
+  it('rejects bad input with INVALID_ARGUMENT as an AgentdError', async () => {
+    await assert.rejects(agentd.review(''), (err) => {
+      assert.ok(err instanceof AgentdError);
+      assert.ok(err instanceof Error);
+      assert.equal(err.code, status.INVALID_ARGUMENT);
+      assert.equal(err.codeName, 'INVALID_ARGUMENT');
+      assert.match(err.message, /^INVALID_ARGUMENT: /);
+      return true;
+    });
+    await assert.rejects(agentd.review('hello', { sessionId: 'no-such-session' }),
+      (err) => err.code === status.NOT_FOUND);
+  });
+
+  it('reports a server that is not there as UNAVAILABLE', async () => {
+    const nowhere = connect('127.0.0.1:1');
+    try {
+      await assert.rejects(nowhere.listAgents({ timeoutMs: 5000 }),
+        (err) => err instanceof AgentdError && err.code === status.UNAVAILABLE);
+    } finally {
+      nowhere.close();
+    }
+  });
+
+  it('an AbortSignal aborted before the call fails it at once', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(agentd.review(FLASH_SALE, { signal: controller.signal }),
+      (err) => err.code === status.CANCELLED);
+    const stream = agentd.streamReview(FLASH_SALE, { signal: controller.signal });
+    await assert.rejects(stream.next(), (err) => err.code === status.CANCELLED);
+  });
+});
+
+describe('agentd with a slow agent', () => {
+  let tmp;
+  let marker;
+  let server;
+  let agentd;
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-node-slow-'));
+    marker = path.join(tmp, 'cancelled');
+    // Works for a minute unless cancelled; its own timeout is longer than any
+    // deadline below, so only the caller's deadline or cancel can stop it.
+    const slow = [
+      '---', 'name: slow-agent', 'description: A test agent that takes its time.',
+      'plugin: test_agent', 'mode: sleep', 'sleep_ms: "60000"', 'timeout_ms: 60000',
+      `cancel_marker: "${marker}"`, 'sections: [slow_notes]', '---', '# Slow agent', '',
+    ].join('\n');
+    const { agentsDir, pluginsDir } = agentsAndPluginsWith(tmp, { 'slow-agent.md': slow });
+    server = await new AgentdProcess({ agentsDir, pluginsDir }).start();
+    agentd = connect(server.address);
+  });
+
+  after(async () => {
+    if (agentd) agentd.close();
+    if (server) await server.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('the deadline reaches the server: a partial review by then, or DEADLINE_EXCEEDED', async () => {
+    // slow-agent would work for a minute; only the caller's deadline, passed
+    // to the server, can make agentd give up on it this early.
+    const started = Date.now();
+    try {
+      const response = await agentd.review(FLASH_SALE,
+        { agents: ['slow-agent', 'backend-architect'], timeoutMs: 1500 });
+      assert.equal(response.review.partial, true);
+      const runs = Object.fromEntries(response.review.agents.map((a) => [a.agent, a.status]));
+      assert.equal(runs['slow-agent'], 'AGENT_STATUS_TIMED_OUT');
+      assert.equal(runs['backend-architect'], 'AGENT_STATUS_OK');
+    } catch (err) {
+      // On a loaded machine the reply may lose the race with the deadline.
+      assert.ok(err instanceof AgentdError, String(err));
+      assert.equal(err.code, status.DEADLINE_EXCEEDED, err.message);
+    }
+    assert.ok(Date.now() - started < 30_000);
+  });
+
+  it('a deadline that has expired fails with DEADLINE_EXCEEDED', async () => {
+    await assert.rejects(
+      agentd.review(FLASH_SALE, { agents: ['slow-agent'], deadline: new Date(Date.now() - 1) }),
+      (err) => err instanceof AgentdError && err.code === status.DEADLINE_EXCEEDED);
+    const stream = agentd.streamReview(FLASH_SALE, { agents: ['slow-agent'], timeoutMs: 0 });
+    await assert.rejects(async () => { for await (const _ of stream); },
+      (err) => err.code === status.DEADLINE_EXCEEDED);
+    assert.equal(await agentd.health(), 'SERVING');
+  });
+
+  it('aborting mid-stream cancels the call and the agent', async () => {
+    fs.rmSync(marker, { force: true });
+    const controller = new AbortController();
+    const kinds = [];
+    await assert.rejects(async () => {
+      for await (const event of agentd.streamReview(FLASH_SALE,
+        { agents: ['slow-agent'], signal: controller.signal })) {
+        kinds.push(event.event);
+        if (event.event === 'agentStarted') controller.abort();
+      }
+    }, (err) => err instanceof AgentdError && err.code === status.CANCELLED);
+    assert.deepEqual(kinds, ['routed', 'agentStarted']);
+    assert.ok(await eventually(() => fs.existsSync(marker)),
+      'the plugin never saw the cancel token');
+    assert.equal(await agentd.health(), 'SERVING');
+  });
+
+  it('breaking out of the loop cancels the call too', async () => {
+    fs.rmSync(marker, { force: true });
+    for await (const event of agentd.streamReview(FLASH_SALE, { agents: ['slow-agent'] })) {
+      if (event.event === 'agentStarted') break;
+    }
+    assert.ok(await eventually(() => fs.existsSync(marker)),
+      'the plugin never saw the cancel token');
+  });
+});
