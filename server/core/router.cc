@@ -49,6 +49,10 @@ std::vector<Mention> FindMentions(std::string_view text) {
   return mentions;
 }
 
+// A term used by at most this share (on the focus scale, 1 = one agent,
+// 0 = all) counts as evidence; with seven agents, that is up to three.
+constexpr float kDistinctiveFocus = 0.5f;
+
 std::string FormatScore(double score) { return absl::StrFormat("%.2f", score); }
 
 }  // namespace
@@ -157,6 +161,7 @@ absl::Status Router::Build() {
   agent_count_ = hosted_count + static_cast<int>(unhosted_.size());
   const size_t agents = static_cast<size_t>(agent_count_);
   term_agent_weight_.assign(index_.term_count() * agents, 0.0f);
+  term_focus_.assign(index_.term_count(), 0.0f);
   std::vector<int> rules_using(agents);
   for (uint32_t t = 0; t < index_.term_count(); ++t) {
     std::fill(rules_using.begin(), rules_using.end(), 0);
@@ -168,6 +173,7 @@ absl::Status Router::Build() {
     // 1 for a term only one agent uses, falling towards 0 as all share it.
     const double focus = sharing <= 1 ? 1.0
                                       : std::log((agents + 1.0) / sharing) / std::log(agents + 1.0);
+    term_focus_[t] = static_cast<float>(focus);
     for (size_t a = 0; a < agents; ++a) {
       const double n = rules_using[a];
       // 1 for one rule, saturating towards 2 for a term the agent keeps using.
@@ -294,6 +300,28 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
       best_rule_index[a] = static_cast<int>(r);
     }
   }
+  // Evidence: distinct request terms that the agent's own rules (not its
+  // examples) use and that few agents share. A phrase, or a word the agent's
+  // rules keep repeating, counts two; a word one rule mentions in passing
+  // counts one. One stray word ("golden", "updates") is not enough.
+  std::vector<int> evidence(n_agents, 0);
+  std::vector<uint8_t> rules_with(static_cast<size_t>(n_agents) * n_terms, 0);
+  {
+    for (const Hit& h : hits) {
+      const Rule& rule = rules_[h.rule];
+      const int a = rule.speaks_for;
+      if (a < 0 || rule.kind_weight < 1.0f) continue;
+      const size_t k = static_cast<size_t>(a) * n_terms + h.term;
+      if (claimed[k] || term_focus_[terms[h.term].term] < kDistinctiveFocus) continue;
+      if (rules_with[k] < 2) ++rules_with[k];
+    }
+    for (int a = 0; a < n_agents; ++a) {
+      for (size_t q = 0; q < n_terms; ++q) {
+        const uint8_t n = rules_with[static_cast<size_t>(a) * n_terms + q];
+        if (n > 0) evidence[a] += (terms[q].phrase || n >= 2) ? 2 : 1;
+      }
+    }
+  }
   std::vector<double> score(n_agents, 0.0);
   for (int a = 0; a < n_agents; ++a) {
     double sum = 0;
@@ -318,8 +346,25 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
     return AgentName(x) < AgentName(y);
   });
   const double top = order.empty() ? 0.0 : score[order.front()];
+  // Evidence of an agent from request terms the top agent does not explain:
+  // a part of the request that is about something else (fan-out).
+  std::vector<int> own_part_evidence(n_agents, 0);
+  if (!order.empty()) {
+    const size_t top_base = static_cast<size_t>(order.front()) * n_terms;
+    for (int a = 0; a < n_agents; ++a) {
+      for (size_t q = 0; q < n_terms; ++q) {
+        const uint8_t n = rules_with[static_cast<size_t>(a) * n_terms + q];
+        if (n == 0 || (best_for[top_base + q] > 0 && !claimed[top_base + q])) continue;
+        own_part_evidence[a] += (terms[q].phrase || n >= 2) ? 2 : 1;
+      }
+    }
+  }
   auto in_scope = [&](int a) {
-    return score[a] >= options_.min_score && score[a] >= options_.min_share_of_top * top;
+    if (score[a] < options_.min_score || evidence[a] < options_.min_evidence) return false;
+    // Competing with the top agent for the same words, an agent must come
+    // close to it; for words of its own, its evidence is enough.
+    return score[a] >= options_.min_share_of_top * top ||
+           own_part_evidence[a] >= options_.strong_evidence;
   };
 
   v1::RouteDecision decision;
@@ -413,6 +458,10 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
       rejection->set_why(absl::StrCat("its \"do not use\" rule sends this to ", redirected_to));
     } else if (score[a] <= 0) {
       rejection->set_why("no scope rule matched");
+    } else if (score[a] >= options_.min_score && evidence[a] < options_.min_evidence) {
+      rejection->set_why(absl::StrCat("only ", evidence[a],
+                                      " distinctive term(s) of the request match its rules; ",
+                                      options_.min_evidence, " are needed"));
     } else if (score[a] < options_.min_score) {
       rejection->set_why(absl::StrCat("score ", FormatScore(score[a]), " is below the minimum ",
                                       FormatScore(options_.min_score)));

@@ -47,7 +47,14 @@ struct RouterOptions {
   double min_score = 1.5;
   // Agents after the primary must reach this share of the primary's score,
   // so a stray word does not pull in a peer.
-  double min_share_of_top = 0.4;
+  double min_share_of_top = 0.5;
+  // An agent needs this much evidence: distinct request words its own rules
+  // (not its examples) use and few other agents share, a matched phrase
+  // counting two. Stops one stray word from choosing an agent.
+  int min_evidence = 2;
+  // From this much evidence in words the top agent does not explain (a part
+  // of the request of its own), an agent joins whatever the top score.
+  int strong_evidence = 3;
   // Reasons reported per agent, best first.
   int max_reasons = 4;
 };
@@ -98,6 +105,9 @@ class Router {
   // this ranks agents, so "plan" or "write" (in every agent's rules) stop
   // deciding who answers.
   std::vector<float> term_agent_weight_;
+  // term_focus_[term]: 1 when one agent's rules use the term, falling
+  // towards 0 as every agent's do.
+  std::vector<float> term_focus_;
   int agent_count_ = 0;  // hosted + unhosted
   absl::flat_hash_map<std::string, int> agent_index_;  // lowercase name → index
   std::string hosted_list_;                            // "a, b, c" for messages

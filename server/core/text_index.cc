@@ -31,7 +31,20 @@ bool IsStopWord(std::string_view w) {
           "eg", "ie", "use", "using", "used", "way", "ways", "thing", "things",
           "without", "instead", "each", "many", "much", "best", "good", "new",
           "make", "like", "well", "whether", "being", "anyone", "everyone",
-          "something", "anything", "everything", "okay", "ok", "hi", "hey", "thanks"};
+          "something", "anything", "everything", "okay", "ok", "hi", "hey", "thanks",
+          // Counting words and everyday verbs and fillers: in a short text
+          // they look rare, but they say nothing about a topic.
+          "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "twelve", "twenty", "hundred", "hundreds", "thousand", "thousands",
+          "million", "millions", "billion", "first", "second", "third", "once",
+          "twice", "keep", "keeps", "kept", "keeping", "take", "takes", "took",
+          "taking", "gets", "getting", "put", "puts", "go", "goes", "going", "went",
+          "come", "comes", "give", "gives", "lot", "lots", "right", "really",
+          "actually", "whole", "entire", "still", "even", "already", "yet", "ever",
+          "never", "always", "often", "sometimes", "maybe", "perhaps", "quite",
+          "kind", "sort", "stuff", "today", "tomorrow", "yesterday", "week",
+          "month", "year", "years", "day", "days", "night", "tell", "say", "know",
+          "think", "try", "look", "looks", "see", "seem", "seems"};
   return kWords->contains(w);
 }
 
