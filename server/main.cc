@@ -2,6 +2,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/service/server.h"
 #include "server/service/logging.h"
@@ -28,7 +31,15 @@ ABSL_FLAG(int, max_in_flight, 64, "per-agent concurrent calls (bulkhead) unless 
 ABSL_FLAG(int, breaker_failures, 5, "failures in a row that open an agent's circuit breaker");
 ABSL_FLAG(int, breaker_cool_down_ms, 30000, "how long an open breaker skips its agent before one probe");
 ABSL_FLAG(int, executor_threads, 8, "threads that run agents");
+ABSL_FLAG(int, inline_below_us, 200,
+          "an agent averaging less than this runs on the request thread when last in a fan-out (0 = never)");
 ABSL_FLAG(bool, strict, false, "refuse to start when a definition or plugin fails to load");
+ABSL_FLAG(std::string, retention_days, "",
+          "delete sessions not updated for this many days, at start and hourly "
+          "(env AGENTD_RETENTION_DAYS; default 0 = keep forever)");
+ABSL_FLAG(std::string, db_max_bytes, "",
+          "quota on the session database file; reviews past it fail with RESOURCE_EXHAUSTED "
+          "(env AGENTD_DB_MAX_BYTES; default 0 = none)");
 
 namespace {
 
@@ -36,6 +47,19 @@ std::string FlagOrEnv(const std::string& flag, const char* env, const std::strin
   if (!flag.empty()) return flag;
   const char* value = std::getenv(env);
   return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+// A whole number from a flag or its environment variable; exits with a
+// message naming both when it is not one.
+int64_t NumberFlagOrEnv(const std::string& flag, const char* flag_name, const char* env) {
+  std::string text = FlagOrEnv(flag, env, "0");
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value < 0) {
+    std::fprintf(stderr, "agentd: --%s (or %s) must be a whole number >= 0, got \"%s\"\n", flag_name, env,
+                 text.c_str());
+    std::exit(2);
+  }
+  return value;
 }
 
 // The folder holding this executable: plugins and agents are found relative
@@ -71,7 +95,11 @@ int main(int argc, char** argv) {
   core.breaker_failures = absl::GetFlag(FLAGS_breaker_failures);
   core.breaker_cool_down = absl::Milliseconds(absl::GetFlag(FLAGS_breaker_cool_down_ms));
   core.executor_threads = absl::GetFlag(FLAGS_executor_threads);
+  core.inline_below = absl::Microseconds(absl::GetFlag(FLAGS_inline_below_us));
   core.strict = absl::GetFlag(FLAGS_strict);
+  core.retention_days = static_cast<int>(std::min<int64_t>(
+      NumberFlagOrEnv(absl::GetFlag(FLAGS_retention_days), "retention_days", "AGENTD_RETENTION_DAYS"), 1 << 20));
+  core.db_max_bytes = NumberFlagOrEnv(absl::GetFlag(FLAGS_db_max_bytes), "db_max_bytes", "AGENTD_DB_MAX_BYTES");
 
   // Block the stop signals in every thread; one thread waits for them.
   sigset_t stop_signals;

@@ -62,6 +62,9 @@ struct AgentSlot {
   int max_in_flight = 64;
   std::atomic<int> in_flight{0};
   CircuitBreaker breaker;
+  // Average latency of successful calls; -1 until the first one.
+  std::atomic<int64_t> average_latency_ns{-1};
+  void RecordLatency(absl::Duration latency);
 };
 
 // Receives progress on the thread that called Executor::Run.
@@ -74,7 +77,11 @@ class ExecutionObserver {
 
 class Executor {
  public:
-  explicit Executor(int threads);
+  // `inline_below`: an agent whose average latency is below this runs on the
+  // caller's thread when it is the last one of a Run (the hop to a pool
+  // thread costs more than its work); zero never runs inline. An inline
+  // agent's deadline is enforced through its cancel token only.
+  Executor(int threads, absl::Duration inline_below);
   ~Executor();  // finishes queued work, joins the threads
 
   // Runs `request` (with `agent` set per slot) on every slot. Outcomes come
@@ -85,12 +92,14 @@ class Executor {
 
  private:
   void Submit(std::function<void()> task);
+  bool RunsInline(const AgentSlot& slot) const;
   void WorkerLoop();
 
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
+  const absl::Duration inline_below_;
 };
 
 }  // namespace agentd

@@ -43,10 +43,21 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorC
     return absl::FailedPreconditionError(absl::StrCat(
         "--strict: ", o->load_errors_.size(), " load error(s): ", absl::StrJoin(o->load_errors_, "; ")));
   }
-  o->executor_ = std::make_unique<Executor>(o->config_.executor_threads);
+  o->executor_ = std::make_unique<Executor>(o->config_.executor_threads, o->config_.inline_below);
   StoreOptions store_options;
   store_options.path = o->config_.db_path;
+  store_options.max_database_bytes = o->config_.db_max_bytes;
   ASSIGN_OR_RETURN(o->store_, SessionStore::Open(store_options));
+  if (o->config_.retention_days < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("retention_days must be 0 (keep forever) or more, got ",
+                                                   o->config_.retention_days));
+  }
+  if (o->config_.retention_days > 0) {
+    RetentionOptions retention;
+    retention.keep = absl::Hours(24) * o->config_.retention_days;
+    retention.interval = o->config_.retention_interval;
+    o->pruner_ = std::make_unique<RetentionPruner>(o->store_.get(), std::move(retention));
+  }
   return o;
 }
 
@@ -236,7 +247,10 @@ v1::ListAgentsResponse Orchestrator::ListAgents() const {
 
 absl::StatusOr<v1::Session> Orchestrator::CreateSession(const CallContext& ctx,
                                                         const v1::CreateSessionRequest& request) {
-  return store_->CreateSession(ctx.principal, request.title(), request.requirements());
+  // The initial requirements become the session's facts, tagged as the
+  // caller's fields, so the first review builds on them like on an earlier turn.
+  FactSet seeded = FactsFromFields(request.requirements());
+  return store_->CreateSession(ctx.principal, request.title(), seeded.requirements, seeded.facts);
 }
 
 absl::StatusOr<v1::GetSessionResponse> Orchestrator::GetSession(const CallContext& ctx,

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agentd/v1/orchestrator.pb.h"
+#include "db/retention_pruner.h"
 #include "db/session_store.h"
 #include "server/core/executor.h"
 #include "server/core/router.h"
@@ -30,8 +31,18 @@ struct OrchestratorConfig {
   int breaker_failures = 5;             // failures in a row that open an agent's breaker
   absl::Duration breaker_cool_down = absl::Seconds(30);
   int executor_threads = 8;
+  // Agents faster than this on average run on the request thread when last
+  // in a fan-out (see Executor); zero keeps every agent on the pool.
+  absl::Duration inline_below = absl::Microseconds(200);
   bool strict = false;                  // refuse to start when a definition or plugin fails
   size_t max_text_bytes = 64 * 1024;
+  // Sessions not updated for this many days are deleted, at start and then
+  // every retention_interval, in small batches beside serving. 0 = keep forever.
+  int retention_days = 0;
+  absl::Duration retention_interval = absl::Hours(1);
+  // Quota on the session database file: a review that would grow it past
+  // this fails with RESOURCE_EXHAUSTED, as on a full disk. 0 = no quota.
+  int64_t db_max_bytes = 0;
 };
 
 // Per-call context from the service edge.
@@ -86,6 +97,7 @@ class Orchestrator {
   std::unique_ptr<Router> router_;
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<SessionStore> store_;
+  std::unique_ptr<RetentionPruner> pruner_;  // after store_: stopped before it closes
 };
 
 }  // namespace agentd

@@ -38,12 +38,13 @@ class RecordingObserver : public ExecutionObserver {
 };
 
 TEST(ExecutorTest, RunsEveryAgentAndKeepsSlotOrder) {
-  Executor executor(4);
   auto a = Slot("a", {});
   auto b = Slot("b", {{"mode", "sleep"}, {"sleep_ms", "20"}});
   v1::AgentRequest request;
   request.set_text("q");
   RecordingObserver observer;
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(4, absl::ZeroDuration());
   auto outcomes = executor.Run({a.get(), b.get()}, request, absl::InfiniteFuture(), nullptr, &observer);
   ASSERT_EQ(outcomes.size(), 2u);
   EXPECT_EQ(outcomes[0].run.agent(), "a");
@@ -61,12 +62,13 @@ TEST(ExecutorTest, RunsEveryAgentAndKeepsSlotOrder) {
 }
 
 TEST(ExecutorTest, SlowAgentTimesOutAndTheOthersStand) {
-  Executor executor(4);
   auto fast = Slot("fast", {});
   std::string marker = testing::TempDir() + "/cancel_marker_timeout";
   std::filesystem::remove(marker);
   auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}, {"cancel_marker", marker}},
                    absl::Milliseconds(100));
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(4, absl::ZeroDuration());
   absl::Time start = absl::Now();
   auto outcomes = executor.Run({fast.get(), slow.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr);
   absl::Duration took = absl::Now() - start;
@@ -81,14 +83,14 @@ TEST(ExecutorTest, SlowAgentTimesOutAndTheOthersStand) {
 }
 
 TEST(ExecutorTest, CallerDeadlineCapsEveryAgent) {
-  Executor executor(2);
   auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}}, absl::Seconds(60));
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(2, absl::ZeroDuration());
   auto outcomes = executor.Run({slow.get()}, v1::AgentRequest(), absl::Now() + absl::Milliseconds(50), nullptr, nullptr);
   EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_TIMED_OUT);
 }
 
 TEST(ExecutorTest, CallerCancelReachesThePlugin) {
-  Executor executor(2);
   std::string marker = testing::TempDir() + "/cancel_marker_caller";
   std::filesystem::remove(marker);
   auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}, {"cancel_marker", marker}}, absl::Seconds(60));
@@ -100,6 +102,8 @@ TEST(ExecutorTest, CallerCancelReachesThePlugin) {
     void OnAgentFinished(const AgentOutcome&) override {}
   } on_start;
   on_start.cancel = &cancel;
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(2, absl::ZeroDuration());
   auto outcomes = executor.Run({slow.get()}, v1::AgentRequest(), absl::InfiniteFuture(),
                                [&] { return cancel.load(); }, &on_start);
   EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_CANCELLED);
@@ -108,16 +112,18 @@ TEST(ExecutorTest, CallerCancelReachesThePlugin) {
 }
 
 TEST(ExecutorTest, FailingAgentIsReportedWithItsReason) {
-  Executor executor(2);
   auto bad = Slot("bad", {{"mode", "fail"}});
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(2, absl::ZeroDuration());
   auto outcomes = executor.Run({bad.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr);
   EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_FAILED);
   EXPECT_THAT(outcomes[0].run.error(), HasSubstr("configured to fail"));
 }
 
 TEST(ExecutorTest, CircuitBreakerOpensAfterFailuresAndSkips) {
-  Executor executor(2);
   auto bad = Slot("bad", {{"mode", "fail"}}, absl::Seconds(5), /*breaker_failures=*/3);
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(2, absl::ZeroDuration());
   for (int i = 0; i < 3; ++i) {
     auto o = executor.Run({bad.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr);
     EXPECT_EQ(o[0].run.status(), v1::AGENT_STATUS_FAILED);
@@ -126,6 +132,28 @@ TEST(ExecutorTest, CircuitBreakerOpensAfterFailuresAndSkips) {
   EXPECT_EQ(skipped[0].run.status(), v1::AGENT_STATUS_SKIPPED);
   EXPECT_THAT(skipped[0].run.error(), HasSubstr("circuit breaker open"));
   EXPECT_EQ(skipped[0].run.circuit_state(), "open");
+}
+
+TEST(ExecutorTest, FastAgentRunsInlineOnceMeasuredAndKeepsItsDeadline) {
+  auto fast = Slot("fast", {});
+  EXPECT_EQ(fast->average_latency_ns.load(), -1);
+  RecordingObserver observer;
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(2, absl::Seconds(1));
+  auto first = executor.Run({fast.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, &observer);
+  EXPECT_EQ(first[0].run.status(), v1::AGENT_STATUS_OK);
+  EXPECT_GE(fast->average_latency_ns.load(), 0);  // measured on the pool first
+  auto second = executor.Run({fast.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, &observer);
+  EXPECT_EQ(second[0].run.status(), v1::AGENT_STATUS_OK);
+  EXPECT_THAT(observer.events, ElementsAre("started fast", "finished fast", "started fast", "finished fast"));
+
+  // An agent that turns slow while inline is still held to its deadline
+  // through the cancel token, and its late answer is dropped.
+  auto turns_slow = Slot("turns-slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}}, absl::Milliseconds(100));
+  turns_slow->average_latency_ns = 1000;  // it was fast before
+  auto outcomes = executor.Run({turns_slow.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr);
+  EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_TIMED_OUT);
+  EXPECT_FALSE(outcomes[0].response.has_value());
 }
 
 TEST(CircuitBreakerTest, HalfOpenLetsOneProbeThroughAndCloses) {
@@ -158,10 +186,11 @@ TEST(CircuitBreakerTest, FailedProbeOpensAgain) {
 }
 
 TEST(ExecutorTest, BulkheadBoundsCallsInFlight) {
-  Executor executor(4);
   auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}}, absl::Seconds(3));
   slow->max_in_flight = 1;
   // Occupy the only place from another thread, then try again.
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(4, absl::ZeroDuration());
   std::thread first([&] { executor.Run({slow.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr); });
   for (int i = 0; i < 1000 && slow->in_flight.load() == 0; ++i) absl::SleepFor(absl::Milliseconds(1));
   ASSERT_EQ(slow->in_flight.load(), 1);
