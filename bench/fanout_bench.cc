@@ -1,0 +1,66 @@
+// Fan-out benchmarks: the five bundled agents (real plugins, loaded as agentd
+// loads them) run on a request the orchestrator would build.
+//
+// BM_HandleInline/N: the N agents called one after another on this thread,
+// no executor: what the agents themselves cost.
+// BM_FanOut/N: the same N agents through Executor::Run (8 worker threads, as
+// agentd's default): what the fan-out adds is the difference. With
+// ->Threads(16) many callers share one executor, as under load.
+#include <memory>
+#include <vector>
+
+#include "bench/bench_agents.h"
+#include "benchmark/benchmark.h"
+#include "server/core/executor.h"
+
+namespace agentd {
+namespace {
+
+void BM_HandleInline(benchmark::State& state) {
+  std::vector<AgentSlot*> slots = bench::Agents(static_cast<size_t>(state.range(0)));
+  const v1::AgentRequest base = bench::RealisticRequest();
+  CancelState cancel;
+  for (auto _ : state) {
+    for (AgentSlot* slot : slots) {
+      v1::AgentRequest request = base;
+      request.set_agent(slot->definition.name());
+      absl::StatusOr<v1::AgentResponse> response = slot->instance->Handle(request, cancel);
+      if (!response.ok()) {
+        state.SkipWithError(std::string(response.status().message()).c_str());
+        return;
+      }
+      benchmark::DoNotOptimize(response);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_HandleInline)->Arg(1)->Arg(5)->Unit(benchmark::kMicrosecond);
+
+Executor& SharedExecutor() {
+  static Executor* executor = new Executor(8);
+  return *executor;
+}
+
+void BM_FanOut(benchmark::State& state) {
+  std::vector<AgentSlot*> slots = bench::Agents(static_cast<size_t>(state.range(0)));
+  const v1::AgentRequest request = bench::RealisticRequest();
+  Executor& executor = SharedExecutor();
+  for (auto _ : state) {
+    std::vector<AgentOutcome> outcomes = executor.Run(slots, request, absl::InfiniteFuture(), nullptr, nullptr);
+    for (const AgentOutcome& o : outcomes) {
+      if (o.run.status() != v1::AGENT_STATUS_OK) {
+        state.SkipWithError(("agent " + o.run.agent() + " did not answer: " + o.run.error()).c_str());
+        return;
+      }
+    }
+    benchmark::DoNotOptimize(outcomes);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FanOut)->Arg(1)->Arg(5)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_FanOut)->Arg(5)->Threads(16)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+}  // namespace
+}  // namespace agentd
+
+BENCHMARK_MAIN();

@@ -1,0 +1,538 @@
+#!/usr/bin/python3
+"""The load benchmark behind `make bench` (see bench/README.md).
+
+h2load drives every target with the same settings; the baseline is the no-op
+echo server (bench/echo_server.cc), measured in the same run. Each agentd
+target gets a fresh agentd on a fresh temporary database. Before a target is
+loaded its body is sent once through a real gRPC client and the answer
+checked; after the run the database is counted (every Review must have
+written one complete, non-partial turn) and, for deterministic answers, the
+bytes h2load received must be exactly N answers. h2load alone would count a
+gRPC error as a success: errors travel in HTTP/2 trailers under status 200.
+
+Usage: loadbench.py BUILD_DIR [--smoke | --long] [--requests N] [--warmup N]
+                    [--results bench/RESULTS.md]
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import grpc
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The request texts. REVIEW_ONE is answered by backend-architect alone;
+# REVIEW_FIVE names every hosted agent explicitly, so all five run; the
+# follow-up adds a fact to an existing session.
+ROUTE_TEXT = ("We need to handle 10,000 orders per minute during flash sales. "
+              "Should we use microservices or a monolith?")
+REVIEW_ONE_TEXT = ROUTE_TEXT
+FIVE_AGENTS = ["backend-architect", "api-architect", "database-architect",
+               "devops-specialist", "sre-specialist"]
+REVIEW_FIVE_TEXT = ("We are 12 engineers in 2 teams building checkout: 10,000 orders per minute "
+                    "during flash sales, 99.95% availability, PostgreSQL on AWS. Review the "
+                    "architecture, the API versioning, the schema and indexes, the Kubernetes "
+                    "deployment and the SLOs with burn-rate alerts.")
+FOLLOW_UP_TEXT = "We also need an audit trail of every order change, kept for 7 years."
+
+ECHO_PATH = "/agentd.bench.Echo/Echo"
+SERVICE = "/agentd.v1.Orchestrator/"
+_SERVING = b"\x08\x01"  # grpc.health.v1.HealthCheckResponse{status: SERVING}
+
+
+def die(message):
+    print("loadbench: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+# ---------------------------------------------------------------- processes
+
+class Server:
+    """One server process (agentd or the echo) on a free loopback port."""
+
+    def __init__(self, args, banner, workdir):
+        self.args = args
+        self.banner = banner
+        self.log_path = os.path.join(workdir, os.path.basename(args[0]) + ".log")
+        self.proc = None
+        self.address = None
+        self.started_at = None
+
+    def start(self):
+        self.log = open(self.log_path, "a")
+        self.started_at = time.monotonic()
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith(self.banner):
+            self.proc.wait(timeout=10)
+            die("%s did not start (%r); log: %s" % (self.args[0], line, self.log_path))
+        self.address = line.split()[-1]
+        self.channel = grpc.insecure_channel(self.address)
+        deadline = time.monotonic() + 30
+        while not self.serving():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                die("%s never became SERVING; log: %s" % (self.args[0], self.log_path))
+        self.serving_after = time.monotonic() - self.started_at
+        return self
+
+    def serving(self):
+        check = self.channel.unary_unary("/grpc.health.v1.Health/Check")
+        try:
+            return check(b"", timeout=1.0) == _SERVING
+        except grpc.RpcError:
+            return False
+
+    def call(self, path, message, timeout=30.0):
+        """One real unary call with raw bytes; raises grpc.RpcError on a non-OK status."""
+        return self.channel.unary_unary(path)(message, timeout=timeout)
+
+    def status(self, key):
+        """A /proc/PID/status figure in MiB (VmRSS, VmHWM)."""
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024.0
+        raise KeyError(key)
+
+    def threads(self):
+        return len(os.listdir("/proc/%d/task" % self.proc.pid))
+
+    def stop(self):
+        self.channel.close()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        if self.proc.returncode not in (0, -signal.SIGTERM):
+            die("%s exited with %s; log: %s" % (self.args[0], self.proc.returncode, self.log_path))
+
+
+class RssSampler(threading.Thread):
+    """Samples VmRSS every `period` seconds while a run goes on."""
+
+    def __init__(self, server, period):
+        super().__init__(daemon=True)
+        self.server, self.period = server, period
+        self.samples = []  # (seconds since start, MiB)
+        self.done = threading.Event()
+
+    def run(self):
+        start = time.monotonic()
+        while not self.done.wait(self.period):
+            try:
+                self.samples.append((time.monotonic() - start, self.server.status("VmRSS")))
+            except (OSError, KeyError):
+                return
+
+    def stop(self):
+        self.done.set()
+        self.join()
+
+
+# ---------------------------------------------------------------- h2load
+
+def h2load(address, path, body, requests, connections, streams, log_file=None):
+    """Runs h2load once; returns its summary figures (and latencies if logged)."""
+    args = ["h2load", "-n", str(requests), "-c", str(connections), "-m", str(streams),
+            "-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers"]
+    if log_file:
+        args += ["--log-file", log_file]
+    args.append("http://%s%s" % (address, path))
+    out = subprocess.run(args, capture_output=True, text=True)
+    if out.returncode != 0:
+        die("h2load failed (%d): %s\n%s" % (out.returncode, " ".join(args), out.stderr + out.stdout))
+    text = out.stdout
+    m = re.search(r"finished in ([\d.]+)(\w+), ([\d.]+) req/s", text)
+    r = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
+                  r"(\d+) failed, (\d+) errored, (\d+) timeout", text)
+    t = re.search(r"traffic: .*?\((\d+)\) total, .*?\((\d+)\) headers .*?\((\d+)\) data", text)
+    if not (m and r and t):
+        die("cannot read h2load's output:\n" + text)
+    result = {
+        "rps": float(m.group(3)),
+        "requests": int(r.group(1)),
+        "succeeded": int(r.group(4)),
+        "failed": int(r.group(5)) + int(r.group(6)) + int(r.group(7)),
+        "data_bytes": int(t.group(3)),
+        "output": text,
+    }
+    if log_file:
+        with open(log_file) as f:
+            micros = sorted(int(line.split("\t")[2]) for line in f if line.strip())
+        if len(micros) != requests:
+            die("h2load logged %d requests, expected %d" % (len(micros), requests))
+        result["p50"], result["p90"], result["p99"] = (percentile(micros, q) / 1000.0 for q in (50, 90, 99))
+    return result
+
+
+def percentile(sorted_values, q):
+    """Nearest-rank percentile."""
+    rank = max(1, -(-len(sorted_values) * q // 100))
+    return sorted_values[int(rank) - 1]
+
+
+# ---------------------------------------------------------------- bench
+
+class Bench:
+    def __init__(self, opts):
+        self.opts = opts
+        self.build = os.path.abspath(opts.build_dir)
+        self.bin = os.path.join(self.build, "bin")
+        sys.path.insert(0, os.path.join(self.build, "python"))
+        global orchestrator_pb2
+        from agentd.v1 import orchestrator_pb2  # noqa: F401 (generated at build time)
+        for tool in ("agentd", "agentd-bench-echo", "agentd-bench-bodies"):
+            if not os.access(os.path.join(self.bin, tool), os.X_OK):
+                die("%s/%s is not built (ninja -C %s agentd agentd-bench-echo agentd-bench-bodies)"
+                    % (self.bin, tool, self.build))
+        if shutil.which("h2load") is None:
+            die("h2load is not installed (Debian: apt-get install nghttp2-client)")
+        self.work = tempfile.mkdtemp(prefix="agentd-bench-")
+        self.rows = []
+        with open("/proc/loadavg") as f:
+            self.loadavg = " ".join(f.read().split()[:3])  # other work on the machine skews every row
+
+    # -- bodies and servers
+
+    def body(self, name, *flags):
+        path = os.path.join(self.work, name + ".body")
+        subprocess.run([os.path.join(self.bin, "agentd-bench-bodies"), "--out=" + path, *flags], check=True)
+        with open(path, "rb") as f:
+            framed = f.read()
+        return path, framed[5:]  # the file, and the bare message for a real call
+
+    def agentd(self, name):
+        db_dir = os.path.join(self.work, "db-" + name)
+        os.makedirs(db_dir)
+        db = os.path.join(db_dir, "agentd.db")
+        args = [os.path.join(self.bin, "agentd"), "--listen=127.0.0.1:0", "--db=" + db, "--log_format=json",
+                "--agents_dir=" + os.path.join(self.build, "share", "agentd", "agents"),
+                "--plugins_dir=" + os.path.join(self.build, "lib", "agentd", "plugins")]
+        server = Server(args, "agentd listening on ", self.work)
+        server.db = db
+        return server
+
+    def echo(self, api):
+        return Server([os.path.join(self.bin, "agentd-bench-echo"), "--listen=127.0.0.1:0", "--api=" + api],
+                      "echo listening on ", self.work)
+
+    # -- checks
+
+    def check_review(self, server, message, want_agents):
+        response = orchestrator_pb2.ReviewResponse.FromString(server.call(SERVICE + "Review", message))
+        ran = [(a.agent, a.status) for a in response.review.agents]
+        ok = [a for a, status in ran if status == 1]  # AGENT_STATUS_OK
+        if response.review.partial or sorted(ok) != sorted(want_agents):
+            die("the review body does not do what it should: wanted %s all OK, got %s (partial=%s)"
+                % (want_agents, ran, response.review.partial))
+        return response
+
+    def count_turns(self, db):
+        conn = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+        try:
+            return dict(conn.execute("SELECT status, count(*) FROM turns GROUP BY status").fetchall())
+        finally:
+            conn.close()
+
+    # -- one target
+
+    def run_target(self, name, server, path, body, check, expect_turns=None, response_size=None):
+        """Warm up, then the measured run with RSS sampling; returns one table row."""
+        o = self.opts
+        row = {"target": name}
+        row["rss_idle"] = server.status("VmRSS")
+        warm = h2load(server.address, path, body, o.warmup, o.connections, o.streams)
+        row["rss_warm"] = server.status("VmRSS")
+        sampler = RssSampler(server, o.rss_period)
+        sampler.start()
+        log = os.path.join(self.work, name.replace(" ", "_") + ".h2load.log")
+        run = h2load(server.address, path, body, o.requests, o.connections, o.streams, log_file=log)
+        sampler.stop()
+        row.update({k: run[k] for k in ("rps", "p50", "p90", "p99", "requests")})
+        row["rss_end"] = server.status("VmRSS")
+        row["rss_peak"] = server.status("VmHWM")
+        row["threads"] = server.threads()
+        row["samples"] = sampler.samples
+        failures = []
+        for label, r in (("warm-up", warm), ("run", run)):
+            if r["failed"] or r["succeeded"] != r["requests"]:
+                failures.append("%s: h2load %d failed, %d/%d succeeded" % (label, r["failed"], r["succeeded"],
+                                                                          r["requests"]))
+        if response_size is not None:
+            # A gRPC error answers with trailers only: no DATA. Every answer
+            # here has the same size, so the data bytes must be N answers.
+            for label, r in (("warm-up", warm), ("run", run)):
+                if r["data_bytes"] != r["requests"] * (5 + response_size):
+                    failures.append("%s: %d data bytes received, expected %d answers of %d bytes"
+                                    % (label, r["data_bytes"], r["requests"], 5 + response_size))
+        server.stop()
+        if expect_turns is not None:
+            turns = self.count_turns(server.db)
+            want = expect_turns + o.warmup + o.requests
+            if turns.get("ok", 0) != want or len(turns) != 1:
+                failures.append("database holds turns %s, expected %d ok" % (turns, want))
+            row["turns"] = turns.get("ok", 0)
+        row["failures"] = failures
+        row["check"] = check
+        self.rows.append(row)
+        status = "FAILED: " + "; ".join(failures) if failures else "ok"
+        print("  %-28s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  peak RSS %5.1f MiB  %s"
+              % (name, row["rps"], row["p50"], row["p99"], row["rss_peak"], status), flush=True)
+        return row
+
+    # -- the targets
+
+    def startup(self, runs=5):
+        """Exec → health SERVING, best of `runs`, each on a fresh database."""
+        times, listening, rss = [], [], []
+        for i in range(runs):
+            s = self.agentd("startup-%d" % i).start()
+            times.append(s.serving_after * 1000.0)
+            rss.append(s.status("VmRSS"))
+            s.stop()
+        return {"best_ms": min(times), "median_ms": statistics.median(times), "idle_rss": min(rss)}
+
+    def run(self):
+        o = self.opts
+        print("agentd load benchmark: %d requests per target after %d warm-up, h2load -c %d -m %d; work dir %s"
+              % (o.requests, o.warmup, o.connections, o.streams, self.work), flush=True)
+        self.start = self.startup()
+        print("  startup to SERVING: best %.1f ms, median %.1f ms; idle RSS %.1f MiB"
+              % (self.start["best_ms"], self.start["median_ms"], self.start["idle_rss"]), flush=True)
+
+        route_body, route_msg = self.body("route", "--message=route", "--text=" + ROUTE_TEXT)
+        list_body, list_msg = self.body("list_agents", "--message=list_agents")
+        one_body, one_msg = self.body("review1", "--message=review", "--text=" + REVIEW_ONE_TEXT)
+        five_body, five_msg = self.body("review5", "--message=review", "--text=" + REVIEW_FIVE_TEXT,
+                                        "--agents=" + ",".join(FIVE_AGENTS))
+
+        # Baseline: same body size as Route, echoed back unchanged.
+        for api, label in (("sync", "Echo (sync, baseline)"), ("callback", "Echo (callback API)")):
+            s = self.echo(api).start()
+            if s.call(ECHO_PATH, route_msg) != route_msg:
+                die("the echo server did not echo")
+            self.run_target(label, s, ECHO_PATH, route_body, "echo returns the body", response_size=len(route_msg))
+            if o.smoke:
+                break
+
+        s = self.agentd("route").start()
+        decision = orchestrator_pb2.RouteDecision.FromString(s.call(SERVICE + "Route", route_msg))
+        if not decision.selected:
+            die("the Route body selects no agent: " + decision.summary)
+        self.run_target("Route", s, SERVICE + "Route", route_body,
+                        "selects %s" % ", ".join(c.agent for c in decision.selected),
+                        response_size=decision.ByteSize())
+
+        s = self.agentd("review1").start()
+        first = self.check_review(s, one_msg, ["backend-architect"])
+        if len(first.route.selected) != 1:
+            die("the single-agent review routes to %d agents" % len(first.route.selected))
+        self.run_target("Review, 1 agent, new session", s, SERVICE + "Review", one_body,
+                        "backend-architect OK, turn stored", expect_turns=1)
+
+        s = self.agentd("review5").start()
+        self.check_review(s, five_msg, FIVE_AGENTS)
+        self.run_target("Review, 5 agents, new session", s, SERVICE + "Review", five_body,
+                        "5 agents OK, turn stored", expect_turns=1)
+
+        s = self.agentd("followup").start()
+        created = self.check_review(s, one_msg, ["backend-architect"])
+        follow_body, follow_msg = self.body("followup", "--message=review", "--text=" + FOLLOW_UP_TEXT,
+                                            "--agents=backend-architect", "--session_id=" + created.session_id)
+        second = self.check_review(s, follow_msg, ["backend-architect"])
+        if second.turn != 2:
+            die("the follow-up landed as turn %d, expected 2" % second.turn)
+        self.run_target("Review, follow-up turn", s, SERVICE + "Review", follow_body,
+                        "same session, turn stored", expect_turns=2)
+
+        s = self.agentd("list").start()
+        agents = orchestrator_pb2.ListAgentsResponse.FromString(s.call(SERVICE + "ListAgents", list_msg))
+        if len(agents.agents) != len(FIVE_AGENTS):
+            die("ListAgents lists %d agents, expected %d" % (len(agents.agents), len(FIVE_AGENTS)))
+        # in_flight is 0 when idle, so every answer has the same size.
+        self.run_target("ListAgents", s, SERVICE + "ListAgents", list_body, "5 cards",
+                        response_size=agents.ByteSize())
+        return all(not r["failures"] for r in self.rows)
+
+    def run_long(self):
+        """RSS flatness: one agentd, five-agent reviews, opts.requests of them."""
+        o = self.opts
+        five_body, five_msg = self.body("review5", "--message=review", "--text=" + REVIEW_FIVE_TEXT,
+                                        "--agents=" + ",".join(FIVE_AGENTS))
+        print("agentd RSS flatness run: %d five-agent reviews after %d warm-up, h2load -c %d -m %d"
+              % (o.requests, o.warmup, o.connections, o.streams), flush=True)
+        s = self.agentd("long").start()
+        self.check_review(s, five_msg, FIVE_AGENTS)
+        row = self.run_target("Review, 5 agents (long run)", s, SERVICE + "Review", five_body,
+                              "5 agents OK, turn stored", expect_turns=1)
+        return not row["failures"]
+
+    # -- report
+
+    def table(self):
+        echo = self.rows[0]
+        lines = ["| target | requests/s | × Echo | p50 ms | p90 ms | p99 ms | p99 × Echo | peak RSS MiB | threads | checked |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for r in self.rows:
+            check = r["check"] if not r["failures"] else "**FAILED**: " + "; ".join(r["failures"])
+            lines.append("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %d | %s |" % (
+                r["target"], r["rps"], r["rps"] / echo["rps"], r["p50"], r["p90"], r["p99"],
+                r["p99"] / echo["p99"], r["rss_peak"], r["threads"], check))
+        return "\n".join(lines)
+
+    def verdicts(self):
+        by = {r["target"]: r for r in self.rows}
+        echo = self.rows[0]
+        five = by["Review, 5 agents, new session"]
+        agentd_rows = [r for r in self.rows if not r["target"].startswith("Echo")]
+        peak = max(r["rss_peak"] for r in agentd_rows)
+        checks = [
+            ("Review, 5 agents: requests/s ≥ 0.40 × Echo", "%.2f" % (five["rps"] / echo["rps"]),
+             five["rps"] / echo["rps"] >= 0.40),
+            ("Route: requests/s ≥ 0.75 × Echo", "%.2f" % (by["Route"]["rps"] / echo["rps"]),
+             by["Route"]["rps"] / echo["rps"] >= 0.75),
+            ("ListAgents: requests/s ≥ 0.85 × Echo", "%.2f" % (by["ListAgents"]["rps"] / echo["rps"]),
+             by["ListAgents"]["rps"] / echo["rps"] >= 0.85),
+            ("Review, 5 agents: p99 ≤ 3 × Echo p99", "%.2f ×" % (five["p99"] / echo["p99"]),
+             five["p99"] <= 3 * echo["p99"]),
+            ("startup to SERVING < 100 ms (best of 5)", "%.1f ms" % self.start["best_ms"],
+             self.start["best_ms"] < 100),
+            ("idle RSS < 40 MB", "%.1f MiB" % self.start["idle_rss"], self.start["idle_rss"] * 1.048576 < 40),
+            ("RSS under load < 200 MB (peak, any target)", "%.1f MiB" % peak, peak * 1.048576 < 200),
+        ]
+        lines = ["| target | measured | met |", "|---|---:|---|"]
+        for what, value, ok in checks:
+            lines.append("| %s | %s | %s |" % (what, value, "yes" if ok else "**no**"))
+        return "\n".join(lines)
+
+    def machine(self):
+        cpu = "unknown CPU"
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            mem_gib = int(f.readline().split()[1]) / 1024 / 1024
+        grpc_version = subprocess.run(["pkg-config", "--modversion", "grpc++"], capture_output=True,
+                                      text=True).stdout.strip() or "?"
+        h2load_version = subprocess.run(["h2load", "--version"], capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip() or "?"
+        build_type = "?"
+        cache = os.path.join(self.build, "CMakeCache.txt")
+        if os.path.exists(cache):
+            with open(cache) as f:
+                m = re.search(r"^CMAKE_BUILD_TYPE:\w+=(\w*)$", f.read(), re.M)
+                build_type = m.group(1) if m else "?"
+        return ("%s, %d cores, %.0f GiB RAM; Linux %s; gRPC %s; %s; build %s (%s); commit %s; "
+                "load average at start %s"
+                % (cpu, os.cpu_count(), mem_gib, platform.release(), grpc_version, h2load_version,
+                   os.path.relpath(self.build, os.path.dirname(HERE)), build_type, commit, self.loadavg))
+
+    def report(self):
+        o = self.opts
+        when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        text = ["Run of %s on %s." % (when, self.machine()), "",
+                "Settings: h2load -c %d -m %d, %d requests per target after a %d-request warm-up, "
+                "each agentd target on a fresh temporary database (WAL, synchronous=FULL)."
+                % (o.connections, o.streams, o.requests, o.warmup), "",
+                self.table(), "",
+                "agentd: startup to SERVING best %.1f ms (median %.1f ms of 5); idle RSS %.1f MiB."
+                % (self.start["best_ms"], self.start["median_ms"], self.start["idle_rss"]), "",
+                self.verdicts()]
+        return "\n".join(text)
+
+    def report_long(self):
+        r = self.rows[0]
+        o = self.opts
+        samples = r["samples"]
+        # Growth after warm-up: the last tenth of the run against the first.
+        tenth = max(1, len(samples) // 10)
+        first = statistics.mean(m for _, m in samples[:tenth]) if samples else r["rss_warm"]
+        last = statistics.mean(m for _, m in samples[-tenth:]) if samples else r["rss_end"]
+        when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        return "\n".join([
+            "Run of %s on %s." % (when, self.machine()), "",
+            "%d five-agent reviews (new session each) after a %d-request warm-up, h2load -c %d -m %d, "
+            "%.0f req/s, p50 %.2f ms, p99 %.2f ms; %d turns stored, all OK%s."
+            % (o.requests, o.warmup, o.connections, o.streams, r["rps"], r["p50"], r["p99"], r.get("turns", 0),
+               "" if not r["failures"] else " — **FAILED**: " + "; ".join(r["failures"])), "",
+            "| RSS | MiB |", "|---|---:|",
+            "| idle, before warm-up | %.1f |" % r["rss_idle"],
+            "| after warm-up | %.1f |" % r["rss_warm"],
+            "| mean over the first tenth of the run | %.1f |" % first,
+            "| mean over the last tenth of the run | %.1f |" % last,
+            "| end of run | %.1f |" % r["rss_end"],
+            "| peak (VmHWM) | %.1f |" % r["rss_peak"], "",
+            "Growth from the first to the last tenth: %+.1f MiB (%+.1f%%), %d samples, one every %.0f s."
+            % (last - first, 100.0 * (last - first) / first if first else 0.0, len(samples), o.rss_period),
+        ])
+
+
+def replace_section(path, marker, content):
+    """Replaces the text between <!-- BEGIN marker --> and <!-- END marker -->."""
+    begin, end = "<!-- BEGIN %s -->" % marker, "<!-- END %s -->" % marker
+    with open(path) as f:
+        text = f.read()
+    if begin not in text or end not in text:
+        text += "\n%s\n%s\n" % (begin, end)
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(path, "w") as f:
+        f.write(head + begin + "\n" + content + "\n" + end + tail)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("build_dir")
+    p.add_argument("--requests", type=int)
+    p.add_argument("--warmup", type=int)
+    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--streams", type=int, default=32)
+    p.add_argument("--rss-period", type=float, default=1.0, help="seconds between RSS samples")
+    p.add_argument("--smoke", action="store_true", help="tiny counts: checks that the benchmark works")
+    p.add_argument("--long", action="store_true", help="RSS flatness: 1,000,000 five-agent reviews")
+    p.add_argument("--results", help="write the report into this Markdown file (between markers)")
+    p.add_argument("--keep", action="store_true", help="keep the work dir (logs, databases)")
+    o = p.parse_args()
+    if o.smoke:
+        o.requests, o.warmup = o.requests or 200, o.warmup or 20
+        o.connections, o.streams, o.rss_period = 2, 4, 0.2
+    elif o.long:
+        o.requests, o.warmup = o.requests or 1_000_000, o.warmup or 10_000
+    else:
+        o.requests, o.warmup = o.requests or 100_000, o.warmup or 10_000
+
+    bench = Bench(o)
+    ok = bench.run_long() if o.long else bench.run()
+    report = bench.report_long() if o.long else bench.report()
+    print()
+    print(report)
+    if o.results and not o.smoke:
+        replace_section(o.results, "long-run" if o.long else "last-run", report)
+        print("\nwritten to " + o.results)
+    if o.keep or not ok:
+        print("work dir kept: " + bench.work)
+    else:
+        shutil.rmtree(bench.work, ignore_errors=True)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

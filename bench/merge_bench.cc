@@ -1,0 +1,57 @@
+// Merger benchmarks: the five bundled agents' real answers to one request
+// (produced once, by the real plugins) merged into one Review, markdown
+// included. Merge is pure, so the same input is merged each iteration.
+//
+// BM_Merge/N: N agents' outcomes (1 = backend-architect alone, 5 = all).
+// Counter review_bytes: the size of the merged Review, serialized.
+#include <vector>
+
+#include "bench/bench_agents.h"
+#include "benchmark/benchmark.h"
+#include "server/core/merger.h"
+
+namespace agentd {
+namespace {
+
+MergeInput RealMergeInput(size_t agents) {
+  std::vector<AgentSlot*> slots = bench::Agents(agents);
+  const v1::AgentRequest base = bench::RealisticRequest();
+  MergeInput input;
+  CancelState cancel;
+  for (AgentSlot* slot : slots) {
+    v1::AgentRequest request = base;
+    request.set_agent(slot->definition.name());
+    absl::StatusOr<v1::AgentResponse> response = slot->instance->Handle(request, cancel);
+    if (!response.ok()) bench::Fail(std::string(response.status().message()));
+    AgentOutcome outcome;
+    outcome.run.set_agent(slot->definition.name());
+    outcome.run.set_status(v1::AGENT_STATUS_OK);
+    outcome.run.set_plugin(slot->definition.plugin());
+    outcome.run.set_stub(response->stub());
+    outcome.response = std::move(*response);
+    input.outcomes.push_back(std::move(outcome));
+    input.definitions.push_back(slot->definition);
+  }
+  input.requirements = base.requirements();
+  input.facts.assign(base.facts().begin(), base.facts().end());
+  return input;
+}
+
+void BM_Merge(benchmark::State& state) {
+  const MergeInput input = RealMergeInput(static_cast<size_t>(state.range(0)));
+  size_t bytes = 0;
+  for (auto _ : state) {
+    v1::Review review = Merge(input);
+    bytes = review.ByteSizeLong();
+    benchmark::DoNotOptimize(review);
+  }
+  if (bytes == 0) state.SkipWithError("the merged review is empty");
+  state.counters["review_bytes"] = static_cast<double>(bytes);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Merge)->Arg(1)->Arg(5)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace agentd
+
+BENCHMARK_MAIN();
