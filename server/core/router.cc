@@ -53,6 +53,9 @@ std::vector<Mention> FindMentions(std::string_view text) {
 // 0 = all) counts as evidence; with seven agents, that is up to three.
 constexpr float kDistinctiveFocus = 0.5f;
 
+// The weight of a "not for" rule speaking for the hosted agent it names.
+constexpr float kRedirectWeight = 0.8f;
+
 std::string FormatScore(double score) { return absl::StrFormat("%.2f", score); }
 
 }  // namespace
@@ -153,7 +156,9 @@ absl::Status Router::Build() {
       int target = target_index(r.redirect());
       // A rule redirecting to its own agent says nothing against it.
       if (target == a) continue;
-      add_rule(a, "not_for", r.text(), true, target, 1.0f);
+      // Another agent's word about a hosted agent's scope counts less than
+      // that agent's own rules; for an unhosted agent it is all there is.
+      add_rule(a, "not_for", r.text(), true, target, target < hosted_count ? kRedirectWeight : 1.0f);
     }
   }
   index_.Finalize();
@@ -310,7 +315,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
     for (const Hit& h : hits) {
       const Rule& rule = rules_[h.rule];
       const int a = rule.speaks_for;
-      if (a < 0 || rule.kind_weight < 1.0f) continue;
+      if (a < 0 || rule.kind_weight < kRedirectWeight) continue;
       const size_t k = static_cast<size_t>(a) * n_terms + h.term;
       if (claimed[k] || term_focus_[terms[h.term].term] < kDistinctiveFocus) continue;
       if (rules_with[k] < 2) ++rules_with[k];
@@ -320,6 +325,18 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
         const uint8_t n = rules_with[static_cast<size_t>(a) * n_terms + q];
         if (n > 0) evidence[a] += (terms[q].phrase || n >= 2) ? 2 : 1;
       }
+    }
+    // One rule of the agent's own that several request words meet at once is
+    // evidence too, even when the words are common ("splitting … services").
+    for (size_t r = 0; r < rules_.size(); ++r) {
+      const Rule& rule = rules_[r];
+      if (rule.speaks_for < 0 || rule.kind_weight < kRedirectWeight) continue;
+      int words = 0;
+      for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) {
+        const size_t k = static_cast<size_t>(rule.speaks_for) * n_terms + hits[i].term;
+        if (!terms[hits[i].term].phrase && !claimed[k]) ++words;
+      }
+      evidence[rule.speaks_for] = std::max(evidence[rule.speaks_for], words - 1);
     }
   }
   std::vector<double> score(n_agents, 0.0);

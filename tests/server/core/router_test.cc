@@ -292,5 +292,23 @@ TEST(RouterTest, BundledAgentsRouteTheSeedQuestion) {
   EXPECT_EQ(d->selected(0).agent(), "backend-architect");
 }
 
+// "Memcached" is in one rule of cache-keeper only, once: a single stray word
+// of an otherwise unrelated request is not evidence enough to choose it, and
+// the rejection says so.
+TEST(RouterTest, OneStrayWordChoosesNobody) {
+  auto router = MakeRouter();
+  auto d = router->Route("Name our new puppy after a Memcached maintainer?", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(d->selected().empty());
+  auto rejected = std::find_if(d->rejected().begin(), d->rejected().end(),
+                               [](const auto& r) { return r.agent() == "cache-keeper"; });
+  ASSERT_NE(rejected, d->rejected().end());
+  EXPECT_FALSE(rejected->why().empty());
+  // The same word with its rule's company routes.
+  auto in_scope = router->Route("Put Memcached in front of read-heavy services?", {});
+  ASSERT_TRUE(in_scope.ok()) << in_scope.status();
+  EXPECT_THAT(Chosen(*in_scope), ElementsAre("cache-keeper"));
+}
+
 }  // namespace
 }  // namespace agentd
