@@ -1,8 +1,13 @@
 #include "server/core/markdown_renderer.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -23,6 +28,116 @@ std::string StatusWord(v1::AgentStatus status) {
   }
 }
 
+// Text that agents wrote goes inline: a line break inside it would end the
+// list item or paragraph it sits in, so it becomes a space.
+std::string Inline(const std::string& text) {
+  std::string out = absl::StrReplaceAll(text, {{"\r\n", " "}, {"\n", " "}, {"\r", " "}});
+  return std::string(absl::StripAsciiWhitespace(out));
+}
+
+// Inline text that starts a block (a list item's or a paragraph's first
+// characters) must not be read as Markdown syntax: "# x" would become a
+// heading, "1. x" a nested list, "> x" a quote. The one character that
+// would trigger it is backslash-escaped.
+std::string BlockStart(const std::string& text) {
+  std::string out = Inline(text);
+  if (out.empty()) return out;
+  size_t digits = 0;
+  while (digits < out.size() && std::isdigit(static_cast<unsigned char>(out[digits]))) ++digits;
+  if (digits > 0 && digits <= 9 && digits < out.size() && (out[digits] == '.' || out[digits] == ')') &&
+      (digits + 1 == out.size() || out[digits + 1] == ' ' || out[digits + 1] == '\t')) {
+    out.insert(digits, "\\");
+    return out;
+  }
+  const char c = out[0];
+  const bool alone = out.size() == 1 || out[1] == ' ' || out[1] == '\t';
+  const bool only_marks = out.find_first_not_of(std::string(1, c) + " \t") == std::string::npos &&
+                          std::count(out.begin(), out.end(), c) >= 3;
+  bool escape = false;
+  switch (c) {
+    case '#': case '>': escape = true; break;                                     // heading, quote
+    case '-': case '+': case '*': escape = alone || only_marks; break;            // list, rule
+    case '_': escape = only_marks; break;                                         // rule
+    case '`': case '~': escape = out.rfind(std::string(3, c), 0) == 0; break;     // code fence
+    case '<':
+      escape = out.size() > 1 && (std::isalpha(static_cast<unsigned char>(out[1])) ||
+                                  std::string_view("/!?").find(out[1]) != std::string_view::npos);
+      break;                                                                      // HTML block
+    default: break;
+  }
+  if (escape) out.insert(0, "\\");
+  return out;
+}
+
+// A table cell: a pipe would split the cell, a line break the row.
+std::string Cell(const std::string& text) { return absl::StrReplaceAll(Inline(text), {{"|", "\\|"}}); }
+
+// Writes blocks and puts blank lines where CommonMark needs them: between
+// any two blocks, except inside one list and between a label line that
+// introduces a list ("**Layers**:") and that list. A paragraph after a list
+// therefore stays a paragraph instead of joining the last item.
+class Writer {
+ public:
+  void Heading(int level, const std::string& text) {
+    Begin(Block::kHeading);
+    absl::StrAppend(&out_, std::string(level, '#'), " ", Inline(text), "\n");
+    // The title stands apart; a section heading sits on its first block.
+    if (level <= 2) last_ = Block::kTitle;
+  }
+  void Paragraph(const std::string& markdown) {
+    Begin(Block::kParagraph);
+    absl::StrAppend(&out_, markdown, "\n");
+  }
+  // A label line that the next list belongs to.
+  void Intro(const std::string& markdown) {
+    Begin(Block::kIntro);
+    absl::StrAppend(&out_, markdown, "\n");
+  }
+  // One list item: `first` after the marker, each of `more` on its own line
+  // indented to the item's content so it stays in the item.
+  void Bullet(const std::string& first, const std::vector<std::string>& more = {}) {
+    Begin(Block::kBullets);
+    Item("- ", first, more);
+  }
+  void Numbered(int index, const std::string& first, const std::vector<std::string>& more = {}) {
+    Begin(Block::kNumbered);
+    Item(absl::StrCat(index, ". "), first, more);
+  }
+  // A block quote of one or more paragraphs.
+  void Quote(const std::vector<std::string>& paragraphs) {
+    if (paragraphs.empty()) return;
+    Begin(Block::kQuote);
+    absl::StrAppend(&out_, "> ", absl::StrJoin(paragraphs, "\n>\n> "), "\n");
+  }
+  void Table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+    Begin(Block::kTable);
+    absl::StrAppend(&out_, "| ", absl::StrJoin(header, " | "), " |\n|");
+    for (size_t i = 0; i < header.size(); ++i) out_ += "---|";
+    out_ += "\n";
+    for (const auto& row : rows) absl::StrAppend(&out_, "| ", absl::StrJoin(row, " | "), " |\n");
+  }
+  std::string Finish() && { return std::move(out_); }
+
+ private:
+  enum class Block { kNone, kTitle, kHeading, kParagraph, kIntro, kBullets, kNumbered, kQuote, kTable };
+
+  void Begin(Block next) {
+    bool same_list = next == last_ && (next == Block::kBullets || next == Block::kNumbered);
+    bool introduced = last_ == Block::kIntro && (next == Block::kBullets || next == Block::kNumbered);
+    if (last_ != Block::kNone && last_ != Block::kHeading && !same_list && !introduced) out_ += "\n";
+    if (next == Block::kHeading && last_ == Block::kHeading) out_ += "\n";
+    last_ = next;
+  }
+  void Item(const std::string& marker, const std::string& first, const std::vector<std::string>& more) {
+    absl::StrAppend(&out_, marker, first, "\n");
+    std::string indent(marker.size(), ' ');
+    for (const std::string& line : more) absl::StrAppend(&out_, indent, line, "\n");
+  }
+
+  std::string out_;
+  Block last_ = Block::kNone;
+};
+
 // " _(api-architect)_" when the item is not the section owner's, listing
 // everyone who said it.
 std::string Attribution(const v1::Item& item, const std::string& owner) {
@@ -36,42 +151,56 @@ std::string Attribution(const v1::Item& item, const std::string& owner) {
   return absl::StrCat(" _(", absl::StrJoin(agents, ", "), ")_");
 }
 
-void RenderItem(const v1::Item& item, const std::string& section_id, const std::string& owner,
-                int index, std::string* out) {
-  std::string who = Attribution(item, owner);
-  if (section_id == "recommendations") {
-    absl::StrAppend(out, index, ". ", item.text(), who, "\n");
-  } else if (section_id == "risks") {
-    absl::StrAppend(out, "- **Risk**: ", item.text(), who, "\n");
-    if (!item.mitigation().empty()) absl::StrAppend(out, "  **Mitigation**: ", item.mitigation(), "\n");
-    if (!item.rationale().empty()) absl::StrAppend(out, "  *Why*: ", item.rationale(), "\n");
+void RenderItem(const v1::Item& item, const v1::Section& section, int index, Writer& out) {
+  std::string who = Attribution(item, section.owner());
+  std::string text = Inline(item.text());
+  std::vector<std::string> more;
+  if (section.id() == "risks") {
+    if (!item.mitigation().empty()) more.push_back(absl::StrCat("**Mitigation**: ", Inline(item.mitigation())));
+    if (!item.rationale().empty()) more.push_back(absl::StrCat("*Why*: ", Inline(item.rationale())));
+    out.Bullet(absl::StrCat("**Risk**: ", text, who), more);
     return;
-  } else if (!item.label().empty()) {
-    absl::StrAppend(out, "**", item.label(), "**: ", item.text(), who, "\n");
-    if (!item.rationale().empty()) absl::StrAppend(out, "*Why*: ", item.rationale(), "\n");
-    absl::StrAppend(out, "\n");
-    return;
-  } else {
-    absl::StrAppend(out, "- ", item.text(), who, "\n");
   }
-  if (!item.rationale().empty()) absl::StrAppend(out, "  *Why*: ", item.rationale(), "\n");
+  if (!item.rationale().empty()) more.push_back(absl::StrCat("*Why*: ", Inline(item.rationale())));
+  std::string label = item.label().empty() ? "" : absl::StrCat("**", Inline(item.label()), "**: ");
+  if (section.id() == "recommendations") {
+    out.Numbered(index, absl::StrCat(label.empty() ? BlockStart(text) : label + text, who), more);
+  } else if (label.empty()) {
+    if (text.empty() && more.empty()) return;
+    out.Bullet(absl::StrCat(BlockStart(text), who), more);
+  } else if (text.empty()) {
+    // "**Layers**:" introduces the list that follows it, as in the seed.
+    out.Intro(absl::StrCat("**", Inline(item.label()), "**:", who));
+  } else {
+    out.Paragraph(absl::StrCat(label, text, who));
+    if (!item.rationale().empty()) out.Paragraph(absl::StrCat("**Rationale**: ", Inline(item.rationale())));
+  }
 }
 
 std::string FactSource(const v1::Fact& f) {
   switch (f.source()) {
-    case v1::Fact::SOURCE_TEXT: return absl::StrCat("this turn: \"", f.quote(), "\"");
+    case v1::Fact::SOURCE_TEXT: return absl::StrCat("this turn: \"", Inline(f.quote()), "\"");
     case v1::Fact::SOURCE_FIELD: return "requirements field";
     case v1::Fact::SOURCE_SESSION:
       return f.quote().empty() ? absl::StrCat("earlier turn ", f.turn())
-                               : absl::StrCat("earlier turn ", f.turn(), ": \"", f.quote(), "\"");
+                               : absl::StrCat("earlier turn ", f.turn(), ": \"", Inline(f.quote()), "\"");
     default: return "unknown";
   }
 }
 
-void RenderConflict(const v1::Conflict& c, std::string* out) {
-  absl::StrAppend(out, "> **Conflict** on `", c.key(), "`: **", c.kept_value(), "** (", c.kept_agent(),
-                  ", section owner) stands; ", c.other_agent(), " would choose **", c.other_value(), "**",
-                  c.other_rationale().empty() ? "" : absl::StrCat(" — ", c.other_rationale()), "\n");
+std::string ConflictText(const v1::Conflict& c) {
+  return absl::StrCat("**Conflict** on `", Inline(c.key()), "`: **", Inline(c.kept_value()), "** (",
+                      Inline(c.kept_agent()), ", section owner) stands; ", Inline(c.other_agent()),
+                      " would choose **", Inline(c.other_value()), "**",
+                      c.other_rationale().empty() ? "" : absl::StrCat(" — ", Inline(c.other_rationale())));
+}
+
+void RenderAgentList(const google::protobuf::RepeatedPtrField<v1::Item>& items, Writer& out) {
+  for (const v1::Item& item : items) {
+    std::vector<std::string> agents = {item.agent()};
+    agents.insert(agents.end(), item.also_agents().begin(), item.also_agents().end());
+    out.Bullet(absl::StrCat(BlockStart(item.text()), " _(", Inline(absl::StrJoin(agents, ", ")), ")_"));
+  }
 }
 
 }  // namespace
@@ -84,85 +213,81 @@ std::string FormatNumber(double value) {
 }
 
 std::string RenderMarkdown(const v1::Review& review) {
-  std::string out = absl::StrCat("## ", review.title().empty() ? "Backend Architecture Review" : review.title(), "\n\n");
+  Writer out;
+  out.Heading(2, review.title().empty() ? "Backend Architecture Review" : review.title());
+
+  std::vector<std::string> header;
   std::vector<std::string> spoke;
   for (const v1::AgentRun& run : review.agents()) {
-    spoke.push_back(absl::StrCat(run.agent(), run.stub() ? " (stub)" : "", ": ", StatusWord(run.status())));
+    spoke.push_back(absl::StrCat(Inline(run.agent()), run.stub() ? " (stub)" : "", ": ", StatusWord(run.status())));
   }
-  if (!spoke.empty()) absl::StrAppend(&out, "> Agents: ", absl::StrJoin(spoke, "; "), "\n");
+  if (!spoke.empty()) header.push_back(absl::StrCat("Agents: ", absl::StrJoin(spoke, "; ")));
   if (review.partial()) {
-    absl::StrAppend(&out, "> **Partial review**: ");
     std::vector<std::string> missing;
     for (const v1::AgentRun& run : review.agents()) {
       if (run.status() != v1::AGENT_STATUS_OK) {
-        missing.push_back(absl::StrCat(run.agent(), " ", StatusWord(run.status()),
-                                       run.error().empty() ? "" : absl::StrCat(" (", run.error(), ")")));
+        missing.push_back(absl::StrCat(Inline(run.agent()), " ", StatusWord(run.status()),
+                                       run.error().empty() ? "" : absl::StrCat(" (", Inline(run.error()), ")")));
       }
     }
-    absl::StrAppend(&out, absl::StrJoin(missing, "; "), " — their parts are missing.\n");
+    header.push_back(absl::StrCat("**Partial review**: ", absl::StrJoin(missing, "; "),
+                                  " — their parts are missing."));
   }
-  if (!spoke.empty() || review.partial()) out.push_back('\n');
+  out.Quote(header);
 
   for (const v1::Section& section : review.sections()) {
-    absl::StrAppend(&out, "### ", section.heading(), "\n");
+    out.Heading(3, section.heading());
     int index = 0;
-    for (const v1::Item& item : section.items()) RenderItem(item, section.id(), section.owner(), ++index, &out);
+    for (const v1::Item& item : section.items()) RenderItem(item, section, ++index, out);
     for (const v1::Conflict& c : review.conflicts()) {
-      if (SectionOfDecisionKey(c.key()) == section.id()) RenderConflict(c, &out);
+      if (SectionOfDecisionKey(c.key()) == section.id()) out.Quote({ConflictText(c)});
     }
-    if (!out.empty() && out.back() != '\n') out.push_back('\n');
-    if (out.size() < 2 || out.substr(out.size() - 2) != "\n\n") out.push_back('\n');
   }
 
   if (review.decisions_size() > 0) {
-    absl::StrAppend(&out, "### Decisions\n| key | value | agent |\n|---|---|---|\n");
+    out.Heading(3, "Decisions");
+    std::vector<std::vector<std::string>> rows;
     for (const v1::Decision& d : review.decisions()) {
-      absl::StrAppend(&out, "| `", d.key(), "` | ", d.value(), " | ", d.agent(), " |\n");
+      rows.push_back({absl::StrCat("`", Cell(d.key()), "`"), Cell(d.value()), Cell(d.agent())});
     }
-    out.push_back('\n');
+    out.Table({"key", "value", "agent"}, rows);
   }
   // Conflicts whose section is not in the review still have to be seen.
-  bool heading = false;
+  bool conflicts_heading = false;
   for (const v1::Conflict& c : review.conflicts()) {
     std::string section = SectionOfDecisionKey(c.key());
     bool shown = false;
     for (const v1::Section& s : review.sections()) shown = shown || s.id() == section;
     if (shown) continue;
-    if (!heading) absl::StrAppend(&out, "### Conflicts\n");
-    heading = true;
-    RenderConflict(c, &out);
+    if (!conflicts_heading) out.Heading(3, "Conflicts");
+    conflicts_heading = true;
+    out.Quote({ConflictText(c)});
   }
-  if (heading) out.push_back('\n');
-  auto list = [&out](const char* heading, const google::protobuf::RepeatedPtrField<v1::Item>& items) {
-    if (items.empty()) return;
-    absl::StrAppend(&out, "### ", heading, "\n");
-    for (const v1::Item& item : items) {
-      absl::StrAppend(&out, "- ", item.text(), " _(", item.agent(),
-                      item.also_agents().empty() ? "" : absl::StrCat(", ", absl::StrJoin(item.also_agents(), ", ")),
-                      ")_\n");
-    }
-    out.push_back('\n');
-  };
-  list("Assumptions", review.assumptions());
-  list("Open Questions", review.questions());
+  if (!review.assumptions().empty()) {
+    out.Heading(3, "Assumptions");
+    RenderAgentList(review.assumptions(), out);
+  }
+  if (!review.questions().empty()) {
+    out.Heading(3, "Open Questions");
+    RenderAgentList(review.questions(), out);
+  }
   if (review.facts_size() > 0) {
-    absl::StrAppend(&out, "### Facts Used\n");
+    out.Heading(3, "Facts Used");
     for (const v1::Fact& f : review.facts()) {
-      absl::StrAppend(&out, "- `", f.field(), "` = ", f.value(), " (", FactSource(f), ")\n");
+      out.Bullet(absl::StrCat("`", Inline(f.field()), "` = ", Inline(f.value()), " (", FactSource(f), ")"));
     }
-    out.push_back('\n');
   }
   if (review.agents_size() > 0) {
-    absl::StrAppend(&out, "### Agents\n| agent | status | latency | note |\n|---|---|---|---|\n");
+    out.Heading(3, "Agents");
+    std::vector<std::vector<std::string>> rows;
     for (const v1::AgentRun& run : review.agents()) {
-      absl::StrAppend(&out, "| ", run.agent(), " | ", StatusWord(run.status()), " | ",
-                      FormatNumber(run.latency_ms()), " ms | ",
-                      run.stub() ? "stub: answers from its definition only" : "",
-                      absl::StrReplaceAll(run.error(), {{"|", "\\|"}, {"\n", " "}}), " |\n");
+      rows.push_back({Cell(run.agent()), StatusWord(run.status()), absl::StrCat(FormatNumber(run.latency_ms()), " ms"),
+                      Cell(absl::StrCat(run.stub() ? "stub: answers from its definition only" : "",
+                                        run.stub() && !run.error().empty() ? "; " : "", run.error()))});
     }
+    out.Table({"agent", "status", "latency", "note"}, rows);
   }
-  while (out.size() >= 2 && out.substr(out.size() - 2) == "\n\n") out.pop_back();
-  return out;
+  return std::move(out).Finish();
 }
 
 }  // namespace agentd

@@ -1,7 +1,16 @@
-// Renders a merged Review as the seed's Structured Output Format in
-// Markdown: "## Backend Architecture Review", its sections in order, then the
-// peers' sections, decisions, conflicts, assumptions, questions, the facts
-// used and the per-agent rows. Pure and deterministic.
+// Renders a merged Review as one Markdown document in the seed's Structured
+// Output Format: "## Backend Architecture Review", its sections in the
+// review's order ("### Architecture Pattern" ... "### Risks & Mitigation",
+// then the peers' sections), then decisions, conflicts, assumptions, open
+// questions, the facts used and the per-agent rows.
+//
+// The output is CommonMark that renders as written: a labelled paragraph
+// ("**Trade-offs**: ...") is never swallowed by the list before it, a
+// rationale stays inside its own list item, and item text cannot start a
+// block of its own (a heading, quote or list) or break a table row. Tables
+// (Decisions, Agents) use the GitHub pipe-table extension.
+//
+// Pure and deterministic; safe to call from any thread.
 #ifndef AGENTD_SERVER_CORE_MARKDOWN_RENDERER_H_
 #define AGENTD_SERVER_CORE_MARKDOWN_RENDERER_H_
 
