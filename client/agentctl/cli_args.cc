@@ -148,6 +148,7 @@ const std::vector<CommandSpec>& Commands() {
       {"sessions prune", CommandKind::kSessionsPrune, Positional::kNone,
        {{"older_than_days", false,
          [](Command& c, absl::string_view v) { return SetInt(c.older_than_days, v, 1); }}}},
+      {"mcp", CommandKind::kMcp, Positional::kNone, {}},
   };
   return *kCommands;
 }
@@ -336,6 +337,7 @@ commands:
   sessions export ID [--format=markdown|json]
   sessions delete ID
   sessions prune --older_than_days=N
+  mcp                               serve agentd's tools over MCP on stdio (for IDE agents)
 
 global flags (before or after the command):
   --server    agentd address; default $AGENTD_ADDR, then 127.0.0.1:50051

@@ -41,6 +41,7 @@ enum class CommandKind {
   kSessionsExport,
   kSessionsDelete,
   kSessionsPrune,
+  kMcp,
 };
 
 // One parsed command with its own flags and arguments. Fields a command does

@@ -1,11 +1,13 @@
 #include "client/agentctl/commands.h"
 
 #include <chrono>
+#include <iostream>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agentd/v1/orchestrator.grpc.pb.h"
+#include "client/agentctl/mcp.h"
 #include "client/agentctl/render.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
@@ -162,6 +164,9 @@ int Runner::Run(const Command& command) {
                                 " day(s)\n");
           });
     }
+    case CommandKind::kMcp:
+      // The one command that reads stdin: MCP requests, until end of input.
+      return RunMcp(options_, channel_, std::cin, out_, err_);
   }
   err_ << "agentctl: internal error: command not handled\n";
   return 1;

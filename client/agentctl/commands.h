@@ -5,7 +5,8 @@
 // review.md` captures the review alone. Nothing here exits the process or
 // touches global state; the caller owns the channel, the streams and the
 // optional InterruptWatcher. One call at a time per RunCommand invocation;
-// distinct invocations may share a channel.
+// distinct invocations may share a channel. `mcp` is the exception that reads
+// std::cin: its MCP requests, until end of input (client/agentctl/mcp.h).
 #ifndef AGENTD_CLIENT_AGENTCTL_COMMANDS_H_
 #define AGENTD_CLIENT_AGENTCTL_COMMANDS_H_
 
