@@ -18,6 +18,7 @@
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
+const protobuf = require('protobufjs');
 
 // The repository's proto/ folder; a packaged copy may pass { protoDir }.
 const DEFAULT_PROTO_DIR = path.resolve(__dirname, '..', '..', 'proto');
@@ -91,9 +92,17 @@ function loadPackage(protoDir) {
       [path.join(protoDir, 'agentd', 'v1', 'orchestrator.proto')],
       { ...LOADER_OPTIONS, includeDirs: [protoDir] });
     const health = protoLoader.fromJSON(HEALTH_DESCRIPTOR, LOADER_OPTIONS);
+    // The same files through protobuf.js itself, for checking requests:
+    // the serializer would silently turn a misspelt or mistyped field into
+    // a default, which agentd reads as "not known".
+    const root = new protobuf.Root();
+    root.resolvePath = (origin, target) => (path.isAbsolute(target) ? target : path.join(protoDir, target));
+    root.loadSync('agentd/v1/orchestrator.proto', { keepCase: false });
+    root.resolveAll();
     loaded = {
       agentd: grpc.loadPackageDefinition(definition).agentd.v1,
       health: grpc.loadPackageDefinition(health).grpc.health.v1,
+      types: root.lookup('agentd.v1'),
     };
     packageCache.set(protoDir, loaded);
   }
@@ -107,7 +116,8 @@ class AgentdClient {
    */
   constructor(address, options = {}) {
     const protoDir = options.protoDir || DEFAULT_PROTO_DIR;
-    const { agentd, health } = loadPackage(protoDir);
+    const { agentd, health, types } = loadPackage(protoDir);
+    this._types = types;
     const credentials = options.credentials || grpc.credentials.createInsecure();
     this.address = address;
     this._token = options.token || '';
@@ -120,7 +130,7 @@ class AgentdClient {
 
   /** Route, run, merge and store one turn. Resolves to a ReviewResponse. */
   review(text, opts = {}) {
-    return this._unary(this._stub, 'Review', reviewRequest(text, opts), opts);
+    return this._unary(this._stub, 'Review', reviewRequest(text, opts), opts, 'ReviewRequest');
   }
 
   /**
@@ -131,7 +141,9 @@ class AgentdClient {
    */
   async *streamReview(text, opts = {}) {
     throwIfAborted(opts.signal);
-    const call = this._stub.StreamReview(reviewRequest(text, opts), this._metadata(opts),
+    const request = reviewRequest(text, opts);
+    this._check('ReviewRequest', request);
+    const call = this._stub.StreamReview(request, this._metadata(opts),
       this._callOptions(opts));
     const unlink = cancelOnAbort(opts.signal, call);
     let finished = false;
@@ -148,7 +160,8 @@ class AgentdClient {
 
   /** Dry run: who would answer `text`, and why. Nothing is stored. */
   route(text, opts = {}) {
-    return this._unary(this._stub, 'Route', { text, agents: opts.agents || [] }, opts);
+    return this._unary(this._stub, 'Route', { text, agents: opts.agents || [] }, opts,
+      'RouteRequest');
   }
 
   /** Resolves to the agent cards (an array). */
@@ -158,7 +171,8 @@ class AgentdClient {
   }
 
   createSession({ title = '', requirements } = {}, opts = {}) {
-    return this._unary(this._stub, 'CreateSession', { title, requirements }, opts);
+    return this._unary(this._stub, 'CreateSession', { title, requirements }, opts,
+      'CreateSessionRequest');
   }
 
   /** Resolves to { session, turns, nextPageToken }. */
@@ -210,10 +224,19 @@ class AgentdClient {
     return Number.isFinite(timeoutMs) ? { deadline: Date.now() + timeoutMs } : {};
   }
 
-  _unary(stub, method, request, opts) {
+  // Throws INVALID_ARGUMENT, before anything is sent, when `request` is not
+  // an agentd.v1 `typeName`.
+  _check(typeName, request) {
+    if (!typeName) return;
+    const problem = checkMessage(this._types.lookupType(typeName), request, 'request');
+    if (problem) throw new AgentdError(grpc.status.INVALID_ARGUMENT, problem);
+  }
+
+  _unary(stub, method, request, opts, typeName) {
     return new Promise((resolve, reject) => {
       try {
         throwIfAborted(opts.signal);
+        this._check(typeName, request);
       } catch (err) {
         reject(err);
         return;
@@ -228,6 +251,52 @@ class AgentdClient {
       unlink = cancelOnAbort(opts.signal, call);
     });
   }
+}
+
+const NUMBER_TYPES = new Set(['double', 'float', 'int32', 'uint32', 'sint32', 'fixed32',
+  'sfixed32', 'int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+// Why `value` is not a `type` in the shape this client sends (camelCase
+// fields, enums by name or number), or null when it is.
+function checkMessage(type, value, where) {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) return `${where}: expected an object`;
+  for (const [key, fieldValue] of Object.entries(value)) {
+    if (fieldValue === undefined || fieldValue === null) continue;
+    const field = type.fields[key];
+    if (!field) {
+      return `${where}.${key}: no such field in ${type.fullName.slice(1)} ` +
+        `(fields: ${Object.keys(type.fields).join(', ')})`;
+    }
+    const values = field.repeated ? fieldValue : [fieldValue];
+    if (field.repeated && !Array.isArray(fieldValue)) return `${where}.${key}: expected an array`;
+    for (const element of values) {
+      const problem = checkField(field, element, `${where}.${key}`);
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
+function checkField(field, value, where) {
+  if (field.resolvedType instanceof protobuf.Type) return checkMessage(field.resolvedType, value, where);
+  if (field.resolvedType instanceof protobuf.Enum) {
+    const names = Object.keys(field.resolvedType.values);
+    if (typeof value === 'string' ? names.includes(value) : Number.isInteger(value)) return null;
+    return `${where}: expected one of ${names.join(', ')}, got ${JSON.stringify(value)}`;
+  }
+  if (NUMBER_TYPES.has(field.type)) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      return `${where}: expected a number, got ${JSON.stringify(value)}`;
+    }
+    if (field.type !== 'double' && field.type !== 'float' && !Number.isInteger(value)) {
+      return `${where}: expected an integer, got ${value}`;
+    }
+    return null;
+  }
+  if (field.type === 'bool') return typeof value === 'boolean' ? null : `${where}: expected true or false`;
+  if (field.type === 'string') return typeof value === 'string' ? null : `${where}: expected a string`;
+  return null; // bytes: left to the serializer
 }
 
 function reviewRequest(text, opts) {

@@ -38,8 +38,19 @@ class AgentdProcess {
   async start({ timeoutMs = 30_000 } = {}) {
     const log = fs.openSync(this.logPath, 'w');
     this.proc = spawn(AGENTD, this.args, { stdio: ['ignore', 'pipe', log] });
+    // Should the test process die without stop(), do not leave agentd behind.
+    const killOnExit = () => this.proc.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    this.proc.once('exit', () => process.removeListener('exit', killOnExit));
     fs.closeSync(log);
-    const exited = new Promise((resolve) => this.proc.once('exit', resolve));
+    // A binary that cannot be started emits 'error' and maybe never 'exit'.
+    const exited = new Promise((resolve) => {
+      this.proc.once('exit', resolve);
+      this.proc.once('error', (err) => {
+        this.spawnError = err;
+        resolve();
+      });
+    });
     // The first stdout line is "agentd listening on HOST:PORT", or EOF on failure.
     const lines = readline.createInterface({ input: this.proc.stdout });
     const first = await Promise.race([
@@ -47,7 +58,8 @@ class AgentdProcess {
       exited.then(() => null),
     ]);
     if (!first || !first.startsWith('agentd listening on ')) {
-      throw new Error(`agentd did not start: ${JSON.stringify(first)}\n${this.log()}`);
+      throw new Error(`agentd (${AGENTD}) did not start: ` +
+        `${this.spawnError ? this.spawnError.message : JSON.stringify(first)}\n${this.log()}`);
     }
     this.address = first.split(' ').pop();
     this.client = connect(this.address);
@@ -72,7 +84,14 @@ class AgentdProcess {
   async stop() {
     if (this.client) this.client.close();
     if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
-      const exited = new Promise((resolve) => this.proc.once('exit', resolve));
+      // A binary that cannot be started emits 'error' and maybe never 'exit'.
+    const exited = new Promise((resolve) => {
+      this.proc.once('exit', resolve);
+      this.proc.once('error', (err) => {
+        this.spawnError = err;
+        resolve();
+      });
+    });
       this.proc.kill('SIGTERM');
       await exited;
     }

@@ -114,6 +114,35 @@ describe('agentd with the bundled agents', () => {
       (err) => err.code === status.NOT_FOUND);
   });
 
+  it('rejects oversized input: the text limit of agentd, then the gRPC message limit', async () => {
+    await assert.rejects(agentd.review('x'.repeat(100 * 1024)), (err) =>
+      err.code === status.INVALID_ARGUMENT && /over the limit/.test(err.details));
+    await assert.rejects(agentd.review('y'.repeat(5 << 20)),
+      (err) => err instanceof AgentdError && err.code === status.RESOURCE_EXHAUSTED);
+    assert.equal(await agentd.health(), 'SERVING');
+  });
+
+  it('refuses malformed requests before sending them', async () => {
+    const cases = [
+      [{ requirements: { teamSize: 'lots' } }, /requirements\.teamSize: expected a number/],
+      [{ requirements: { teamSise: 3 } }, /requirements\.teamSise: no such field/],
+      [{ requirements: { cloud: 'AZURE_X' } }, /requirements\.cloud: expected one of/],
+      [{ agents: 'backend-architect' }, /request\.agents: expected an array/],
+    ];
+    for (const [opts, reason] of cases) {
+      await assert.rejects(agentd.review(FLASH_SALE, opts), (err) =>
+        err.code === status.INVALID_ARGUMENT && reason.test(err.message));
+    }
+    await assert.rejects(agentd.review(42), (err) => err.code === status.INVALID_ARGUMENT);
+    await assert.rejects(agentd.streamReview(FLASH_SALE, { requirements: { peakRps: '9' } }).next(),
+      (err) => err.code === status.INVALID_ARGUMENT);
+    // Well-formed requirements reach agentd and win over the text.
+    const { review } = await agentd.review(FLASH_SALE,
+      { requirements: { teamSize: 4, domainClarity: 'DOMAIN_CLARITY_UNCLEAR', bursty: true } });
+    assert.equal(review.requirements.teamSize, 4);
+    assert.equal(review.requirements.domainClarity, 'DOMAIN_CLARITY_UNCLEAR');
+  });
+
   it('reports a server that is not there as UNAVAILABLE', async () => {
     const nowhere = connect('127.0.0.1:1');
     try {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import readline from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
@@ -16,6 +17,8 @@ const require = createRequire(import.meta.url);
 const { AgentdProcess, AGENTCTL, FLASH_SALE } = require('./agentd_process.js');
 
 async function connectBridge(server) {
+  // The SDK transport waits forever on a binary it could not start.
+  fs.accessSync(AGENTCTL, fs.constants.X_OK);
   const transport = new StdioClientTransport({
     command: AGENTCTL,
     args: [`--server=${server}`, '--timeout=20s', 'mcp'],
