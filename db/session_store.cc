@@ -698,13 +698,14 @@ void SessionStore::CommitGroup(std::vector<WriteOp*>& group) {
 
 absl::StatusOr<v1::Session> SessionStore::CreateSession(std::string_view principal,
                                                         std::string_view title,
-                                                        const v1::Requirements& facts) {
+                                                        const v1::Requirements& facts,
+                                                        const std::vector<v1::Fact>& sources) {
   if (principal.empty()) return absl::InvalidArgumentError("principal is required");
   v1::Session session;
   session.set_id(NewSessionId());
   session.set_title(std::string(title));
   *session.mutable_facts() = facts;
-  std::string facts_blob = store_internal::EncodeFacts(facts, {});
+  std::string facts_blob = store_internal::EncodeFacts(facts, sources);
   std::string owner(principal);
   ASSIGN_OR_RETURN(int64_t created_ms, Write(0, [&](Connection& conn) -> absl::StatusOr<int64_t> {
     int64_t now = store_internal::UnixMillis(options_);

@@ -91,9 +91,12 @@ class SessionStore {
   SessionStore& operator=(const SessionStore&) = delete;
   ~SessionStore();                  // drains the queue, joins the writer
 
-  // A new, empty session owned by `principal`.
+  // A new session owned by `principal`, with no turns yet. `facts` (and their
+  // provenance, `sources`: one Fact per field set) are stored as the
+  // session's facts, so its first turn builds on them as on an earlier turn's.
   absl::StatusOr<v1::Session> CreateSession(std::string_view principal, std::string_view title,
-                                            const v1::Requirements& facts);
+                                            const v1::Requirements& facts,
+                                            const std::vector<v1::Fact>& sources = {});
   // Session header with facts and turn_count; NOT_FOUND for an unknown id or
   // another principal's.
   absl::StatusOr<v1::Session> LoadSession(std::string_view principal, std::string_view session_id);

@@ -184,6 +184,31 @@ TEST_F(SessionStoreTest, CreateAppendGetListDelete) {
   sqlite3_close(db);
 }
 
+TEST_F(SessionStoreTest, CreatedSessionKeepsItsInitialFactsWithTheirProvenance) {
+  auto store = OpenStore(Options());
+  ASSERT_NE(store, nullptr);
+  v1::Requirements facts;
+  facts.set_team_size(6);
+  v1::Fact source;
+  source.set_field("team_size");
+  source.set_value("6");
+  source.set_source(v1::Fact::SOURCE_FIELD);
+  auto created = store->CreateSession("alice", "seeded", facts, {source});
+  ASSERT_TRUE(created.ok()) << created.status();
+
+  auto loaded = store->LoadSession("alice", created->id());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->facts().team_size(), 6);
+  auto sources = store->LoadSessionFactSources("alice", created->id());
+  ASSERT_TRUE(sources.ok()) << sources.status();
+  ASSERT_EQ(sources->size(), 1u);
+  EXPECT_EQ((*sources)[0].field(), "team_size");
+  EXPECT_EQ((*sources)[0].source(), v1::Fact::SOURCE_FIELD);
+  // Another principal sees neither the session nor its facts.
+  EXPECT_EQ(store->LoadSessionFactSources("bob", created->id()).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(SessionStoreTest, DataSurvivesReopen) {
   std::string id = NewSessionId();
   {
