@@ -34,7 +34,7 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
   // The pattern leads unless the question is about something else and no
   // fact of the decision matrix was given.
   bool pattern_topic = choices.monolith_score + choices.microservices_score > 0 ||
-                       r.has_planned_services() ||
+                       r.has_planned_services() || ctx.existing_services ||
                        ctx.MentionsAny({"monolith", "microservice", "deployable", "services"});
   int pattern_rank = pattern_topic ? 1 : 5;
   bool cache_topic = ctx.MentionsAny({"cache", "caching", "redis", "memcached"});
@@ -43,14 +43,32 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
   std::string cache_lead =
       ctx.Mentions("redis") ? "Take load off Redis (near cache, single-flight, TTL jitter) and cache"
                             : "Cache";
+  // A question about something else, with no fact of the decision matrix,
+  // gets no advice to restructure: the section above states the default.
+  if (!pattern_topic) {
+  } else if (choices.pattern == Pattern::kModularMonolith && ctx.existing_services) {
+    advice.push_back(
+        {pattern_rank, "Keep the services you have and change how they talk (events instead of "
+         "synchronous calls) rather than how many there are; new capabilities go in as modules "
+         "of an existing service, and a new service is cut only when a module needs its own "
+         "scaling or release cadence.",
+         "Services already exist; the facts do not call for more of them.",
+         {"team_size", "domain_clarity", "ops_maturity"}});
+  } else if (choices.pattern == Pattern::kModularMonolith) {
+    std::string planned;
+    if (r.has_planned_services() && r.has_team_size() && r.planned_services() > r.team_size()) {
+      planned = absl::StrCat(" Treat the ", r.planned_services(),
+                             " planned services as candidate modules, not deployables.");
+    }
+    advice.push_back(
+        {pattern_rank, absl::StrCat("Build one deployable split into modules along the business domains, each owning its "
+         "tables and exposing an in-process interface; enforce the boundaries in CI and extract "
+         "a module only when it needs its own scaling or release cadence.", planned),
+         "The decision matrix favours the monolith side, but the system is not trivial.",
+         {"team_size", "domain_clarity", "ops_maturity", "planned_services"}});
+  } else {
   switch (choices.pattern) {
     case Pattern::kModularMonolith:
-      advice.push_back(
-          {pattern_rank, "Build one deployable split into modules along the business domains, each owning its "
-           "tables and exposing an in-process interface; enforce the boundaries in CI and extract "
-           "a module only when it needs its own scaling or release cadence.",
-           "The decision matrix favours the monolith side, but the system is not trivial.",
-           {"team_size", "domain_clarity", "ops_maturity"}});
       break;
     case Pattern::kMonolith:
       advice.push_back({pattern_rank, "Ship one monolith on one database; revisit the split when a second team "
@@ -66,6 +84,7 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
                         {"team_count", "domain_clarity", "ops_maturity"}});
       break;
   }
+  }
   if (r.bursty()) {
     std::string count = choices.capacity
                             ? absl::StrCat(choices.capacity->planned, " instances")
@@ -76,7 +95,8 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
                       choices.broker == "none" ? std::string("a queue") : DisplayName(choices.broker),
                       " and process it at a steady rate, and load-test at twice the expected "
                       "peak."),
-         "Autoscaling reacts in minutes; a flash sale peaks in seconds.",
+         ctx.unit == "orders" ? "Autoscaling reacts in minutes; a flash sale peaks in seconds."
+                              : "Autoscaling reacts in minutes; a burst peaks in seconds.",
          {"bursty", "peak_rps"}});
   }
   if (Has(choices.db_scaling, "sharding") && choices.sql) {
@@ -85,17 +105,41 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
                       "Write throughput is beyond one primary.", {"peak_rps", "read_ratio"}});
   }
   if (choices.broker != "none" && !r.bursty()) {
-    advice.push_back({3, absl::StrCat("Introduce ", DisplayName(choices.broker),
+    advice.push_back({3, ctx.ingest
+                             ? absl::StrCat("Put ", DisplayName(choices.broker),
+                                            " in front of storage: idempotent producers, consumers "
+                                            "that batch-write and deduplicate by event id.")
+                             : absl::StrCat("Introduce ", DisplayName(choices.broker),
                                    " with a transactional outbox and idempotent consumers."),
                       "Events must not be lost or applied twice.",
                       {"needs_replay", "needs_ordering"}});
   }
+  if (choices.event_sourcing) {
+    advice.push_back(
+        {2, "Event-source only the aggregates that need their history: an append-only event "
+            "store with optimistic concurrency per aggregate, snapshots, and projections for "
+            "current state and reports; everything else stays plain tables.",
+         "History and past states are requirements, not a by-product.",
+         {"needs_audit_trail", "needs_replay"}});
+  }
+  // Redis is a cache here: it gets a timeout and a fallback, not retries.
+  std::vector<std::string> retried;
+  for (const std::string& d : ctx.downstreams) {
+    if (d != "Redis") retried.push_back(d);
+  }
+  size_t retries = choices.retry.delays_ms.size();
+  std::string schedule = absl::StrCat("the retry schedule above (", retries,
+                                      retries == 1 ? " retry" : " retries", " within ",
+                                      FormatNumber(choices.latency_budget_ms), " ms)");
   advice.push_back(
-      {resilience_topic ? 0 : 3, absl::StrCat("Wrap ", ctx.downstreams.empty() ? std::string("synchronous downstream calls")
-                                                      : absl::StrJoin(ctx.downstreams, ", "),
-                    " in circuit breakers, bulkheads and the retry schedule above (",
-                    choices.retry.delays_ms.size(), " retries within ",
-                    FormatNumber(choices.latency_budget_ms), " ms)."),
+      {resilience_topic ? 0 : 3,
+       retried.empty() && ctx.Mentions("redis")
+           ? absl::StrCat("Give Redis calls a short timeout and no retries, falling back to the "
+                          "database behind a bulkhead; wrap synchronous downstream calls in "
+                          "circuit breakers and ", schedule, ".")
+           : absl::StrCat("Wrap ", retried.empty() ? std::string("synchronous downstream calls")
+                                                   : absl::StrJoin(retried, ", "),
+                          " in circuit breakers, bulkheads and ", schedule, "."),
        "A slow dependency must fail fast instead of holding every worker.",
        {"latency_p99_ms"}});
   advice.push_back({cache_topic ? 0 : 4, absl::StrCat(cache_lead, " hot reads ", DisplayName(choices.cache_pattern),
@@ -175,8 +219,13 @@ void Risks(const Context& ctx, const Choices& choices, Builder& out) {
     risk(ctx.unit == "orders"
              ? "Overselling and lock contention on hot products during the sale."
              : "Hot-spot contention on the busiest records during bursts.",
-         "Reserve stock with an atomic conditional update (decrement only while stock > 0), "
-         "process orders from the queue, and load-test the sale at twice the expected peak.",
+         ctx.unit == "orders"
+             ? std::string("Reserve stock with an atomic conditional update (decrement only while "
+                           "stock > 0), process orders from the queue, and load-test the sale at "
+                           "twice the expected peak.")
+             : absl::StrCat("Spread the busiest keys (partition by key, no global counters or "
+                            "locks on the hot path), process ", ctx.unit,
+                            " from the queue, and load-test at twice the expected peak."),
          {"bursty", "peak_rps"});
   }
   if (ctx.Mentions("redis")) {

@@ -57,9 +57,18 @@ void CachingStrategy(const Context& ctx, Choices& choices, Builder& out) {
               "L3 (Database): materialized views for expensive aggregates; query results cached "
               "in the application, since PostgreSQL has no query cache and MySQL 8 removed its own.");
 
-  // Pattern.
+  // Pattern. A write stream that a log or a time-series store already
+  // absorbs gains nothing from write-behind but its loss window.
+  bool writes_absorbed = ctx.ingest || r.data_shape() == v1::DATA_SHAPE_TIME_SERIES;
   std::string why;
-  if (r.write_heavy() && !strong && !ctx.money) {
+  if (ctx.money && strong) {
+    choices.cache_pattern = "cache_aside";
+    why = "Cache-aside for reference and read-mostly data only (account details, currencies, "
+          "limits, rates): read the cache, on a miss read the database and fill it; on a write "
+          "update the database, then delete the key. Balances and anything a payment decision "
+          "reads come from the primary (or a projection read with its version), never from a "
+          "cache that may be stale.";
+  } else if (r.write_heavy() && !strong && !ctx.money && !writes_absorbed) {
     choices.cache_pattern = "write_behind";
     why = "Write-behind: writes dominate and a short loss window is acceptable, so the cache "
           "absorbs writes and flushes to the database in batches. Never for money.";
@@ -81,6 +90,12 @@ void CachingStrategy(const Context& ctx, Choices& choices, Builder& out) {
     if (r.write_heavy() && ctx.money) {
       absl::StrAppend(&why, " Write-behind is ruled out despite the write load: money cannot "
                             "sit in a loss window.");
+    } else if (r.write_heavy() && writes_absorbed) {
+      absl::StrAppend(&why, " Writes bypass the cache: the ",
+                      ctx.ingest ? "ingest log and the " : "",
+                      "write-optimised store absorb them, and write-behind would only add a loss "
+                      "window; the cache serves the read side (latest values, dashboard queries) "
+                      "with TTLs matching the aggregation interval.");
     }
   }
   out.AddItem(section, "Pattern", why,
@@ -217,12 +232,12 @@ void DatabaseArchitecture(const Context& ctx, Choices& choices, Builder& out) {
     scaling_text.push_back(
         cassandra_like
             ? "Sharding: built in (partition key + time bucket); size partitions below ~100 MB."
-            : absl::StrCat("Sharding: ", FormatNumber(writes), " writes/s (", writes_basis,
+            : absl::StrCat("Sharding: ", FormatQuantity(writes), " writes/s (", writes_basis,
                            ") is beyond one primary (~", FormatCount(kShardingWritesPerSecond),
                            "/s); shard by a hash of the tenant or customer id."));
   } else if (r.has_peak_rps()) {
     scaling_text.push_back(absl::StrCat(
-        "No sharding: at most ", FormatNumber(writes), " writes/s (", writes_basis,
+        "No sharding: at most ", FormatQuantity(writes), " writes/s (", writes_basis,
         "), well within one primary (~", FormatCount(kShardingWritesPerSecond), "/s)."));
   }
   if (choices.sql) {

@@ -26,6 +26,9 @@ namespace agentd::backend_architect::internal {
 std::string FormatNumber(double value, int max_decimals = 2);
 // Rounded to a whole number with thousands separators: 10,000.
 std::string FormatCount(double value);
+// For prose: thousands separators and at most two decimals: 20,000, 166.67,
+// 1,234.5. Decision values use FormatNumber (no separators) instead.
+std::string FormatQuantity(double value);
 
 // Minutes of allowed unavailability over 30 days for an availability SLO in
 // percent: (100 - slo) / 100 * 30 * 24 * 60.
@@ -84,6 +87,7 @@ struct Context {
   bool temporal_queries = false;         // "as of", history, time travel
   bool compensation = false;             // "any step can fail", rollback
   bool existing_services = false;        // services already call each other
+  bool ingest = false;                   // telemetry, IoT, sensor or clickstream ingestion
 };
 
 // ---- What was decided, for later sections -----------------------------------

@@ -20,6 +20,11 @@ std::vector<std::string> AsyncNeeds(const Context& ctx, const Choices& choices) 
   if (r.distributed_transaction()) needs.push_back("a business step that spans services");
   if (r.complex_routing()) needs.push_back("routing by message type");
   if (r.bursty()) needs.push_back("bursts to absorb with a queue");
+  if (ctx.ingest) {
+    needs.push_back("an ingest stream to buffer between producers and storage");
+  } else if (r.has_peak_rps() && r.peak_rps() > kKafkaEventsPerSecond && r.write_heavy()) {
+    needs.push_back(absl::StrCat(FormatQuantity(r.peak_rps()), " writes/s to buffer"));
+  }
   if (choices.pattern == Pattern::kMicroservices) needs.push_back("services that integrate by events");
   if (ctx.event_driven) needs.push_back("an event-driven design (asked for)");
   else if (ctx.async_cue) needs.push_back("asynchronous work named in the question");
@@ -33,10 +38,11 @@ std::vector<std::string> KafkaTriggers(const Context& ctx) {
   if (r.needs_ordering()) t.push_back("ordering per key");
   if (r.needs_audit_trail() || ctx.temporal_queries) t.push_back("an event-sourced history");
   if (r.has_peak_rps() && r.peak_rps() > kKafkaEventsPerSecond) {
-    t.push_back(absl::StrCat(FormatNumber(r.peak_rps()), " events/s (> ",
+    t.push_back(absl::StrCat(FormatQuantity(r.peak_rps()), " events/s (> ",
                              FormatCount(kKafkaEventsPerSecond), "/s)"));
   }
   if (ctx.event_driven) t.push_back("event streaming to several consumers");
+  if (ctx.ingest) t.push_back("a high-volume ingest stream that storage and analytics consumers read at their own pace");
   return t;
 }
 
@@ -63,7 +69,9 @@ void EventDrivenDesign(const Context& ctx, Choices& choices, Builder& out) {
     why = absl::StrCat("Kafka for ", absl::StrJoin(kafka, ", "),
                        ": a retained, partitioned log lets consumers re-read history and keeps "
                        "order per key.");
-    if (r.ops_maturity() == v1::OPS_MATURITY_LOW) {
+    if (r.cloud() == v1::CLOUD_PROVIDER_AZURE) {
+      absl::StrAppend(&why, " On Azure, Event Hubs speaks the Kafka protocol as a managed service.");
+    } else if (r.ops_maturity() == v1::OPS_MATURITY_LOW) {
       absl::StrAppend(&why, " With low ops maturity run it managed (",
                       r.cloud() == v1::CLOUD_PROVIDER_AWS ? "Amazon MSK" : "Confluent Cloud",
                       "), not self-hosted.");
@@ -200,9 +208,14 @@ void EventDrivenDesign(const Context& ctx, Choices& choices, Builder& out) {
   }
 
   if (choices.broker != "none") {
-    out.AddItem(section, "", "Publish through a transactional outbox (the event row commits with "
-                             "the state change, a relay publishes it), so no event is lost or "
-                             "invented when the broker is down.");
+    out.AddItem(section, "",
+                ctx.ingest
+                    ? std::string("Producers (device or edge gateways) write straight to the log "
+                                  "with idempotent producers and acks from all replicas; consumers "
+                                  "batch-write to storage and build the rollups dashboards read.")
+                    : std::string("Publish through a transactional outbox (the event row commits "
+                                  "with the state change, a relay publishes it), so no event is "
+                                  "lost or invented when the broker is down."));
     std::string tradeoff =
         "Consumers see changes after a delay (milliseconds normally, longer during bursts): a "
         "caller that must read its own write reads the write side. Delivery is at-least-once, so "

@@ -1,4 +1,5 @@
 // Resilience Patterns, Observability, Scalability and Background Jobs.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,14 @@ std::string JoinMs(const std::vector<int>& delays) {
 void ResiliencePatterns(const Context& ctx, Choices& choices, Builder& out) {
   const v1::Requirements& r = ctx.req;
   v1::Section* section = out.AddSection("resilience_patterns", "Resilience Patterns");
-  std::string targets = ctx.downstreams.empty()
-                            ? std::string("payment, inventory and other synchronous downstream calls")
-                            : absl::StrJoin(ctx.downstreams, ", ");
+  // Name only dependencies the question implies: an order flow has a payment
+  // provider and inventory; otherwise every synchronous call is the target.
+  std::string targets =
+      !ctx.downstreams.empty() ? absl::StrJoin(ctx.downstreams, ", ")
+      : ctx.unit == "orders"   ? std::string("the payment provider, inventory and other synchronous "
+                                             "downstream calls")
+                               : std::string("every synchronous downstream call (other services, "
+                                             "third-party APIs)");
   out.AddItem(section, "",
               absl::StrCat("Circuit breakers for ", targets,
                            ": open after 5 consecutive failures or >= 50% errors over the last "
@@ -59,6 +65,17 @@ void ResiliencePatterns(const Context& ctx, Choices& choices, Builder& out) {
         "(writes carry an idempotency key).");
   }
   out.AddItem(section, "", retry, {"latency_p99_ms"});
+  if (ctx.Mentions("redis")) {
+    // A cache is an optimisation: waiting or retrying on it costs more than
+    // the database read it was meant to save.
+    int timeout_ms = static_cast<int>(std::clamp(choices.latency_budget_ms / 20.0, 5.0, 50.0));
+    out.AddItem(section, "",
+                absl::StrCat("Redis calls are not retried: a ", timeout_ms,
+                             " ms timeout, and on timeout or an open breaker read the database "
+                             "(behind its own bulkhead, so a Redis outage cannot turn into a "
+                             "database stampede)."),
+                {"latency_p99_ms"});
+  }
   out.AddItem(section, "",
               "Bulkheads: a separate connection and thread pool per downstream, and a reserved "
               "pool for critical paths, so one slow dependency cannot take every worker.");
@@ -66,9 +83,11 @@ void ResiliencePatterns(const Context& ctx, Choices& choices, Builder& out) {
       ctx.Mentions("recommendation")
           ? "Graceful degradation for optional features: when recommendations are slow, "
             "return the page without them (or a cached list) instead of waiting."
-          : "Graceful degradation for optional features (recommendations, personalisation, "
-            "reviews): serve cached or stale data, or leave the feature out, when its "
-            "dependency fails.";
+          : absl::StrCat("Graceful degradation for optional features (",
+                         ctx.ingest ? "dashboards, enrichment, alerts on derived data"
+                                    : "recommendations, personalisation, reviews",
+                         "): serve cached or stale data, or leave the feature out, when its "
+                         "dependency fails.");
   out.AddItem(section, "", degrade);
   if (r.bursty()) {
     out.AddItem(section, "",
@@ -145,7 +164,7 @@ void Scalability(const Context& ctx, Choices& choices, Builder& out) {
                                         " req/s (to be measured by a load test)."),
                {"peak_rps"});
     out.AddItem(section, "",
-                absl::StrCat("Instances: ", FormatNumber(r.peak_rps()), " req/s / ",
+                absl::StrCat("Instances: ", FormatQuantity(r.peak_rps()), " req/s / ",
                              FormatNumber(kPerInstanceRps), " req/s per instance = ", cap.at_peak,
                              " at peak; with ",
                              cap.burst_headroom ? "2x burst headroom" : "N+1 headroom", " -> ",
@@ -172,10 +191,12 @@ void Scalability(const Context& ctx, Choices& choices, Builder& out) {
               {"peak_rps"});
   if (r.bursty()) {
     out.AddItem(section, "",
-                "Bursts: pre-scale to the planned count before known events (a sale start), "
-                "since autoscaling reacts in minutes; put a queue between accepting and "
-                "processing orders (queue-based load levelling) so workers drain the spike at "
-                "a steady rate.",
+                absl::StrCat("Bursts: pre-scale to the planned count before known events",
+                             ctx.unit == "orders" ? " (a sale start)" : "",
+                             ", since autoscaling reacts in minutes; put a queue between "
+                             "accepting and processing ", ctx.unit,
+                             " (queue-based load levelling) so workers drain the spike at a "
+                             "steady rate."),
                 {"bursty"});
   }
   out.AddItem(section, "",

@@ -109,7 +109,7 @@ std::vector<std::string> NonTrivialReasons(const Context& ctx) {
     why.push_back(absl::StrCat(r.planned_services(), " planned services"));
   }
   if (r.has_peak_rps() && r.peak_rps() >= 100) {
-    why.push_back(absl::StrCat(FormatNumber(r.peak_rps()), " req/s at peak"));
+    why.push_back(absl::StrCat(FormatQuantity(r.peak_rps()), " req/s at peak"));
   }
   if (r.bursty()) why.push_back("bursty traffic");
   if (ctx.existing_services) why.push_back("services already call each other");
@@ -151,7 +151,7 @@ std::string ScaleAnswer(const Context& ctx) {
     return "Scale patterns: components have different scaling needs.";
   }
   std::string load = r.has_peak_rps()
-                         ? absl::StrCat(FormatNumber(r.peak_rps()), " ", ctx.unit, "/s at peak")
+                         ? absl::StrCat(FormatQuantity(r.peak_rps()), " ", ctx.unit, "/s at peak")
                          : "peak load not given";
   if (r.has_independent_scaling()) {
     return absl::StrCat("Scale patterns: ", load,
@@ -269,7 +269,7 @@ void ArchitecturePattern(const Context& ctx, Choices& choices, Builder& out) {
                             : "throughput alone does not demand microservices";
     out.AddItem(section, "Throughput",
                 absl::StrCat(FormatCount(r.peak_rps() * 60), " ", ctx.unit, "/min = ",
-                             FormatNumber(r.peak_rps()), "/s at peak. A well-built ",
+                             FormatQuantity(r.peak_rps()), "/s at peak. A well-built ",
                              choices.pattern == Pattern::kMicroservices ? "service"
                                                                         : "modular monolith",
                              " scaled horizontally serves this comfortably (", cap.at_peak,

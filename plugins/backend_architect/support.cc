@@ -39,6 +39,19 @@ std::string FormatCount(double value) {
   return out;
 }
 
+std::string FormatQuantity(double value) {
+  std::string plain = FormatNumber(value);
+  size_t begin = plain[0] == '-' ? 1 : 0;
+  size_t end = std::min(plain.find('.'), plain.size());
+  std::string out = plain.substr(0, begin);
+  for (size_t i = begin; i < end; ++i) {
+    if (i > begin && (end - i) % 3 == 0) out.push_back(',');
+    out.push_back(plain[i]);
+  }
+  out.append(plain, end, std::string::npos);
+  return out;
+}
+
 double ErrorBudgetMinutes30d(double slo_percent) {
   double budget = (100.0 - slo_percent) / 100.0 * 30 * 24 * 60;
   // Keep 99.95 -> 21.6 rather than 21.599999...: budgets are quoted to the
@@ -161,6 +174,7 @@ Context::Context(const v1::AgentRequest& request)
                                   "point-in-time", "history of"});
   existing_services = MentionsAny({"synchronous rest", "sync rest", "between services",
                                    "our services", "service-to-service", "services call"});
+  ingest = MentionsAny({"ingest", "telemetry", " iot", "sensor", "clickstream"});
   compensation = MentionsAny({"any step can fail", "compensat", "roll back", "rollback",
                               "undo"});
 }

@@ -27,6 +27,15 @@ TEST(FormatCountTest, RoundsAndGroupsThousands) {
   EXPECT_EQ(FormatCount(12), "12");
 }
 
+TEST(FormatQuantityTest, GroupsThousandsAndKeepsDecimals) {
+  EXPECT_EQ(FormatQuantity(20000), "20,000");
+  EXPECT_EQ(FormatQuantity(10000.0 / 60.0), "166.67");
+  EXPECT_EQ(FormatQuantity(1234.5), "1,234.5");
+  EXPECT_EQ(FormatQuantity(1234567.891), "1,234,567.89");
+  EXPECT_EQ(FormatQuantity(999), "999");
+  EXPECT_EQ(FormatQuantity(-1500), "-1,500");
+}
+
 TEST(ErrorBudgetTest, MinutesOverThirtyDays) {
   EXPECT_EQ(FormatNumber(ErrorBudgetMinutes30d(99.5)), "216");
   EXPECT_EQ(FormatNumber(ErrorBudgetMinutes30d(99.9)), "43.2");

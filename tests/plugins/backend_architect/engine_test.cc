@@ -361,9 +361,15 @@ TEST(CachePatternTest, WriteBehindForWriteHeavyButNeverForMoney) {
   v1::Requirements r;
   r.set_write_heavy(true);
   r.set_consistency(v1::CONSISTENCY_EVENTUAL);
-  EXPECT_EQ(DecisionValue(ReviewOf(r, "Telemetry counters from devices"), "caching.pattern"),
+  EXPECT_EQ(DecisionValue(ReviewOf(r, "Page-view counters updated on every request"),
+                          "caching.pattern"),
             "write_behind");
   EXPECT_NE(DecisionValue(ReviewOf(r, "Payment ledger updates"), "caching.pattern"), "write_behind");
+  // An ingest stream is already buffered by its log: write-behind would only
+  // add a loss window.
+  v1::AgentResponse telemetry = ReviewOf(r, "Telemetry from sensors");
+  EXPECT_EQ(DecisionValue(telemetry, "caching.pattern"), "cache_aside");
+  EXPECT_THAT(SectionText(telemetry, "caching_strategy"), HasSubstr("Writes bypass the cache"));
 }
 
 TEST(CachePatternTest, RefreshAheadForHotKeysUnderALatencyTarget) {
@@ -457,7 +463,7 @@ TEST(DatabaseScalingTest, ReadReplicasShardingAndPooling) {
   writes.set_peak_rps(20000);  // 10,000 writes/s
   v1::AgentResponse response = ReviewOf(writes);
   EXPECT_EQ(DecisionValue(response, "database.scaling"), "sharding,connection_pooling");
-  EXPECT_THAT(SectionText(response, "database_architecture"), HasSubstr("10000 writes/s"));
+  EXPECT_THAT(SectionText(response, "database_architecture"), HasSubstr("10,000 writes/s"));
 
   v1::Requirements heavy;
   heavy.set_write_heavy(true);
@@ -478,7 +484,10 @@ TEST(ResilienceTest, CircuitBreakersOnNamedDownstreams) {
   EXPECT_THAT(named, HasSubstr("Circuit breakers for recommendation service: open after 5 "
                                "consecutive failures"));
   std::string generic = SectionText(ReviewOf(v1::Requirements()), "resilience_patterns");
-  EXPECT_THAT(generic, HasSubstr("payment, inventory and other synchronous downstream calls"));
+  EXPECT_THAT(generic, HasSubstr("Circuit breakers for every synchronous downstream call"));
+  // An order flow implies its dependencies even when they are not named.
+  EXPECT_THAT(SectionText(ReviewOf(v1::Requirements(), "Checkout for our orders"), "resilience_patterns"),
+              HasSubstr("the payment provider, inventory and other synchronous downstream calls"));
   EXPECT_THAT(generic, HasSubstr("half-open after 30 s"));
 }
 
@@ -533,7 +542,7 @@ TEST(ScalabilityTest, InstanceEstimateAndTriggers) {
   r.set_peak_rps(1000);
   v1::AgentResponse response = ReviewOf(r);
   std::string text = SectionText(response, "scalability");
-  EXPECT_THAT(text, HasSubstr("1000 req/s / 200 req/s per instance = 5 at peak"));
+  EXPECT_THAT(text, HasSubstr("1,000 req/s / 200 req/s per instance = 5 at peak"));
   EXPECT_THAT(text, HasSubstr("N+1 headroom -> 6 instances"));
   EXPECT_THAT(text, HasSubstr("queue depth > 10,000"));
   EXPECT_THAT(AssumptionsText(response), HasSubstr("about 200 req/s"));
@@ -628,6 +637,108 @@ TEST(RecommendationsTest, TheQuestionsOwnTopicComesFirst) {
   v1::AgentResponse pattern = Review(testing::Request(team, "Review our backend"));
   EXPECT_THAT(testing::FindSection(pattern, "recommendations")->items(0).text(),
               ::testing::HasSubstr("one monolith"));
+}
+
+}  // namespace
+}  // namespace agentd::backend_architect
+
+// Rules added while reading the end-to-end goldens as an architect would.
+namespace agentd::backend_architect {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::DecisionValue;
+using testing::FindSection;
+using testing::Request;
+using testing::SectionText;
+
+std::string RecommendationsText(const v1::AgentResponse& response) {
+  return SectionText(response, "recommendations");
+}
+
+TEST(ReadingAsAnArchitectTest, ACacheIsNotRetriedItIsBypassed) {
+  v1::AgentResponse response = Review(Request(
+      v1::Requirements(), "Our API response times degrade when Redis is under load."));
+  EXPECT_THAT(SectionText(response, "resilience_patterns"),
+              HasSubstr("Redis calls are not retried: a 50 ms timeout"));
+  std::string recs = RecommendationsText(response);
+  EXPECT_THAT(recs, HasSubstr("Give Redis calls a short timeout and no retries"));
+  EXPECT_THAT(recs, Not(HasSubstr("Wrap Redis")));
+}
+
+TEST(ReadingAsAnArchitectTest, NoRestructuringAdviceForAnOffTopicQuestion) {
+  v1::AgentResponse caching = Review(Request(
+      v1::Requirements(), "Our API response times degrade when Redis is under load."));
+  EXPECT_THAT(RecommendationsText(caching), Not(HasSubstr("monolith")));
+  // The section still answers, from the defaults.
+  EXPECT_NE(FindSection(caching, "architecture_pattern"), nullptr);
+}
+
+TEST(ReadingAsAnArchitectTest, ExistingServicesAreKeptNotMerged) {
+  v1::AgentResponse response = Review(Request(
+      v1::Requirements(), "We want to move from synchronous REST to event-driven architecture."));
+  std::string recs = RecommendationsText(response);
+  EXPECT_THAT(recs, HasSubstr("Keep the services you have"));
+  EXPECT_THAT(recs, Not(HasSubstr("Build one deployable")));
+}
+
+TEST(ReadingAsAnArchitectTest, PlannedServicesBeyondTheTeamBecomeModules) {
+  v1::Requirements r;
+  r.set_team_size(3);
+  r.set_planned_services(40);
+  EXPECT_THAT(RecommendationsText(Review(Request(r, "40 microservices"))),
+              HasSubstr("Treat the 40 planned services as candidate modules"));
+}
+
+TEST(ReadingAsAnArchitectTest, AnIngestStreamGetsABroker) {
+  v1::Requirements r;
+  r.set_peak_rps(20000);
+  r.set_write_heavy(true);
+  r.set_data_shape(v1::DATA_SHAPE_TIME_SERIES);
+  r.set_cloud(v1::CLOUD_PROVIDER_AZURE);
+  v1::AgentResponse response = Review(Request(r, "Telemetry from 200,000 IoT devices"));
+  EXPECT_EQ(DecisionValue(response, "messaging.broker"), "kafka");
+  EXPECT_THAT(SectionText(response, "event_driven_design"), HasSubstr("Event Hubs"));
+  EXPECT_EQ(DecisionValue(response, "caching.pattern"), "cache_aside");
+  // Without the cue, a high write rate alone still needs a buffer.
+  v1::Requirements plain = r;
+  plain.clear_data_shape();
+  EXPECT_NE(DecisionValue(Review(Request(plain, "Counters")), "messaging.broker"), "none");
+}
+
+TEST(ReadingAsAnArchitectTest, BalancesAreNeverServedFromACache) {
+  v1::Requirements r;
+  r.set_consistency(v1::CONSISTENCY_STRONG);
+  r.set_read_ratio(0.9);
+  v1::AgentResponse response = Review(Request(r, "A payments ledger with account balances"));
+  EXPECT_EQ(DecisionValue(response, "caching.pattern"), "cache_aside");
+  EXPECT_THAT(SectionText(response, "caching_strategy"), HasSubstr("Balances and anything a payment"));
+}
+
+TEST(ReadingAsAnArchitectTest, EventSourcingIsARecommendationWhenChosen) {
+  v1::Requirements r;
+  r.set_needs_audit_trail(true);
+  EXPECT_THAT(RecommendationsText(Review(Request(r, "ledger"))),
+              HasSubstr("Event-source only the aggregates that need their history"));
+}
+
+TEST(ReadingAsAnArchitectTest, BurstsOutsideShopsDoNotTalkAboutSales) {
+  v1::Requirements r;
+  r.set_bursty(true);
+  r.set_peak_rps(1500);
+  v1::AgentResponse response = Review(Request(r, "1,500 transactions per second at peak"));
+  std::string all = SectionText(response, "scalability") + SectionText(response, "risks") +
+                    RecommendationsText(response);
+  EXPECT_THAT(all, Not(HasSubstr("sale")));
+  EXPECT_THAT(all, Not(HasSubstr("stock")));
+  EXPECT_THAT(all, HasSubstr("processing payments"));
+}
+
+TEST(ReadingAsAnArchitectTest, OneRetryIsSingular) {
+  v1::Requirements r;
+  r.set_latency_p99_ms(20);
+  EXPECT_THAT(RecommendationsText(Review(Request(r))), HasSubstr("(1 retry within 20 ms)"));
 }
 
 }  // namespace
