@@ -78,11 +78,12 @@ RetryPlan PlanRetries(double budget_ms) {
 
 CapacityPlan PlanCapacity(double peak_rps, bool bursty) {
   CapacityPlan plan;
-  plan.at_peak = std::max(1, static_cast<int>(std::ceil(peak_rps / kPerInstanceRps - 1e-9)));
+  plan.at_peak = static_cast<int>(std::clamp(std::ceil(peak_rps / kPerInstanceRps - 1e-9), 1.0, 1e9));
   plan.burst_headroom = bursty;
   plan.planned = std::max(2, bursty ? plan.at_peak * 2 : plan.at_peak + 1);
-  plan.queue_depth_trigger =
-      std::max(100, static_cast<int>(std::ceil(peak_rps * kQueueDrainSeconds - 1e-9)));
+  // Clamped in double before the cast: an int cannot hold every product.
+  plan.queue_depth_trigger = static_cast<int>(
+      std::clamp(std::ceil(peak_rps * kQueueDrainSeconds - 1e-9), 100.0, 2e9));
   return plan;
 }
 
@@ -106,26 +107,53 @@ constexpr Downstream kDownstreams[] = {
 
 }  // namespace
 
+namespace {
+
+// Beyond these a figure is a typo or an overflow, not a system to design:
+// a billion requests per second, a latency target of a day.
+constexpr double kMaxPeakRps = 1e9;
+constexpr double kMaxLatencyMs = 86400.0 * 1000;
+
+// How a rejected figure is quoted back: "NaN" and "infinite" rather than
+// printf's "nan" and "inf".
+std::string Shown(double value, int decimals = 2) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "infinite" : "-infinite";
+  return FormatNumber(value, decimals);
+}
+
+}  // namespace
+
 Context::Context(const v1::AgentRequest& request)
     : req(request.requirements()), text(absl::AsciiStrToLower(request.text())) {
+  if (req.has_peak_rps() && req.peak_rps() > kMaxPeakRps) {
+    discarded.push_back(absl::StrCat("peak_rps ", Shown(req.peak_rps()), " is beyond ",
+                                     FormatCount(kMaxPeakRps), " per second"));
+    req.clear_peak_rps();
+  }
+  if (req.has_latency_p99_ms() && req.latency_p99_ms() > kMaxLatencyMs) {
+    discarded.push_back(absl::StrCat("latency_p99_ms ", Shown(req.latency_p99_ms()),
+                                     " is longer than a day"));
+    req.clear_latency_p99_ms();
+  }
   if (req.has_availability_slo() &&
       !(req.availability_slo() > 0 && req.availability_slo() <= 100)) {
-    discarded.push_back(absl::StrCat("availability_slo ", FormatNumber(req.availability_slo(), 3),
+    discarded.push_back(absl::StrCat("availability_slo ", Shown(req.availability_slo(), 3),
                                      " is not a percentage"));
     req.clear_availability_slo();
   }
   if (req.has_read_ratio() && !(req.read_ratio() >= 0 && req.read_ratio() <= 1)) {
-    discarded.push_back(absl::StrCat("read_ratio ", FormatNumber(req.read_ratio(), 3),
+    discarded.push_back(absl::StrCat("read_ratio ", Shown(req.read_ratio(), 3),
                                      " is not a share between 0 and 1"));
     req.clear_read_ratio();
   }
   if (req.has_peak_rps() && !(req.peak_rps() > 0)) {
-    discarded.push_back(absl::StrCat("peak_rps ", FormatNumber(req.peak_rps()),
+    discarded.push_back(absl::StrCat("peak_rps ", Shown(req.peak_rps()),
                                      " is not a positive rate"));
     req.clear_peak_rps();
   }
   if (req.has_latency_p99_ms() && !(req.latency_p99_ms() > 0)) {
-    discarded.push_back(absl::StrCat("latency_p99_ms ", FormatNumber(req.latency_p99_ms()),
+    discarded.push_back(absl::StrCat("latency_p99_ms ", Shown(req.latency_p99_ms()),
                                      " is not a positive duration"));
     req.clear_latency_p99_ms();
   }
