@@ -81,7 +81,7 @@ struct RunState {
   std::deque<int> started ABSL_GUARDED_BY(mu);    // events not yet delivered
   std::deque<int> finished ABSL_GUARDED_BY(mu);
   int pending ABSL_GUARDED_BY(mu) = 0;
-  std::vector<std::unique_ptr<CancelState>> cancel;
+  std::vector<std::unique_ptr<CancelState>> cancel;  // filled before any task runs, then fixed
 };
 
 double MillisSince(absl::Time start) { return absl::ToDoubleMilliseconds(absl::Now() - start); }
@@ -156,11 +156,15 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
     state->outcomes.resize(slots.size());
     state->settled.assign(slots.size(), false);
   }
-  for (size_t i = 0; i < slots.size(); ++i) {
-    AgentSlot* slot = slots[i];
+  // Every CancelState exists before the first task starts: tasks read
+  // state->cancel without the lock, so it must never reallocate under them.
+  for (AgentSlot* slot : slots) {
     auto cancel = std::make_unique<CancelState>();
     cancel->deadline = std::min(deadline, start + slot->timeout);
     state->cancel.push_back(std::move(cancel));
+  }
+  for (size_t i = 0; i < slots.size(); ++i) {
+    AgentSlot* slot = slots[i];
 
     v1::AgentRun run;
     run.set_agent(slot->definition.name());
