@@ -7,9 +7,15 @@
 // BM_Scale*: a database of AGENTD_STORE_BENCH_TURNS turns (default 1,000,000;
 // 10 turns per session, 100 sessions per principal) built once by a bulk path
 // (raw SQLite, one transaction, synchronous=OFF: bench setup, not the product
-// path) into AGENTD_STORE_BENCH_DIR (default /tmp/agentd-store-bench) and
-// reused by later runs. Reports GetSession and ListSessions latency p50/p99
-// through the real store, and bytes per turn.
+// path, but with the product's blob encoding) into AGENTD_STORE_BENCH_DIR
+// (default /tmp/agentd-store-bench) and reused by later runs. Reports
+// GetSession and ListSessions latency p50/p99 through the real store, and
+// bytes per turn.
+//
+// The turns' content: with AGENTD_STORE_BENCH_SAMPLE_DB=<a database agentd
+// wrote>, its real turns (request, route, review, agent outputs), cycled;
+// otherwise one synthetic turn, whose repeated text compresses better than
+// real reviews do.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -171,7 +177,15 @@ int64_t ScaleTurns() {
   return std::max<int64_t>(turns, kTurnsPerSession);
 }
 
-std::string ScalePath() { return BenchDir() + "/scale-" + std::to_string(ScaleTurns()) + ".db"; }
+const char* SampleDb() {
+  const char* path = std::getenv("AGENTD_STORE_BENCH_SAMPLE_DB");
+  return path != nullptr && *path != '\0' ? path : nullptr;
+}
+
+std::string ScalePath() {
+  return BenchDir() + "/scale-" + std::to_string(ScaleTurns()) + (SampleDb() ? "-sample" : "-synthetic") +
+         ".db";
+}
 
 std::string SessionIdFor(int64_t index) {
   char buf[64];
@@ -187,6 +201,76 @@ void Check(int rc, sqlite3* db, const char* what) {
     std::fprintf(stderr, "bulk load: %s: %s\n", what, sqlite3_errmsg(db));
     std::abort();
   }
+}
+
+// One turn's rows as the store writes them (blobs already encoded).
+struct StoredTurn {
+  std::string request, route, review;
+  std::vector<std::pair<std::string, std::string>> outputs;  // agent, output blob
+};
+
+StoredTurn Encode(const TurnRecord& turn) {
+  StoredTurn stored{EncodeStoredBlob(turn.request.SerializeAsString()),
+                    EncodeStoredBlob(turn.route.SerializeAsString()),
+                    EncodeStoredBlob(turn.review.SerializeAsString()),
+                    {}};
+  for (const auto& output : turn.outputs) {
+    stored.outputs.emplace_back(output.run.agent(), EncodeStoredBlob(output.output.SerializeAsString()));
+  }
+  return stored;
+}
+
+std::string ColumnBlob(sqlite3_stmt* stmt, int col) {
+  const void* data = sqlite3_column_blob(stmt, col);
+  return data == nullptr ? std::string()
+                         : std::string(static_cast<const char*>(data),
+                                       static_cast<size_t>(sqlite3_column_bytes(stmt, col)));
+}
+
+// The real turns of the sample database, re-encoded as this build stores them.
+std::vector<StoredTurn> LoadSampleTurns(const char* path) {
+  sqlite3* db = nullptr;
+  Check(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nullptr), db, "open sample");
+  sqlite3_stmt* turns = nullptr;
+  sqlite3_stmt* outputs = nullptr;
+  Check(sqlite3_prepare_v2(db, "SELECT session_id, seq, request, route, review FROM turns", -1, &turns,
+                           nullptr),
+        db, "prepare sample");
+  Check(sqlite3_prepare_v2(db,
+                           "SELECT agent, output FROM agent_outputs WHERE session_id = ?1 AND seq = ?2 "
+                           "AND output IS NOT NULL ORDER BY ord",
+                           -1, &outputs, nullptr),
+        db, "prepare sample");
+  auto reencode = [](const std::string& blob) {
+    auto plain = DecodeStoredBlob(blob);
+    if (!plain.ok()) {
+      std::fprintf(stderr, "sample: %s\n", plain.status().ToString().c_str());
+      std::abort();
+    }
+    return EncodeStoredBlob(std::move(*plain));
+  };
+  std::vector<StoredTurn> sample;
+  while (sqlite3_step(turns) == SQLITE_ROW) {
+    StoredTurn turn{reencode(ColumnBlob(turns, 2)), reencode(ColumnBlob(turns, 3)),
+                    reencode(ColumnBlob(turns, 4)), {}};
+    sqlite3_bind_text(outputs, 1, reinterpret_cast<const char*>(sqlite3_column_text(turns, 0)), -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int64(outputs, 2, sqlite3_column_int64(turns, 1));
+    while (sqlite3_step(outputs) == SQLITE_ROW) {
+      turn.outputs.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(outputs, 0)),
+                                reencode(ColumnBlob(outputs, 1)));
+    }
+    sqlite3_reset(outputs);
+    sample.push_back(std::move(turn));
+  }
+  sqlite3_finalize(turns);
+  sqlite3_finalize(outputs);
+  sqlite3_close(db);
+  if (sample.empty()) {
+    std::fprintf(stderr, "sample database %s has no turns\n", path);
+    std::abort();
+  }
+  return sample;
 }
 
 // Builds the scale database once: schema through the store (so it is the
@@ -239,11 +323,9 @@ void BuildScaleDatabase() {
   *facts_envelope.mutable_requirements() = proto.session_facts;
   *facts_envelope.add_facts() = proto.session_fact_sources[0];
   const std::string facts = facts_envelope.SerializeAsString();
-  const std::string request = proto.request.SerializeAsString();
-  const std::string route = proto.route.SerializeAsString();
-  const std::string review = proto.review.SerializeAsString();
-  std::vector<std::string> outputs;
-  for (const auto& output : proto.outputs) outputs.push_back(output.output.SerializeAsString());
+  const std::vector<StoredTurn> templates =
+      SampleDb() != nullptr ? LoadSampleTurns(SampleDb()) : std::vector<StoredTurn>{Encode(proto)};
+  int64_t turn_index = 0;
 
   const int64_t sessions = ScaleTurns() / kTurnsPerSession;
   const int64_t base_ms = 1'700'000'000'000;
@@ -263,6 +345,10 @@ void BuildScaleDatabase() {
     Check(sqlite3_step(session_stmt), db, "insert session");
     sqlite3_reset(session_stmt);
     for (int seq = 1; seq <= kTurnsPerSession; ++seq) {
+      const StoredTurn& t = templates[static_cast<size_t>(turn_index++) % templates.size()];
+      const std::string& request = t.request;
+      const std::string& route = t.route;
+      const std::string& review = t.review;
       sqlite3_bind_text(turn_stmt, 1, id.c_str(), -1, SQLITE_STATIC);
       sqlite3_bind_int(turn_stmt, 2, seq);
       sqlite3_bind_blob(turn_stmt, 3, request.data(), static_cast<int>(request.size()), SQLITE_STATIC);
@@ -271,13 +357,13 @@ void BuildScaleDatabase() {
       sqlite3_bind_int64(turn_stmt, 6, updated - 500 + seq);
       Check(sqlite3_step(turn_stmt), db, "insert turn");
       sqlite3_reset(turn_stmt);
-      for (size_t o = 0; o < outputs.size(); ++o) {
+      for (size_t o = 0; o < t.outputs.size(); ++o) {
+        const auto& [agent, output] = t.outputs[o];
         sqlite3_bind_text(output_stmt, 1, id.c_str(), -1, SQLITE_STATIC);
         sqlite3_bind_int(output_stmt, 2, seq);
         sqlite3_bind_int(output_stmt, 3, static_cast<int>(o));
-        sqlite3_bind_text(output_stmt, 4, proto.outputs[o].run.agent().c_str(), -1, SQLITE_STATIC);
-        sqlite3_bind_blob(output_stmt, 5, outputs[o].data(), static_cast<int>(outputs[o].size()),
-                          SQLITE_STATIC);
+        sqlite3_bind_text(output_stmt, 4, agent.c_str(), -1, SQLITE_STATIC);
+        sqlite3_bind_blob(output_stmt, 5, output.data(), static_cast<int>(output.size()), SQLITE_STATIC);
         Check(sqlite3_step(output_stmt), db, "insert output");
         sqlite3_reset(output_stmt);
       }

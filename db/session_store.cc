@@ -1,6 +1,7 @@
 #include "db/session_store.h"
 
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -276,6 +277,9 @@ constexpr char kListSessions[] =
     "WHERE principal = ?1 AND updated_ms <= ?2 AND (updated_ms < ?2 OR id > ?3) "
     "AND (?4 IS NULL OR title LIKE ?4 ESCAPE '\\') "
     "ORDER BY updated_ms DESC, id LIMIT ?5";
+constexpr char kSelectOutputs[] =
+    "SELECT agent, status, error, latency_ms, output FROM agent_outputs "
+    "WHERE session_id = ?1 AND seq = ?2 ORDER BY ord";
 constexpr char kDeleteSession[] = "DELETE FROM sessions WHERE id = ?1 AND principal = ?2";
 constexpr char kPruneBatch[] =
     "DELETE FROM sessions WHERE id IN "
@@ -307,6 +311,16 @@ absl::StatusOr<v1::Review> DecodeFacts(std::string_view blob, const std::string&
 template <typename Message>
 absl::Status ParseColumn(std::string_view blob, Message* message, const std::string& path,
                          std::string_view column) {
+  std::string inflated;
+  if (!blob.empty() && blob[0] == '\0') {
+    absl::StatusOr<std::string> decoded = DecodeStoredBlob(blob);
+    if (!decoded.ok()) {
+      return absl::DataLossError(absl::StrCat("session store ", path, ": ", AV(column), " blob: ",
+                                              decoded.status().message()));
+    }
+    inflated = std::move(*decoded);
+    blob = inflated;
+  }
   if (!message->ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
     return absl::DataLossError(
         absl::StrCat("session store ", path, ": unreadable ", AV(column), " blob"));
@@ -724,14 +738,15 @@ absl::StatusOr<int> SessionStore::AppendTurn(TurnRecord turn) {
   RETURN_IF_ERROR(store_internal::RequireIds(turn.principal, turn.session_id));
   // Serialize outside the writer thread: callers do this work in parallel.
   const std::string facts = store_internal::EncodeFacts(turn.session_facts, turn.session_fact_sources);
-  const std::string request = turn.request.SerializeAsString();
-  const std::string route = turn.route.SerializeAsString();
-  const std::string review = turn.review.SerializeAsString();
+  const std::string request = EncodeStoredBlob(turn.request.SerializeAsString());
+  const std::string route = EncodeStoredBlob(turn.route.SerializeAsString());
+  const std::string review = EncodeStoredBlob(turn.review.SerializeAsString());
   std::vector<std::string> outputs;
   outputs.reserve(turn.outputs.size());
   for (const AgentOutputRecord& record : turn.outputs) {
-    outputs.push_back(record.output.ByteSizeLong() == 0 ? std::string()
-                                                        : record.output.SerializeAsString());
+    outputs.push_back(record.output.ByteSizeLong() == 0
+                          ? std::string()
+                          : EncodeStoredBlob(record.output.SerializeAsString()));
   }
   ASSIGN_OR_RETURN(int64_t seq, Write(1, [&](Connection& conn) -> absl::StatusOr<int64_t> {
     int64_t now = store_internal::UnixMillis(options_);
@@ -822,6 +837,35 @@ absl::StatusOr<std::vector<v1::Fact>> SessionStore::LoadSessionFactSources(
   return std::vector<v1::Fact>(facts.facts().begin(), facts.facts().end());
 }
 
+absl::StatusOr<std::vector<AgentOutputRecord>> SessionStore::LoadAgentOutputs(
+    std::string_view principal, std::string_view session_id, int seq) {
+  RETURN_IF_ERROR(store_internal::RequireIds(principal, session_id));
+  ReaderPool::Lease lease = readers_->Acquire();
+  Connection& conn = *lease;
+  std::vector<AgentOutputRecord> outputs;
+  RETURN_IF_ERROR(store_internal::InReadTransaction(conn, [&]() -> absl::Status {
+    // The session lookup is what keeps another principal's outputs hidden.
+    RETURN_IF_ERROR(store_internal::SelectSession(conn, principal, session_id, nullptr).status());
+    ASSIGN_OR_RETURN(Stmt st, store_internal::Statement(conn, store_internal::kSelectOutputs));
+    st.BindText(1, session_id).Bind(2, static_cast<int64_t>(seq));
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, st.Step("load agent outputs"));
+      if (!row) break;
+      AgentOutputRecord& record = outputs.emplace_back();
+      record.run.set_agent(std::string(st.Text(0)));
+      v1::AgentStatus status = v1::AGENT_STATUS_UNSPECIFIED;
+      if (v1::AgentStatus_Parse(std::string(st.Text(1)), &status)) record.run.set_status(status);
+      record.run.set_error(std::string(st.Text(2)));
+      record.run.set_latency_ms(st.Double(3));
+      if (!st.IsNull(4)) {
+        RETURN_IF_ERROR(store_internal::ParseColumn(st.Blob(4), &record.output, conn.path(), "output"));
+      }
+    }
+    return absl::OkStatus();
+  }));
+  return outputs;
+}
+
 absl::StatusOr<v1::GetSessionResponse> SessionStore::GetSession(std::string_view principal,
                                                                 std::string_view session_id,
                                                                 int page_size,
@@ -897,6 +941,50 @@ absl::StatusOr<v1::ListSessionsResponse> SessionStore::ListSessions(std::string_
     RETURN_IF_ERROR(store_internal::FillSession(st, 1, session, conn.path()));
   }
   return response;
+}
+
+// ---- blob encoding ----------------------------------------------------------------
+
+std::string EncodeStoredBlob(std::string serialized) {
+  if (serialized.size() < kMinCompressedBlobBytes) return serialized;
+  uLongf bound = compressBound(static_cast<uLong>(serialized.size()));
+  std::string out("\0z", 2);
+  uint64_t size = serialized.size();
+  do {  // varint of the original size, so inflating needs one allocation
+    out.push_back(static_cast<char>((size & 0x7f) | (size > 0x7f ? 0x80 : 0)));
+    size >>= 7;
+  } while (size != 0);
+  const size_t header = out.size();
+  out.resize(header + bound);
+  // Level 1: most of the size gain at a fraction of the default level's CPU,
+  // which is spent on the request thread.
+  int rc = compress2(reinterpret_cast<Bytef*>(out.data() + header), &bound,
+                     reinterpret_cast<const Bytef*>(serialized.data()), static_cast<uLong>(serialized.size()), 1);
+  if (rc != Z_OK || header + bound >= serialized.size()) return serialized;  // keep it plain
+  out.resize(header + bound);
+  return out;
+}
+
+absl::StatusOr<std::string> DecodeStoredBlob(std::string_view stored) {
+  if (stored.empty() || stored[0] != '\0') return std::string(stored);
+  if (stored.size() < 3 || stored[1] != 'z') return absl::DataLossError("unknown blob encoding");
+  uint64_t size = 0;
+  size_t pos = 2;
+  for (int shift = 0;; shift += 7) {
+    if (pos >= stored.size() || shift > 35) return absl::DataLossError("truncated compressed blob");
+    const auto byte = static_cast<unsigned char>(stored[pos++]);
+    size |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) break;
+  }
+  if (size > (uint64_t{1} << 30)) return absl::DataLossError("compressed blob claims an impossible size");
+  std::string out(size, '\0');
+  uLongf out_len = static_cast<uLongf>(size);
+  int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &out_len,
+                      reinterpret_cast<const Bytef*>(stored.data() + pos), static_cast<uLong>(stored.size() - pos));
+  if (rc != Z_OK || out_len != size) {
+    return absl::DataLossError(absl::StrCat("compressed blob does not inflate (zlib ", rc, ")"));
+  }
+  return out;
 }
 
 // ---- ids ------------------------------------------------------------------------

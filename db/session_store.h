@@ -117,6 +117,9 @@ class SessionStore {
   absl::StatusOr<v1::ListSessionsResponse> ListSessions(std::string_view principal, int page_size,
                                                         std::string_view page_token,
                                                         std::string_view title_filter);
+  // The agents' own answers in turn `seq`, in the order they ran.
+  absl::StatusOr<std::vector<AgentOutputRecord>> LoadAgentOutputs(std::string_view principal,
+                                                                  std::string_view session_id, int seq);
   // Removes the session with its turns and agent outputs.
   absl::Status DeleteSession(std::string_view principal, std::string_view session_id);
   // Deletes sessions not updated since `cutoff`, in batches of `batch_size`
@@ -156,6 +159,18 @@ class SessionStore {
 
 // A new random session id (128 bits, lowercase hex with dashes like a UUIDv4).
 std::string NewSessionId();
+
+// How the store keeps a turn's serialized messages (request, route, review,
+// agent outputs) on disk. A review's text compresses about 3x, and turns are
+// most of the file. A blob of at least kMinCompressedBlobBytes is deflated
+// (zlib) behind the marker "\0z" and the varint of its original size: no
+// serialized protobuf starts with a zero byte (field number 0 is invalid), so
+// plain blobs written before compression existed read as they are.
+// Public for tools that write the database in bulk (bench/store_bench.cc).
+inline constexpr size_t kMinCompressedBlobBytes = 256;
+std::string EncodeStoredBlob(std::string serialized);
+// The serialized message back; DATA_LOSS if a compressed blob is damaged.
+absl::StatusOr<std::string> DecodeStoredBlob(std::string_view stored);
 
 }  // namespace agentd
 

@@ -153,7 +153,9 @@ TEST_F(SessionStoreTest, CreateAppendGetListDelete) {
   EXPECT_EQ(got->turns(1).request().text(), "second");
   EXPECT_TRUE(got->next_page_token().empty());
 
-  // A turn can create its session in the same transaction.
+  // A turn can create its session in the same transaction. (The clock moves
+  // on so that "newest first" below does not fall back to the id order.)
+  now_ms_ += 10;
   std::string fresh = NewSessionId();
   EXPECT_EQ(*store->AppendTurn(MakeTurn("alice", fresh, true, "hello")), 1);
   EXPECT_EQ(store->AppendTurn(MakeTurn("alice", fresh, true, "again")).status().code(),
@@ -207,6 +209,83 @@ TEST_F(SessionStoreTest, CreatedSessionKeepsItsInitialFactsWithTheirProvenance) 
   // Another principal sees neither the session nor its facts.
   EXPECT_EQ(store->LoadSessionFactSources("bob", created->id()).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST(StoredBlobTest, LargeBlobsAreDeflatedAndComeBackExactly) {
+  std::string text;
+  for (int i = 0; i < 200; ++i) absl::StrAppend(&text, "- **Recommendation**: cache product pages ", i, "\n");
+  v1::Review review;
+  review.set_markdown(text);
+  const std::string serialized = review.SerializeAsString();
+  const std::string stored = EncodeStoredBlob(serialized);
+  ASSERT_GE(stored.size(), 2u);
+  EXPECT_EQ(stored.substr(0, 2), std::string("\0z", 2));
+  EXPECT_LT(stored.size(), serialized.size() / 2);
+  auto decoded = DecodeStoredBlob(stored);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(*decoded, serialized);
+
+  // Small ones stay as they are; plain blobs decode to themselves.
+  v1::ReviewRequest request;
+  request.set_text("short");
+  EXPECT_EQ(EncodeStoredBlob(request.SerializeAsString()), request.SerializeAsString());
+  EXPECT_EQ(*DecodeStoredBlob(serialized), serialized);
+
+  // Damage is reported, never parsed as something else.
+  std::string damaged = stored;
+  damaged.resize(damaged.size() / 2);
+  EXPECT_EQ(DecodeStoredBlob(damaged).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeStoredBlob(std::string("\0q", 2)).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(SessionStoreTest, TurnsAreStoredCompressedAndPlainOldRowsStillRead) {
+  auto store = OpenStore(Options());
+  ASSERT_NE(store, nullptr);
+  std::string id = NewSessionId();
+  TurnRecord big = MakeTurn("alice", id, true, "big");
+  std::string markdown;
+  for (int i = 0; i < 300; ++i) absl::StrAppend(&markdown, "| row ", i, " | cache-aside | TTL 60 s |\n");
+  big.review.set_markdown(markdown);
+  ASSERT_TRUE(store->AppendTurn(big).ok());
+  // A turn as an agentd without compression wrote it: plain protobuf blobs.
+  ASSERT_TRUE(store->AppendTurn(MakeTurn("alice", id, false, "second")).ok());
+  {
+    sqlite3* db = RawOpen();
+    EXPECT_EQ(QueryText(db, "SELECT hex(substr(review, 1, 2)) FROM turns WHERE seq = 1"), "007A");
+    v1::Review plain;
+    plain.set_markdown(markdown + "written plain");
+    const std::string blob = plain.SerializeAsString();
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE turns SET review = ?1 WHERE seq = 2", -1, &stmt, nullptr), SQLITE_OK);
+    sqlite3_bind_blob(stmt, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_DONE);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+  }
+  auto got = store->GetSession("alice", id, 0, "");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->turns_size(), 2);
+  EXPECT_EQ(got->turns(0).review().markdown(), markdown);
+  EXPECT_EQ(got->turns(1).review().markdown(), markdown + "written plain");
+}
+
+TEST_F(SessionStoreTest, LoadsEachAgentsOutputForATurn) {
+  auto store = OpenStore(Options());
+  ASSERT_NE(store, nullptr);
+  std::string id = NewSessionId();
+  ASSERT_TRUE(store->AppendTurn(MakeTurn("alice", id, true, "q")).ok());
+  auto outputs = store->LoadAgentOutputs("alice", id, 1);
+  ASSERT_TRUE(outputs.ok()) << outputs.status();
+  ASSERT_EQ(outputs->size(), 2u);
+  EXPECT_EQ((*outputs)[0].run.agent(), "backend-architect");
+  EXPECT_EQ((*outputs)[0].run.status(), v1::AGENT_STATUS_OK);
+  EXPECT_EQ((*outputs)[0].run.latency_ms(), 3.5);
+  EXPECT_EQ((*outputs)[0].output.summary(), "fine");
+  EXPECT_EQ((*outputs)[1].run.status(), v1::AGENT_STATUS_TIMED_OUT);
+  EXPECT_EQ((*outputs)[1].run.error(), "deadline exceeded");
+  EXPECT_EQ((*outputs)[1].output.ByteSizeLong(), 0u);
+  EXPECT_TRUE(store->LoadAgentOutputs("alice", id, 2)->empty());
+  EXPECT_EQ(store->LoadAgentOutputs("bob", id, 1).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(SessionStoreTest, DataSurvivesReopen) {
