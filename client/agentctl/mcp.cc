@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <thread>
 #include <exception>
 #include <utility>
 #include <vector>
@@ -138,7 +142,7 @@ json ToolList() {
   return json::array({std::move(review), std::move(route), std::move(list_agents)});
 }
 
-// Argument readers. Each returns the value or throws nothing: a wrong type
+// Argument readers. A wrong type or a missing argument does not throw: it
 // sets `error` (the first one wins) and yields a default.
 class Arguments {
  public:
@@ -267,32 +271,32 @@ class GrpcMcpBackend : public McpBackend {
         channel_(channel),
         stub_(agentd::v1::Orchestrator::NewStub(channel)) {}
 
-  absl::StatusOr<agentd::v1::ReviewResponse> Review(
-      const agentd::v1::ReviewRequest& request) override {
+  absl::StatusOr<agentd::v1::ReviewResponse> Review(const agentd::v1::ReviewRequest& request,
+                                                    McpCancellation& cancel) override {
     return Call<agentd::v1::ReviewResponse>(
-        [&](grpc::ClientContext* c, agentd::v1::ReviewResponse* r) {
+        cancel, [&](grpc::ClientContext* c, agentd::v1::ReviewResponse* r) {
           return stub_->Review(c, request, r);
         });
   }
 
-  absl::StatusOr<agentd::v1::RouteDecision> Route(
-      const agentd::v1::RouteRequest& request) override {
+  absl::StatusOr<agentd::v1::RouteDecision> Route(const agentd::v1::RouteRequest& request,
+                                                  McpCancellation& cancel) override {
     return Call<agentd::v1::RouteDecision>(
-        [&](grpc::ClientContext* c, agentd::v1::RouteDecision* r) {
+        cancel, [&](grpc::ClientContext* c, agentd::v1::RouteDecision* r) {
           return stub_->Route(c, request, r);
         });
   }
 
-  absl::StatusOr<agentd::v1::ListAgentsResponse> ListAgents() override {
+  absl::StatusOr<agentd::v1::ListAgentsResponse> ListAgents(McpCancellation& cancel) override {
     return Call<agentd::v1::ListAgentsResponse>(
-        [&](grpc::ClientContext* c, agentd::v1::ListAgentsResponse* r) {
+        cancel, [&](grpc::ClientContext* c, agentd::v1::ListAgentsResponse* r) {
           return stub_->ListAgents(c, agentd::v1::ListAgentsRequest(), r);
         });
   }
 
  private:
   template <typename Response, typename Fn>
-  absl::StatusOr<Response> Call(Fn fn) {
+  absl::StatusOr<Response> Call(McpCancellation& cancel, Fn fn) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoNanoseconds(options_.timeout));
@@ -300,7 +304,9 @@ class GrpcMcpBackend : public McpBackend {
       context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.token));
     }
     Response response;
+    cancel.SetCanceller([&context] { context.TryCancel(); });
     const grpc::Status status = fn(&context, &response);
+    cancel.ClearCanceller();  // before `context` goes away
     if (status.ok()) return response;
     // gRPC and absl share the canonical code numbers.
     const bool reached = channel_->GetState(false) == GRPC_CHANNEL_READY;
@@ -363,14 +369,54 @@ std::unique_ptr<McpBackend> NewGrpcMcpBackend(
   return std::make_unique<GrpcMcpBackend>(options, channel);
 }
 
+void McpCancellation::Cancel() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cancelled_) return;
+  cancelled_ = true;
+  if (canceller_) canceller_();
+}
+
+bool McpCancellation::cancelled() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cancelled_;
+}
+
+void McpCancellation::SetCanceller(std::function<void()> canceller) {
+  std::lock_guard<std::mutex> lock(mu_);
+  canceller_ = std::move(canceller);
+  if (cancelled_ && canceller_) canceller_();
+}
+
+void McpCancellation::ClearCanceller() {
+  std::lock_guard<std::mutex> lock(mu_);
+  canceller_ = nullptr;
+}
+
+// What one incoming message asks for. At most one of `reply` and `run` is
+// set; neither for a notification.
+struct McpServer::Prepared {
+  std::optional<std::string> reply;                   // to send now
+  std::function<std::string(McpCancellation&)> run;   // a tool call; returns its reply
+  json id;                                            // of the request
+  std::optional<json> cancel_id;                      // notifications/cancelled: whose
+  std::string error;                                  // the error `reply` carries, for the log
+};
+
 McpServer::McpServer(McpBackend* backend, McpOptions options)
     : backend_(backend), options_(std::move(options)) {}
 
-std::optional<std::string> McpServer::HandleMessage(absl::string_view line) {
-  auto error = [this](const json& id, int code, absl::string_view message) {
-    last_error_ = std::string(message);
-    return ErrorReply(id, code, message);
+McpServer::Prepared McpServer::Prepare(absl::string_view line) {
+  Prepared prepared;
+  auto error = [&prepared](const json& id, int code, absl::string_view message) {
+    prepared.error = std::string(message);
+    prepared.reply = ErrorReply(id, code, message);
+    return std::move(prepared);
   };
+  auto reply = [&prepared](std::string line) {
+    prepared.reply = std::move(line);
+    return std::move(prepared);
+  };
+
   const json message = json::parse(line.begin(), line.end(), nullptr,
                                    /*allow_exceptions=*/false);
   if (message.is_discarded()) {
@@ -378,7 +424,7 @@ std::optional<std::string> McpServer::HandleMessage(absl::string_view line) {
   }
   if (message.is_array()) {
     return error(nullptr, kInvalidRequest,
-                      "Invalid Request: batches are not supported; send one message a line");
+                 "Invalid Request: batches are not supported; send one message a line");
   }
   if (!message.is_object()) {
     return error(nullptr, kInvalidRequest, "Invalid Request: expected a JSON object");
@@ -389,11 +435,11 @@ std::optional<std::string> McpServer::HandleMessage(absl::string_view line) {
   if (has_id) {
     const json& raw = message["id"];
     if (!raw.is_string() && !raw.is_number_integer()) {
-      return error(nullptr, kInvalidRequest,
-                        "Invalid Request: id must be a string or an integer");
+      return error(nullptr, kInvalidRequest, "Invalid Request: id must be a string or an integer");
     }
     id = raw;
   }
+  prepared.id = id;
   auto version = message.find("jsonrpc");
   if (version == message.end() || *version != "2.0") {
     return error(id, kInvalidRequest, "Invalid Request: \"jsonrpc\" must be \"2.0\"");
@@ -401,7 +447,7 @@ std::optional<std::string> McpServer::HandleMessage(absl::string_view line) {
   auto method_it = message.find("method");
   if (method_it == message.end()) {
     // A response to a request of ours; this server sends none.
-    if (message.contains("result") || message.contains("error")) return std::nullopt;
+    if (message.contains("result") || message.contains("error")) return prepared;
     return error(id, kInvalidRequest, "Invalid Request: no \"method\"");
   }
   if (!method_it->is_string()) {
@@ -411,7 +457,7 @@ std::optional<std::string> McpServer::HandleMessage(absl::string_view line) {
   static const json kNoParams = json::object();
   auto params_it = message.find("params");
   if (params_it != message.end() && !params_it->is_object() && !params_it->is_null()) {
-    if (!has_id) return std::nullopt;
+    if (!has_id) return prepared;
     return error(id, kInvalidParams, "Invalid params: \"params\" must be an object");
   }
   const json& params =
@@ -419,9 +465,14 @@ std::optional<std::string> McpServer::HandleMessage(absl::string_view line) {
 
   if (!has_id) {
     // Notifications get no reply, not even an error (JSON-RPC 2.0 §4.1).
-    // notifications/initialized and notifications/cancelled need no action:
-    // requests are answered one at a time, so none is in flight to cancel.
-    return std::nullopt;
+    // Of those MCP defines, only notifications/cancelled asks for action.
+    if (method == "notifications/cancelled") {
+      if (auto it = params.find("requestId");
+          it != params.end() && (it->is_string() || it->is_number_integer())) {
+        prepared.cancel_id = *it;
+      }
+    }
+    return prepared;
   }
 
   if (method == "initialize") {
@@ -429,17 +480,17 @@ std::optional<std::string> McpServer::HandleMessage(absl::string_view line) {
     if (auto it = params.find("protocolVersion"); it != params.end() && it->is_string()) {
       requested = it->get<std::string>();
     }
-    return ResultReply(
+    return reply(ResultReply(
         id, {{"protocolVersion", NegotiateMcpProtocolVersion(requested)},
              {"capabilities", {{"tools", {{"listChanged", false}}}}},
              {"serverInfo", {{"name", "agentd"}, {"version", options_.server_version}}},
              {"instructions",
               "agentd reviews software architecture questions with expert agents. Call "
               "`review` with the question; follow up with its sessionId. `route` shows who "
-              "would answer and why; `list_agents` lists the experts."}});
+              "would answer and why; `list_agents` lists the experts."}}));
   }
-  if (method == "ping") return ResultReply(id, json::object());
-  if (method == "tools/list") return ResultReply(id, {{"tools", ToolList()}});
+  if (method == "ping") return reply(ResultReply(id, json::object()));
+  if (method == "tools/list") return reply(ResultReply(id, {{"tools", ToolList()}}));
   if (method != "tools/call") {
     return error(id, kMethodNotFound, absl::StrCat("Method not found: ", method));
   }
@@ -456,6 +507,9 @@ std::optional<std::string> McpServer::HandleMessage(absl::string_view line) {
   }
   Arguments args(args_it == params.end() || args_it->is_null() ? kNoArguments : *args_it);
 
+  // Arguments are checked here, on the reading thread; only the call to
+  // agentd runs later, on a worker.
+  McpBackend* backend = backend_;
   if (tool == "review") {
     agentd::v1::ReviewRequest request;
     request.set_text(args.RequiredString("text"));
@@ -465,63 +519,153 @@ std::optional<std::string> McpServer::HandleMessage(absl::string_view line) {
       *request.mutable_requirements() = std::move(*requirements);
     }
     if (!args.Ok()) return error(id, kInvalidParams, absl::StrCat("review: ", args.error()));
-    return ResultReply(id, ToolResultOf(backend_->Review(request), &RenderReview));
+    prepared.run = [backend, request, id](McpCancellation& cancel) {
+      return ResultReply(id, ToolResultOf(backend->Review(request, cancel), &RenderReview));
+    };
+    return prepared;
   }
   if (tool == "route") {
     agentd::v1::RouteRequest request;
     request.set_text(args.RequiredString("text"));
     for (const std::string& agent : args.StringList("agents")) request.add_agents(agent);
     if (!args.Ok()) return error(id, kInvalidParams, absl::StrCat("route: ", args.error()));
-    return ResultReply(id, ToolResultOf(backend_->Route(request), &RenderRoute));
+    prepared.run = [backend, request, id](McpCancellation& cancel) {
+      return ResultReply(id, ToolResultOf(backend->Route(request, cancel), &RenderRoute));
+    };
+    return prepared;
   }
   if (tool == "list_agents") {
-    if (!args.Ok()) {
-      return error(id, kInvalidParams, absl::StrCat("list_agents: ", args.error()));
-    }
-    return ResultReply(id, ToolResultOf(backend_->ListAgents(), &RenderAgents));
+    if (!args.Ok()) return error(id, kInvalidParams, absl::StrCat("list_agents: ", args.error()));
+    prepared.run = [backend, id](McpCancellation& cancel) {
+      return ResultReply(id, ToolResultOf(backend->ListAgents(cancel), &RenderAgents));
+    };
+    return prepared;
   }
   return error(id, kInvalidParams,
-                    absl::StrCat("Unknown tool: ", tool, " (tools: review, route, list_agents)"));
+               absl::StrCat("Unknown tool: ", tool, " (tools: review, route, list_agents)"));
+}
+
+std::optional<std::string> McpServer::HandleMessage(absl::string_view line) {
+  Prepared prepared = Prepare(line);
+  if (prepared.run) {
+    McpCancellation cancel;
+    return prepared.run(cancel);
+  }
+  return std::move(prepared.reply);
 }
 
 int McpServer::Serve(std::istream& in, std::ostream& out, std::ostream& log) {
+  std::mutex out_mu;  // replies come from the reader and from the workers
+  auto write = [&](const std::string& line) {
+    std::lock_guard<std::mutex> lock(out_mu);
+    out << line << '\n';
+    out.flush();
+  };
+  auto note = [&](absl::string_view text) {
+    std::lock_guard<std::mutex> lock(out_mu);
+    log << "agentctl mcp: " << text << "\n";
+    log.flush();
+  };
+
+  struct Job {
+    json id;
+    std::function<std::string(McpCancellation&)> run;
+    std::shared_ptr<McpCancellation> cancel;
+  };
+  std::mutex mu;
+  std::condition_variable work_ready;
+  std::deque<Job> queue;                                          // guarded by mu
+  std::map<std::string, std::shared_ptr<McpCancellation>> calls;  // by id; guarded by mu
+  bool closing = false;                                           // guarded by mu
+
+  auto worker = [&] {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        work_ready.wait(lock, [&] { return closing || !queue.empty(); });
+        if (queue.empty()) return;
+        job = std::move(queue.front());
+        queue.pop_front();
+      }
+      std::string reply;
+      if (!job.cancel->cancelled()) {
+        try {
+          reply = job.run(*job.cancel);
+        } catch (const std::exception& e) {
+          reply = ErrorReply(job.id, kInternalError, absl::StrCat("Internal error: ", e.what()));
+        }
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        auto it = calls.find(job.id.dump());
+        if (it != calls.end() && it->second == job.cancel) calls.erase(it);
+      }
+      // The spec: a cancelled request gets no response.
+      if (job.cancel->cancelled()) {
+        note(absl::StrCat("request ", job.id.dump(), " cancelled by the client"));
+        continue;
+      }
+      write(reply);
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int i = 0; i < std::max(1, options_.max_concurrent_calls); ++i) {
+    workers.emplace_back(worker);
+  }
+
   std::string line;
   bool too_long = false;
   size_t bytes = 0;
-  auto error = [this](const json& id, int code, absl::string_view message) {
-    last_error_ = std::string(message);
-    return ErrorReply(id, code, message);
-  };
   while (ReadLine(in, options_.max_message_bytes, line, too_long, bytes)) {
-    std::optional<std::string> reply;
-    last_error_.clear();
     if (too_long) {
-      log << "agentctl mcp: skipped a message of " << bytes << " bytes (limit "
-          << options_.max_message_bytes << ")\n";
-      reply = ErrorReply(nullptr, kInvalidRequest,
-                         absl::StrCat("Invalid Request: message of ", bytes,
-                                      " bytes exceeds the limit of ",
-                                      options_.max_message_bytes, " bytes"));
-    } else if (line.find_first_not_of(" \t") == std::string::npos) {
-      continue;  // blank lines between messages are harmless
-    } else {
-      // nlohmann::json and protobuf may throw (allocation, a bug); the bridge
-      // answers and goes on rather than dying in the middle of a session.
-      try {
-        reply = HandleMessage(line);
-      } catch (const std::exception& e) {
-        reply = error(nullptr, kInternalError, absl::StrCat("Internal error: ", e.what()));
-      }
+      note(absl::StrCat("skipped a message of ", bytes, " bytes (limit ",
+                        options_.max_message_bytes, ")"));
+      write(ErrorReply(nullptr, kInvalidRequest,
+                       absl::StrCat("Invalid Request: message of ", bytes,
+                                    " bytes exceeds the limit of ", options_.max_message_bytes,
+                                    " bytes")));
+      continue;
     }
-    if (reply.has_value()) {
-      if (!last_error_.empty()) {
-        log << "agentctl mcp: replied with an error: " << last_error_ << "\n";
-      }
-      out << *reply << '\n';
-      out.flush();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // harmless
+    Prepared prepared;
+    // nlohmann::json and protobuf may throw (allocation, a bug); the bridge
+    // answers and goes on rather than dying in the middle of a session.
+    try {
+      prepared = Prepare(line);
+    } catch (const std::exception& e) {
+      prepared.reply = ErrorReply(nullptr, kInternalError, absl::StrCat("Internal error: ", e.what()));
+      prepared.error = e.what();
     }
-    log.flush();
+    if (!prepared.error.empty()) note(absl::StrCat("replied with an error: ", prepared.error));
+    if (prepared.cancel_id.has_value()) {
+      std::shared_ptr<McpCancellation> cancel;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        auto it = calls.find(prepared.cancel_id->dump());
+        if (it != calls.end()) cancel = it->second;
+      }
+      if (cancel != nullptr) cancel->Cancel();  // outside `mu`: it may call into gRPC
+    }
+    if (prepared.run) {
+      auto cancel = std::make_shared<McpCancellation>();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        calls[prepared.id.dump()] = cancel;
+        queue.push_back({prepared.id, std::move(prepared.run), cancel});
+      }
+      work_ready.notify_one();
+    } else if (prepared.reply.has_value()) {
+      write(*prepared.reply);
+    }
   }
+  // End of input: finish the calls already asked for, then stop.
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    closing = true;
+  }
+  work_ready.notify_all();
+  for (std::thread& t : workers) t.join();
   return 0;
 }
 

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import readline from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
@@ -14,7 +16,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 
 const require = createRequire(import.meta.url);
-const { AgentdProcess, AGENTCTL, FLASH_SALE } = require('./agentd_process.js');
+const {
+  AgentdProcess, agentsAndPluginsWith, eventually, AGENTCTL, FLASH_SALE,
+} = require('./agentd_process.js');
 
 async function connectBridge(server) {
   // The SDK transport waits forever on a binary it could not start.
@@ -123,6 +127,52 @@ describe('agentctl mcp with the MCP SDK client', () => {
     assert.match(textOf(missing), /^agentd error: NOT_FOUND: /);
     // The bridge is still there.
     await client.ping();
+  });
+});
+
+describe('agentctl mcp with a slow agent', () => {
+  let tmp;
+  let marker;
+  let server;
+  let client;
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-mcp-slow-'));
+    marker = path.join(tmp, 'cancelled');
+    const slow = [
+      '---', 'name: slow-agent', 'description: A test agent that takes its time.',
+      'plugin: test_agent', 'mode: sleep', 'sleep_ms: "60000"', 'timeout_ms: 60000',
+      `cancel_marker: "${marker}"`, 'sections: [slow_notes]', '---', '# Slow agent', '',
+    ].join('\n');
+    const { agentsDir, pluginsDir } = agentsAndPluginsWith(tmp, { 'slow-agent.md': slow });
+    server = await new AgentdProcess({ agentsDir, pluginsDir }).start();
+    ({ client } = await connectBridge(server.address));
+  });
+
+  after(async () => {
+    if (client) await client.close();
+    if (server) await server.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('answers ping while a review runs, and cancelling it cancels the agent', async () => {
+    const controller = new AbortController();
+    const review = client.callTool(
+      { name: 'review', arguments: { text: FLASH_SALE, agents: ['slow-agent'] } },
+      undefined, { signal: controller.signal });
+    review.catch(() => {}); // awaited below
+    // The review would take a minute; these are answered meanwhile.
+    await client.ping();
+    const { tools } = await client.listTools();
+    assert.equal(tools.length, 3);
+    // The SDK sends notifications/cancelled; the bridge cancels the gRPC call
+    // and agentd cancels the agent, which leaves its marker.
+    controller.abort('the user pressed Stop');
+    await assert.rejects(review);
+    assert.ok(await eventually(() => fs.existsSync(marker)),
+      'the plugin never saw the cancel token');
+    const agents = await client.callTool({ name: 'list_agents', arguments: {} });
+    assert.equal(agents.isError, false);
   });
 });
 

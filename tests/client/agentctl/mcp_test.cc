@@ -2,6 +2,9 @@
 // version negotiation, tools, protocol errors, agentd errors, oversized lines.
 #include "client/agentctl/mcp.h"
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,8 +23,8 @@ using ::testing::HasSubstr;
 
 class FakeBackend : public McpBackend {
  public:
-  absl::StatusOr<agentd::v1::ReviewResponse> Review(
-      const agentd::v1::ReviewRequest& request) override {
+  absl::StatusOr<agentd::v1::ReviewResponse> Review(const agentd::v1::ReviewRequest& request,
+                                                    McpCancellation&) override {
     last_review = request;
     ++calls;
     if (!fail.ok()) return fail;
@@ -35,8 +38,8 @@ class FakeBackend : public McpBackend {
     decision->set_value("modular_monolith");
     return response;
   }
-  absl::StatusOr<agentd::v1::RouteDecision> Route(
-      const agentd::v1::RouteRequest& request) override {
+  absl::StatusOr<agentd::v1::RouteDecision> Route(const agentd::v1::RouteRequest& request,
+                                                  McpCancellation&) override {
     ++calls;
     if (!fail.ok()) return fail;
     agentd::v1::RouteDecision decision;
@@ -44,7 +47,7 @@ class FakeBackend : public McpBackend {
     decision.set_summary("backend-architect: " + request.text());
     return decision;
   }
-  absl::StatusOr<agentd::v1::ListAgentsResponse> ListAgents() override {
+  absl::StatusOr<agentd::v1::ListAgentsResponse> ListAgents(McpCancellation&) override {
     ++calls;
     if (!fail.ok()) return fail;
     agentd::v1::ListAgentsResponse response;
@@ -55,7 +58,7 @@ class FakeBackend : public McpBackend {
 
   absl::Status fail = absl::OkStatus();
   agentd::v1::ReviewRequest last_review;
-  int calls = 0;
+  std::atomic<int> calls = 0;
 };
 
 class McpTest : public ::testing::Test {
@@ -253,11 +256,87 @@ TEST(McpServeTest, NewlineFramingOversizedLinesAndKeepsRunning) {
   json oversized = json::parse(lines[2]);
   EXPECT_EQ(oversized["error"]["code"], -32600);
   EXPECT_THAT(oversized["error"]["message"].get<std::string>(), HasSubstr("exceeds the limit of 256"));
-  EXPECT_EQ(json::parse(lines[3])["id"], 2);
-  EXPECT_EQ(json::parse(lines[3])["result"]["structuredContent"]["agents"].size(), 2u);
-  EXPECT_EQ(json::parse(lines[4])["id"], 3);
+  // The tool call runs on a worker, so its reply may come after the ping's.
+  json last[2] = {json::parse(lines[3]), json::parse(lines[4])};
+  if (last[0]["id"] == 3) std::swap(last[0], last[1]);
+  EXPECT_EQ(last[0]["id"], 2);
+  EXPECT_EQ(last[0]["result"]["structuredContent"]["agents"].size(), 2u);
+  EXPECT_EQ(last[1]["id"], 3);
+  EXPECT_EQ(last[1]["result"], json::object());
   EXPECT_THAT(log.str(), HasSubstr("skipped a message of"));
   EXPECT_THAT(log.str(), HasSubstr("Parse error"));
+}
+
+// A review that works until it is cancelled, as a slow agent would.
+class BlockingBackend : public FakeBackend {
+ public:
+  absl::StatusOr<agentd::v1::ReviewResponse> Review(const agentd::v1::ReviewRequest&,
+                                                    McpCancellation& cancel) override {
+    started = true;
+    cancel.SetCanceller([this] {
+      std::lock_guard<std::mutex> lock(mu_);
+      cancelled_ = true;
+      changed_.notify_all();
+    });
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait(lock, [this] { return cancelled_; });
+    }
+    cancel.ClearCanceller();
+    return absl::CancelledError("cancelled");
+  }
+
+  std::atomic<bool> started = false;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool cancelled_ = false;  // guarded by mu_
+};
+
+TEST(McpServeTest, CancelledCallGetsNoReplyAndOthersAreAnswered) {
+  BlockingBackend backend;
+  McpServer server(&backend, McpOptions());
+  std::istringstream in(
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"review\","
+      "\"arguments\":{\"text\":\"slow\"}}}\n"
+      "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}\n"
+      "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":1,"
+      "\"reason\":\"user\"}}\n"
+      "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"list_agents\"}}\n");
+  std::ostringstream out, log;
+  // Returns only when every call has ended: a review still blocked would hang here.
+  EXPECT_EQ(server.Serve(in, out, log), 0);
+
+  std::vector<int> ids;
+  for (absl::string_view line : absl::StrSplit(out.str(), '\n', absl::SkipEmpty())) {
+    ids.push_back(json::parse(line)["id"].get<int>());
+  }
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre(2, 3)) << out.str();
+  // Serve() returned, so a review that had started saw the cancel and ended;
+  // one still queued when the cancel came was never started.
+  SUCCEED() << (backend.started ? "cancelled while running" : "cancelled while queued");
+  EXPECT_THAT(log.str(), HasSubstr("request 1 cancelled by the client"));
+}
+
+TEST(McpCancellationTest, CancellerRunsOnceWhicheverComesFirst) {
+  int runs = 0;
+  McpCancellation before;
+  before.Cancel();
+  before.SetCanceller([&] { ++runs; });
+  EXPECT_EQ(runs, 1);
+  before.Cancel();
+  EXPECT_EQ(runs, 1);
+
+  McpCancellation after;
+  after.SetCanceller([&] { ++runs; });
+  EXPECT_FALSE(after.cancelled());
+  after.Cancel();
+  EXPECT_TRUE(after.cancelled());
+  EXPECT_EQ(runs, 2);
+  after.ClearCanceller();
+  after.Cancel();
+  EXPECT_EQ(runs, 2);
 }
 
 }  // namespace
