@@ -245,3 +245,36 @@ describe('agentd with a slow agent', () => {
       'the plugin never saw the cancel token');
   });
 });
+
+describe('agentd with a bearer token', () => {
+  let server;
+
+  before(async () => {
+    server = await new AgentdProcess({ extraArgs: ['--token=s3cret'] }).start();
+  });
+
+  after(async () => {
+    if (server) await server.stop();
+  });
+
+  it('sends the token from connect() or per call; without it, UNAUTHENTICATED', async () => {
+    const anonymous = connect(server.address);
+    const wrong = connect(server.address, { token: 'guess' });
+    const member = connect(server.address, { token: 's3cret' });
+    try {
+      await assert.rejects(anonymous.listAgents(),
+        (err) => err instanceof AgentdError && err.code === status.UNAUTHENTICATED);
+      await assert.rejects(wrong.route(FLASH_SALE), (err) => err.code === status.UNAUTHENTICATED);
+      assert.equal((await member.listAgents()).length, 5);
+      const decision = await anonymous.route(FLASH_SALE, { token: 's3cret' });
+      assert.equal(decision.selected[0].agent, 'backend-architect');
+      const kinds = [];
+      for await (const event of member.streamReview(FLASH_SALE)) kinds.push(event.event);
+      assert.equal(kinds.at(-1), 'review');
+    } finally {
+      anonymous.close();
+      wrong.close();
+      member.close();
+    }
+  });
+});

@@ -20,13 +20,14 @@ const {
   AgentdProcess, agentsAndPluginsWith, eventually, AGENTCTL, FLASH_SALE,
 } = require('./agentd_process.js');
 
-async function connectBridge(server) {
+async function connectBridge(server, env = {}) {
   // The SDK transport waits forever on a binary it could not start.
   fs.accessSync(AGENTCTL, fs.constants.X_OK);
   const transport = new StdioClientTransport({
     command: AGENTCTL,
     args: [`--server=${server}`, '--timeout=20s', 'mcp'],
     stderr: 'pipe', // the bridge logs there; stdout is the protocol
+    env,
   });
   const stderr = [];
   transport.stderr.on('data', (chunk) => stderr.push(chunk.toString()));
@@ -173,6 +174,29 @@ describe('agentctl mcp with a slow agent', () => {
       'the plugin never saw the cancel token');
     const agents = await client.callTool({ name: 'list_agents', arguments: {} });
     assert.equal(agents.isError, false);
+  });
+});
+
+describe('agentctl mcp with a bearer token', () => {
+  it('passes AGENTD_TOKEN from its environment, as the config snippet does', async () => {
+    const server = await new AgentdProcess({ extraArgs: ['--token=s3cret'] }).start();
+    const bridges = [];
+    try {
+      const { client: anonymous } = await connectBridge(server.address);
+      bridges.push(anonymous);
+      const refused = await anonymous.callTool({ name: 'list_agents', arguments: {} });
+      assert.equal(refused.isError, true);
+      assert.match(textOf(refused), /^agentd error: UNAUTHENTICATED: /);
+
+      const { client: member } = await connectBridge(server.address, { AGENTD_TOKEN: 's3cret' });
+      bridges.push(member);
+      const agents = await member.callTool({ name: 'list_agents', arguments: {} });
+      assert.equal(agents.isError, false);
+      assert.equal(agents.structuredContent.agents.length, 5);
+    } finally {
+      for (const bridge of bridges) await bridge.close();
+      await server.stop();
+    }
   });
 });
 
