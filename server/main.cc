@@ -31,6 +31,8 @@ ABSL_FLAG(int, max_in_flight, 64, "per-agent concurrent calls (bulkhead) unless 
 ABSL_FLAG(int, breaker_failures, 5, "failures in a row that open an agent's circuit breaker");
 ABSL_FLAG(int, breaker_cool_down_ms, 30000, "how long an open breaker skips its agent before one probe");
 ABSL_FLAG(int, executor_threads, 8, "threads that run agents");
+ABSL_FLAG(int, request_threads, 64,
+          "reviews and session calls running at once; more wait in line until their deadline");
 ABSL_FLAG(int, inline_below_us, 200,
           "an agent averaging less than this runs on the request thread when last in a fan-out (0 = never)");
 ABSL_FLAG(bool, strict, false, "refuse to start when a definition or plugin fails to load");
@@ -83,6 +85,7 @@ int main(int argc, char** argv) {
   agentd::ServerConfig config;
   config.listen = FlagOrEnv(absl::GetFlag(FLAGS_listen), "AGENTD_LISTEN", "127.0.0.1:50051");
   config.token = FlagOrEnv(absl::GetFlag(FLAGS_token), "AGENTD_TOKEN", "");
+  config.request_threads = absl::GetFlag(FLAGS_request_threads);
   agentd::OrchestratorConfig& core = config.orchestrator;
   core.db_path = FlagOrEnv(absl::GetFlag(FLAGS_db), "AGENTD_DB", "./var/agentd.db");
   core.agents_dir = FlagOrEnv(absl::GetFlag(FLAGS_agents_dir), "AGENTD_AGENTS_DIR",

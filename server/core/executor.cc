@@ -37,38 +37,10 @@ std::string CircuitBreaker::State(absl::Time now) const {
   return (now < open_until_ && !probe_in_flight_) ? "open" : "half_open";
 }
 
-Executor::Executor(int threads, absl::Duration inline_below) : inline_below_(inline_below) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { WorkerLoop(); });
-}
+Executor::Executor(int threads, absl::Duration inline_below)
+    : pool_(threads), inline_below_(inline_below) {}
 
-Executor::~Executor() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  for (std::thread& t : threads_) t.join();
-}
-
-void Executor::Submit(std::function<void()> task) {
-  absl::MutexLock lock(&mu_);
-  queue_.push_back(std::move(task));
-}
-
-void Executor::WorkerLoop() {
-  for (;;) {
-    std::function<void()> task;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](Executor* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(e->mu_) { return e->stopping_ || !e->queue_.empty(); },
-          this));
-      if (queue_.empty()) return;  // stopping, and nothing left to do
-      task = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    task();
-  }
-}
+void Executor::Submit(std::function<void()> task) { pool_.Submit(std::move(task)); }
 
 namespace {
 

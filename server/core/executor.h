@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "agentd/v1/definition.pb.h"
+#include "server/common/thread_pool.h"
 #include "server/core/merger.h"
 #include "server/plugin_host/plugin_loader.h"
 
@@ -82,7 +83,7 @@ class Executor {
   // thread costs more than its work); zero never runs inline. An inline
   // agent's deadline is enforced through its cancel token only.
   Executor(int threads, absl::Duration inline_below);
-  ~Executor();  // finishes queued work, joins the threads
+  // The destructor finishes queued work and joins the threads.
 
   // Runs `request` (with `agent` set per slot) on every slot. Outcomes come
   // back in slot order. `caller_cancelled` is polled while waiting.
@@ -93,12 +94,8 @@ class Executor {
  private:
   void Submit(std::function<void()> task);
   bool RunsInline(const AgentSlot& slot) const;
-  void WorkerLoop();
 
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
+  ThreadPool pool_;
   const absl::Duration inline_below_;
 };
 

@@ -1,52 +1,20 @@
 #include "server/service/orchestrator_service.h"
 
+#include <atomic>
 #include <chrono>
+#include <deque>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "spdlog/spdlog.h"
 
 namespace agentd {
-
-grpc::Status ToGrpcStatus(const absl::Status& status);
-
 namespace {
 
 absl::Time ToAbslTime(std::chrono::system_clock::time_point t) {
   if (t == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
   return absl::FromChrono(t);
 }
-
-// Writes each progress event to the stream as it happens.
-class StreamObserver : public ReviewObserver {
- public:
-  explicit StreamObserver(grpc::ServerWriter<v1::ReviewEvent>* writer) : writer_(writer) {}
-  void OnRouted(const v1::RouteDecision& decision) override {
-    v1::ReviewEvent event;
-    *event.mutable_routed() = decision;
-    Write(event);
-  }
-  void OnAgentStarted(const std::string& agent) override {
-    v1::ReviewEvent event;
-    event.mutable_agent_started()->set_agent(agent);
-    Write(event);
-  }
-  void OnAgentFinished(const AgentOutcome& outcome) override {
-    v1::ReviewEvent event;
-    v1::AgentFinished* finished = event.mutable_agent_finished();
-    finished->set_agent(outcome.run.agent());
-    *finished->mutable_run() = outcome.run;
-    if (outcome.response.has_value()) *finished->mutable_output() = *outcome.response;
-    Write(event);
-  }
-  bool broken() const { return broken_; }
-
- private:
-  void Write(const v1::ReviewEvent& event) {
-    if (!broken_ && !writer_->Write(event)) broken_ = true;  // the caller went away
-  }
-  grpc::ServerWriter<v1::ReviewEvent>* writer_;
-  bool broken_ = false;
-};
 
 // Copies an OK result into the response, or maps its error.
 template <typename T>
@@ -56,6 +24,114 @@ grpc::Status Reply(absl::StatusOr<T> result, T* response) {
   return grpc::Status::OK;
 }
 
+// StreamReview: the review runs on a request thread and reports progress
+// here; events are written one at a time (gRPC allows one write in flight),
+// queued in between, and the stream finishes after the last one.
+//
+// Lifetime: two owners, the request thread and gRPC (until OnDone); the
+// last to let go deletes the reactor.
+class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEvent>, public ReviewObserver {
+ public:
+  StreamReviewReactor() = default;
+
+  // Runs the review on the calling (request) thread.
+  void Run(Orchestrator* core, CallContext call, const v1::ReviewRequest& request) {
+    auto caller_cancelled = call.cancelled;
+    call.cancelled = [this, caller_cancelled] {
+      return cancelled_.load() || (caller_cancelled && caller_cancelled());
+    };
+    absl::StatusOr<v1::ReviewResponse> result = core->Review(call, request, this);
+    {
+      absl::MutexLock lock(&mu_);
+      if (result.ok()) {
+        v1::ReviewEvent event;
+        *event.mutable_review() = *std::move(result);
+        Enqueue(std::move(event));
+      }
+      final_status_ = result.ok() ? grpc::Status::OK : ToGrpcStatus(result.status());
+      work_done_ = true;
+      MaybeFinish();
+    }
+    Unref();
+  }
+
+  void OnRouted(const v1::RouteDecision& decision) override {
+    v1::ReviewEvent event;
+    *event.mutable_routed() = decision;
+    absl::MutexLock lock(&mu_);
+    Enqueue(std::move(event));
+  }
+  void OnAgentStarted(const std::string& agent) override {
+    v1::ReviewEvent event;
+    event.mutable_agent_started()->set_agent(agent);
+    absl::MutexLock lock(&mu_);
+    Enqueue(std::move(event));
+  }
+  void OnAgentFinished(const AgentOutcome& outcome) override {
+    v1::ReviewEvent event;
+    v1::AgentFinished* finished = event.mutable_agent_finished();
+    finished->set_agent(outcome.run.agent());
+    *finished->mutable_run() = outcome.run;
+    if (outcome.response.has_value()) *finished->mutable_output() = *outcome.response;
+    absl::MutexLock lock(&mu_);
+    Enqueue(std::move(event));
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    pending_.pop_front();
+    if (!ok) {  // the caller went away: stop the agents, drop the rest
+      cancelled_ = true;
+      pending_.clear();
+    }
+    WriteNext();
+    MaybeFinish();
+  }
+  void OnCancel() override { cancelled_ = true; }
+  void OnDone() override { Unref(); }
+
+  // Called once, when the reactor is returned to gRPC: fails the call early.
+  void FinishNow(const grpc::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      finished_ = true;
+    }
+    Finish(status);
+    Unref();  // no request thread will run
+  }
+
+ private:
+  void Enqueue(v1::ReviewEvent event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (cancelled_) return;
+    pending_.push_back(std::move(event));
+    WriteNext();
+  }
+  void WriteNext() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || pending_.empty()) return;
+    writing_ = true;
+    StartWrite(&pending_.front());
+  }
+  void MaybeFinish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || !work_done_ || writing_ || !pending_.empty()) return;
+    finished_ = true;
+    Finish(cancelled_ && final_status_.ok() ? grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled")
+                                            : final_status_);
+  }
+  void Unref() {
+    if (refs_.fetch_sub(1) == 1) delete this;
+  }
+
+  absl::Mutex mu_;
+  std::deque<v1::ReviewEvent> pending_ ABSL_GUARDED_BY(mu_);  // front is being written when writing_
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool work_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> cancelled_{false};
+  std::atomic<int> refs_{2};
+};
+
 }  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -63,7 +139,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-absl::StatusOr<CallContext> OrchestratorService::Context(grpc::ServerContext* ctx) const {
+absl::StatusOr<CallContext> OrchestratorService::Context(grpc::CallbackServerContext* ctx) const {
   if (!token_.empty()) {
     auto it = ctx->client_metadata().find("authorization");
     if (it == ctx->client_metadata().end()) {
@@ -80,78 +156,109 @@ absl::StatusOr<CallContext> OrchestratorService::Context(grpc::ServerContext* ct
   return call;
 }
 
-#define AGENTD_CONTEXT_OR_RETURN(var, ctx)               \
-  absl::StatusOr<CallContext> var##_or = Context(ctx);  \
-  if (!var##_or.ok()) return ToGrpcStatus(var##_or.status()); \
-  CallContext var = std::move(*var##_or)
-
-grpc::Status OrchestratorService::Review(grpc::ServerContext* ctx, const v1::ReviewRequest* request,
-                                         v1::ReviewResponse* response) {
-  AGENTD_CONTEXT_OR_RETURN(call, ctx);
-  return Reply(core_->Review(call, *request), response);
+template <typename Work>
+grpc::ServerUnaryReactor* OrchestratorService::OnPool(grpc::CallbackServerContext* ctx, Work work) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::StatusOr<CallContext> call = Context(ctx);
+  if (!call.ok()) {
+    reactor->Finish(ToGrpcStatus(call.status()));
+    return reactor;
+  }
+  pool_.Submit([reactor, call = *std::move(call), work = std::move(work)]() mutable {
+    reactor->Finish(work(call));
+  });
+  return reactor;
 }
 
-grpc::Status OrchestratorService::StreamReview(grpc::ServerContext* ctx, const v1::ReviewRequest* request,
-                                               grpc::ServerWriter<v1::ReviewEvent>* writer) {
-  AGENTD_CONTEXT_OR_RETURN(call, ctx);
-  StreamObserver observer(writer);
-  auto caller_cancelled = call.cancelled;
-  call.cancelled = [&observer, caller_cancelled] { return observer.broken() || caller_cancelled(); };
-  absl::StatusOr<v1::ReviewResponse> result = core_->Review(call, *request, &observer);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  v1::ReviewEvent event;
-  *event.mutable_review() = std::move(*result);
-  writer->Write(event);
-  return grpc::Status::OK;
+template <typename Work>
+grpc::ServerUnaryReactor* OrchestratorService::Now(grpc::CallbackServerContext* ctx, Work work) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::StatusOr<CallContext> call = Context(ctx);
+  reactor->Finish(call.ok() ? work(*call) : ToGrpcStatus(call.status()));
+  return reactor;
 }
 
-grpc::Status OrchestratorService::Route(grpc::ServerContext* ctx, const v1::RouteRequest* request,
-                                        v1::RouteDecision* response) {
-  AGENTD_CONTEXT_OR_RETURN(call, ctx);
-  return Reply(core_->Route(*request), response);
+grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContext* ctx,
+                                                      const v1::ReviewRequest* request,
+                                                      v1::ReviewResponse* response) {
+  return OnPool(ctx, [this, request, response](const CallContext& call) {
+    return Reply(core_->Review(call, *request), response);
+  });
 }
 
-grpc::Status OrchestratorService::ListAgents(grpc::ServerContext* ctx, const v1::ListAgentsRequest*,
-                                             v1::ListAgentsResponse* response) {
-  AGENTD_CONTEXT_OR_RETURN(call, ctx);
-  *response = core_->ListAgents();
-  return grpc::Status::OK;
+grpc::ServerWriteReactor<v1::ReviewEvent>* OrchestratorService::StreamReview(grpc::CallbackServerContext* ctx,
+                                                                            const v1::ReviewRequest* request) {
+  auto* reactor = new StreamReviewReactor();
+  absl::StatusOr<CallContext> call = Context(ctx);
+  if (!call.ok()) {
+    reactor->FinishNow(ToGrpcStatus(call.status()));
+    return reactor;
+  }
+  pool_.Submit([this, reactor, request, call = *std::move(call)] { reactor->Run(core_, call, *request); });
+  return reactor;
 }
 
-grpc::Status OrchestratorService::CreateSession(grpc::ServerContext* ctx, const v1::CreateSessionRequest* request,
-                                                v1::Session* response) {
-  AGENTD_CONTEXT_OR_RETURN(call, ctx);
-  return Reply(core_->CreateSession(call, *request), response);
+grpc::ServerUnaryReactor* OrchestratorService::Route(grpc::CallbackServerContext* ctx,
+                                                     const v1::RouteRequest* request,
+                                                     v1::RouteDecision* response) {
+  return Now(ctx, [this, request, response](const CallContext&) { return Reply(core_->Route(*request), response); });
 }
 
-grpc::Status OrchestratorService::GetSession(grpc::ServerContext* ctx, const v1::GetSessionRequest* request,
-                                             v1::GetSessionResponse* response) {
-  AGENTD_CONTEXT_OR_RETURN(call, ctx);
-  return Reply(core_->GetSession(call, *request), response);
+grpc::ServerUnaryReactor* OrchestratorService::ListAgents(grpc::CallbackServerContext* ctx,
+                                                          const v1::ListAgentsRequest*,
+                                                          v1::ListAgentsResponse* response) {
+  return Now(ctx, [this, response](const CallContext&) {
+    *response = core_->ListAgents();
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status OrchestratorService::ListSessions(grpc::ServerContext* ctx, const v1::ListSessionsRequest* request,
-                                               v1::ListSessionsResponse* response) {
-  AGENTD_CONTEXT_OR_RETURN(call, ctx);
-  return Reply(core_->ListSessions(call, *request), response);
+grpc::ServerUnaryReactor* OrchestratorService::CreateSession(grpc::CallbackServerContext* ctx,
+                                                             const v1::CreateSessionRequest* request,
+                                                             v1::Session* response) {
+  return OnPool(ctx, [this, request, response](const CallContext& call) {
+    return Reply(core_->CreateSession(call, *request), response);
+  });
 }
 
-grpc::Status OrchestratorService::DeleteSession(grpc::ServerContext* ctx, const v1::DeleteSessionRequest* request,
-                                                v1::DeleteSessionResponse*) {
-  AGENTD_CONTEXT_OR_RETURN(call, ctx);
-  return ToGrpcStatus(core_->DeleteSession(call, *request));
+grpc::ServerUnaryReactor* OrchestratorService::GetSession(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetSessionRequest* request,
+                                                          v1::GetSessionResponse* response) {
+  return OnPool(ctx, [this, request, response](const CallContext& call) {
+    return Reply(core_->GetSession(call, *request), response);
+  });
 }
 
-grpc::Status OrchestratorService::ExportSession(grpc::ServerContext* ctx, const v1::ExportSessionRequest* request,
-                                                v1::ExportSessionResponse* response) {
-  AGENTD_CONTEXT_OR_RETURN(call, ctx);
-  return Reply(core_->ExportSession(call, *request), response);
+grpc::ServerUnaryReactor* OrchestratorService::ListSessions(grpc::CallbackServerContext* ctx,
+                                                            const v1::ListSessionsRequest* request,
+                                                            v1::ListSessionsResponse* response) {
+  return OnPool(ctx, [this, request, response](const CallContext& call) {
+    return Reply(core_->ListSessions(call, *request), response);
+  });
 }
 
-grpc::Status OrchestratorService::PruneSessions(grpc::ServerContext* ctx, const v1::PruneSessionsRequest* request,
-                                                v1::PruneSessionsResponse* response) {
-  AGENTD_CONTEXT_OR_RETURN(call, ctx);
-  return Reply(core_->PruneSessions(*request), response);
+grpc::ServerUnaryReactor* OrchestratorService::DeleteSession(grpc::CallbackServerContext* ctx,
+                                                             const v1::DeleteSessionRequest* request,
+                                                             v1::DeleteSessionResponse*) {
+  return OnPool(ctx, [this, request](const CallContext& call) {
+    return ToGrpcStatus(core_->DeleteSession(call, *request));
+  });
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::ExportSession(grpc::CallbackServerContext* ctx,
+                                                             const v1::ExportSessionRequest* request,
+                                                             v1::ExportSessionResponse* response) {
+  return OnPool(ctx, [this, request, response](const CallContext& call) {
+    return Reply(core_->ExportSession(call, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::PruneSessions(grpc::CallbackServerContext* ctx,
+                                                             const v1::PruneSessionsRequest* request,
+                                                             v1::PruneSessionsResponse* response) {
+  return OnPool(ctx, [this, request, response](const CallContext&) {
+    return Reply(core_->PruneSessions(*request), response);
+  });
 }
 
 }  // namespace agentd

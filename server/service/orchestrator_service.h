@@ -1,5 +1,12 @@
 // agentd.v1.Orchestrator over gRPC: translate, authorize, call the core,
 // and map absl::Status to grpc::Status — here, once, and nowhere else.
+//
+// The service uses gRPC's callback API. Calls that only compute (Route,
+// ListAgents) answer on gRPC's thread; calls that wait (a review waits for
+// its agents and its durable write; session calls wait for SQLite) run on a
+// fixed pool of request threads. The pool bounds the server's concurrency:
+// past it, calls queue (until their deadline) instead of spawning threads
+// or being refused.
 #ifndef AGENTD_SERVER_SERVICE_ORCHESTRATOR_SERVICE_H_
 #define AGENTD_SERVER_SERVICE_ORCHESTRATOR_SERVICE_H_
 
@@ -7,44 +14,57 @@
 
 #include "absl/status/status.h"
 #include "agentd/v1/orchestrator.grpc.pb.h"
+#include "server/common/thread_pool.h"
 #include "server/core/orchestrator.h"
 
 namespace agentd {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-class OrchestratorService final : public v1::Orchestrator::Service {
+class OrchestratorService final : public v1::Orchestrator::CallbackService {
  public:
   // `token`: when non-empty, every call must carry "authorization: Bearer <token>".
-  OrchestratorService(Orchestrator* core, std::string token) : core_(core), token_(std::move(token)) {}
+  // `request_threads`: how many waiting calls run at once.
+  OrchestratorService(Orchestrator* core, std::string token, int request_threads)
+      : core_(core), token_(std::move(token)), pool_(request_threads) {}
 
-  grpc::Status Review(grpc::ServerContext* ctx, const v1::ReviewRequest* request,
-                      v1::ReviewResponse* response) override;
-  grpc::Status StreamReview(grpc::ServerContext* ctx, const v1::ReviewRequest* request,
-                            grpc::ServerWriter<v1::ReviewEvent>* writer) override;
-  grpc::Status Route(grpc::ServerContext* ctx, const v1::RouteRequest* request,
-                     v1::RouteDecision* response) override;
-  grpc::Status ListAgents(grpc::ServerContext* ctx, const v1::ListAgentsRequest* request,
-                          v1::ListAgentsResponse* response) override;
-  grpc::Status CreateSession(grpc::ServerContext* ctx, const v1::CreateSessionRequest* request,
-                             v1::Session* response) override;
-  grpc::Status GetSession(grpc::ServerContext* ctx, const v1::GetSessionRequest* request,
-                          v1::GetSessionResponse* response) override;
-  grpc::Status ListSessions(grpc::ServerContext* ctx, const v1::ListSessionsRequest* request,
-                            v1::ListSessionsResponse* response) override;
-  grpc::Status DeleteSession(grpc::ServerContext* ctx, const v1::DeleteSessionRequest* request,
-                             v1::DeleteSessionResponse* response) override;
-  grpc::Status ExportSession(grpc::ServerContext* ctx, const v1::ExportSessionRequest* request,
-                             v1::ExportSessionResponse* response) override;
-  grpc::Status PruneSessions(grpc::ServerContext* ctx, const v1::PruneSessionsRequest* request,
-                             v1::PruneSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* Review(grpc::CallbackServerContext* ctx, const v1::ReviewRequest* request,
+                                   v1::ReviewResponse* response) override;
+  grpc::ServerWriteReactor<v1::ReviewEvent>* StreamReview(grpc::CallbackServerContext* ctx,
+                                                         const v1::ReviewRequest* request) override;
+  grpc::ServerUnaryReactor* Route(grpc::CallbackServerContext* ctx, const v1::RouteRequest* request,
+                                  v1::RouteDecision* response) override;
+  grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* ctx, const v1::ListAgentsRequest* request,
+                                       v1::ListAgentsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateSession(grpc::CallbackServerContext* ctx,
+                                          const v1::CreateSessionRequest* request, v1::Session* response) override;
+  grpc::ServerUnaryReactor* GetSession(grpc::CallbackServerContext* ctx, const v1::GetSessionRequest* request,
+                                       v1::GetSessionResponse* response) override;
+  grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* ctx, const v1::ListSessionsRequest* request,
+                                         v1::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteSession(grpc::CallbackServerContext* ctx,
+                                          const v1::DeleteSessionRequest* request,
+                                          v1::DeleteSessionResponse* response) override;
+  grpc::ServerUnaryReactor* ExportSession(grpc::CallbackServerContext* ctx,
+                                          const v1::ExportSessionRequest* request,
+                                          v1::ExportSessionResponse* response) override;
+  grpc::ServerUnaryReactor* PruneSessions(grpc::CallbackServerContext* ctx,
+                                          const v1::PruneSessionsRequest* request,
+                                          v1::PruneSessionsResponse* response) override;
 
  private:
   // The caller's principal and deadline, or UNAUTHENTICATED.
-  absl::StatusOr<CallContext> Context(grpc::ServerContext* ctx) const;
+  absl::StatusOr<CallContext> Context(grpc::CallbackServerContext* ctx) const;
+  // Runs `work(call)` on the request pool and finishes the call with its status.
+  template <typename Work>
+  grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* ctx, Work work);
+  // Runs `work(call)` on gRPC's thread: for calls that never wait.
+  template <typename Work>
+  grpc::ServerUnaryReactor* Now(grpc::CallbackServerContext* ctx, Work work);
 
   Orchestrator* core_;
   std::string token_;
+  ThreadPool pool_;  // last member: joined first, while core_ and token_ are alive
 };
 
 }  // namespace agentd

@@ -19,6 +19,7 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:50051";   // port 0 picks a free port
   std::string token;                         // bearer token required when set
   int max_message_bytes = 4 * 1024 * 1024;
+  int request_threads = 64;                  // calls that wait (reviews, sessions) running at once
   OrchestratorConfig orchestrator;
 };
 
