@@ -381,6 +381,50 @@ void BuildScaleDatabase() {
                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
+// ---- blob encoding ------------------------------------------------------------
+// What compression costs per turn: every blob of one turn (the sample's turns
+// in turn, or the synthetic one), encoded (Arg 0) or decoded (Arg 1).
+
+std::vector<std::string> PlainTurnBlobs(const StoredTurn& turn) {
+  std::vector<std::string> blobs;
+  for (const std::string* blob : {&turn.request, &turn.route, &turn.review}) blobs.push_back(*DecodeStoredBlob(*blob));
+  for (const auto& [agent, output] : turn.outputs) blobs.push_back(*DecodeStoredBlob(output));
+  return blobs;
+}
+
+void BM_TurnBlobCodec(benchmark::State& state) {
+  const std::vector<StoredTurn> turns = SampleDb() != nullptr
+                                            ? LoadSampleTurns(SampleDb())
+                                            : std::vector<StoredTurn>{Encode(RealisticTurn("p", "s", true, 1))};
+  std::vector<std::vector<std::string>> plain, stored;
+  for (const StoredTurn& turn : turns) {
+    plain.push_back(PlainTurnBlobs(turn));
+    stored.emplace_back();
+    for (const std::string& blob : plain.back()) stored.back().push_back(EncodeStoredBlob(blob));
+  }
+  double plain_bytes = 0, stored_bytes = 0;
+  for (size_t t = 0; t < plain.size(); ++t) {
+    for (size_t b = 0; b < plain[t].size(); ++b) {
+      plain_bytes += static_cast<double>(plain[t][b].size());
+      stored_bytes += static_cast<double>(stored[t][b].size());
+    }
+  }
+  size_t next = 0;
+  for (auto _ : state) {
+    const size_t t = next++ % plain.size();
+    for (size_t b = 0; b < plain[t].size(); ++b) {
+      if (state.range(0) == 0) {
+        benchmark::DoNotOptimize(EncodeStoredBlob(plain[t][b]));
+      } else {
+        benchmark::DoNotOptimize(DecodeStoredBlob(stored[t][b]));
+      }
+    }
+  }
+  state.counters["plain_bytes_per_turn"] = plain_bytes / static_cast<double>(plain.size());
+  state.counters["stored_bytes_per_turn"] = stored_bytes / static_cast<double>(plain.size());
+}
+BENCHMARK(BM_TurnBlobCodec)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
 std::unique_ptr<SessionStore> g_scale_store;
 
 void SetUpScaleStore(const benchmark::State&) {

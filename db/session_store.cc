@@ -738,15 +738,17 @@ absl::StatusOr<int> SessionStore::AppendTurn(TurnRecord turn) {
   RETURN_IF_ERROR(store_internal::RequireIds(turn.principal, turn.session_id));
   // Serialize outside the writer thread: callers do this work in parallel.
   const std::string facts = store_internal::EncodeFacts(turn.session_facts, turn.session_fact_sources);
-  const std::string request = EncodeStoredBlob(turn.request.SerializeAsString());
-  const std::string route = EncodeStoredBlob(turn.route.SerializeAsString());
-  const std::string review = EncodeStoredBlob(turn.review.SerializeAsString());
+  auto encode = [this](std::string serialized) {
+    return options_.compress_turns ? EncodeStoredBlob(std::move(serialized)) : serialized;
+  };
+  const std::string request = encode(turn.request.SerializeAsString());
+  const std::string route = encode(turn.route.SerializeAsString());
+  const std::string review = encode(turn.review.SerializeAsString());
   std::vector<std::string> outputs;
   outputs.reserve(turn.outputs.size());
   for (const AgentOutputRecord& record : turn.outputs) {
-    outputs.push_back(record.output.ByteSizeLong() == 0
-                          ? std::string()
-                          : EncodeStoredBlob(record.output.SerializeAsString()));
+    outputs.push_back(record.output.ByteSizeLong() == 0 ? std::string()
+                                                        : encode(record.output.SerializeAsString()));
   }
   ASSIGN_OR_RETURN(int64_t seq, Write(1, [&](Connection& conn) -> absl::StatusOr<int64_t> {
     int64_t now = store_internal::UnixMillis(options_);

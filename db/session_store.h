@@ -50,6 +50,10 @@ struct StoreOptions {
   // Quota on the database file (PRAGMA max_page_count); writes past it fail
   // with RESOURCE_EXHAUSTED like a full disk. 0 = no quota.
   int64_t max_database_bytes = 0;
+  // Deflate turn blobs (see EncodeStoredBlob): about 3x smaller turns for
+  // about 0.5 ms of CPU per turn on the caller's thread. Either way the store
+  // reads both forms.
+  bool compress_turns = true;
   // Source of created/updated timestamps; tests inject a fake clock.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };

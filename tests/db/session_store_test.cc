@@ -267,6 +267,26 @@ TEST_F(SessionStoreTest, TurnsAreStoredCompressedAndPlainOldRowsStillRead) {
   ASSERT_EQ(got->turns_size(), 2);
   EXPECT_EQ(got->turns(0).review().markdown(), markdown);
   EXPECT_EQ(got->turns(1).review().markdown(), markdown + "written plain");
+  store.reset();
+
+  // With compression off, turns are written plain, and both still read.
+  StoreOptions plain_options = Options();
+  plain_options.compress_turns = false;
+  store = OpenStore(plain_options);
+  ASSERT_NE(store, nullptr);
+  big.create_session = false;
+  ASSERT_TRUE(store->AppendTurn(big).ok());
+  {
+    sqlite3* db = RawOpen();
+    EXPECT_EQ(QueryText(db, "SELECT substr(review, 1, 1) = x'00' FROM turns WHERE seq = 3"), "0");
+    EXPECT_EQ(QueryText(db, "SELECT substr(review, 1, 1) = x'00' FROM turns WHERE seq = 1"), "1");
+    sqlite3_close(db);
+  }
+  got = store->GetSession("alice", id, 0, "");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->turns_size(), 3);
+  EXPECT_EQ(got->turns(0).review().markdown(), markdown);
+  EXPECT_EQ(got->turns(2).review().markdown(), markdown);
 }
 
 TEST_F(SessionStoreTest, LoadsEachAgentsOutputForATurn) {

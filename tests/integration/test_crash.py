@@ -12,6 +12,7 @@ import sqlite3
 import tempfile
 import threading
 import unittest
+import zlib
 
 import grpc
 
@@ -25,6 +26,24 @@ QUESTIONS = [
     "Our payments need strong consistency on PostgreSQL; how do we scale reads for {n}k users?",
     "Which message broker fits {n},000 events per second with replay?",
 ]
+
+
+def stored_message(blob):
+    """A turn blob as the store keeps it (db/session_store.h): plain protobuf,
+    or b"\\0z" + varint(original size) + zlib stream."""
+    if not blob.startswith(b"\0z"):
+        return blob
+    pos, size, shift = 2, 0, 0
+    while True:
+        byte = blob[pos]
+        pos += 1
+        size |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    plain = zlib.decompress(blob[pos:])
+    assert len(plain) == size, (len(plain), size)
+    return plain
 
 
 class Ledger:
@@ -137,7 +156,7 @@ class CrashTest(unittest.TestCase):
                                                  (session_id,))]
                 self.assertEqual(seqs, list(range(1, turn_count + 1)), session_id)
             for session_id, seq, blob in db.execute("SELECT session_id, seq, review FROM turns"):
-                self.assertTrue(review_pb2.Review.FromString(blob).markdown, (session_id, seq))
+                self.assertTrue(review_pb2.Review.FromString(stored_message(blob)).markdown, (session_id, seq))
                 n = db.execute("SELECT count(*) FROM agent_outputs WHERE session_id = ? AND seq = ?",
                                (session_id, seq)).fetchone()[0]
                 self.assertGreater(n, 0, (session_id, seq))
