@@ -25,6 +25,13 @@ absl::Duration WriteReserve(absl::Time now, absl::Time deadline) {
   return std::min(absl::Milliseconds(100), (deadline - now) / 5);
 }
 
+// Turns are stored without their review's markdown (see Review): put it back.
+void RenderStoredReviews(v1::GetSessionResponse* response) {
+  for (v1::Turn& turn : *response->mutable_turns()) {
+    if (turn.review().markdown().empty()) turn.mutable_review()->set_markdown(RenderMarkdown(turn.review()));
+  }
+}
+
 FactSet SessionFactSet(const v1::Session& session, const std::vector<v1::Fact>& sources) {
   FactSet set;
   set.requirements = session.facts();
@@ -205,6 +212,9 @@ absl::StatusOr<v1::ReviewResponse> Orchestrator::Review(const CallContext& ctx,
     record.outputs.push_back(std::move(out));
   }
   record.review = response.review();
+  // The markdown is most of a review's bytes and is rendered from the rest
+  // deterministically: it is rendered again when the turn is read.
+  record.review.clear_markdown();
   record.session_facts = facts.requirements;
   record.session_fact_sources = facts.facts;
   for (v1::Fact& f : record.session_fact_sources) {
@@ -256,7 +266,10 @@ absl::StatusOr<v1::Session> Orchestrator::CreateSession(const CallContext& ctx,
 absl::StatusOr<v1::GetSessionResponse> Orchestrator::GetSession(const CallContext& ctx,
                                                                 const v1::GetSessionRequest& request) {
   if (request.session_id().empty()) return absl::InvalidArgumentError("session_id: must not be empty");
-  return store_->GetSession(ctx.principal, request.session_id(), request.page_size(), request.page_token());
+  ASSIGN_OR_RETURN(v1::GetSessionResponse response,
+                   store_->GetSession(ctx.principal, request.session_id(), request.page_size(), request.page_token()));
+  RenderStoredReviews(&response);
+  return response;
 }
 
 absl::StatusOr<v1::ListSessionsResponse> Orchestrator::ListSessions(const CallContext& ctx,
@@ -278,6 +291,7 @@ absl::StatusOr<v1::ExportSessionResponse> Orchestrator::ExportSession(
   do {
     ASSIGN_OR_RETURN(v1::GetSessionResponse page,
                      store_->GetSession(ctx.principal, request.session_id(), 1000, token));
+    RenderStoredReviews(&page);
     *all.mutable_session() = page.session();
     for (v1::Turn& t : *page.mutable_turns()) *all.add_turns() = std::move(t);
     token = page.next_page_token();

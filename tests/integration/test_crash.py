@@ -156,7 +156,8 @@ class CrashTest(unittest.TestCase):
                                                  (session_id,))]
                 self.assertEqual(seqs, list(range(1, turn_count + 1)), session_id)
             for session_id, seq, blob in db.execute("SELECT session_id, seq, review FROM turns"):
-                self.assertTrue(review_pb2.Review.FromString(stored_message(blob)).markdown, (session_id, seq))
+                review = review_pb2.Review.FromString(stored_message(blob))
+                self.assertTrue(review.sections and review.agents, (session_id, seq))
                 n = db.execute("SELECT count(*) FROM agent_outputs WHERE session_id = ? AND seq = ?",
                                (session_id, seq)).fetchone()[0]
                 self.assertGreater(n, 0, (session_id, seq))
