@@ -26,6 +26,8 @@
 namespace agentd {
 namespace {
 
+using definitions_internal::CollapseWhitespace;
+
 using definitions_internal::BodyScope;
 using definitions_internal::ParseError;
 using definitions_internal::RawField;
@@ -37,21 +39,6 @@ constexpr std::uintmax_t kMaxFileBytes = 4 << 20;
 
 absl::Status Error(absl::string_view path, int line, absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat(path, ":", line, ": ", reason));
-}
-
-std::string CollapseWhitespace(absl::string_view text) {
-  std::string out;
-  bool space = false;
-  for (char c : text) {
-    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-    } else {
-      if (space) out += ' ';
-      out += c;
-      space = false;
-    }
-  }
-  return out;
 }
 
 // Generated files write newlines as a literal backslash-n, sometimes inside a

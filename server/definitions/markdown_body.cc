@@ -19,21 +19,6 @@ struct IterDeleter {
   void operator()(cmark_iter* iter) const { cmark_iter_free(iter); }
 };
 
-std::string CollapseWhitespace(absl::string_view text) {
-  std::string out;
-  bool space = false;
-  for (char c : text) {
-    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-    } else {
-      if (space) out += ' ';
-      out += c;
-      space = false;
-    }
-  }
-  return out;
-}
-
 // The plain text of a block: emphasis and code spans kept as their text,
 // line breaks as spaces. Iterative, so deeply nested input cannot overflow
 // the stack.
@@ -295,6 +280,22 @@ BodyScope ParseBody(absl::string_view markdown) {
     }
   }
   return scope;
+}
+
+
+std::string CollapseWhitespace(absl::string_view text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+    } else {
+      if (space) out += ' ';
+      out += c;
+      space = false;
+    }
+  }
+  return out;
 }
 
 }  // namespace agentd::definitions_internal

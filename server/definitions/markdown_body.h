@@ -34,6 +34,9 @@ Exclusion ParseExclusion(absl::string_view item);
 // only its own paragraphs count (nested lists are detail, not rules).
 BodyScope ParseBody(absl::string_view markdown);
 
+// Runs of whitespace become one space; leading and trailing ones go.
+std::string CollapseWhitespace(absl::string_view text);
+
 }  // namespace agentd::definitions_internal
 
 #endif  // AGENTD_SERVER_DEFINITIONS_MARKDOWN_BODY_H_

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/plugins/backend_architect/golden.h"
 #include "plugins/backend_architect/engine.h"
 #include "server/core/merger.h"
 #include "server/definitions/definition_parser.h"
@@ -22,6 +23,8 @@
 
 namespace agentd::backend_architect {
 namespace {
+
+using testing::ExpectMatchesGolden;
 
 std::string GoldenPath(const std::string& name) {
   return std::string(AGENTD_SOURCE_DIR) + "/tests/plugins/backend_architect/golden/" + name + ".md";
@@ -87,35 +90,8 @@ void ExpectWellFormed(const std::string& markdown) {
 }
 
 void CompareWithGolden(const std::string& name, const v1::Review& review) {
-  const std::string& actual = review.markdown();
-  ExpectWellFormed(actual);
-  const char* update = std::getenv("AGENTD_UPDATE_GOLDEN");
-  if (update != nullptr && std::string(update) == "1") {
-    std::ofstream out(GoldenPath(name), std::ios::binary | std::ios::trunc);
-    out << actual;
-    ASSERT_TRUE(out.good()) << "cannot write " << GoldenPath(name);
-    return;
-  }
-  std::ifstream in(GoldenPath(name), std::ios::binary);
-  ASSERT_TRUE(in.good()) << "missing golden file " << GoldenPath(name)
-                         << " (run with AGENTD_UPDATE_GOLDEN=1)";
-  std::stringstream expected;
-  expected << in.rdbuf();
-  if (expected.str() == actual) return;
-  std::istringstream want(expected.str()), got(actual);
-  std::string want_line, got_line;
-  int line = 0;
-  while (true) {
-    ++line;
-    bool more_want = static_cast<bool>(std::getline(want, want_line));
-    bool more_got = static_cast<bool>(std::getline(got, got_line));
-    if (!more_want && !more_got) break;
-    if (!more_want || !more_got || want_line != got_line) break;
-  }
-  ADD_FAILURE() << "review differs from " << GoldenPath(name) << " at line " << line
-                << "\n  golden: " << want_line << "\n  actual: " << got_line
-                << "\nIf the change is intended, rerun with AGENTD_UPDATE_GOLDEN=1 and read "
-                   "the diff (git diff) before committing.";
+  ExpectWellFormed(review.markdown());
+  ExpectMatchesGolden(GoldenPath(name), review.markdown());
 }
 
 std::string DecisionValue(const v1::Review& review, const std::string& key) {
