@@ -29,8 +29,12 @@ test: build
 demo: build
 	@./tools/demo.sh $(BUILD)
 
-bench: build
-	@./bench/run.sh $(BUILD)
+# Benchmark numbers come from a Release build of what the load test runs.
+bench: deps
+	cmake --preset release >/dev/null
+	cmake --build build-release -j $(JOBS) --target agentd agentctl backend_architect stub_peer \
+	  agentd_agents agentd_python_stubs agentd-bench-echo agentd-bench-bodies
+	./bench/run.sh build-release
 
 clean:
 	rm -rf $(BUILD)
