@@ -10,7 +10,10 @@
 // Matching is lexical but tolerant of paraphrase: text is normalised and
 // stemmed, phrases count as well as words, and each term weighs what it is
 // worth across all rules of all agents (BM25, IDF learned from the rules),
-// scaled by how many of an agent's rules use it and how many agents share it.
+// scaled by how many of an agent's rules use it, how many agents share it,
+// and how specific it is: how much more often the rules use it than ordinary
+// spoken English does (TextIndex::specificity), so everyday words ("image",
+// "breaks", "game") weigh little even when they are rare among the rules.
 // An agent's score is its best matching rule plus half the sum, over the
 // request's terms, of each term's best weight among the agent's rules: one
 // coherent rule counts more than scattered words.
@@ -42,9 +45,10 @@ struct RouterOptions {
   // Chosen when nothing is in scope; empty = none. Must be hosted.
   std::string fallback_agent;
   // An agent (or a "not for" rule) counts only from this score on. Scores
-  // are BM25 weights scaled by the square root of the share of the
-  // request's words the agent explains. Tuned with agentd-route-eval.
-  double min_score = 1.5;
+  // are BM25 weights scaled by term specificity and by the square root of
+  // the share of the request's words the agent explains. Tuned with
+  // agentd-route-eval.
+  double min_score = 1.0;
   // Agents after the primary must reach this share of the primary's score,
   // so a stray word does not pull in a peer.
   double min_share_of_top = 0.5;

@@ -8,6 +8,8 @@
 namespace agentd::text {
 namespace {
 
+#include "server/core/background_frequencies.inc"
+
 // English function words: they say nothing about scope, and leaving them in
 // would let phrases like "how do" bind unrelated texts.
 bool IsStopWord(std::string_view w) {
@@ -254,7 +256,39 @@ void SplitWords(std::string_view text, std::vector<std::string>* words,
   }
 }
 
+// Background counts by stem, parsed from the compiled-in table once.
+const absl::flat_hash_map<std::string, double>& BackgroundCounts() {
+  static const absl::flat_hash_map<std::string, double>* const kCounts = [] {
+    auto* counts = new absl::flat_hash_map<std::string, double>();
+    std::string_view table(kBackgroundWordCounts, sizeof(kBackgroundWordCounts) - 1);
+    while (!table.empty()) {
+      const size_t eol = table.find('\n');
+      std::string_view line = table.substr(0, eol);
+      table = eol == std::string_view::npos ? std::string_view() : table.substr(eol + 1);
+      const size_t space = line.find(' ');
+      if (space == std::string_view::npos) continue;
+      double count = 0;
+      for (char c : line.substr(space + 1)) count = count * 10 + (c - '0');
+      (*counts)[Stem(line.substr(0, space))] += count;
+    }
+    return counts;
+  }();
+  return *kCounts;
+}
+
 }  // namespace
+
+double BackgroundFrequency(std::string_view key) {
+  const size_t space = key.find(' ');
+  if (space != std::string_view::npos) {
+    return std::min(BackgroundFrequency(key.substr(0, space)),
+                    BackgroundFrequency(key.substr(space + 1)));
+  }
+  const auto& counts = BackgroundCounts();
+  auto it = counts.find(absl::string_view(key.data(), key.size()));
+  const double count = it == counts.end() ? kBackgroundMinCount / 2 : it->second;
+  return count / kBackgroundTotalWords;
+}
 
 std::string Stem(std::string_view word) {
   std::string w(word);
@@ -322,6 +356,28 @@ void TextIndex::Finalize(double k1, double b) {
   double total = 0;
   for (uint32_t len : doc_lengths_) total += len;
   const double average = n > 0 && total > 0 ? total / n : 1.0;
+  // Specificity from raw counts, before they become weights. Phrases take
+  // their words' (every phrase's words are indexed terms too).
+  std::vector<std::string_view> keys(postings_.size());
+  for (const auto& [key, id] : term_ids_) keys[id] = key;
+  specificity_.assign(postings_.size(), 0.0f);
+  for (uint32_t t = 0; t < postings_.size(); ++t) {
+    if (keys[t].find(' ') != std::string_view::npos) continue;
+    double uses = 0;
+    for (const Posting& p : postings_[t]) uses += p.weight;
+    const double share = total > 0 ? uses / total : 0.0;
+    specificity_[t] = static_cast<float>(std::log(share / BackgroundFrequency(keys[t])));
+  }
+  for (uint32_t t = 0; t < postings_.size(); ++t) {
+    const size_t space = keys[t].find(' ');
+    if (space == std::string_view::npos) continue;
+    float best = 0.0f;
+    for (std::string_view part : {keys[t].substr(0, space), keys[t].substr(space + 1)}) {
+      auto it = term_ids_.find(absl::string_view(part.data(), part.size()));
+      if (it != term_ids_.end()) best = std::max(best, specificity_[it->second]);
+    }
+    specificity_[t] = best;
+  }
   for (std::vector<Posting>& list : postings_) {
     const double df = static_cast<double>(list.size());
     const double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));

@@ -8,6 +8,12 @@
 // they are rarer. Term weights come from the indexed documents themselves
 // (BM25 with IDF over all documents); nothing about any domain is built in.
 //
+// A few short documents cannot tell an everyday word ("image", "breaks")
+// from a topic word ("queue"): both are rare among them. So each term also
+// has a specificity: how much more often the documents use it than ordinary
+// spoken English does (word counts of SUBTLEX-US, compiled in; see
+// eval/make_background_frequencies.py).
+//
 // Build a TextIndex single-threaded (Add…, then Finalize); after Finalize
 // every const method is thread-safe.
 #ifndef AGENTD_SERVER_CORE_TEXT_INDEX_H_
@@ -38,6 +44,12 @@ struct Term {
 // adjacent kept words. Order follows the text; duplicates are kept.
 void Tokenize(std::string_view text, std::vector<Term>* out);
 
+// How often ordinary spoken English uses the stem `key` (a share of all
+// words, summed over the words with that stem); words too rare to be listed
+// get half the smallest listed count. Phrases (keys with a space) get the
+// share of their rarer word. Thread-safe; the table is built on first use.
+double BackgroundFrequency(std::string_view key);
+
 class TextIndex {
  public:
   struct Posting {
@@ -66,6 +78,11 @@ class TextIndex {
   const std::vector<Posting>& postings(uint32_t term) const {
     return postings_[term];
   }
+  // log(P(term | all documents) / P(term | ordinary English)) for a word;
+  // for a phrase, that of its more specific word. Around 0 for words the
+  // documents use no more than everyday speech does; 5 or more for topic
+  // words. Valid after Finalize.
+  float specificity(uint32_t term) const { return specificity_[term]; }
   size_t document_count() const { return doc_lengths_.size(); }
   size_t term_count() const { return postings_.size(); }
 
@@ -73,6 +90,7 @@ class TextIndex {
   absl::flat_hash_map<std::string, uint32_t> term_ids_;
   std::vector<std::vector<Posting>> postings_;  // by term id; weight = tf until Finalize
   std::vector<uint32_t> doc_lengths_;           // words per document
+  std::vector<float> specificity_;              // by term id, after Finalize
 };
 
 }  // namespace agentd::text
