@@ -310,5 +310,25 @@ TEST(RouterTest, OneStrayWordChoosesNobody) {
   EXPECT_THAT(Chosen(*in_scope), ElementsAre("cache-keeper"));
 }
 
+TEST(RouterTest, EverydayWordsDoNotPullInAPeer) {
+  // "reads", "product" and "long" appear in the database and API agents'
+  // rules, but spoken English uses them all the time; "Redis" is a topic
+  // word. Weighed by the background, only the caching agent answers.
+  DefinitionLoadResult loaded = LoadDefinitions(AGENTD_SOURCE_DIR "/agents");
+  ASSERT_TRUE(loaded.errors.empty());
+  auto router = Router::Create(std::move(loaded.definitions));
+  ASSERT_TRUE(router.ok()) << router.status();
+  auto d = (*router)->Route(
+      "Our catalogue pages get hammered with reads; where does Redis go and how long should "
+      "entries live there?",
+      {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(Chosen(*d), ElementsAre("backend-architect"));
+  // Everyday words alone choose nobody, though some are in the rules.
+  auto everyday = (*router)->Route("Which game is breaking records this season?", {});
+  ASSERT_TRUE(everyday.ok()) << everyday.status();
+  EXPECT_TRUE(everyday->selected().empty());
+}
+
 }  // namespace
 }  // namespace agentd

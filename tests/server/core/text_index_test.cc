@@ -71,5 +71,39 @@ TEST(TextIndexTest, RareTermsWeighMoreAndUnknownTermsAreDropped) {
   EXPECT_GT(rare[0].weight, common[1].weight);
 }
 
+TEST(BackgroundFrequencyTest, EverydayWordsAreCommonTopicWordsRare) {
+  // Spoken English says "game" and "break" far more than "queue" or
+  // "latency"; words it never lists ("kubernetes") get a small floor.
+  EXPECT_GT(BackgroundFrequency(Stem("game")), 50 * BackgroundFrequency(Stem("latency")));
+  EXPECT_GT(BackgroundFrequency(Stem("breaks")), 10 * BackgroundFrequency(Stem("queue")));
+  const double unlisted = BackgroundFrequency(Stem("kubernetes"));
+  EXPECT_GT(unlisted, 0.0);
+  EXPECT_LE(unlisted, BackgroundFrequency(Stem("latency")));
+  // Counts of words with one stem add up: "breaking" and "breaks" meet.
+  EXPECT_EQ(BackgroundFrequency(Stem("breaking")), BackgroundFrequency(Stem("breaks")));
+  EXPECT_GE(BackgroundFrequency(Stem("breaks")), BackgroundFrequency("breaks"));
+  // A phrase is as frequent as its rarer word.
+  EXPECT_EQ(BackgroundFrequency(Stem("game") + " " + Stem("latency")),
+            BackgroundFrequency(Stem("latency")));
+}
+
+TEST(TextIndexTest, SpecificityRanksTopicWordsAboveEverydayWords) {
+  // "game" and "latency" are used equally often here, so IDF cannot tell
+  // them apart; the background can.
+  TextIndex index;
+  index.Add("game latency budgets");
+  index.Add("game latency alerts");
+  index.Finalize();
+  std::vector<TextIndex::QueryTerm> terms;
+  index.Analyze("game latency", &terms);
+  ASSERT_EQ(terms.size(), 3u);  // game, latency, "game latency"
+  EXPECT_EQ(index.postings(terms[0].term)[0].weight, index.postings(terms[1].term)[0].weight);
+  const float game = index.specificity(terms[0].term);
+  const float latency = index.specificity(terms[1].term);
+  EXPECT_GT(latency, game + 3.0f);
+  EXPECT_TRUE(terms[2].phrase);
+  EXPECT_EQ(index.specificity(terms[2].term), latency);
+}
+
 }  // namespace
 }  // namespace agentd::text
