@@ -134,16 +134,18 @@ describe('agentctl mcp with the MCP SDK client', () => {
 describe('agentctl mcp with a slow agent', () => {
   let tmp;
   let marker;
+  let started;
   let server;
   let client;
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-mcp-slow-'));
     marker = path.join(tmp, 'cancelled');
+    started = path.join(tmp, 'started');
     const slow = [
       '---', 'name: slow-agent', 'description: A test agent that takes its time.',
       'plugin: test_agent', 'mode: sleep', 'sleep_ms: "60000"', 'timeout_ms: 60000',
-      `cancel_marker: "${marker}"`, 'sections: [slow_notes]', '---', '# Slow agent', '',
+      `cancel_marker: "${marker}"`, `start_marker: "${started}"`, 'sections: [slow_notes]', '---', '# Slow agent', '',
     ].join('\n');
     const { agentsDir, pluginsDir } = agentsAndPluginsWith(tmp, { 'slow-agent.md': slow });
     server = await new AgentdProcess({ agentsDir, pluginsDir }).start();
@@ -168,6 +170,8 @@ describe('agentctl mcp with a slow agent', () => {
     assert.equal(tools.length, 3);
     // The SDK sends notifications/cancelled; the bridge cancels the gRPC call
     // and agentd cancels the agent, which leaves its marker.
+    // Cancel a call known to be running in the agent, not one still queued.
+    assert.ok(await eventually(() => fs.existsSync(started)), 'the slow agent never started');
     controller.abort('the user pressed Stop');
     await assert.rejects(review);
     assert.ok(await eventually(() => fs.existsSync(marker)),

@@ -3,6 +3,8 @@
 //   mode: answer (default) | sleep | fail | dissent
 //   sleep_ms: how long `sleep` mode works, polling the cancel token
 //   cancel_marker: file written when the plugin sees the cancel token set
+//   start_marker: file written when a call starts (so a test can cancel a
+//                 call it knows is running)
 //   key / value: the decision `dissent` mode makes (to disagree on purpose)
 #include <chrono>
 #include <cstdio>
@@ -29,6 +31,7 @@ class TestAgent {
     agent->mode_ = option("mode", "answer");
     agent->sleep_ms_ = std::stoi(option("sleep_ms", "0"));
     agent->cancel_marker_ = option("cancel_marker", "");
+    agent->start_marker_ = option("start_marker", "");
     agent->key_ = option("key", "database.primary");
     agent->value_ = option("value", "mongodb");
     agent->section_ = config.definition().sections().empty() ? "test_notes" : config.definition().sections(0);
@@ -37,17 +40,13 @@ class TestAgent {
   }
 
   absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const sdk::CancelToken& cancel) {
+    if (!start_marker_.empty()) Touch(start_marker_, "started\n");
     if (mode_ == "fail") return absl::UnavailableError("configured to fail");
     if (mode_ == "sleep") {
       auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(sleep_ms_);
       while (std::chrono::steady_clock::now() < until) {
         if (cancel.cancelled()) {
-          if (!cancel_marker_.empty()) {
-            if (FILE* f = std::fopen(cancel_marker_.c_str(), "w")) {
-              std::fputs("cancelled\n", f);
-              std::fclose(f);
-            }
-          }
+          if (!cancel_marker_.empty()) Touch(cancel_marker_, "cancelled\n");
           return absl::CancelledError("saw the cancel token");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -69,7 +68,14 @@ class TestAgent {
   }
 
  private:
-  std::string name_, mode_, cancel_marker_, key_, value_, section_;
+  static void Touch(const std::string& path, const char* text) {
+    if (FILE* f = std::fopen(path.c_str(), "w")) {
+      std::fputs(text, f);
+      std::fclose(f);
+    }
+  }
+
+  std::string name_, mode_, cancel_marker_, start_marker_, key_, value_, section_;
   int sleep_ms_ = 0;
 };
 
