@@ -334,7 +334,9 @@ class Bench:
                                         "--agents=" + ",".join(FIVE_AGENTS))
 
         # Baseline: same body size as Route, echoed back unchanged.
-        for api, label in (("sync", "Echo (sync, baseline)"), ("callback", "Echo (callback API)")):
+        # agentd serves with the callback API, so the callback echo is the baseline;
+        # the sync echo is a second reference.
+        for api, label in (("callback", "Echo (callback API, baseline)"), ("sync", "Echo (sync API)")):
             s = self.echo(api).start()
             if s.call(ECHO_PATH, route_msg) != route_msg:
                 die("the echo server did not echo")

@@ -189,8 +189,10 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
       std::vector<int> s(started.begin(), started.end()), f(finished.begin(), finished.end());
       started.clear();
       finished.clear();
-      std::vector<AgentOutcome> done;
-      for (int i : f) done.push_back(outcomes[i]);
+      std::vector<AgentOutcome> done;  // copies: the observer reads them unlocked
+      if (observer != nullptr) {
+        for (int i : f) done.push_back(outcomes[i]);
+      }
       state->mu.Unlock();
       if (observer != nullptr) {
         for (int i : s) observer->OnAgentStarted(slots[i]->definition.name());
@@ -249,7 +251,9 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
     --state->pending;
   }
   deliver(state->started, state->finished, state->outcomes);
-  std::vector<AgentOutcome> outcomes = state->outcomes;
+  // Every outcome is settled: a task that finishes later sees settled[i] and
+  // leaves its outcome alone, so the outcomes can be moved out.
+  std::vector<AgentOutcome> outcomes = std::move(state->outcomes);
   state->mu.Unlock();
   return outcomes;
 }

@@ -56,6 +56,7 @@ struct AgentSlot {
   AgentSlot(v1::AgentDefinition def, int failure_threshold, absl::Duration cool_down)
       : definition(std::move(def)), breaker(failure_threshold, cool_down) {}
   v1::AgentDefinition definition;
+  v1::AgentDefinition section_owner;  // name and sections only: what the merger needs, cheap to copy
   std::shared_ptr<AgentInstance> instance;  // null when unavailable
   std::string unavailable_reason;
   std::string plugin_path;

@@ -83,6 +83,8 @@ absl::Status Orchestrator::LoadAgents() {
     slot->timeout = def.timeout_ms() > 0 ? absl::Milliseconds(def.timeout_ms()) : config_.agent_timeout;
     slot->max_in_flight = def.max_in_flight() > 0 ? def.max_in_flight() : config_.max_in_flight;
     slot->plugin_path = plugins_->PathFor(def.plugin());
+    slot->section_owner.set_name(def.name());
+    *slot->section_owner.mutable_sections() = def.sections();
     absl::StatusOr<std::shared_ptr<PluginLibrary>> library = plugins_->Get(def.plugin());
     if (!library.ok()) {
       slot->unavailable_reason = std::string(library.status().message());
@@ -190,7 +192,7 @@ absl::StatusOr<v1::ReviewResponse> Orchestrator::Review(const CallContext& ctx,
 
   MergeInput merge;
   merge.outcomes = std::move(outcomes);
-  for (const AgentSlot* slot : slots) merge.definitions.push_back(slot->definition);
+  for (const AgentSlot* slot : slots) merge.definitions.push_back(slot->section_owner);
   merge.requirements = facts.requirements;
   merge.facts = facts.facts;
   v1::ReviewResponse response;
@@ -204,11 +206,11 @@ absl::StatusOr<v1::ReviewResponse> Orchestrator::Review(const CallContext& ctx,
   record.create_session = new_session;
   record.title = request.title().empty() ? request.text().substr(0, 80) : request.title();
   record.request = request;
-  record.route = route;
+  record.route = std::move(route);  // last use
   for (AgentOutcome& o : merge.outcomes) {
     AgentOutputRecord out;
     out.run = o.run;
-    if (o.response.has_value()) out.output = *o.response;
+    if (o.response.has_value()) out.output = *std::move(o.response);  // merged already
     record.outputs.push_back(std::move(out));
   }
   record.review = response.review();
