@@ -31,7 +31,7 @@ ABSL_FLAG(int, max_in_flight, 64, "per-agent concurrent calls (bulkhead) unless 
 ABSL_FLAG(int, breaker_failures, 5, "failures in a row that open an agent's circuit breaker");
 ABSL_FLAG(int, breaker_cool_down_ms, 30000, "how long an open breaker skips its agent before one probe");
 ABSL_FLAG(int, executor_threads, 8, "threads that run agents");
-ABSL_FLAG(int, request_threads, 64,
+ABSL_FLAG(int, request_threads, 256,
           "reviews and session calls running at once; more wait in line until their deadline");
 ABSL_FLAG(int, inline_below_us, 200,
           "an agent averaging less than this runs on the request thread when last in a fan-out (0 = never)");

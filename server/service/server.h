@@ -19,7 +19,10 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:50051";   // port 0 picks a free port
   std::string token;                         // bearer token required when set
   int max_message_bytes = 4 * 1024 * 1024;
-  int request_threads = 64;                  // calls that wait (reviews, sessions) running at once
+  // Calls that wait (reviews, sessions) running at once. A review's thread
+  // mostly waits for its group commit, and a group is at most as large as
+  // the number of waiting threads, so this bounds durable throughput too.
+  int request_threads = 256;
   OrchestratorConfig orchestrator;
 };
 
