@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "agentd/v1/definition.pb.h"
+#include "agentd/v1/orchestrator.pb.h"
 #include "server/common/thread_pool.h"
 #include "server/core/merger.h"
 #include "server/plugin_host/plugin_loader.h"
@@ -57,6 +58,8 @@ struct AgentSlot {
       : definition(std::move(def)), breaker(failure_threshold, cool_down) {}
   v1::AgentDefinition definition;
   v1::AgentDefinition section_owner;  // name and sections only: what the merger needs, cheap to copy
+  v1::AgentCard basic_card;           // ListAgents' static parts, built once at load
+  v1::AgentCard full_card;
   std::shared_ptr<AgentInstance> instance;  // null when unavailable
   std::string unavailable_reason;
   std::string plugin_path;

@@ -25,6 +25,29 @@ absl::Duration WriteReserve(absl::Time now, absl::Time deadline) {
   return std::min(absl::Milliseconds(100), (deadline - now) / 5);
 }
 
+// The parts of an agent's card that do not change while the server runs.
+void BuildCards(AgentSlot* slot) {
+  const v1::AgentDefinition& def = slot->definition;
+  v1::AgentCard& card = slot->basic_card;
+  card.set_name(def.name());
+  card.set_description(def.description());
+  card.set_plugin(def.plugin());
+  card.set_available(slot->instance != nullptr);
+  card.set_unavailable_reason(slot->unavailable_reason);
+  card.set_stub(def.plugin() == "stub_peer");
+  card.set_maturity(def.maturity());
+  *card.mutable_sections() = def.sections();
+  card.set_source_path(def.source_path());
+  card.set_max_in_flight(slot->max_in_flight);
+  card.set_timeout_ms(static_cast<int32_t>(absl::ToInt64Milliseconds(slot->timeout)));
+  slot->full_card = card;
+  *slot->full_card.mutable_use_when() = def.use_when();
+  for (const v1::ScopeExclusion& s : def.not_for()) {
+    slot->full_card.add_not_for(s.redirect().empty() ? s.text() : absl::StrCat(s.text(), " (use ", s.redirect(), ")"));
+  }
+  *slot->full_card.mutable_competencies() = def.competencies();
+}
+
 // Turns are stored without their review's markdown (see Review): put it back.
 void RenderStoredReviews(v1::GetSessionResponse* response) {
   for (v1::Turn& turn : *response->mutable_turns()) {
@@ -107,6 +130,7 @@ absl::Status Orchestrator::LoadAgents() {
     } else {
       spdlog::info("agent {} hosted by {} ({})", def.name(), def.plugin(), slot->plugin_path);
     }
+    BuildCards(slot.get());
     routable.push_back(def);
     slots_.push_back(std::move(slot));
   }
@@ -229,30 +253,15 @@ absl::StatusOr<v1::ReviewResponse> Orchestrator::Review(const CallContext& ctx,
   return response;
 }
 
-v1::ListAgentsResponse Orchestrator::ListAgents() const {
+v1::ListAgentsResponse Orchestrator::ListAgents(const v1::ListAgentsRequest& request) const {
+  const bool full = request.view() == v1::AGENT_VIEW_FULL;
   v1::ListAgentsResponse response;
   absl::Time now = absl::Now();
   for (const auto& slot : slots_) {
-    const v1::AgentDefinition& def = slot->definition;
     v1::AgentCard* card = response.add_agents();
-    card->set_name(def.name());
-    card->set_description(def.description());
-    card->set_plugin(def.plugin());
-    card->set_available(slot->instance != nullptr);
-    card->set_unavailable_reason(slot->unavailable_reason);
-    card->set_stub(def.plugin() == "stub_peer");
-    card->set_maturity(def.maturity());
-    for (const std::string& s : def.sections()) card->add_sections(s);
-    for (const std::string& s : def.use_when()) card->add_use_when(s);
-    for (const v1::ScopeExclusion& s : def.not_for()) {
-      card->add_not_for(s.redirect().empty() ? s.text() : absl::StrCat(s.text(), " (use ", s.redirect(), ")"));
-    }
-    for (const std::string& s : def.competencies()) card->add_competencies(s);
-    card->set_source_path(def.source_path());
+    *card = full ? slot->full_card : slot->basic_card;
     card->set_in_flight(slot->in_flight.load());
-    card->set_max_in_flight(slot->max_in_flight);
     card->set_circuit_state(slot->breaker.State(now));
-    card->set_timeout_ms(static_cast<int32_t>(absl::ToInt64Milliseconds(slot->timeout)));
   }
   return response;
 }

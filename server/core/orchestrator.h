@@ -71,7 +71,7 @@ class Orchestrator {
   absl::StatusOr<v1::ReviewResponse> Review(const CallContext& ctx, const v1::ReviewRequest& request,
                                             ReviewObserver* observer = nullptr);
   absl::StatusOr<v1::RouteDecision> Route(const v1::RouteRequest& request) const;
-  v1::ListAgentsResponse ListAgents() const;
+  v1::ListAgentsResponse ListAgents(const v1::ListAgentsRequest& request = {}) const;
 
   absl::StatusOr<v1::Session> CreateSession(const CallContext& ctx, const v1::CreateSessionRequest& request);
   absl::StatusOr<v1::GetSessionResponse> GetSession(const CallContext& ctx, const v1::GetSessionRequest& request);

@@ -205,10 +205,10 @@ grpc::ServerUnaryReactor* OrchestratorService::Route(grpc::CallbackServerContext
 }
 
 grpc::ServerUnaryReactor* OrchestratorService::ListAgents(grpc::CallbackServerContext* ctx,
-                                                          const v1::ListAgentsRequest*,
+                                                          const v1::ListAgentsRequest* request,
                                                           v1::ListAgentsResponse* response) {
-  return Now(ctx, [this, response](const CallContext&) {
-    *response = core_->ListAgents();
+  return Now(ctx, [this, request, response](const CallContext&) {
+    *response = core_->ListAgents(*request);
     return grpc::Status::OK;
   });
 }

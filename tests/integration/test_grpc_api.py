@@ -45,6 +45,13 @@ class ApiTest(unittest.TestCase):
             self.assertEqual(a.circuit_state, "closed")
         real = [a for a in agents if not a.stub]
         self.assertEqual([a.name for a in real], ["backend-architect"])
+        # The basic view leaves out the scope rules; the full view has them.
+        self.assertTrue(all(not a.use_when and not a.competencies for a in agents))
+        full = self.stub.ListAgents(pb.ListAgentsRequest(view=pb.AGENT_VIEW_FULL), timeout=10).agents
+        by_name = {a.name: a for a in full}
+        self.assertTrue(by_name["backend-architect"].use_when)
+        self.assertTrue(by_name["backend-architect"].competencies)
+        self.assertTrue(any("(use frontend-architect)" in r for r in by_name["backend-architect"].not_for))
 
     def test_review_answers_in_the_seed_format_and_stores_the_turn(self):
         response = self.stub.Review(pb.ReviewRequest(text=FLASH_SALE), timeout=10)
