@@ -27,7 +27,9 @@ ABSL_FLAG(std::string, log_format, "", "text or json (env AGENTD_LOG_FORMAT; def
 ABSL_FLAG(std::string, token, "", "bearer token every call must carry (env AGENTD_TOKEN; default none)");
 ABSL_FLAG(std::string, fallback_agent, "", "agent chosen when no scope covers a request (default: none, the review fails)");
 ABSL_FLAG(int, agent_timeout_ms, 10000, "per-agent deadline unless its definition sets timeout_ms");
-ABSL_FLAG(int, max_in_flight, 64, "per-agent concurrent calls (bulkhead) unless its definition sets max_in_flight");
+ABSL_FLAG(int, max_in_flight, 256,
+          "per-agent calls queued or running (bulkhead) unless its definition sets max_in_flight; "
+          "keep it at or above --request_threads unless an agent must be held to less");
 ABSL_FLAG(int, breaker_failures, 5, "failures in a row that open an agent's circuit breaker");
 ABSL_FLAG(int, breaker_cool_down_ms, 30000, "how long an open breaker skips its agent before one probe");
 ABSL_FLAG(int, executor_threads, 8, "threads that run agents");

@@ -27,7 +27,7 @@ struct OrchestratorConfig {
   std::string db_path;
   std::string fallback_agent;           // chosen when nothing is in scope
   absl::Duration agent_timeout = absl::Seconds(10);  // unless the definition says timeout_ms
-  int max_in_flight = 64;               // per agent, unless the definition says max_in_flight
+  int max_in_flight = 256;              // per agent, queued or running, unless the definition says max_in_flight
   int breaker_failures = 5;             // failures in a row that open an agent's breaker
   absl::Duration breaker_cool_down = absl::Seconds(30);
   int executor_threads = 8;
