@@ -66,12 +66,13 @@ class AgentdProcess:
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self._log, text=True, env=self.env)
         line = self.proc.stdout.readline()  # "agentd listening on HOST:PORT", or EOF when it failed
         if not line.startswith("agentd listening on "):
-            self.proc.wait(timeout=10)
+            self.kill()  # never leave a half-started server behind
             raise RuntimeError("agentd did not start: %r\n%s" % (line, self.log()))
         self.address = line.split()[-1]
         deadline = time.monotonic() + timeout
         while not health_serving(self.address):
             if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.kill()
                 raise RuntimeError("agentd never became SERVING:\n" + self.log())
         return self
 
