@@ -38,8 +38,8 @@ ABSL_FLAG(double, min_exact, 0.0, "exit 1 when a file's exact share is below thi
 ABSL_FLAG(double, min_score, agentd::RouterOptions().min_score, "RouterOptions.min_score");
 ABSL_FLAG(double, min_share_of_top, agentd::RouterOptions().min_share_of_top,
           "RouterOptions.min_share_of_top");
-ABSL_FLAG(int, strong_evidence, agentd::RouterOptions().strong_evidence,
-          "RouterOptions.strong_evidence");
+ABSL_FLAG(double, clause_margin, agentd::RouterOptions().clause_margin,
+          "RouterOptions.clause_margin");
 ABSL_FLAG(int, min_evidence, agentd::RouterOptions().min_evidence, "RouterOptions.min_evidence");
 ABSL_FLAG(bool, scores, false, "print every case's agent scores on one line");
 ABSL_FLAG(bool, skip_missing, false, "skip (with a note) files that do not exist");
@@ -251,7 +251,7 @@ int main(int argc, char** argv) {
   options.min_score = absl::GetFlag(FLAGS_min_score);
   options.min_share_of_top = absl::GetFlag(FLAGS_min_share_of_top);
   options.min_evidence = absl::GetFlag(FLAGS_min_evidence);
-  options.strong_evidence = absl::GetFlag(FLAGS_strong_evidence);
+  options.clause_margin = absl::GetFlag(FLAGS_clause_margin);
   auto router = agentd::Router::Create(std::move(loaded.definitions), options);
   if (!router.ok()) {
     std::fprintf(stderr, "router: %s\n", router.status().ToString().c_str());

@@ -248,7 +248,8 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
 
   // 2. Weigh every (rule, request term) pair.
   std::vector<text::TextIndex::QueryTerm> terms;
-  const size_t content_words = index_.Analyze(text, &terms);
+  std::vector<uint32_t> clause_words;
+  const size_t content_words = index_.Analyze(text, &terms, &clause_words);
   const size_t n_terms = terms.size();
   struct Hit {
     uint32_t rule;
@@ -376,25 +377,92 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
     return AgentName(x) < AgentName(y);
   });
   const double top = order.empty() ? 0.0 : score[order.front()];
-  // Evidence of an agent from request terms the top agent does not explain:
-  // a part of the request that is about something else (fan-out).
-  std::vector<int> own_part_evidence(n_agents, 0);
-  if (!order.empty()) {
-    const size_t top_base = static_cast<size_t>(order.front()) * n_terms;
-    for (int a = 0; a < n_agents; ++a) {
-      for (size_t q = 0; q < n_terms; ++q) {
-        const uint8_t n = rules_with[static_cast<size_t>(a) * n_terms + q];
-        if (n == 0 || (best_for[top_base + q] > 0 && !claimed[top_base + q])) continue;
-        own_part_evidence[a] += (terms[q].phrase || n >= 2) ? 2 : 1;
+  // A request of several parts ("pick a broker, and define the alerting on
+  // lag"): each clause is weighed on its own, as the whole request is above
+  // (best rule + half the term sum, times coverage of the clause's words;
+  // evidence as above), and the agent that wins a clause clearly
+  // (clause_margin) with enough evidence there takes part even when the
+  // whole request is mostly about something else. A stray word inside
+  // another agent's clause ("flexible queries" in a GraphQL question) does
+  // not win its clause; a part of its own does.
+  std::vector<char> wins_clause(n_agents, 0);
+  std::vector<double> clause_score(n_agents, 0.0);  // of the clause it won
+  std::vector<std::vector<std::string>> clause_terms(n_agents);  // its words there
+  const int n_clauses = static_cast<int>(clause_words.size());
+  if (n_clauses > 1) {
+    std::vector<double> part_best(n_agents), part_score(n_agents);
+    std::vector<int> part_evidence(n_agents);
+    for (int c = 0; c < n_clauses; ++c) {
+      const uint32_t bit = 1u << c;
+      if (clause_words[c] == 0) continue;
+      std::fill(part_best.begin(), part_best.end(), 0.0);
+      std::fill(part_evidence.begin(), part_evidence.end(), 0);
+      for (size_t r = 0; r < rules_.size(); ++r) {
+        const int a = rules_[r].speaks_for;
+        if (a < 0) continue;
+        double live = 0;
+        int words = 0;
+        for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) {
+          const size_t k = static_cast<size_t>(a) * n_terms + hits[i].term;
+          if (claimed[k] || !(terms[hits[i].term].clauses & bit)) continue;
+          live += hits[i].weight;
+          if (!terms[hits[i].term].phrase) ++words;
+        }
+        part_best[a] = std::max(part_best[a], live);
+        if (rules_[r].kind_weight >= kRedirectWeight) {
+          part_evidence[a] = std::max(part_evidence[a], words - 1);
+        }
+      }
+      for (int a = 0; a < n_agents; ++a) {
+        double sum = 0;
+        int words_explained = 0;
+        int distinct = 0;
+        for (size_t q = 0; q < n_terms; ++q) {
+          if (!(terms[q].clauses & bit)) continue;
+          const size_t k = static_cast<size_t>(a) * n_terms + q;
+          if (claimed[k]) continue;
+          sum += best_for[k];
+          if (best_for[k] > 0 && !terms[q].phrase) ++words_explained;
+          if (rules_with[k] > 0) distinct += (terms[q].phrase || rules_with[k] >= 2) ? 2 : 1;
+        }
+        part_evidence[a] = std::max(part_evidence[a], distinct);
+        part_score[a] = (part_best[a] + 0.5 * sum) *
+                        std::sqrt(static_cast<double>(words_explained) / clause_words[c]);
+      }
+      int winner = 0;
+      for (int a = 1; a < n_agents; ++a) {
+        if (part_score[a] > part_score[winner] ||
+            (part_score[a] == part_score[winner] && AgentName(a) < AgentName(winner))) {
+          winner = a;
+        }
+      }
+      double runner_up = 0;
+      for (int a = 0; a < n_agents; ++a) {
+        if (a != winner) runner_up = std::max(runner_up, part_score[a]);
+      }
+      if (part_score[winner] < options_.min_score ||
+          part_evidence[winner] < options_.min_evidence ||
+          part_score[winner] < options_.clause_margin * runner_up) {
+        continue;
+      }
+      wins_clause[winner] = 1;
+      if (part_score[winner] > clause_score[winner]) {
+        clause_score[winner] = part_score[winner];
+        clause_terms[winner].clear();
+        for (size_t q = 0; q < n_terms; ++q) {
+          const size_t k = static_cast<size_t>(winner) * n_terms + q;
+          if ((terms[q].clauses & bit) && !terms[q].phrase && best_for[k] > 0 && !claimed[k]) {
+            clause_terms[winner].push_back(terms[q].surface);
+          }
+        }
       }
     }
   }
   auto in_scope = [&](int a) {
     if (score[a] < options_.min_score || evidence[a] < options_.min_evidence) return false;
     // Competing with the top agent for the same words, an agent must come
-    // close to it; for words of its own, its evidence is enough.
-    return score[a] >= options_.min_share_of_top * top ||
-           own_part_evidence[a] >= options_.strong_evidence;
+    // close to it; for a clause of its own, winning it is enough.
+    return score[a] >= options_.min_share_of_top * top || wins_clause[a];
   };
 
   v1::RouteDecision decision;
@@ -464,6 +532,16 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
       v1::RouteReason* reason = choice->add_reasons();
       reason->set_kind("fallback");
       reason->set_rule("no agent's scope covers the request; this is the fallback agent");
+    }
+    if (!is_explicit[a] && wins_clause[a] && score[a] < options_.min_share_of_top * top) {
+      v1::RouteReason* reason = choice->add_reasons();
+      reason->set_kind("clause");
+      reason->set_rule(absl::StrCat(
+          "one part of the request is about its scope: it wins a clause with ",
+          FormatScore(clause_score[a]), ", at least ", FormatScore(options_.clause_margin),
+          " times any other agent there"));
+      reason->set_score(clause_score[a]);
+      for (const std::string& t : clause_terms[a]) reason->add_matched(t);
     }
     add_for_reasons(a, choice->mutable_reasons());
   }

@@ -227,15 +227,34 @@ void Step5(std::string& w) {
   if (Measure(w, n) > 1 && EndsDoubleConsonant(w, n) && w.back() == 'l') w.pop_back();
 }
 
+// A word that joins two parts of a request ("… and …", "… also …"): a
+// clause boundary, like the punctuation that ends a clause.
+bool IsClauseWord(std::string_view w) { return w == "and" || w == "also" || w == "but"; }
+
+// Punctuation that ends a clause or a list item when followed by a space or
+// the end of the text ("v1.2" and "10,000" stay whole).
+bool EndsClause(std::string_view text, size_t i) {
+  const char c = text[i];
+  if (c != '.' && c != ',' && c != ';' && c != ':' && c != '?' && c != '!') return false;
+  return i + 1 >= text.size() || !IsAlnum(text[i + 1]);
+}
+
+struct Word {
+  std::string text;
+  uint32_t clause;
+};
+
 // Appends the words of `text` (lowercased, split) to `words`, and compounds
-// written with '-' or '/' joined into one word to `compounds`.
-void SplitWords(std::string_view text, std::vector<std::string>* words,
-                std::vector<std::string>* compounds) {
+// written with '-' or '/' joined into one word to `compounds`. Each word
+// carries the index of its clause: clauses end at punctuation and at
+// joining words (IsClauseWord).
+void SplitWords(std::string_view text, std::vector<Word>* words, std::vector<Word>* compounds) {
   std::string word;
   std::string compound;
   int compound_parts = 0;
+  uint32_t clause = 0;
   auto end_compound = [&] {
-    if (compound_parts > 1) compounds->push_back(compound);
+    if (compound_parts > 1) compounds->push_back(Word{compound, clause});
     compound.clear();
     compound_parts = 0;
   };
@@ -246,13 +265,17 @@ void SplitWords(std::string_view text, std::vector<std::string>* words,
       continue;
     }
     if (!word.empty()) {
-      words->push_back(word);
+      if (IsClauseWord(word) && !words->empty() && words->back().clause == clause) ++clause;
+      words->push_back(Word{word, clause});
       compound += word;
       ++compound_parts;
       word.clear();
     }
     bool joins = (c == '-' || c == '/') && i + 1 < text.size() && IsAlnum(text[i + 1]);
     if (!joins) end_compound();
+    if (i < text.size() && EndsClause(text, i) && !words->empty() && words->back().clause == clause) {
+      ++clause;
+    }
   }
 }
 
@@ -303,31 +326,33 @@ std::string Stem(std::string_view word) {
 }
 
 void Tokenize(std::string_view text, std::vector<Term>* out) {
-  std::vector<std::string> words;
-  std::vector<std::string> compounds;
+  std::vector<Word> words;
+  std::vector<Word> compounds;
   SplitWords(text, &words, &compounds);
   bool has_previous = false;  // the last kept word is out->at(previous_index)
   size_t previous_index = 0;
-  for (std::string& w : words) {
-    if (IsStopWord(w) || AllDigits(w) || w.size() < 2) {
+  for (Word& w : words) {
+    if (IsStopWord(w.text) || AllDigits(w.text) || w.text.size() < 2) {
       // A function word breaks a phrase: "read or write" is not "read write".
       has_previous = false;
       continue;
     }
-    out->push_back(Term{Stem(w), std::move(w)});
+    // So does the end of a clause: "queues, caching" is not "queue cach".
+    if (has_previous && (*out)[previous_index].clause != w.clause) has_previous = false;
+    out->push_back(Term{Stem(w.text), std::move(w.text), w.clause});
     if (has_previous) {
       const Term& prev = (*out)[previous_index];
       const Term& cur = out->back();
-      out->push_back(Term{prev.key + " " + cur.key, prev.surface + " " + cur.surface});
+      out->push_back(Term{prev.key + " " + cur.key, prev.surface + " " + cur.surface, cur.clause});
       previous_index = out->size() - 2;
     } else {
       previous_index = out->size() - 1;
     }
     has_previous = true;
   }
-  for (std::string& c : compounds) {
-    if (AllDigits(c)) continue;
-    out->push_back(Term{Stem(c), std::move(c)});
+  for (Word& c : compounds) {
+    if (AllDigits(c.text)) continue;
+    out->push_back(Term{Stem(c.text), std::move(c.text), c.clause});
   }
 }
 
@@ -389,24 +414,38 @@ void TextIndex::Finalize(double k1, double b) {
   }
 }
 
-size_t TextIndex::Analyze(std::string_view text, std::vector<QueryTerm>* out) const {
+size_t TextIndex::Analyze(std::string_view text, std::vector<QueryTerm>* out,
+                          std::vector<uint32_t>* clause_words) const {
   out->clear();
   std::vector<Term> terms;
   Tokenize(text, &terms);
   std::vector<std::string_view> words;
+  std::vector<std::pair<std::string_view, uint32_t>> clause_word_seen;
+  if (clause_words != nullptr) clause_words->clear();
   for (const Term& t : terms) {
     if (t.key.find(' ') != std::string::npos) continue;
     if (std::find(words.begin(), words.end(), t.key) == words.end()) words.push_back(t.key);
+    if (clause_words == nullptr) continue;
+    const uint32_t clause = std::min<uint32_t>(t.clause, 31);
+    if (clause_words->size() <= clause) clause_words->resize(clause + 1, 0);
+    const std::pair<std::string_view, uint32_t> key(t.key, clause);
+    if (std::find(clause_word_seen.begin(), clause_word_seen.end(), key) == clause_word_seen.end()) {
+      clause_word_seen.push_back(key);
+      ++(*clause_words)[clause];
+    }
   }
   const size_t content_words = words.size();
   for (Term& t : terms) {
     auto it = term_ids_.find(t.key);
     if (it == term_ids_.end()) continue;
-    bool seen = std::any_of(out->begin(), out->end(),
-                            [&](const QueryTerm& q) { return q.term == it->second; });
-    if (!seen) {
+    const uint32_t clause_bit = 1u << std::min<uint32_t>(t.clause, 31);
+    auto seen = std::find_if(out->begin(), out->end(),
+                             [&](const QueryTerm& q) { return q.term == it->second; });
+    if (seen != out->end()) {
+      seen->clauses |= clause_bit;
+    } else {
       const bool phrase = t.key.find(' ') != std::string::npos;
-      out->push_back(QueryTerm{it->second, std::move(t.surface), phrase});
+      out->push_back(QueryTerm{it->second, std::move(t.surface), phrase, clause_bit});
     }
   }
   return content_words;

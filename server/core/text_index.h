@@ -37,11 +37,15 @@ std::string Stem(std::string_view word);
 struct Term {
   std::string key;
   std::string surface;
+  uint32_t clause = 0;  // which clause of the text (see Tokenize)
 };
 
 // Splits `text` into terms: each kept word, each hyphen/slash compound
 // written as one word ("pub/sub" also gives "pubsub"), and each pair of
-// adjacent kept words. Order follows the text; duplicates are kept.
+// adjacent kept words of one clause. Clauses end at punctuation that ends a
+// clause or list item (". , ; : ? !" before a space) and at the joining
+// words "and", "also" and "but"; each term carries its clause's index.
+// Order follows the text; duplicates are kept.
 void Tokenize(std::string_view text, std::vector<Term>* out);
 
 // How often ordinary spoken English uses the stem `key` (a share of all
@@ -61,6 +65,9 @@ class TextIndex {
     uint32_t term;
     std::string surface;
     bool phrase;  // two words
+    // Bit i: the term occurs in clause i of the text (clauses from 31 on
+    // share bit 31).
+    uint32_t clauses;
   };
 
   // Adds a document and returns its id (0, 1, 2, … in call order).
@@ -71,8 +78,10 @@ class TextIndex {
   // The distinct terms of `text` that occur in at least one document, in
   // order of first appearance. Clears `out` first. Returns the number of
   // distinct content words of `text`, known to the index or not, so callers
-  // can tell how much of a text the index explains.
-  size_t Analyze(std::string_view text, std::vector<QueryTerm>* out) const;
+  // can tell how much of a text the index explains. With `clause_words`,
+  // also the number of distinct content words of each clause.
+  size_t Analyze(std::string_view text, std::vector<QueryTerm>* out,
+                 std::vector<uint32_t>* clause_words = nullptr) const;
 
   // The documents holding `term` with their weights, by document id.
   const std::vector<Posting>& postings(uint32_t term) const {

@@ -123,6 +123,27 @@ TEST(RouterTest, MultiScopeRequestFansOutPrimaryFirst) {
   EXPECT_FALSE(d->fallback_used());
 }
 
+// The request is mostly about caching; its last clause is about indexes
+// alone. Scored whole, sql-tuner falls far below half of cache-keeper's
+// score; winning a clause of its own brings it in, and the reason says so.
+TEST(RouterTest, AClauseOfItsOwnFansOut) {
+  auto router = MakeRouter();
+  const std::string caching =
+      "Design a caching strategy with cache-aside and write-through in Redis or Memcached for "
+      "read-heavy services, with cache invalidation by TTL or by events";
+  auto d = router->Route(caching + "; also which index does the table need?", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_THAT(Chosen(*d), ElementsAre("cache-keeper", "sql-tuner"));
+  EXPECT_LT(d->selected(1).score(), 0.5 * d->selected(0).score());
+  const v1::RouteReason& clause = d->selected(1).reasons(0);
+  EXPECT_EQ(clause.kind(), "clause");
+  EXPECT_THAT(clause.matched(), ::testing::Contains("index"));
+  // The same words inside the caching clause are not a part of their own.
+  auto stray = router->Route(caching + " for the table index", {});
+  ASSERT_TRUE(stray.ok()) << stray.status();
+  EXPECT_THAT(Chosen(*stray), ElementsAre("cache-keeper"));
+}
+
 TEST(RouterTest, ParaphraseSurvivesStemming) {
   auto router = MakeRouter();
   auto d = router->Route("When should cached entries be invalidated?", {});

@@ -51,6 +51,36 @@ TEST(TokenizeTest, CompoundsAlsoJoined) {
   EXPECT_THAT(Keys("Pub/Sub"), ::testing::ElementsAre("pub", "sub", "pub sub", "pubsub"));
 }
 
+TEST(TokenizeTest, ClausesEndAtPunctuationAndJoiningWords) {
+  std::vector<Term> terms;
+  Tokenize("Pick brokers, and define alerting. Cache 10,000 pages", &terms);
+  std::vector<std::string> keys;
+  std::vector<uint32_t> clauses;
+  for (const Term& t : terms) {
+    keys.push_back(t.key);
+    clauses.push_back(t.clause);
+  }
+  // No phrase across a clause end ("broker defin"); "10,000" stays whole.
+  EXPECT_THAT(keys, ::testing::ElementsAre("pick", "broker", "pick broker", "defin", "alert",
+                                           "defin alert", "cach", "page"));
+  EXPECT_THAT(clauses, ::testing::ElementsAre(0, 0, 0, 1, 1, 1, 2, 2));
+}
+
+TEST(TextIndexTest, AnalyzeMarksTheClausesOfEachTerm) {
+  TextIndex index;
+  index.Add("caching services");
+  index.Add("deploying to kubernetes");
+  index.Finalize();
+  std::vector<TextIndex::QueryTerm> terms;
+  std::vector<uint32_t> clause_words;
+  index.Analyze("Cached services and kubernetes; caching", &terms, &clause_words);
+  ASSERT_EQ(terms.size(), 4u);  // cach, servic, "cach servic", kubernet
+  EXPECT_EQ(terms[0].clauses, 0b101u);
+  EXPECT_EQ(terms[1].clauses, 0b001u);
+  EXPECT_EQ(terms[3].clauses, 0b010u);
+  EXPECT_THAT(clause_words, ::testing::ElementsAre(2, 1, 1));
+}
+
 TEST(TextIndexTest, RareTermsWeighMoreAndUnknownTermsAreDropped) {
   TextIndex index;
   index.Add("caching strategy for services");
