@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "db/blob_codec.h"
 #include "db/session_store.h"
 
 namespace agentd {

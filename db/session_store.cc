@@ -1,7 +1,6 @@
 #include "db/session_store.h"
 
 #include <sqlite3.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -18,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "db/blob_codec.h"
 #include "db/schema_migrations.h"
 #include "server/common/status_macros.h"
 #include "spdlog/spdlog.h"
@@ -237,11 +237,15 @@ class ReaderPool {
 };
 
 // One queued write. Lives on the caller's stack until `done` is notified.
+// One queued write. A waiting caller owns it and waits on `done`; an
+// asynchronous one (on_done set) is owned by the writer, which calls on_done
+// and deletes it.
 struct WriteOp {
   std::function<absl::StatusOr<int64_t>(Connection&)> apply;
   int turns = 0;
   absl::StatusOr<int64_t> result = absl::UnknownError("not run");
   absl::Notification done;
+  std::function<void(absl::StatusOr<int64_t>)> on_done;
 };
 
 namespace {
@@ -597,18 +601,21 @@ SessionStore::Stats SessionStore::stats() const {
 
 // ---- the writer ---------------------------------------------------------------
 
+absl::Status SessionStore::Enqueue(WriteOp* op) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    return absl::UnavailableError(absl::StrCat("session store ", options_.path, " is shutting down"));
+  }
+  queue_.push_back(op);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> SessionStore::Write(
     int turns, std::function<absl::StatusOr<int64_t>(Connection&)> apply) {
   WriteOp op;
   op.apply = std::move(apply);
   op.turns = turns;
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) {
-      return absl::UnavailableError(absl::StrCat("session store ", options_.path, " is shutting down"));
-    }
-    queue_.push_back(&op);
-  }
+  RETURN_IF_ERROR(Enqueue(&op));
   op.done.WaitForNotification();
   return std::move(op.result);
 }
@@ -634,7 +641,14 @@ void SessionStore::WriterLoop() {
       }
     }
     CommitGroup(group);
-    for (WriteOp* op : group) op->done.Notify();
+    for (WriteOp* op : group) {
+      if (op->on_done) {
+        op->on_done(std::move(op->result));
+        delete op;
+      } else {
+        op->done.Notify();
+      }
+    }
   }
 }
 
@@ -734,60 +748,102 @@ absl::StatusOr<v1::Session> SessionStore::CreateSession(std::string_view princip
   return session;
 }
 
-absl::StatusOr<int> SessionStore::AppendTurn(TurnRecord turn) {
+absl::StatusOr<EncodedTurn> SessionStore::EncodeTurn(const TurnRecord& turn, bool compress) {
   RETURN_IF_ERROR(store_internal::RequireIds(turn.principal, turn.session_id));
-  // Serialize outside the writer thread: callers do this work in parallel.
-  const std::string facts = store_internal::EncodeFacts(turn.session_facts, turn.session_fact_sources);
-  auto encode = [this](std::string serialized) {
-    return options_.compress_turns ? EncodeStoredBlob(std::move(serialized)) : serialized;
+  auto encode = [compress](std::string serialized) {
+    return compress ? EncodeStoredBlob(std::move(serialized)) : serialized;
   };
-  const std::string request = encode(turn.request.SerializeAsString());
-  const std::string route = encode(turn.route.SerializeAsString());
-  const std::string review = encode(turn.review.SerializeAsString());
-  std::vector<std::string> outputs;
-  outputs.reserve(turn.outputs.size());
+  EncodedTurn out;
+  out.principal = turn.principal;
+  out.session_id = turn.session_id;
+  out.create_session = turn.create_session;
+  out.title = turn.title;
+  out.facts = store_internal::EncodeFacts(turn.session_facts, turn.session_fact_sources);
+  out.request = encode(turn.request.SerializeAsString());
+  out.route = encode(turn.route.SerializeAsString());
+  out.review = encode(turn.review.SerializeAsString());
+  out.outputs.reserve(turn.outputs.size());
   for (const AgentOutputRecord& record : turn.outputs) {
-    outputs.push_back(record.output.ByteSizeLong() == 0 ? std::string()
-                                                        : encode(record.output.SerializeAsString()));
+    EncodedTurn::Output& o = out.outputs.emplace_back();
+    o.agent = record.run.agent();
+    o.status = v1::AgentStatus_Name(record.run.status());
+    o.error = record.run.error();
+    o.latency_ms = record.run.latency_ms();
+    if (record.output.ByteSizeLong() != 0) o.output = encode(record.output.SerializeAsString());
   }
-  ASSIGN_OR_RETURN(int64_t seq, Write(1, [&](Connection& conn) -> absl::StatusOr<int64_t> {
-    int64_t now = store_internal::UnixMillis(options_);
-    if (turn.create_session) {
-      ASSIGN_OR_RETURN(Stmt st, store_internal::Statement(conn, store_internal::kInsertSession));
-      st.BindText(1, turn.session_id).BindText(2, turn.principal).BindText(3, turn.title)
-          .BindBlob(4, facts).Bind(5, now);
-      RETURN_IF_ERROR(st.Run("create session"));
+  out.status = turn.status;
+  out.latency_ms = turn.latency_ms;
+  return out;
+}
+
+namespace {
+
+// The SQL of one turn, run by the writer inside its group's transaction.
+absl::StatusOr<int64_t> WriteTurn(Connection& conn, const EncodedTurn& turn, int64_t now) {
+  if (turn.create_session) {
+    ASSIGN_OR_RETURN(Stmt st, store_internal::Statement(conn, store_internal::kInsertSession));
+    st.BindText(1, turn.session_id).BindText(2, turn.principal).BindText(3, turn.title)
+        .BindBlob(4, turn.facts).Bind(5, now);
+    RETURN_IF_ERROR(st.Run("create session"));
+  }
+  int64_t seq = 0;
+  {
+    ASSIGN_OR_RETURN(Stmt st, store_internal::Statement(conn, store_internal::kBumpSession));
+    st.BindText(1, turn.session_id).BindText(2, turn.principal).Bind(3, now).BindBlob(4, turn.facts);
+    ASSIGN_OR_RETURN(bool found, st.Step("update session"));
+    if (!found) return absl::NotFoundError(absl::StrCat("session ", turn.session_id, " not found"));
+    seq = st.Int(0);
+  }
+  {
+    ASSIGN_OR_RETURN(Stmt st, store_internal::Statement(conn, store_internal::kInsertTurn));
+    st.BindText(1, turn.session_id).Bind(2, seq).BindBlob(3, turn.request).BindBlob(4, turn.route)
+        .BindBlob(5, turn.review).BindText(6, turn.status).Bind(7, turn.latency_ms).Bind(8, now);
+    RETURN_IF_ERROR(st.Run("insert turn"));
+  }
+  for (size_t i = 0; i < turn.outputs.size(); ++i) {
+    const EncodedTurn::Output& o = turn.outputs[i];
+    ASSIGN_OR_RETURN(Stmt st, store_internal::Statement(conn, store_internal::kInsertOutput));
+    st.BindText(1, turn.session_id).Bind(2, seq).Bind(3, static_cast<int64_t>(i))
+        .BindText(4, o.agent).BindText(5, o.status).BindText(6, o.error).Bind(7, o.latency_ms);
+    if (o.output.empty()) {
+      st.BindNull(8);
+    } else {
+      st.BindBlob(8, o.output);
     }
-    int64_t seq = 0;
-    {
-      ASSIGN_OR_RETURN(Stmt st, store_internal::Statement(conn, store_internal::kBumpSession));
-      st.BindText(1, turn.session_id).BindText(2, turn.principal).Bind(3, now).BindBlob(4, facts);
-      ASSIGN_OR_RETURN(bool found, st.Step("update session"));
-      if (!found) return absl::NotFoundError(absl::StrCat("session ", turn.session_id, " not found"));
-      seq = st.Int(0);
-    }
-    {
-      ASSIGN_OR_RETURN(Stmt st, store_internal::Statement(conn, store_internal::kInsertTurn));
-      st.BindText(1, turn.session_id).Bind(2, seq).BindBlob(3, request).BindBlob(4, route)
-          .BindBlob(5, review).BindText(6, turn.status).Bind(7, turn.latency_ms).Bind(8, now);
-      RETURN_IF_ERROR(st.Run("insert turn"));
-    }
-    for (size_t i = 0; i < turn.outputs.size(); ++i) {
-      const v1::AgentRun& run = turn.outputs[i].run;
-      ASSIGN_OR_RETURN(Stmt st, store_internal::Statement(conn, store_internal::kInsertOutput));
-      st.BindText(1, turn.session_id).Bind(2, seq).Bind(3, static_cast<int64_t>(i))
-          .BindText(4, run.agent()).BindText(5, v1::AgentStatus_Name(run.status()))
-          .BindText(6, run.error()).Bind(7, run.latency_ms());
-      if (outputs[i].empty()) {
-        st.BindNull(8);
-      } else {
-        st.BindBlob(8, outputs[i]);
-      }
-      RETURN_IF_ERROR(st.Run("insert agent output"));
-    }
-    return seq;
-  }));
+    RETURN_IF_ERROR(st.Run("insert agent output"));
+  }
+  return seq;
+}
+
+}  // namespace
+
+absl::StatusOr<int> SessionStore::AppendTurn(const TurnRecord& turn) {
+  ASSIGN_OR_RETURN(EncodedTurn encoded, EncodeTurn(turn, options_.compress_turns));
+  ASSIGN_OR_RETURN(int64_t seq, Write(1, [&](Connection& conn) {
+                     return WriteTurn(conn, encoded, store_internal::UnixMillis(options_));
+                   }));
   return static_cast<int>(seq);
+}
+
+void SessionStore::AppendTurnAsync(EncodedTurn turn, std::function<void(absl::StatusOr<int>)> done) {
+  auto* op = new WriteOp();
+  op->turns = 1;
+  auto shared = std::make_shared<EncodedTurn>(std::move(turn));
+  op->apply = [this, shared](Connection& conn) {
+    return WriteTurn(conn, *shared, store_internal::UnixMillis(options_));
+  };
+  op->on_done = [done](absl::StatusOr<int64_t> seq) {
+    if (seq.ok()) {
+      done(static_cast<int>(*seq));
+    } else {
+      done(seq.status());
+    }
+  };
+  absl::Status queued = Enqueue(op);
+  if (!queued.ok()) {
+    delete op;
+    done(queued);
+  }
 }
 
 absl::Status SessionStore::DeleteSession(std::string_view principal, std::string_view session_id) {
@@ -943,50 +999,6 @@ absl::StatusOr<v1::ListSessionsResponse> SessionStore::ListSessions(std::string_
     RETURN_IF_ERROR(store_internal::FillSession(st, 1, session, conn.path()));
   }
   return response;
-}
-
-// ---- blob encoding ----------------------------------------------------------------
-
-std::string EncodeStoredBlob(std::string serialized) {
-  if (serialized.size() < kMinCompressedBlobBytes) return serialized;
-  uLongf bound = compressBound(static_cast<uLong>(serialized.size()));
-  std::string out("\0z", 2);
-  uint64_t size = serialized.size();
-  do {  // varint of the original size, so inflating needs one allocation
-    out.push_back(static_cast<char>((size & 0x7f) | (size > 0x7f ? 0x80 : 0)));
-    size >>= 7;
-  } while (size != 0);
-  const size_t header = out.size();
-  out.resize(header + bound);
-  // Level 1: most of the size gain at a fraction of the default level's CPU,
-  // which is spent on the request thread.
-  int rc = compress2(reinterpret_cast<Bytef*>(out.data() + header), &bound,
-                     reinterpret_cast<const Bytef*>(serialized.data()), static_cast<uLong>(serialized.size()), 1);
-  if (rc != Z_OK || header + bound >= serialized.size()) return serialized;  // keep it plain
-  out.resize(header + bound);
-  return out;
-}
-
-absl::StatusOr<std::string> DecodeStoredBlob(std::string_view stored) {
-  if (stored.empty() || stored[0] != '\0') return std::string(stored);
-  if (stored.size() < 3 || stored[1] != 'z') return absl::DataLossError("unknown blob encoding");
-  uint64_t size = 0;
-  size_t pos = 2;
-  for (int shift = 0;; shift += 7) {
-    if (pos >= stored.size() || shift > 35) return absl::DataLossError("truncated compressed blob");
-    const auto byte = static_cast<unsigned char>(stored[pos++]);
-    size |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) break;
-  }
-  if (size > (uint64_t{1} << 30)) return absl::DataLossError("compressed blob claims an impossible size");
-  std::string out(size, '\0');
-  uLongf out_len = static_cast<uLongf>(size);
-  int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &out_len,
-                      reinterpret_cast<const Bytef*>(stored.data() + pos), static_cast<uLong>(stored.size() - pos));
-  if (rc != Z_OK || out_len != size) {
-    return absl::DataLossError(absl::StrCat("compressed blob does not inflate (zlib ", rc, ")"));
-  }
-  return out;
 }
 
 // ---- ids ------------------------------------------------------------------------

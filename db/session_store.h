@@ -9,6 +9,8 @@
 // handed to a single writer thread that commits whatever is queued in one
 // transaction (group commit): a caller returns only after its own change is
 // committed and synced, but N concurrent callers share about one fsync.
+// AppendTurnAsync is the same write without a waiting thread: the callback
+// runs on the writer thread after the COMMIT.
 // Reads use a small pool of read-only connections and see the last committed
 // state; they never wait for the writer.
 //
@@ -50,9 +52,9 @@ struct StoreOptions {
   // Quota on the database file (PRAGMA max_page_count); writes past it fail
   // with RESOURCE_EXHAUSTED like a full disk. 0 = no quota.
   int64_t max_database_bytes = 0;
-  // Deflate turn blobs (see EncodeStoredBlob): about 3x smaller turns for
-  // about 0.5 ms of CPU per turn on the caller's thread. Either way the store
-  // reads both forms.
+  // Compress turn blobs (db/blob_codec.h): about 2.6x smaller turns for
+  // about 30 µs of CPU per 16 KB blob on the caller's thread. Either way the
+  // store reads both forms.
   bool compress_turns = true;
   // Source of created/updated timestamps; tests inject a fake clock.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
@@ -75,6 +77,26 @@ struct TurnRecord {
   v1::Requirements session_facts;   // the session's accumulated facts after this turn
   std::vector<v1::Fact> session_fact_sources;  // their provenance (turn numbers set)
   std::string status;               // "ok", "partial"
+  double latency_ms = 0;
+};
+
+// A turn serialized (and compressed) for the store, ready to be written.
+// Made by SessionStore::EncodeTurn on the caller's thread, so the writer
+// thread only runs SQL.
+struct EncodedTurn {
+  std::string principal;
+  std::string session_id;
+  bool create_session = false;
+  std::string title;
+  std::string facts;                // session facts + provenance
+  std::string request, route, review;
+  struct Output {
+    std::string agent, status, error;
+    double latency_ms = 0;
+    std::string output;             // empty: the agent gave none
+  };
+  std::vector<Output> outputs;
+  std::string status;
   double latency_ms = 0;
 };
 
@@ -110,7 +132,16 @@ class SessionStore {
   // Appends the turn durably (group commit); returns its seq (1-based).
   // Returns only after COMMIT. NOT_FOUND if the session is not the
   // principal's; ALREADY_EXISTS if create_session and the id is taken.
-  absl::StatusOr<int> AppendTurn(TurnRecord turn);
+  absl::StatusOr<int> AppendTurn(const TurnRecord& turn);
+  // The same in two steps, for callers that must not block a thread on the
+  // fsync: EncodeTurn serializes the record (it is not needed afterwards);
+  // AppendTurnAsync queues it and returns at once. `done` gets the seq or
+  // the error, exactly once, on the writer thread after the COMMIT (or on
+  // the calling thread if the store is shutting down): keep it short and
+  // hand real work to another thread.
+  static absl::StatusOr<EncodedTurn> EncodeTurn(const TurnRecord& turn, bool compress);
+  void AppendTurnAsync(EncodedTurn turn, std::function<void(absl::StatusOr<int>)> done);
+  bool compress_turns() const { return options_.compress_turns; }
   // The session and one page of its turns, oldest first. page_size 0 = 50,
   // at most 1000; the token comes from a previous response.
   absl::StatusOr<v1::GetSessionResponse> GetSession(std::string_view principal,
@@ -145,6 +176,9 @@ class SessionStore {
   // committed (or failed). `turns` is what the op adds to stats().turns.
   absl::StatusOr<int64_t> Write(int turns,
                                 std::function<absl::StatusOr<int64_t>(store_internal::Connection&)> apply);
+  // Queues `op` (the writer completes it), or returns UNAVAILABLE if the
+  // store is shutting down.
+  absl::Status Enqueue(store_internal::WriteOp* op);
   void WriterLoop();
   void CommitGroup(std::vector<store_internal::WriteOp*>& group);
 
@@ -164,17 +198,6 @@ class SessionStore {
 // A new random session id (128 bits, lowercase hex with dashes like a UUIDv4).
 std::string NewSessionId();
 
-// How the store keeps a turn's serialized messages (request, route, review,
-// agent outputs) on disk. A review's text compresses about 3x, and turns are
-// most of the file. A blob of at least kMinCompressedBlobBytes is deflated
-// (zlib) behind the marker "\0z" and the varint of its original size: no
-// serialized protobuf starts with a zero byte (field number 0 is invalid), so
-// plain blobs written before compression existed read as they are.
-// Public for tools that write the database in bulk (bench/store_bench.cc).
-inline constexpr size_t kMinCompressedBlobBytes = 256;
-std::string EncodeStoredBlob(std::string serialized);
-// The serialized message back; DATA_LOSS if a compressed blob is damaged.
-absl::StatusOr<std::string> DecodeStoredBlob(std::string_view stored);
 
 }  // namespace agentd
 

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/common/status_macros.h"
 #include "server/core/markdown_renderer.h"
@@ -77,6 +78,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorC
   StoreOptions store_options;
   store_options.path = o->config_.db_path;
   store_options.max_database_bytes = o->config_.db_max_bytes;
+  store_options.compress_turns = o->config_.compress_turns;
   ASSIGN_OR_RETURN(o->store_, SessionStore::Open(store_options));
   if (o->config_.retention_days < 0) {
     return absl::InvalidArgumentError(absl::StrCat("retention_days must be 0 (keep forever) or more, got ",
@@ -166,6 +168,38 @@ absl::StatusOr<v1::RouteDecision> Orchestrator::Route(const v1::RouteRequest& re
 absl::StatusOr<v1::ReviewResponse> Orchestrator::Review(const CallContext& ctx,
                                                         const v1::ReviewRequest& request,
                                                         ReviewObserver* observer) {
+  absl::Notification finished;
+  absl::StatusOr<v1::ReviewResponse> result;
+  ReviewAsync(ctx, request, observer, [&](absl::StatusOr<v1::ReviewResponse> response) {
+    result = std::move(response);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return result;
+}
+
+void Orchestrator::ReviewAsync(const CallContext& ctx, const v1::ReviewRequest& request,
+                               ReviewObserver* observer, ReviewDone done) {
+  absl::StatusOr<PreparedTurn> prepared = PrepareTurn(ctx, request, observer);
+  if (!prepared.ok()) {
+    done(prepared.status());
+    return;
+  }
+  auto response = std::make_shared<v1::ReviewResponse>(std::move(prepared->response));
+  store_->AppendTurnAsync(std::move(prepared->encoded),
+                          [response, done = std::move(done)](absl::StatusOr<int> seq) {
+                            if (!seq.ok()) {
+                              done(seq.status());
+                              return;
+                            }
+                            response->set_turn(*seq);
+                            done(std::move(*response));
+                          });
+}
+
+absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallContext& ctx,
+                                                                     const v1::ReviewRequest& request,
+                                                                     ReviewObserver* observer) {
   const absl::Time start = absl::Now();
   RETURN_IF_ERROR(ValidateText(request.text()));
 
@@ -237,20 +271,25 @@ absl::StatusOr<v1::ReviewResponse> Orchestrator::Review(const CallContext& ctx,
     if (o.response.has_value()) out.output = *std::move(o.response);  // merged already
     record.outputs.push_back(std::move(out));
   }
-  record.review = response.review();
   // The markdown is most of a review's bytes and is rendered from the rest
-  // deterministically: it is rendered again when the turn is read.
-  record.review.clear_markdown();
+  // deterministically: it is rendered again when the turn is read. The
+  // review itself is lent to the record to be encoded (a swap, not a copy:
+  // a review is tens of KB of small strings) and taken back after it.
+  std::string markdown = std::move(*response.mutable_review()->mutable_markdown());
+  response.mutable_review()->clear_markdown();
+  record.review.Swap(response.mutable_review());
   record.session_facts = facts.requirements;
   record.session_fact_sources = facts.facts;
   for (v1::Fact& f : record.session_fact_sources) {
     if (f.turn() == 0) f.set_turn(turn);
   }
-  record.status = response.review().partial() ? "partial" : "ok";
+  record.status = record.review.partial() ? "partial" : "ok";
   record.latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-  ASSIGN_OR_RETURN(int seq, store_->AppendTurn(std::move(record)));
-  response.set_turn(seq);
-  return response;
+  absl::StatusOr<EncodedTurn> encoded = SessionStore::EncodeTurn(record, store_->compress_turns());
+  response.mutable_review()->Swap(&record.review);
+  response.mutable_review()->set_markdown(std::move(markdown));
+  if (!encoded.ok()) return encoded.status();
+  return PreparedTurn{std::move(response), *std::move(encoded)};
 }
 
 v1::ListAgentsResponse Orchestrator::ListAgents(const v1::ListAgentsRequest& request) const {

@@ -181,9 +181,21 @@ grpc::ServerUnaryReactor* OrchestratorService::Now(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContext* ctx,
                                                       const v1::ReviewRequest* request,
                                                       v1::ReviewResponse* response) {
-  return OnPool(ctx, [this, request, response](const CallContext& call) {
-    return Reply(core_->Review(call, *request), response);
+  // The request thread routes, runs and merges, then moves on; the store's
+  // writer finishes the call after the COMMIT. No thread waits on the fsync,
+  // so a few request threads keep the group commits full.
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::StatusOr<CallContext> call = Context(ctx);
+  if (!call.ok()) {
+    reactor->Finish(ToGrpcStatus(call.status()));
+    return reactor;
+  }
+  pool_.Submit([this, reactor, request, response, call = *std::move(call)] {
+    core_->ReviewAsync(call, *request, nullptr, [reactor, response](absl::StatusOr<v1::ReviewResponse> result) {
+      reactor->Finish(Reply(std::move(result), response));
+    });
   });
+  return reactor;
 }
 
 grpc::ServerWriteReactor<v1::ReviewEvent>* OrchestratorService::StreamReview(grpc::CallbackServerContext* ctx,

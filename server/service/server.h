@@ -19,10 +19,11 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:50051";   // port 0 picks a free port
   std::string token;                         // bearer token required when set
   int max_message_bytes = 4 * 1024 * 1024;
-  // Calls that wait (reviews, sessions) running at once. A review's thread
-  // mostly waits for its group commit, and a group is at most as large as
-  // the number of waiting threads, so this bounds durable throughput too.
-  int request_threads = 256;
+  // Threads for calls that do more than compute an answer: reviews (route,
+  // agents, merge) and session calls. A review gives its thread back when
+  // its turn is queued for the store; the writer finishes the call after the
+  // COMMIT, so a few threads keep group commits full.
+  int request_threads = 16;
   OrchestratorConfig orchestrator;
 };
 

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <set>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "db/schema_migrations.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -211,33 +213,6 @@ TEST_F(SessionStoreTest, CreatedSessionKeepsItsInitialFactsWithTheirProvenance) 
             absl::StatusCode::kNotFound);
 }
 
-TEST(StoredBlobTest, LargeBlobsAreDeflatedAndComeBackExactly) {
-  std::string text;
-  for (int i = 0; i < 200; ++i) absl::StrAppend(&text, "- **Recommendation**: cache product pages ", i, "\n");
-  v1::Review review;
-  review.set_markdown(text);
-  const std::string serialized = review.SerializeAsString();
-  const std::string stored = EncodeStoredBlob(serialized);
-  ASSERT_GE(stored.size(), 2u);
-  EXPECT_EQ(stored.substr(0, 2), std::string("\0z", 2));
-  EXPECT_LT(stored.size(), serialized.size() / 2);
-  auto decoded = DecodeStoredBlob(stored);
-  ASSERT_TRUE(decoded.ok()) << decoded.status();
-  EXPECT_EQ(*decoded, serialized);
-
-  // Small ones stay as they are; plain blobs decode to themselves.
-  v1::ReviewRequest request;
-  request.set_text("short");
-  EXPECT_EQ(EncodeStoredBlob(request.SerializeAsString()), request.SerializeAsString());
-  EXPECT_EQ(*DecodeStoredBlob(serialized), serialized);
-
-  // Damage is reported, never parsed as something else.
-  std::string damaged = stored;
-  damaged.resize(damaged.size() / 2);
-  EXPECT_EQ(DecodeStoredBlob(damaged).status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(DecodeStoredBlob(std::string("\0q", 2)).status().code(), absl::StatusCode::kDataLoss);
-}
-
 TEST_F(SessionStoreTest, TurnsAreStoredCompressedAndPlainOldRowsStillRead) {
   auto store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
@@ -251,7 +226,7 @@ TEST_F(SessionStoreTest, TurnsAreStoredCompressedAndPlainOldRowsStillRead) {
   ASSERT_TRUE(store->AppendTurn(MakeTurn("alice", id, false, "second")).ok());
   {
     sqlite3* db = RawOpen();
-    EXPECT_EQ(QueryText(db, "SELECT hex(substr(review, 1, 2)) FROM turns WHERE seq = 1"), "007A");
+    EXPECT_EQ(QueryText(db, "SELECT hex(substr(review, 1, 2)) FROM turns WHERE seq = 1"), "0073");
     v1::Review plain;
     plain.set_markdown(markdown + "written plain");
     const std::string blob = plain.SerializeAsString();
@@ -321,6 +296,58 @@ TEST_F(SessionStoreTest, DataSurvivesReopen) {
   ASSERT_TRUE(got.ok()) << got.status();
   ASSERT_EQ(got->turns_size(), 1);
   EXPECT_EQ(got->turns(0).request().text(), "persist me");
+}
+
+// The asynchronous append: `done` runs once, after the COMMIT (the turn is
+// readable from another connection by then), with the turn's seq or the
+// error; a failing one fails alone.
+TEST_F(SessionStoreTest, AsyncAppendCallsBackOnceAfterTheCommit) {
+  auto store = OpenStore(Options());
+  ASSERT_NE(store, nullptr);
+  const std::string id = NewSessionId();
+  constexpr int kTurns = 50;
+  absl::Mutex mu;
+  std::vector<int> seqs;
+  std::vector<absl::Status> errors;
+  int readable_when_done = 0;
+  for (int i = 0; i < kTurns; ++i) {
+    auto encoded = SessionStore::EncodeTurn(MakeTurn("alice", id, i == 0, absl::StrCat("q", i)), true);
+    ASSERT_TRUE(encoded.ok()) << encoded.status();
+    store->AppendTurnAsync(*std::move(encoded), [&, s = store.get()](absl::StatusOr<int> seq) {
+      // Another connection sees the turn already: it is committed.
+      const bool readable = seq.ok() && s->LoadAgentOutputs("alice", id, *seq).ok();
+      absl::MutexLock lock(&mu);
+      if (seq.ok()) {
+        seqs.push_back(*seq);
+        readable_when_done += readable ? 1 : 0;
+      } else {
+        errors.push_back(seq.status());
+      }
+    });
+  }
+  // One that must fail: a session nobody created.
+  auto orphan = SessionStore::EncodeTurn(MakeTurn("alice", NewSessionId(), false, "orphan"), true);
+  ASSERT_TRUE(orphan.ok());
+  store->AppendTurnAsync(*std::move(orphan), [&](absl::StatusOr<int> seq) {
+    absl::MutexLock lock(&mu);
+    errors.push_back(seq.status());
+  });
+  {
+    absl::MutexLock lock(&mu);
+    auto all_done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+      return seqs.size() + errors.size() == kTurns + 1;
+    };
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all_done), absl::Seconds(30)));
+  }
+  std::sort(seqs.begin(), seqs.end());
+  ASSERT_EQ(seqs.size(), static_cast<size_t>(kTurns));
+  for (int i = 0; i < kTurns; ++i) EXPECT_EQ(seqs[i], i + 1);
+  EXPECT_EQ(readable_when_done, kTurns);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].code(), absl::StatusCode::kNotFound);
+  auto got = store->GetSession("alice", id, 0, "");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->turns_size(), kTurns);
 }
 
 TEST_F(SessionStoreTest, PagesThroughTurns) {

@@ -14,6 +14,8 @@ import threading
 import unittest
 import zlib
 
+import zstandard
+
 import grpc
 
 from agentd_fixture import AgentdProcess, orchestrator_pb2 as pb, review_pb2
@@ -29,8 +31,12 @@ QUESTIONS = [
 
 
 def stored_message(blob):
-    """A turn blob as the store keeps it (db/session_store.h): plain protobuf,
-    or b"\\0z" + varint(original size) + zlib stream."""
+    """A turn blob as the store keeps it (db/blob_codec.h): plain protobuf,
+    b"\\0s" + a zstd frame (with its checksum), or, from earlier versions,
+    b"\\0z" + varint(original size) + zlib stream. Decoded here with other
+    libraries than agentd's, so a wrong encoder cannot pass its own check."""
+    if blob.startswith(b"\0s"):
+        return zstandard.ZstdDecompressor().decompress(blob[2:])
     if not blob.startswith(b"\0z"):
         return blob
     pos, size, shift = 2, 0, 0
