@@ -288,90 +288,12 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
     best = std::max(best, static_cast<double>(h.weight));
   }
 
-  // The evidence one rule holds by itself, counted as for an agent: its
-  // matched words few agents share count one each, a matched phrase two; or,
-  // when several of its words meet the request at once, one less than their
-  // number. A "not for" rule needs min_evidence of it to speak on its own:
-  // one common word ("app", "site", "contract") neither vetoes an agent nor
-  // names an unhosted one.
-  std::vector<int> rule_evidence(rules_.size(), 0);
-  for (size_t r = 0; r < rules_.size(); ++r) {
-    int distinct = 0;
-    int words = 0;
-    for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) {
-      const text::TextIndex::QueryTerm& t = terms[hits[i].term];
-      if (t.phrase) {
-        distinct += 2;
-        continue;
-      }
-      ++words;
-      if (term_focus_[t.term] >= kDistinctiveFocus) ++distinct;
-    }
-    rule_evidence[r] = std::max(distinct, words - 1);
-  }
-  auto speaks = [&](size_t r) {
-    return !rules_[r].against || rule_evidence[r] >= options_.min_evidence;
-  };
-  // A redirect to a hosted agent is one more text about that agent's scope
-  // and counts towards its evidence like its own rules; for an agent this
-  // server does not host, redirects are all there is, and each must speak.
-  auto counts_for_target = [&](size_t r) {
-    return rules_[r].speaks_for < n_hosted || speaks(r);
-  };
-
-  // Evidence: distinct request terms that the agent's own rules (not its
-  // examples) use and that few agents share. A phrase, or a word the agent's
-  // rules keep repeating, counts two; a word one rule mentions in passing
-  // counts one. One stray word ("golden", "updates") is not enough. Terms
-  // in `claimed` (by agent) do not count.
-  auto compute_evidence = [&](const std::vector<char>& claimed, std::vector<int>* evidence,
-                              std::vector<uint8_t>* rules_with) {
-    for (const Hit& h : hits) {
-      const Rule& rule = rules_[h.rule];
-      const int a = rule.speaks_for;
-      if (a < 0 || rule.kind_weight < kRedirectWeight || !counts_for_target(h.rule)) continue;
-      const size_t k = static_cast<size_t>(a) * n_terms + h.term;
-      if (claimed[k] || term_focus_[terms[h.term].term] < kDistinctiveFocus) continue;
-      if ((*rules_with)[k] < 2) ++(*rules_with)[k];
-    }
-    for (int a = 0; a < n_agents; ++a) {
-      for (size_t q = 0; q < n_terms; ++q) {
-        const uint8_t n = (*rules_with)[static_cast<size_t>(a) * n_terms + q];
-        if (n > 0) (*evidence)[a] += (terms[q].phrase || n >= 2) ? 2 : 1;
-      }
-    }
-    // One rule of the agent's own that several request words meet at once is
-    // evidence too, even when the words are common ("splitting … services").
-    for (size_t r = 0; r < rules_.size(); ++r) {
-      const Rule& rule = rules_[r];
-      if (rule.speaks_for < 0 || rule.kind_weight < kRedirectWeight || !counts_for_target(r)) continue;
-      int words = 0;
-      for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) {
-        const size_t k = static_cast<size_t>(rule.speaks_for) * n_terms + hits[i].term;
-        if (!terms[hits[i].term].phrase && !claimed[k]) ++words;
-      }
-      (*evidence)[rule.speaks_for] = std::max((*evidence)[rule.speaks_for], words - 1);
-    }
-  };
-
-  // 3. "Not for" rules that outweigh their agent's own rules on the same
-  // words claim those words, when the rule has enough evidence by itself or
-  // the request is, on the evidence of other rules, about the hosted agent
-  // it redirects to.
+  // 3. "Not for" rules that outweigh their agent's own rules claim the terms.
   std::vector<char> claimed(best_for.size(), 0);
-  std::vector<int> target_evidence(n_agents, 0);
-  {
-    std::vector<uint8_t> scratch(static_cast<size_t>(n_agents) * n_terms, 0);
-    compute_evidence(claimed, &target_evidence, &scratch);
-  }
   std::vector<size_t> fired;
   for (size_t r = 0; r < rules_.size(); ++r) {
     const Rule& rule = rules_[r];
     if (!rule.against || rule_score[r] < options_.min_score) continue;
-    if (!speaks(r) && !(rule.speaks_for >= 0 && rule.speaks_for < n_hosted &&
-                        target_evidence[rule.speaks_for] >= options_.min_evidence)) {
-      continue;
-    }
     const size_t base = static_cast<size_t>(rule.owner) * n_terms;
     double own = 0;
     for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) own += best_for[base + hits[i].term];
@@ -397,9 +319,40 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
       best_rule_index[a] = static_cast<int>(r);
     }
   }
+  // Evidence: distinct request terms that the agent's own rules (not its
+  // examples) use and that few agents share. A phrase, or a word the agent's
+  // rules keep repeating, counts two; a word one rule mentions in passing
+  // counts one. One stray word ("golden", "updates") is not enough.
   std::vector<int> evidence(n_agents, 0);
   std::vector<uint8_t> rules_with(static_cast<size_t>(n_agents) * n_terms, 0);
-  compute_evidence(claimed, &evidence, &rules_with);
+  {
+    for (const Hit& h : hits) {
+      const Rule& rule = rules_[h.rule];
+      const int a = rule.speaks_for;
+      if (a < 0 || rule.kind_weight < kRedirectWeight) continue;
+      const size_t k = static_cast<size_t>(a) * n_terms + h.term;
+      if (claimed[k] || term_focus_[terms[h.term].term] < kDistinctiveFocus) continue;
+      if (rules_with[k] < 2) ++rules_with[k];
+    }
+    for (int a = 0; a < n_agents; ++a) {
+      for (size_t q = 0; q < n_terms; ++q) {
+        const uint8_t n = rules_with[static_cast<size_t>(a) * n_terms + q];
+        if (n > 0) evidence[a] += (terms[q].phrase || n >= 2) ? 2 : 1;
+      }
+    }
+    // One rule of the agent's own that several request words meet at once is
+    // evidence too, even when the words are common ("splitting … services").
+    for (size_t r = 0; r < rules_.size(); ++r) {
+      const Rule& rule = rules_[r];
+      if (rule.speaks_for < 0 || rule.kind_weight < kRedirectWeight) continue;
+      int words = 0;
+      for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) {
+        const size_t k = static_cast<size_t>(rule.speaks_for) * n_terms + hits[i].term;
+        if (!terms[hits[i].term].phrase && !claimed[k]) ++words;
+      }
+      evidence[rule.speaks_for] = std::max(evidence[rule.speaks_for], words - 1);
+    }
+  }
   std::vector<double> score(n_agents, 0.0);
   for (int a = 0; a < n_agents; ++a) {
     double sum = 0;
@@ -456,7 +409,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
           if (!terms[hits[i].term].phrase) ++words;
         }
         part_best[a] = std::max(part_best[a], live);
-        if (rules_[r].kind_weight >= kRedirectWeight && counts_for_target(r)) {
+        if (rules_[r].kind_weight >= kRedirectWeight) {
           part_evidence[a] = std::max(part_evidence[a], words - 1);
         }
       }

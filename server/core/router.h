@@ -24,10 +24,7 @@
 // by redirects compete like hosted ones and, when they would be chosen, are
 // reported as unhosted. A "not for" rule that matches the request more
 // strongly than its own agent's rules on the same terms takes those terms
-// away from that agent, but only with the evidence an agent needs
-// (min_evidence) in that rule alone, or when the request is, on other rules,
-// about the hosted agent it redirects to: one common word ("app") neither
-// vetoes an agent nor names an unhosted one.
+// away from that agent.
 //
 // A Router is immutable after Create: Route is const and thread-safe.
 #ifndef AGENTD_SERVER_CORE_ROUTER_H_

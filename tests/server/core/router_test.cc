@@ -185,17 +185,6 @@ TEST(RouterTest, UnhostedRedirectTargetIsNamedNotChosen) {
   EXPECT_THAT(d->summary(), HasSubstr("web-designer"));
 }
 
-TEST(RouterTest, OneWordOfANotForRuleNeitherVetoesNorNamesUnhosted) {
-  auto router = MakeRouter();
-  // "pages" is all this request shares with "Styling web pages and CSS
-  // layout": a "not for" rule needs the evidence an agent needs.
-  auto d = router->Route("How long should cached pages live in Redis before invalidation?", {});
-  ASSERT_TRUE(d.ok()) << d.status();
-  EXPECT_THAT(Chosen(*d), ElementsAre("cache-keeper"));
-  EXPECT_TRUE(d->unhosted().empty());
-  for (const auto& r : d->selected(0).reasons()) EXPECT_NE(r.kind(), "not_for");
-}
-
 TEST(RouterTest, NothingInScopeSelectsNobody) {
   auto router = MakeRouter();
   auto d = router->Route("What is a good recipe for banana bread?", {});
