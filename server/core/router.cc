@@ -277,6 +277,13 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
   std::vector<uint32_t> rule_begin(rules_.size() + 1, 0);
   for (const Hit& h : hits) ++rule_begin[h.rule + 1];
   for (size_t r = 0; r < rules_.size(); ++r) rule_begin[r + 1] += rule_begin[r];
+  // The rules the request touches at all, in order: every loop over rules
+  // below only needs these (a rule without hits scores 0 and adds nothing),
+  // and they are a few dozen of the hundreds there are.
+  std::vector<uint32_t> touched;
+  for (const Hit& h : hits) {
+    if (touched.empty() || touched.back() != h.rule) touched.push_back(h.rule);
+  }
   std::vector<double> rule_score(rules_.size(), 0.0);
   for (const Hit& h : hits) rule_score[h.rule] += h.weight;
   // best_for[a * n_terms + q]: the best weight term q has in a rule for a.
@@ -291,7 +298,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
   // 3. "Not for" rules that outweigh their agent's own rules claim the terms.
   std::vector<char> claimed(best_for.size(), 0);
   std::vector<size_t> fired;
-  for (size_t r = 0; r < rules_.size(); ++r) {
+  for (const size_t r : touched) {
     const Rule& rule = rules_[r];
     if (!rule.against || rule_score[r] < options_.min_score) continue;
     const size_t base = static_cast<size_t>(rule.owner) * n_terms;
@@ -306,7 +313,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
   std::vector<double> live_rule_score(rules_.size(), 0.0);
   std::vector<double> best_rule(n_agents, 0.0);
   std::vector<int> best_rule_index(n_agents, -1);
-  for (size_t r = 0; r < rules_.size(); ++r) {
+  for (const size_t r : touched) {
     const int a = rules_[r].speaks_for;
     if (a < 0) continue;
     double live = 0;
@@ -342,7 +349,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
     }
     // One rule of the agent's own that several request words meet at once is
     // evidence too, even when the words are common ("splitting … services").
-    for (size_t r = 0; r < rules_.size(); ++r) {
+    for (const size_t r : touched) {
       const Rule& rule = rules_[r];
       if (rule.speaks_for < 0 || rule.kind_weight < kRedirectWeight) continue;
       int words = 0;
@@ -397,7 +404,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
       if (clause_words[c] == 0) continue;
       std::fill(part_best.begin(), part_best.end(), 0.0);
       std::fill(part_evidence.begin(), part_evidence.end(), 0);
-      for (size_t r = 0; r < rules_.size(); ++r) {
+      for (const size_t r : touched) {
         const int a = rules_[r].speaks_for;
         if (a < 0) continue;
         double live = 0;
@@ -506,7 +513,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
   };
   auto add_for_reasons = [&](int a, google::protobuf::RepeatedPtrField<v1::RouteReason>* out) {
     std::vector<std::pair<double, size_t>> ranked;
-    for (size_t r = 0; r < rules_.size(); ++r) {
+    for (const size_t r : touched) {
       if (rules_[r].speaks_for == a && live_rule_score[r] > 0) {
         ranked.emplace_back(-live_rule_score[r], r);
       }
