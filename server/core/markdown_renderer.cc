@@ -31,6 +31,9 @@ std::string StatusWord(v1::AgentStatus status) {
 // Text that agents wrote goes inline: a line break inside it would end the
 // list item or paragraph it sits in, so it becomes a space.
 std::string Inline(const std::string& text) {
+  if (text.find_first_of("\r\n") == std::string::npos) {  // the usual case: one copy, no scan per pattern
+    return std::string(absl::StripAsciiWhitespace(text));
+  }
   std::string out = absl::StrReplaceAll(text, {{"\r\n", " "}, {"\n", " "}, {"\r", " "}});
   return std::string(absl::StripAsciiWhitespace(out));
 }
@@ -69,7 +72,10 @@ std::string BlockStart(const std::string& text) {
 }
 
 // A table cell: a pipe would split the cell, a line break the row.
-std::string Cell(const std::string& text) { return absl::StrReplaceAll(Inline(text), {{"|", "\\|"}}); }
+std::string Cell(const std::string& text) {
+  std::string out = Inline(text);
+  return out.find('|') == std::string::npos ? out : absl::StrReplaceAll(out, {{"|", "\\|"}});
+}
 
 // Writes blocks and puts blank lines where CommonMark needs them: between
 // any two blocks, except inside one list and between a label line that
