@@ -205,6 +205,9 @@ class Bench:
         self.rows = []
         with open("/proc/loadavg") as f:
             self.loadavg = " ".join(f.read().split()[:3])  # other work on the machine skews every row
+        # The commit at the start: the tree may move on during a long run.
+        self.commit = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                     text=True).stdout.strip() or "?"
 
     # -- bodies and servers
 
@@ -446,8 +449,7 @@ class Bench:
         grpc_version = subprocess.run(["pkg-config", "--modversion", "grpc++"], capture_output=True,
                                       text=True).stdout.strip() or "?"
         h2load_version = subprocess.run(["h2load", "--version"], capture_output=True, text=True).stdout.strip()
-        commit = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip() or "?"
+        commit = self.commit
         build_type = "?"
         cache = os.path.join(self.build, "CMakeCache.txt")
         if os.path.exists(cache):
