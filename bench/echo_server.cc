@@ -22,6 +22,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/impl/rpc_service_method.h"
@@ -85,6 +86,9 @@ class CallbackEchoService : public grpc::CallbackGenericService {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As agentd does (server/main.cc): no Mutex deadlock detection, so the
+  // baseline is gRPC at its best, not gRPC with a debugging aid on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage("agentd-bench-echo: no-op unary gRPC echo, the load benchmark's baseline");
   absl::ParseCommandLine(argc, argv);
   const std::string api = absl::GetFlag(FLAGS_api);

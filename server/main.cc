@@ -15,6 +15,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "server/service/server.h"
 #include "server/service/logging.h"
 #include "spdlog/spdlog.h"
@@ -80,6 +81,11 @@ std::filesystem::path ExecutableDir() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built with Mutex deadlock detection on: every lock,
+  // gRPC's own included, updates a global lock graph (~7% of CPU under
+  // Route load, bench/RESULTS.md). It is a debugging aid; the unit tests
+  // keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage("agentd: hosts expert agents and answers architecture reviews over gRPC");
   absl::ParseCommandLine(argc, argv);
   std::filesystem::path exe_dir = ExecutableDir();
