@@ -64,7 +64,15 @@ constexpr double kTopicSpecificity = 5.0;
 // The weight of a "not for" rule speaking for the hosted agent it names.
 constexpr float kRedirectWeight = 0.8f;
 
-std::string FormatScore(double score) { return absl::StrFormat("%.2f", score); }
+// Two decimals, as "%.2f" would print them, without a format parse per call.
+std::string FormatScore(double score) {
+  const double hundredths = std::round(score * 100.0);
+  if (!(std::abs(hundredths) < 1e15)) return absl::StrFormat("%.2f", score);  // huge or not a number
+  const auto whole = static_cast<int64_t>(hundredths);
+  const int64_t magnitude = whole < 0 ? -whole : whole;
+  const int64_t cents = magnitude % 100;
+  return absl::StrCat(whole < 0 ? "-" : "", magnitude / 100, ".", cents < 10 ? "0" : "", cents);
+}
 
 }  // namespace
 
