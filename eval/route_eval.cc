@@ -40,6 +40,7 @@ ABSL_FLAG(double, min_share_of_top, agentd::RouterOptions().min_share_of_top,
           "RouterOptions.min_share_of_top");
 ABSL_FLAG(double, clause_margin, agentd::RouterOptions().clause_margin,
           "RouterOptions.clause_margin");
+ABSL_FLAG(double, min_coverage, agentd::RouterOptions().min_coverage, "RouterOptions.min_coverage");
 ABSL_FLAG(int, min_evidence, agentd::RouterOptions().min_evidence, "RouterOptions.min_evidence");
 ABSL_FLAG(bool, scores, false, "print every case's agent scores on one line");
 ABSL_FLAG(bool, skip_missing, false, "skip (with a note) files that do not exist");
@@ -252,6 +253,7 @@ int main(int argc, char** argv) {
   options.min_share_of_top = absl::GetFlag(FLAGS_min_share_of_top);
   options.min_evidence = absl::GetFlag(FLAGS_min_evidence);
   options.clause_margin = absl::GetFlag(FLAGS_clause_margin);
+  options.min_coverage = absl::GetFlag(FLAGS_min_coverage);
   auto router = agentd::Router::Create(std::move(loaded.definitions), options);
   if (!router.ok()) {
     std::fprintf(stderr, "router: %s\n", router.status().ToString().c_str());

@@ -369,6 +369,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
     }
   }
   std::vector<double> score(n_agents, 0.0);
+  std::vector<double> coverage_of(n_agents, 0.0);
   for (int a = 0; a < n_agents; ++a) {
     double sum = 0;
     int words_explained = 0;
@@ -383,6 +384,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
     const double coverage =
         content_words == 0 ? 0.0 : static_cast<double>(words_explained) / content_words;
     score[a] = (best_rule[a] + 0.5 * sum) * std::sqrt(coverage);
+    coverage_of[a] = coverage;
   }
 
   std::vector<int> order(n_agents);
@@ -475,6 +477,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
   }
   auto in_scope = [&](int a) {
     if (score[a] < options_.min_score || evidence[a] < options_.min_evidence) return false;
+    if (coverage_of[a] < options_.min_coverage && !wins_clause[a]) return false;
     // Competing with the top agent for the same words, an agent must come
     // close to it; for a clause of its own, winning it is enough.
     return score[a] >= options_.min_share_of_top * top || wins_clause[a];
@@ -588,6 +591,10 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
     } else if (score[a] < options_.min_score) {
       rejection->set_why(absl::StrCat("score ", FormatScore(score[a]), " is below the minimum ",
                                       FormatScore(options_.min_score)));
+    } else if (coverage_of[a] < options_.min_coverage && !wins_clause[a]) {
+      rejection->set_why(absl::StrCat("its rules use ", FormatScore(coverage_of[a] * 100),
+                                      "% of the request's words; ", FormatScore(options_.min_coverage * 100),
+                                      "% are needed (the request is mostly about something else)"));
     } else {
       rejection->set_why(absl::StrCat("score ", FormatScore(score[a]), " is below ",
                                       FormatScore(options_.min_share_of_top * 100),

@@ -331,6 +331,29 @@ TEST(RouterTest, OneStrayWordChoosesNobody) {
   EXPECT_THAT(Chosen(*in_scope), ElementsAre("cache-keeper"));
 }
 
+// A request mostly about something else that happens to share a phrase
+// with an agent's rules is not in its scope: the agent must explain a share
+// of the request's words (min_coverage), and the rejection says why.
+TEST(RouterTest, ARequestMostlyAboutSomethingElseChoosesNobody) {
+  const std::string text =
+      "Who brings sandwiches lemonade folding chairs frisbees sunscreen blankets speakers "
+      "umbrellas or the write-through cheesecake to the summer picnic?";  // one clause
+  auto router = MakeRouter();
+  auto d = router->Route(text, {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(d->selected().empty()) << d->summary();
+  auto rejected = std::find_if(d->rejected().begin(), d->rejected().end(),
+                               [](const auto& r) { return r.agent() == "cache-keeper"; });
+  ASSERT_NE(rejected, d->rejected().end());
+  EXPECT_THAT(rejected->why(), HasSubstr("of the request's words"));
+  // Without the share, the phrase alone would have chosen it.
+  RouterOptions lenient;
+  lenient.min_coverage = 0;
+  auto chosen = MakeRouter(lenient)->Route(text, {});
+  ASSERT_TRUE(chosen.ok()) << chosen.status();
+  EXPECT_THAT(Chosen(*chosen), ElementsAre("cache-keeper"));
+}
+
 TEST(RouterTest, EverydayWordsDoNotPullInAPeer) {
   // "reads", "product" and "long" appear in the database and API agents'
   // rules, but spoken English uses them all the time; "Redis" is a topic
