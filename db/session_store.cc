@@ -748,7 +748,8 @@ absl::StatusOr<v1::Session> SessionStore::CreateSession(std::string_view princip
   return session;
 }
 
-absl::StatusOr<EncodedTurn> SessionStore::EncodeTurn(const TurnRecord& turn, bool compress) {
+absl::StatusOr<EncodedTurn> SessionStore::EncodeTurn(const TurnRecord& turn) const {
+  const bool compress = options_.compress_turns;
   RETURN_IF_ERROR(store_internal::RequireIds(turn.principal, turn.session_id));
   auto encode = [compress](std::string serialized) {
     return compress ? EncodeStoredBlob(std::move(serialized)) : serialized;
@@ -818,7 +819,7 @@ absl::StatusOr<int64_t> WriteTurn(Connection& conn, const EncodedTurn& turn, int
 }  // namespace
 
 absl::StatusOr<int> SessionStore::AppendTurn(const TurnRecord& turn) {
-  ASSIGN_OR_RETURN(EncodedTurn encoded, EncodeTurn(turn, options_.compress_turns));
+  ASSIGN_OR_RETURN(EncodedTurn encoded, EncodeTurn(turn));
   ASSIGN_OR_RETURN(int64_t seq, Write(1, [&](Connection& conn) {
                      return WriteTurn(conn, encoded, store_internal::UnixMillis(options_));
                    }));

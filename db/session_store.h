@@ -139,9 +139,9 @@ class SessionStore {
   // the error, exactly once, on the writer thread after the COMMIT (or on
   // the calling thread if the store is shutting down): keep it short and
   // hand real work to another thread.
-  static absl::StatusOr<EncodedTurn> EncodeTurn(const TurnRecord& turn, bool compress);
+  // (EncodeTurn compresses as options.compress_turns says.)
+  absl::StatusOr<EncodedTurn> EncodeTurn(const TurnRecord& turn) const;
   void AppendTurnAsync(EncodedTurn turn, std::function<void(absl::StatusOr<int>)> done);
-  bool compress_turns() const { return options_.compress_turns; }
   // The session and one page of its turns, oldest first. page_size 0 = 50,
   // at most 1000; the token comes from a previous response.
   absl::StatusOr<v1::GetSessionResponse> GetSession(std::string_view principal,

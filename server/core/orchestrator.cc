@@ -285,7 +285,7 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   }
   record.status = record.review.partial() ? "partial" : "ok";
   record.latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-  absl::StatusOr<EncodedTurn> encoded = SessionStore::EncodeTurn(record, store_->compress_turns());
+  absl::StatusOr<EncodedTurn> encoded = store_->EncodeTurn(record);
   response.mutable_review()->Swap(&record.review);
   response.mutable_review()->set_markdown(std::move(markdown));
   if (!encoded.ok()) return encoded.status();

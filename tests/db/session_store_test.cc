@@ -311,7 +311,7 @@ TEST_F(SessionStoreTest, AsyncAppendCallsBackOnceAfterTheCommit) {
   std::vector<absl::Status> errors;
   int readable_when_done = 0;
   for (int i = 0; i < kTurns; ++i) {
-    auto encoded = SessionStore::EncodeTurn(MakeTurn("alice", id, i == 0, absl::StrCat("q", i)), true);
+    auto encoded = store->EncodeTurn(MakeTurn("alice", id, i == 0, absl::StrCat("q", i)));
     ASSERT_TRUE(encoded.ok()) << encoded.status();
     store->AppendTurnAsync(*std::move(encoded), [&, s = store.get()](absl::StatusOr<int> seq) {
       // Another connection sees the turn already: it is committed.
@@ -326,7 +326,7 @@ TEST_F(SessionStoreTest, AsyncAppendCallsBackOnceAfterTheCommit) {
     });
   }
   // One that must fail: a session nobody created.
-  auto orphan = SessionStore::EncodeTurn(MakeTurn("alice", NewSessionId(), false, "orphan"), true);
+  auto orphan = store->EncodeTurn(MakeTurn("alice", NewSessionId(), false, "orphan"));
   ASSERT_TRUE(orphan.ok());
   store->AppendTurnAsync(*std::move(orphan), [&](absl::StatusOr<int> seq) {
     absl::MutexLock lock(&mu);
