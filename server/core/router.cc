@@ -5,6 +5,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -48,6 +49,17 @@ std::vector<Mention> FindMentions(std::string_view text) {
   }
   return mentions;
 }
+
+// One rule's working state during a Route. A request touches a few dozen of
+// the hundreds of rules, so instead of allocating and zeroing arrays over all
+// of them per call, each thread keeps one array and Route puts back to zero
+// the entries it used.
+struct RuleSlot {
+  uint32_t begin = 0;  // the rule's hits: hits[begin, end)
+  uint32_t end = 0;
+  double score = 0;    // sum of its hits' weights
+  double live = 0;     // the same over terms not claimed by a "not for" rule
+};
 
 // A term used by at most this share (on the focus scale, 1 = one agent,
 // 0 = all) counts as evidence; with seven agents, that is up to three.
@@ -263,11 +275,8 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
     uint32_t rule;
     uint32_t term;  // index into terms
     float weight;
-    bool operator<(const Hit& o) const {
-      return rule != o.rule ? rule < o.rule : term < o.term;
-    }
   };
-  std::vector<Hit> hits;
+  std::vector<Hit> unsorted;
   for (uint32_t q = 0; q < n_terms; ++q) {
     const uint32_t term = terms[q].term;
     for (const text::TextIndex::Posting& p : index_.postings(term)) {
@@ -277,23 +286,33 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
       const int agent = rule.speaks_for >= 0 ? rule.speaks_for : rule.owner;
       const float weight =
           p.weight * rule.kind_weight * term_agent_weight_[term * n_agents + agent];
-      hits.push_back(Hit{p.doc, q, weight});
+      unsorted.push_back(Hit{p.doc, q, weight});
     }
   }
-  std::sort(hits.begin(), hits.end());
-  // hits[rule_begin[r] .. rule_begin[r + 1]) are rule r's, in term order.
-  std::vector<uint32_t> rule_begin(rules_.size() + 1, 0);
-  for (const Hit& h : hits) ++rule_begin[h.rule + 1];
-  for (size_t r = 0; r < rules_.size(); ++r) rule_begin[r + 1] += rule_begin[r];
   // The rules the request touches at all, in order: every loop over rules
   // below only needs these (a rule without hits scores 0 and adds nothing),
   // and they are a few dozen of the hundreds there are.
+  thread_local std::vector<RuleSlot> slots;
+  if (slots.size() < rules_.size()) slots.resize(rules_.size());
   std::vector<uint32_t> touched;
-  for (const Hit& h : hits) {
-    if (touched.empty() || touched.back() != h.rule) touched.push_back(h.rule);
+  absl::Cleanup reset_slots = [&touched] {
+    for (const uint32_t r : touched) slots[r] = RuleSlot{};
+  };
+  for (const Hit& h : unsorted) {
+    if (slots[h.rule].end++ == 0) touched.push_back(h.rule);
+    slots[h.rule].score += h.weight;
   }
-  std::vector<double> rule_score(rules_.size(), 0.0);
-  for (const Hit& h : hits) rule_score[h.rule] += h.weight;
+  std::sort(touched.begin(), touched.end());
+  // Group the hits by rule, in term order within a rule (they were made in
+  // term order): hits[slots[r].begin .. slots[r].end) are rule r's.
+  uint32_t next = 0;
+  for (const uint32_t r : touched) {
+    const uint32_t count = slots[r].end;
+    slots[r].begin = slots[r].end = next;
+    next += count;
+  }
+  std::vector<Hit> hits(unsorted.size());
+  for (const Hit& h : unsorted) hits[slots[h.rule].end++] = h;
   // best_for[a * n_terms + q]: the best weight term q has in a rule for a.
   std::vector<double> best_for(static_cast<size_t>(n_agents) * n_terms, 0.0);
   for (const Hit& h : hits) {
@@ -308,27 +327,26 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
   std::vector<size_t> fired;
   for (const size_t r : touched) {
     const Rule& rule = rules_[r];
-    if (!rule.against || rule_score[r] < options_.min_score) continue;
+    if (!rule.against || slots[r].score < options_.min_score) continue;
     const size_t base = static_cast<size_t>(rule.owner) * n_terms;
     double own = 0;
-    for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) own += best_for[base + hits[i].term];
-    if (rule_score[r] <= own) continue;
+    for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) own += best_for[base + hits[i].term];
+    if (slots[r].score <= own) continue;
     fired.push_back(r);
-    for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) claimed[base + hits[i].term] = 1;
+    for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) claimed[base + hits[i].term] = 1;
   }
 
   // 4. Agent scores over unclaimed terms: best rule + half the term sum.
-  std::vector<double> live_rule_score(rules_.size(), 0.0);
   std::vector<double> best_rule(n_agents, 0.0);
   std::vector<int> best_rule_index(n_agents, -1);
   for (const size_t r : touched) {
     const int a = rules_[r].speaks_for;
     if (a < 0) continue;
     double live = 0;
-    for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) {
+    for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
       if (!claimed[static_cast<size_t>(a) * n_terms + hits[i].term]) live += hits[i].weight;
     }
-    live_rule_score[r] = live;
+    slots[r].live = live;
     if (live > best_rule[a]) {
       best_rule[a] = live;
       best_rule_index[a] = static_cast<int>(r);
@@ -361,7 +379,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
       const Rule& rule = rules_[r];
       if (rule.speaks_for < 0 || rule.kind_weight < kRedirectWeight) continue;
       int words = 0;
-      for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) {
+      for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
         const size_t k = static_cast<size_t>(rule.speaks_for) * n_terms + hits[i].term;
         if (!terms[hits[i].term].phrase && !claimed[k]) ++words;
       }
@@ -419,7 +437,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
         if (a < 0) continue;
         double live = 0;
         int words = 0;
-        for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) {
+        for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
           const size_t k = static_cast<size_t>(a) * n_terms + hits[i].term;
           if (claimed[k] || !(terms[hits[i].term].clauses & bit)) continue;
           live += hits[i].weight;
@@ -518,15 +536,15 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
                          : rule.text);
     reason->set_kind(rule.kind);
     reason->set_score(rule_value);
-    for (uint32_t i = rule_begin[r]; i < rule_begin[r + 1]; ++i) {
+    for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
       reason->add_matched(terms[hits[i].term].surface);
     }
   };
   auto add_for_reasons = [&](int a, google::protobuf::RepeatedPtrField<v1::RouteReason>* out) {
     std::vector<std::pair<double, size_t>> ranked;
     for (const size_t r : touched) {
-      if (rules_[r].speaks_for == a && live_rule_score[r] > 0) {
-        ranked.emplace_back(-live_rule_score[r], r);
+      if (rules_[r].speaks_for == a && slots[r].live > 0) {
+        ranked.emplace_back(-slots[r].live, r);
       }
     }
     std::sort(ranked.begin(), ranked.end());
@@ -572,7 +590,7 @@ absl::StatusOr<v1::RouteDecision> Router::Route(
     std::string redirected_to;
     for (size_t r : fired) {
       if (rules_[r].owner != a) continue;
-      add_reason(r, rule_score[r], rejection->mutable_reasons());
+      add_reason(r, slots[r].score, rejection->mutable_reasons());
       if (redirected_to.empty() && rules_[r].speaks_for >= 0) {
         redirected_to = AgentName(rules_[r].speaks_for);
       }
