@@ -419,11 +419,11 @@ class Bench:
         agentd_rows = [r for r in self.rows if not r["target"].startswith("Echo")]
         peak = max(r["rss_peak"] for r in agentd_rows)
         checks = [
-            ("Review, 5 agents: requests/s ≥ 0.40 × Echo", "%.2f" % (five["rps"] / echo["rps"]),
+            ("Review, 5 agents: requests/s ≥ 0.40 × Echo", "%.3f" % (five["rps"] / echo["rps"]),
              five["rps"] / echo["rps"] >= 0.40),
-            ("Route: requests/s ≥ 0.75 × Echo", "%.2f" % (by["Route"]["rps"] / echo["rps"]),
+            ("Route: requests/s ≥ 0.75 × Echo", "%.3f" % (by["Route"]["rps"] / echo["rps"]),
              by["Route"]["rps"] / echo["rps"] >= 0.75),
-            ("ListAgents: requests/s ≥ 0.85 × Echo", "%.2f" % (by["ListAgents"]["rps"] / echo["rps"]),
+            ("ListAgents: requests/s ≥ 0.85 × Echo", "%.3f" % (by["ListAgents"]["rps"] / echo["rps"]),
              by["ListAgents"]["rps"] / echo["rps"] >= 0.85),
             ("Review, 5 agents: p99 ≤ 3 × Echo p99", "%.2f ×" % (five["p99"] / echo["p99"]),
              five["p99"] <= 3 * echo["p99"]),
