@@ -19,14 +19,15 @@
 namespace agentd::stub_peer {
 namespace {
 
-// Words too common to say a competency is touched.
-const std::set<std::string>& CommonWords() {
-  static const auto* words = new std::set<std::string>{
+// Words too common to say a competency is touched. A plain static, not a
+// leaked heap object: a plugin can be unloaded, and its statics go with it.
+const std::set<std::string_view>& CommonWords() {
+  static const std::set<std::string_view> words{
       "the", "and", "for", "with", "our", "your", "their", "this", "that", "what", "which", "how",
       "should", "would", "could", "from", "into", "about", "when", "where", "using", "use", "need",
       "want", "have", "are", "was", "were", "will", "can", "all", "any", "some", "more", "most",
       "design", "designing", "plan", "new", "best", "good", "make", "based", "each", "other"};
-  return *words;
+  return words;
 }
 
 std::string Stem(std::string word) {
