@@ -13,7 +13,10 @@
 //   exact     all required chosen and nothing outside required ∪ optional ∪
 //             primary_any;
 //   unhosted  expected unhosted agents named / expected unhosted agents;
-// and the mean time per Route call. Exit 1 when a file is below --min_*.
+// and the mean time per Route call, then how many requests missed in each
+// way (off-topic routed, nothing chosen, wrong primary, …), and with more
+// than one file the same over all of them. Exit 1 when a file is below
+// --min_*.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -124,12 +127,83 @@ void PrintDecision(const agentd::v1::RouteDecision& d) {
   }
 }
 
+// Why requests miss, one count per kind (a request can miss in several).
+enum MissKind {
+  kOffTopicRouted,     // nothing expected, something chosen
+  kNothingChosen,      // an in-scope request, nothing chosen
+  kUnhostedTaken,      // a request for an unhosted agent given to a hosted one
+  kWrongPrimary,       // the first agent chosen is not an acceptable first one
+  kMissingRequired,    // a required agent not chosen (something else was)
+  kExtraAgent,         // an agent chosen outside required, optional and primary_any
+  kUnhostedNotNamed,   // an expected unhosted agent not named
+  kUnhostedNamed,      // an unhosted agent named that was not expected
+  kMissKinds
+};
+constexpr const char* kMissKindNames[kMissKinds] = {
+    "off-topic routed", "nothing chosen", "unhosted taken by a hosted agent", "wrong primary",
+    "required missing", "extra agent", "unhosted not named", "unhosted named wrongly"};
+
 struct Figures {
   int cases = 0, primary_ok = 0, exact_ok = 0;
   int required = 0, required_found = 0, unhosted = 0, unhosted_found = 0, unhosted_extra = 0;
   int errors = 0;
+  int misses[kMissKinds] = {};
   double micros_per_route = 0;
+
+  void Add(const Figures& o) {
+    cases += o.cases, primary_ok += o.primary_ok, exact_ok += o.exact_ok;
+    required += o.required, required_found += o.required_found;
+    unhosted += o.unhosted, unhosted_found += o.unhosted_found, unhosted_extra += o.unhosted_extra;
+    errors += o.errors;
+    for (int k = 0; k < kMissKinds; ++k) misses[k] += o.misses[k];
+  }
 };
+
+void CountMisses(const Case& c, const std::vector<std::string>& chosen, const std::vector<std::string>& named,
+                 Figures* f) {
+  const bool expects_nothing = c.primary_any.empty() && c.required.empty() && c.unhosted.empty();
+  if (expects_nothing) {
+    if (!chosen.empty()) ++f->misses[kOffTopicRouted];
+  } else if (chosen.empty()) {
+    if (!c.primary_any.empty() || !c.required.empty()) ++f->misses[kNothingChosen];
+  } else if (c.primary_any.empty() && c.required.empty()) {
+    if (!Contains(c.optional, chosen.front())) ++f->misses[kUnhostedTaken];
+  } else {
+    if (!c.primary_any.empty() && !Contains(c.primary_any, chosen.front())) ++f->misses[kWrongPrimary];
+    for (const std::string& r : c.required) {
+      if (!Contains(chosen, r)) {
+        ++f->misses[kMissingRequired];
+        break;
+      }
+    }
+    for (const std::string& a : chosen) {
+      if (!Contains(c.required, a) && !Contains(c.optional, a) && !Contains(c.primary_any, a)) {
+        ++f->misses[kExtraAgent];
+        break;
+      }
+    }
+  }
+  for (const std::string& u : c.unhosted) {
+    if (!Contains(named, u)) {
+      ++f->misses[kUnhostedNotNamed];
+      break;
+    }
+  }
+  for (const std::string& u : named) {
+    if (!Contains(c.unhosted, u)) {
+      ++f->misses[kUnhostedNamed];
+      break;
+    }
+  }
+}
+
+void PrintMisses(const Figures& f) {
+  std::string line;
+  for (int k = 0; k < kMissKinds; ++k) {
+    if (f.misses[k] > 0) absl::StrAppendFormat(&line, "%s%s %d", line.empty() ? "" : ", ", kMissKindNames[k], f.misses[k]);
+  }
+  std::printf("  misses: %s\n", line.empty() ? "none" : line.c_str());
+}
 
 Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases,
                  const std::string& path, bool verbose) {
@@ -195,6 +269,7 @@ Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases,
     }
     f.primary_ok += primary;
     f.exact_ok += exact;
+    CountMisses(c, chosen, named, &f);
     if (verbose && (!primary || !exact || !unhosted_ok)) {
       std::printf("  MISS %s:%d%s%s%s \"%s\"\n    chosen: [%s] expected primary [%s] required [%s] "
                   "optional [%s] unhosted [%s] named [%s]\n",
@@ -263,6 +338,7 @@ int main(int argc, char** argv) {
 
   bool below = false;
   int evaluated = 0;
+  Figures all;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string path = args[i];
     if (absl::GetFlag(FLAGS_skip_missing) && !std::ifstream(path)) {
@@ -277,6 +353,7 @@ int main(int argc, char** argv) {
     }
     Figures f = Evaluate(**router, cases, path, absl::GetFlag(FLAGS_verbose));
     ++evaluated;
+    all.Add(f);
     const double primary = Share(f.primary_ok, f.cases);
     const double exact = Share(f.exact_ok, f.cases);
     std::printf(
@@ -284,6 +361,7 @@ int main(int argc, char** argv) {
         "(%d extra)  errors %d  %.2f us/route\n",
         path.c_str(), f.cases, primary, Share(f.required_found, f.required), exact,
         Share(f.unhosted_found, f.unhosted), f.unhosted_extra, f.errors, f.micros_per_route);
+    PrintMisses(f);
     if (primary < absl::GetFlag(FLAGS_min_primary) || exact < absl::GetFlag(FLAGS_min_exact) ||
         f.errors > 0) {
       std::printf("%s: BELOW TARGET (min primary %.2f, min exact %.2f)\n", path.c_str(),
@@ -294,6 +372,12 @@ int main(int argc, char** argv) {
   if (evaluated == 0) {
     std::fprintf(stderr, "no file evaluated\n");
     return 1;
+  }
+  if (evaluated > 1) {
+    std::printf("all %d files: %d cases  primary %.3f  recall %.3f  exact %.3f  unhosted recall %.3f (%d extra)\n",
+                evaluated, all.cases, Share(all.primary_ok, all.cases), Share(all.required_found, all.required),
+                Share(all.exact_ok, all.cases), Share(all.unhosted_found, all.unhosted), all.unhosted_extra);
+    PrintMisses(all);
   }
   return below ? 1 : 0;
 }
