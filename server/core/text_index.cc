@@ -434,41 +434,71 @@ void TextIndex::Finalize(double k1, double b) {
   }
 }
 
+namespace {
+
+// Which keys were seen: a scan while there are few (a usual request has a few
+// dozen words, where a scan is cheaper than hashing), a hash set past that (a
+// text may hold thousands of distinct words: the service accepts 64 KB, and
+// scanning for each word made such a call cost a tenth of a second).
+template <typename Key>
+class SeenSet {
+ public:
+  // True when `key` is new.
+  bool Insert(const Key& key) {
+    if (hashed_.empty() && few_.size() < kScanLimit) {
+      if (std::find(few_.begin(), few_.end(), key) != few_.end()) return false;
+      few_.push_back(key);
+      return true;
+    }
+    if (hashed_.empty()) hashed_.insert(few_.begin(), few_.end());
+    return hashed_.insert(key).second;
+  }
+  size_t size() const { return hashed_.empty() ? few_.size() : hashed_.size(); }
+
+ private:
+  static constexpr size_t kScanLimit = 64;
+  std::vector<Key> few_;
+  absl::flat_hash_set<Key> hashed_;
+};
+
+}  // namespace
+
 size_t TextIndex::Analyze(std::string_view text, std::vector<QueryTerm>* out,
                           std::vector<uint32_t>* clause_words) const {
   out->clear();
   std::vector<Term> terms;
   Tokenize(text, &terms);
-  std::vector<std::string_view> words;
-  std::vector<std::pair<std::string_view, uint32_t>> clause_word_seen;
+  SeenSet<absl::string_view> words;
+  SeenSet<std::pair<absl::string_view, uint32_t>> clause_words_seen;
   if (clause_words != nullptr) clause_words->clear();
   for (const Term& t : terms) {
     if (t.key.find(' ') != std::string::npos) continue;
-    if (std::find(words.begin(), words.end(), t.key) == words.end()) words.push_back(t.key);
+    const absl::string_view key(t.key.data(), t.key.size());
+    words.Insert(key);
     if (clause_words == nullptr) continue;
     const uint32_t clause = std::min<uint32_t>(t.clause, 31);
     if (clause_words->size() <= clause) clause_words->resize(clause + 1, 0);
-    const std::pair<std::string_view, uint32_t> key(t.key, clause);
-    if (std::find(clause_word_seen.begin(), clause_word_seen.end(), key) == clause_word_seen.end()) {
-      clause_word_seen.push_back(key);
-      ++(*clause_words)[clause];
-    }
+    if (clause_words_seen.Insert({key, clause})) ++(*clause_words)[clause];
   }
-  const size_t content_words = words.size();
+  // Where each known term went in *out, by term id: a per-thread array (term
+  // ids are dense and few), put back to -1 for the terms this call used.
+  thread_local std::vector<int32_t> position_of;
+  if (position_of.size() < postings_.size()) position_of.resize(postings_.size(), -1);
   for (Term& t : terms) {
     auto it = term_ids_.find(t.key);
     if (it == term_ids_.end()) continue;
     const uint32_t clause_bit = 1u << std::min<uint32_t>(t.clause, 31);
-    auto seen = std::find_if(out->begin(), out->end(),
-                             [&](const QueryTerm& q) { return q.term == it->second; });
-    if (seen != out->end()) {
-      seen->clauses |= clause_bit;
+    int32_t& position = position_of[it->second];
+    if (position >= 0) {
+      (*out)[position].clauses |= clause_bit;
     } else {
+      position = static_cast<int32_t>(out->size());
       const bool phrase = t.key.find(' ') != std::string::npos;
       out->push_back(QueryTerm{it->second, std::move(t.surface), phrase, clause_bit});
     }
   }
-  return content_words;
+  for (const QueryTerm& q : *out) position_of[q.term] = -1;
+  return words.size();
 }
 
 }  // namespace agentd::text

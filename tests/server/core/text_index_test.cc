@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -79,6 +80,35 @@ TEST(TextIndexTest, AnalyzeMarksTheClausesOfEachTerm) {
   EXPECT_EQ(terms[1].clauses, 0b001u);
   EXPECT_EQ(terms[3].clauses, 0b010u);
   EXPECT_THAT(clause_words, ::testing::ElementsAre(2, 1, 1));
+}
+
+// Past a few dozen distinct words Analyze switches from scans to hashing;
+// the counts must be the same either way.
+TEST(TextIndexTest, AnalyzeCountsLongTextsLikeShortOnes) {
+  TextIndex index;
+  index.Add("caching services");
+  index.Finalize();
+  // Three clauses: the two known words; 300 distinct made-up words and the
+  // known two; the same again. Known terms come back once each, with every
+  // clause they appear in.
+  std::string text = "caching services";
+  for (int round = 0; round < 2; ++round) {
+    text += round == 0 ? "; " : " and ";
+    for (int i = 0; i < 300; ++i) text += absl::StrCat("zq", std::string(1, 'a' + i % 26), "x", i / 26, "w ");
+    text += "caching services";
+  }
+  std::vector<TextIndex::QueryTerm> terms;
+  std::vector<uint32_t> clause_words;
+  const size_t content_words = index.Analyze(text, &terms, &clause_words);
+  EXPECT_EQ(content_words, 302u);
+  EXPECT_THAT(clause_words, ::testing::ElementsAre(2, 302, 302));
+  ASSERT_EQ(terms.size(), 3u);  // cach, servic, "cach servic"
+  EXPECT_EQ(terms[0].clauses, 0b111u);
+  EXPECT_EQ(terms[2].clauses, 0b111u);
+  // Analyze again on the same thread: its per-thread state was put back.
+  index.Analyze("services", &terms);
+  ASSERT_EQ(terms.size(), 1u);
+  EXPECT_EQ(terms[0].clauses, 0b1u);
 }
 
 TEST(TextIndexTest, RareTermsWeighMoreAndUnknownTermsAreDropped) {
