@@ -1,0 +1,63 @@
+// Fuzz target: Router::Route on arbitrary request text, with the bundled
+// agents. Route runs on gRPC's thread for every Route and Review call, so no
+// text may crash it, hang it or make it answer inconsistently.
+//
+// The first byte, when below 8, names explicit agents (bit i: the i-th
+// hosted agent) to exercise the explicit path as well.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/core/router.h"
+#include "server/definitions/definition_parser.h"
+
+namespace {
+
+const agentd::Router& BundledRouter() {
+  static const agentd::Router* const router = [] {
+    agentd::DefinitionLoadResult loaded = agentd::LoadDefinitions(AGENTD_SOURCE_DIR "/agents");
+    if (!loaded.errors.empty() || loaded.definitions.empty()) std::abort();
+    auto created = agentd::Router::Create(std::move(loaded.definitions));
+    if (!created.ok()) std::abort();
+    return created->release();
+  }();
+  return *router;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const agentd::Router& router = BundledRouter();
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  std::vector<std::string> explicit_agents;
+  if (!text.empty() && static_cast<uint8_t>(text[0]) < 8) {
+    const auto& hosted = router.hosted();
+    for (size_t i = 0; i < hosted.size() && i < 3; ++i) {
+      if (static_cast<uint8_t>(text[0]) & (1u << i)) explicit_agents.push_back(hosted[i].name());
+    }
+    text.remove_prefix(1);
+  }
+  auto decision = router.Route(text, explicit_agents);
+  if (!decision.ok()) return 0;  // an unknown @mention: a clear error is the right answer
+  // Every agent chosen is hosted, once; explicit ones come first.
+  std::vector<std::string> seen;
+  for (const auto& choice : decision->selected()) {
+    bool hosted = false;
+    for (const auto& d : router.hosted()) hosted |= d.name() == choice.agent();
+    if (!hosted) std::abort();
+    for (const std::string& s : seen) {
+      if (s == choice.agent()) std::abort();
+    }
+    seen.push_back(choice.agent());
+  }
+  for (size_t i = 0; i < explicit_agents.size(); ++i) {
+    if (i >= static_cast<size_t>(decision->selected_size()) || !decision->selected(static_cast<int>(i)).explicit_()) {
+      std::abort();
+    }
+  }
+  if (decision->summary().empty()) std::abort();
+  return 0;
+}
