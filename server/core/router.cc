@@ -5,13 +5,13 @@
 #include <cmath>
 #include <utility>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "server/common/status_macros.h"
 
 namespace agentd {
 namespace {
@@ -222,438 +222,517 @@ absl::Status Router::Build() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::RouteDecision> Router::Route(
-    std::string_view text, const std::vector<std::string>& explicit_agents) const {
-  const int n_hosted = static_cast<int>(hosted_.size());
-  const int n_agents = agent_count_;
+// One Route call, step by step; its state lives only for the call.
+class RouteCall {
+ public:
+  explicit RouteCall(const Router& router)
+      : router_(router),
+        rules_(router.rules_),
+        options_(router.options_),
+        n_hosted_(static_cast<int>(router.hosted_.size())),
+        n_agents_(router.agent_count_) {}
+  // Puts back to zero the per-thread rule slots this call used.
+  ~RouteCall() {
+    for (const uint32_t r : touched_) Slots()[r] = RuleSlot{};
+  }
 
-  // 1. Explicit agents: the argument first, then inline mentions, deduplicated.
-  std::vector<int> explicit_order;
-  std::vector<char> is_explicit(n_agents, 0);
-  auto add_explicit = [&](std::string_view name, bool inline_mention) -> absl::Status {
+  absl::Status Run(std::string_view text, const std::vector<std::string>& explicit_agents,
+                   v1::RouteDecision* decision) {
+    RETURN_IF_ERROR(ResolveExplicitAgents(&text, explicit_agents));
+    CollectHits(text);          // 2. every (rule, request term) pair, weighed
+    ClaimRedirectedTerms();     // 3. "not for" rules that outweigh their agent's own
+    ScoreAgents();              // 4. best rule + half the term sum, times coverage
+    WeighClauses();             //    and each part of a request on its own
+    SelectAgents(decision);
+    DescribeChoices(decision);  // 5. reasons: the rules that matched, quoted
+    DescribeRejections(decision);
+    ListUnhosted(decision);     // 6. agents not hosted here that would be chosen
+    Summarize(decision);        // 7. one line for people
+    return absl::OkStatus();
+  }
+
+ private:
+  struct Hit {
+    uint32_t rule;
+    uint32_t term;  // index into terms_
+    float weight;
+  };
+  using Reasons = google::protobuf::RepeatedPtrField<v1::RouteReason>;
+
+  static std::vector<RuleSlot>& Slots() {
+    thread_local std::vector<RuleSlot> slots;
+    return slots;
+  }
+  // Index of (agent, request term) in the per-pair tables.
+  size_t Key(int agent, size_t q) const { return static_cast<size_t>(agent) * n_terms_ + q; }
+  bool Explicit(int a) const { return is_explicit_[a] != 0; }
+
+  // 1. Explicit agents: the argument first, then inline mentions,
+  // deduplicated. Agent names are not scope: the text is scored without the
+  // mentions (`*text` then points at the stripped copy).
+  absl::Status ResolveExplicitAgents(std::string_view* text, const std::vector<std::string>& explicit_agents) {
+    is_explicit_.assign(n_agents_, 0);
+    for (const std::string& name : explicit_agents) RETURN_IF_ERROR(AddExplicit(name, false));
+    const std::vector<Mention> mentions = FindMentions(*text);
+    for (const Mention& m : mentions) RETURN_IF_ERROR(AddExplicit(m.name, true));
+    if (!mentions.empty()) {
+      size_t at = 0;
+      for (const Mention& m : mentions) {
+        stripped_.append(text->substr(at, m.begin - at));
+        stripped_.push_back(' ');
+        at = m.end;
+      }
+      stripped_.append(text->substr(at));
+      *text = stripped_;
+    }
+    return absl::OkStatus();
+  }
+  absl::Status AddExplicit(std::string_view name, bool inline_mention) {
     absl::string_view trimmed = absl::StripAsciiWhitespace(Absl(name));
-    int a = AgentIndex(std::string_view(trimmed.data(), trimmed.size()));
+    const int a = router_.AgentIndex(std::string_view(trimmed.data(), trimmed.size()));
     if (a < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(inline_mention ? "text mentions @" : "agents: ", Absl(name),
-                       ", which this server does not host; hosted agents: ", hosted_list_));
+                       ", which this server does not host; hosted agents: ", router_.hosted_list_));
     }
-    if (!is_explicit[a]) {
-      is_explicit[a] = 1;
-      explicit_order.push_back(a);
+    if (!is_explicit_[a]) {
+      is_explicit_[a] = 1;
+      explicit_order_.push_back(a);
     }
     return absl::OkStatus();
-  };
-  for (const std::string& name : explicit_agents) {
-    absl::Status s = add_explicit(name, false);
-    if (!s.ok()) return s;
-  }
-  std::vector<Mention> mentions = FindMentions(text);
-  for (const Mention& m : mentions) {
-    absl::Status s = add_explicit(m.name, true);
-    if (!s.ok()) return s;
-  }
-  // Agent names are not scope: score the text without the mentions.
-  std::string stripped;
-  if (!mentions.empty()) {
-    size_t at = 0;
-    for (const Mention& m : mentions) {
-      stripped.append(text.substr(at, m.begin - at));
-      stripped.push_back(' ');
-      at = m.end;
-    }
-    stripped.append(text.substr(at));
-    text = stripped;
   }
 
-  // 2. Weigh every (rule, request term) pair.
-  std::vector<text::TextIndex::QueryTerm> terms;
-  std::vector<uint32_t> clause_words;
-  const size_t content_words = index_.Analyze(text, &terms, &clause_words);
-  const size_t n_terms = terms.size();
-  struct Hit {
-    uint32_t rule;
-    uint32_t term;  // index into terms
-    float weight;
-  };
-  std::vector<Hit> unsorted;
-  for (uint32_t q = 0; q < n_terms; ++q) {
-    const uint32_t term = terms[q].term;
-    for (const text::TextIndex::Posting& p : index_.postings(term)) {
-      const Rule& rule = rules_[p.doc];
-      // A rule speaking for nobody (a "not for" without redirect) is weighed
-      // as if for its own agent: it only ever counts against it.
-      const int agent = rule.speaks_for >= 0 ? rule.speaks_for : rule.owner;
-      const float weight =
-          p.weight * rule.kind_weight * term_agent_weight_[term * n_agents + agent];
-      unsorted.push_back(Hit{p.doc, q, weight});
-    }
-  }
-  // The rules the request touches at all, in order: every loop over rules
-  // below only needs these (a rule without hits scores 0 and adds nothing),
+  // 2. Weighs every (rule, request term) pair and groups the hits by rule.
+  // Only the rules the request touches take part: every loop over rules
+  // below needs only these (a rule without hits scores 0 and adds nothing),
   // and they are a few dozen of the hundreds there are.
-  thread_local std::vector<RuleSlot> slots;
-  if (slots.size() < rules_.size()) slots.resize(rules_.size());
-  std::vector<uint32_t> touched;
-  absl::Cleanup reset_slots = [&touched] {
-    for (const uint32_t r : touched) slots[r] = RuleSlot{};
-  };
-  for (const Hit& h : unsorted) {
-    if (slots[h.rule].end++ == 0) touched.push_back(h.rule);
-    slots[h.rule].score += h.weight;
-  }
-  std::sort(touched.begin(), touched.end());
-  // Group the hits by rule, in term order within a rule (they were made in
-  // term order): hits[slots[r].begin .. slots[r].end) are rule r's.
-  uint32_t next = 0;
-  for (const uint32_t r : touched) {
-    const uint32_t count = slots[r].end;
-    slots[r].begin = slots[r].end = next;
-    next += count;
-  }
-  std::vector<Hit> hits(unsorted.size());
-  for (const Hit& h : unsorted) hits[slots[h.rule].end++] = h;
-  // best_for[a * n_terms + q]: the best weight term q has in a rule for a.
-  std::vector<double> best_for(static_cast<size_t>(n_agents) * n_terms, 0.0);
-  for (const Hit& h : hits) {
-    const int a = rules_[h.rule].speaks_for;
-    if (a < 0) continue;
-    double& best = best_for[static_cast<size_t>(a) * n_terms + h.term];
-    best = std::max(best, static_cast<double>(h.weight));
-  }
-
-  // 3. "Not for" rules that outweigh their agent's own rules claim the terms.
-  std::vector<char> claimed(best_for.size(), 0);
-  std::vector<size_t> fired;
-  for (const size_t r : touched) {
-    const Rule& rule = rules_[r];
-    if (!rule.against || slots[r].score < options_.min_score) continue;
-    const size_t base = static_cast<size_t>(rule.owner) * n_terms;
-    double own = 0;
-    for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) own += best_for[base + hits[i].term];
-    if (slots[r].score <= own) continue;
-    fired.push_back(r);
-    for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) claimed[base + hits[i].term] = 1;
-  }
-
-  // 4. Agent scores over unclaimed terms: best rule + half the term sum.
-  std::vector<double> best_rule(n_agents, 0.0);
-  std::vector<int> best_rule_index(n_agents, -1);
-  for (const size_t r : touched) {
-    const int a = rules_[r].speaks_for;
-    if (a < 0) continue;
-    double live = 0;
-    for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
-      if (!claimed[static_cast<size_t>(a) * n_terms + hits[i].term]) live += hits[i].weight;
+  void CollectHits(std::string_view text) {
+    content_words_ = router_.index_.Analyze(text, &terms_, &clause_words_);
+    n_terms_ = terms_.size();
+    std::vector<Hit> unsorted;
+    for (uint32_t q = 0; q < n_terms_; ++q) {
+      const uint32_t term = terms_[q].term;
+      for (const text::TextIndex::Posting& p : router_.index_.postings(term)) {
+        const Router::Rule& rule = rules_[p.doc];
+        // A rule speaking for nobody (a "not for" without redirect) is
+        // weighed as if for its own agent: it only ever counts against it.
+        const int agent = rule.speaks_for >= 0 ? rule.speaks_for : rule.owner;
+        const float weight =
+            p.weight * rule.kind_weight * router_.term_agent_weight_[term * n_agents_ + agent];
+        unsorted.push_back(Hit{p.doc, q, weight});
+      }
     }
-    slots[r].live = live;
-    if (live > best_rule[a]) {
-      best_rule[a] = live;
-      best_rule_index[a] = static_cast<int>(r);
+    std::vector<RuleSlot>& slots = Slots();
+    if (slots.size() < rules_.size()) slots.resize(rules_.size());
+    for (const Hit& h : unsorted) {
+      if (slots[h.rule].end++ == 0) touched_.push_back(h.rule);
+      slots[h.rule].score += h.weight;
+    }
+    std::sort(touched_.begin(), touched_.end());
+    // In term order within a rule (they were made in term order):
+    // hits_[slots[r].begin .. slots[r].end) are rule r's.
+    uint32_t next = 0;
+    for (const uint32_t r : touched_) {
+      const uint32_t count = slots[r].end;
+      slots[r].begin = slots[r].end = next;
+      next += count;
+    }
+    hits_.resize(unsorted.size());
+    for (const Hit& h : unsorted) hits_[slots[h.rule].end++] = h;
+    // best_for_[Key(a, q)]: the best weight term q has in a rule for a.
+    best_for_.assign(static_cast<size_t>(n_agents_) * n_terms_, 0.0);
+    for (const Hit& h : hits_) {
+      const int a = rules_[h.rule].speaks_for;
+      if (a < 0) continue;
+      double& best = best_for_[Key(a, h.term)];
+      best = std::max(best, static_cast<double>(h.weight));
     }
   }
+
+  // 3. A "not for" rule that outweighs its agent's own rules on the same
+  // terms fires, and takes those terms away from that agent.
+  void ClaimRedirectedTerms() {
+    const std::vector<RuleSlot>& slots = Slots();
+    claimed_.assign(best_for_.size(), 0);
+    for (const uint32_t r : touched_) {
+      const Router::Rule& rule = rules_[r];
+      if (!rule.against || slots[r].score < options_.min_score) continue;
+      double own = 0;
+      for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) own += best_for_[Key(rule.owner, hits_[i].term)];
+      if (slots[r].score <= own) continue;
+      fired_.push_back(r);
+      for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) claimed_[Key(rule.owner, hits_[i].term)] = 1;
+    }
+  }
+
+  // 4. Each agent's best rule over unclaimed terms, its evidence, and its
+  // score: (best rule + half the term sum) × √coverage.
+  void ScoreAgents() {
+    std::vector<RuleSlot>& slots = Slots();
+    best_rule_.assign(n_agents_, 0.0);
+    best_rule_index_.assign(n_agents_, -1);
+    for (const uint32_t r : touched_) {
+      const int a = rules_[r].speaks_for;
+      if (a < 0) continue;
+      double live = 0;
+      for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
+        if (!claimed_[Key(a, hits_[i].term)]) live += hits_[i].weight;
+      }
+      slots[r].live = live;
+      if (live > best_rule_[a]) {
+        best_rule_[a] = live;
+        best_rule_index_[a] = static_cast<int>(r);
+      }
+    }
+    CountEvidence();
+    score_.assign(n_agents_, 0.0);
+    coverage_.assign(n_agents_, 0.0);
+    for (int a = 0; a < n_agents_; ++a) {
+      double sum = 0;
+      int words_explained = 0;
+      for (size_t q = 0; q < n_terms_; ++q) {
+        const size_t k = Key(a, q);
+        if (claimed_[k]) continue;
+        sum += best_for_[k];
+        if (best_for_[k] > 0 && !terms_[q].phrase) ++words_explained;
+      }
+      // A request mostly about something else (one stray word matching)
+      // counts less than one the agent's rules explain throughout.
+      coverage_[a] = content_words_ == 0 ? 0.0 : static_cast<double>(words_explained) / content_words_;
+      score_[a] = (best_rule_[a] + 0.5 * sum) * std::sqrt(coverage_[a]);
+    }
+    order_.resize(n_agents_);
+    for (int a = 0; a < n_agents_; ++a) order_[a] = a;
+    std::sort(order_.begin(), order_.end(), [&](int x, int y) {
+      if (score_[x] != score_[y]) return score_[x] > score_[y];
+      return router_.AgentName(x) < router_.AgentName(y);
+    });
+    top_ = order_.empty() ? 0.0 : score_[order_.front()];
+  }
+
   // Evidence: distinct request terms that the agent's own rules (not its
   // examples) use and that few agents share. A phrase, or a word the agent's
   // rules keep repeating, counts two; a word one rule mentions in passing
   // counts one. One stray word ("golden", "updates") is not enough.
-  std::vector<int> evidence(n_agents, 0);
-  std::vector<uint8_t> rules_with(static_cast<size_t>(n_agents) * n_terms, 0);
-  {
-    for (const Hit& h : hits) {
-      const Rule& rule = rules_[h.rule];
+  void CountEvidence() {
+    const std::vector<RuleSlot>& slots = Slots();
+    evidence_.assign(n_agents_, 0);
+    rules_with_.assign(static_cast<size_t>(n_agents_) * n_terms_, 0);
+    for (const Hit& h : hits_) {
+      const Router::Rule& rule = rules_[h.rule];
       const int a = rule.speaks_for;
       if (a < 0 || rule.kind_weight < kRedirectWeight) continue;
-      const size_t k = static_cast<size_t>(a) * n_terms + h.term;
-      if (claimed[k] || term_focus_[terms[h.term].term] < kDistinctiveFocus) continue;
-      if (rules_with[k] < 2) ++rules_with[k];
+      const size_t k = Key(a, h.term);
+      if (claimed_[k] || router_.term_focus_[terms_[h.term].term] < kDistinctiveFocus) continue;
+      if (rules_with_[k] < 2) ++rules_with_[k];
     }
-    for (int a = 0; a < n_agents; ++a) {
-      for (size_t q = 0; q < n_terms; ++q) {
-        const uint8_t n = rules_with[static_cast<size_t>(a) * n_terms + q];
-        if (n > 0) evidence[a] += (terms[q].phrase || n >= 2) ? 2 : 1;
+    for (int a = 0; a < n_agents_; ++a) {
+      for (size_t q = 0; q < n_terms_; ++q) {
+        const uint8_t n = rules_with_[Key(a, q)];
+        if (n > 0) evidence_[a] += (terms_[q].phrase || n >= 2) ? 2 : 1;
       }
     }
     // One rule of the agent's own that several request words meet at once is
     // evidence too, even when the words are common ("splitting … services").
-    for (const size_t r : touched) {
-      const Rule& rule = rules_[r];
+    for (const uint32_t r : touched_) {
+      const Router::Rule& rule = rules_[r];
       if (rule.speaks_for < 0 || rule.kind_weight < kRedirectWeight) continue;
       int words = 0;
       for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
-        const size_t k = static_cast<size_t>(rule.speaks_for) * n_terms + hits[i].term;
-        if (!terms[hits[i].term].phrase && !claimed[k]) ++words;
+        if (!terms_[hits_[i].term].phrase && !claimed_[Key(rule.speaks_for, hits_[i].term)]) ++words;
       }
-      evidence[rule.speaks_for] = std::max(evidence[rule.speaks_for], words - 1);
+      evidence_[rule.speaks_for] = std::max(evidence_[rule.speaks_for], words - 1);
     }
-  }
-  std::vector<double> score(n_agents, 0.0);
-  std::vector<double> coverage_of(n_agents, 0.0);
-  for (int a = 0; a < n_agents; ++a) {
-    double sum = 0;
-    int words_explained = 0;
-    for (size_t q = 0; q < n_terms; ++q) {
-      const size_t k = static_cast<size_t>(a) * n_terms + q;
-      if (claimed[k]) continue;
-      sum += best_for[k];
-      if (best_for[k] > 0 && !terms[q].phrase) ++words_explained;
-    }
-    // A request mostly about something else (one stray word matching)
-    // counts less than one the agent's rules explain throughout.
-    const double coverage =
-        content_words == 0 ? 0.0 : static_cast<double>(words_explained) / content_words;
-    score[a] = (best_rule[a] + 0.5 * sum) * std::sqrt(coverage);
-    coverage_of[a] = coverage;
   }
 
-  std::vector<int> order(n_agents);
-  for (int a = 0; a < n_agents; ++a) order[a] = a;
-  std::sort(order.begin(), order.end(), [&](int x, int y) {
-    if (score[x] != score[y]) return score[x] > score[y];
-    return AgentName(x) < AgentName(y);
-  });
-  const double top = order.empty() ? 0.0 : score[order.front()];
   // A request of several parts ("pick a broker, and define the alerting on
-  // lag"): each clause is weighed on its own, as the whole request is above
+  // lag"): each clause is weighed on its own, as the whole request is
   // (best rule + half the term sum, times coverage of the clause's words;
   // evidence as above), and the agent that wins a clause clearly
   // (clause_margin) with enough evidence there takes part even when the
   // whole request is mostly about something else. A stray word inside
   // another agent's clause ("flexible queries" in a GraphQL question) does
   // not win its clause; a part of its own does.
-  std::vector<char> wins_clause(n_agents, 0);
-  std::vector<double> clause_score(n_agents, 0.0);  // of the clause it won
-  std::vector<std::vector<std::string>> clause_terms(n_agents);  // its words there
-  const int n_clauses = static_cast<int>(clause_words.size());
-  if (n_clauses > 1) {
-    std::vector<double> part_best(n_agents), part_score(n_agents);
-    std::vector<int> part_evidence(n_agents);
+  void WeighClauses() {
+    wins_clause_.assign(n_agents_, 0);
+    clause_score_.assign(n_agents_, 0.0);
+    clause_terms_.assign(n_agents_, {});
+    const int n_clauses = static_cast<int>(clause_words_.size());
+    if (n_clauses <= 1) return;
+    std::vector<double> part_score(n_agents_);
+    std::vector<int> part_evidence(n_agents_);
     for (int c = 0; c < n_clauses; ++c) {
+      if (clause_words_[c] == 0) continue;
       const uint32_t bit = 1u << c;
-      if (clause_words[c] == 0) continue;
-      std::fill(part_best.begin(), part_best.end(), 0.0);
-      std::fill(part_evidence.begin(), part_evidence.end(), 0);
-      for (const size_t r : touched) {
-        const int a = rules_[r].speaks_for;
-        if (a < 0) continue;
-        double live = 0;
-        int words = 0;
-        for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
-          const size_t k = static_cast<size_t>(a) * n_terms + hits[i].term;
-          if (claimed[k] || !(terms[hits[i].term].clauses & bit)) continue;
-          live += hits[i].weight;
-          if (!terms[hits[i].term].phrase) ++words;
-        }
-        part_best[a] = std::max(part_best[a], live);
-        if (rules_[r].kind_weight >= kRedirectWeight) {
-          part_evidence[a] = std::max(part_evidence[a], words - 1);
-        }
-      }
-      for (int a = 0; a < n_agents; ++a) {
-        double sum = 0;
-        int words_explained = 0;
-        int distinct = 0;
-        for (size_t q = 0; q < n_terms; ++q) {
-          if (!(terms[q].clauses & bit)) continue;
-          const size_t k = static_cast<size_t>(a) * n_terms + q;
-          if (claimed[k]) continue;
-          sum += best_for[k];
-          if (best_for[k] > 0 && !terms[q].phrase) ++words_explained;
-          if (rules_with[k] > 0) distinct += (terms[q].phrase || rules_with[k] >= 2) ? 2 : 1;
-        }
-        part_evidence[a] = std::max(part_evidence[a], distinct);
-        part_score[a] = (part_best[a] + 0.5 * sum) *
-                        std::sqrt(static_cast<double>(words_explained) / clause_words[c]);
-      }
+      WeighClause(c, bit, &part_score, &part_evidence);
       int winner = 0;
-      for (int a = 1; a < n_agents; ++a) {
+      for (int a = 1; a < n_agents_; ++a) {
         if (part_score[a] > part_score[winner] ||
-            (part_score[a] == part_score[winner] && AgentName(a) < AgentName(winner))) {
+            (part_score[a] == part_score[winner] && router_.AgentName(a) < router_.AgentName(winner))) {
           winner = a;
         }
       }
       double runner_up = 0;
-      for (int a = 0; a < n_agents; ++a) {
+      for (int a = 0; a < n_agents_; ++a) {
         if (a != winner) runner_up = std::max(runner_up, part_score[a]);
       }
-      if (part_score[winner] < options_.min_score ||
-          part_evidence[winner] < options_.min_evidence ||
+      if (part_score[winner] < options_.min_score || part_evidence[winner] < options_.min_evidence ||
           part_score[winner] < options_.clause_margin * runner_up) {
         continue;
       }
-      wins_clause[winner] = 1;
-      if (part_score[winner] > clause_score[winner]) {
-        clause_score[winner] = part_score[winner];
-        clause_terms[winner].clear();
-        for (size_t q = 0; q < n_terms; ++q) {
-          const size_t k = static_cast<size_t>(winner) * n_terms + q;
-          if ((terms[q].clauses & bit) && !terms[q].phrase && best_for[k] > 0 && !claimed[k]) {
-            clause_terms[winner].push_back(terms[q].surface);
+      wins_clause_[winner] = 1;
+      if (part_score[winner] > clause_score_[winner]) {
+        clause_score_[winner] = part_score[winner];
+        clause_terms_[winner].clear();
+        for (size_t q = 0; q < n_terms_; ++q) {
+          const size_t k = Key(winner, q);
+          if ((terms_[q].clauses & bit) && !terms_[q].phrase && best_for_[k] > 0 && !claimed_[k]) {
+            clause_terms_[winner].push_back(terms_[q].surface);
           }
         }
       }
     }
   }
-  auto in_scope = [&](int a) {
-    if (score[a] < options_.min_score || evidence[a] < options_.min_evidence) return false;
-    if (coverage_of[a] < options_.min_coverage && !wins_clause[a]) return false;
+  // Each agent's score and evidence within clause `c` (terms with `bit`).
+  void WeighClause(int c, uint32_t bit, std::vector<double>* part_score, std::vector<int>* part_evidence) const {
+    const std::vector<RuleSlot>& slots = Slots();
+    std::vector<double> part_best(n_agents_, 0.0);
+    std::fill(part_evidence->begin(), part_evidence->end(), 0);
+    for (const uint32_t r : touched_) {
+      const int a = rules_[r].speaks_for;
+      if (a < 0) continue;
+      double live = 0;
+      int words = 0;
+      for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
+        if (claimed_[Key(a, hits_[i].term)] || !(terms_[hits_[i].term].clauses & bit)) continue;
+        live += hits_[i].weight;
+        if (!terms_[hits_[i].term].phrase) ++words;
+      }
+      part_best[a] = std::max(part_best[a], live);
+      if (rules_[r].kind_weight >= kRedirectWeight) (*part_evidence)[a] = std::max((*part_evidence)[a], words - 1);
+    }
+    for (int a = 0; a < n_agents_; ++a) {
+      double sum = 0;
+      int words_explained = 0;
+      int distinct = 0;
+      for (size_t q = 0; q < n_terms_; ++q) {
+        if (!(terms_[q].clauses & bit)) continue;
+        const size_t k = Key(a, q);
+        if (claimed_[k]) continue;
+        sum += best_for_[k];
+        if (best_for_[k] > 0 && !terms_[q].phrase) ++words_explained;
+        if (rules_with_[k] > 0) distinct += (terms_[q].phrase || rules_with_[k] >= 2) ? 2 : 1;
+      }
+      (*part_evidence)[a] = std::max((*part_evidence)[a], distinct);
+      (*part_score)[a] =
+          (part_best[a] + 0.5 * sum) * std::sqrt(static_cast<double>(words_explained) / clause_words_[c]);
+    }
+  }
+
+  bool InScope(int a) const {
+    if (score_[a] < options_.min_score || evidence_[a] < options_.min_evidence) return false;
+    if (coverage_[a] < options_.min_coverage && !wins_clause_[a]) return false;
     // Competing with the top agent for the same words, an agent must come
     // close to it; for a clause of its own, winning it is enough.
-    return score[a] >= options_.min_share_of_top * top || wins_clause[a];
-  };
-
-  v1::RouteDecision decision;
-  std::vector<char> chosen(n_agents, 0);
-  std::vector<int> selected = explicit_order;
-  for (int a : explicit_order) chosen[a] = 1;
-  // With explicit agents, only the redirects of their own rules join them.
-  std::vector<char> redirected_by_explicit(n_agents, 0);
-  for (size_t r : fired) {
-    if (rules_[r].speaks_for >= 0 && is_explicit[rules_[r].owner]) {
-      redirected_by_explicit[rules_[r].speaks_for] = 1;
-    }
-  }
-  for (int a : order) {
-    if (a >= n_hosted || chosen[a]) continue;
-    if (explicit_order.empty() ? in_scope(a) : redirected_by_explicit[a] != 0) {
-      chosen[a] = 1;
-      selected.push_back(a);
-    }
-  }
-  if (selected.empty() && fallback_index_ >= 0) {
-    selected.push_back(fallback_index_);
-    chosen[fallback_index_] = 1;
-    decision.set_fallback_used(true);
+    return score_[a] >= options_.min_share_of_top * top_ || wins_clause_[a];
   }
 
-  // 5. Reasons: the agent's best live rules, quoted, with the matched terms.
-  auto add_reason = [&](size_t r, double rule_value,
-                        google::protobuf::RepeatedPtrField<v1::RouteReason>* out) {
-    const Rule& rule = rules_[r];
+  // Explicit agents first; with them, only the agents their own "not for"
+  // rules redirect to join; without, every hosted agent in scope, best
+  // first; with nothing in scope, the fallback agent if there is one.
+  void SelectAgents(v1::RouteDecision* decision) {
+    chosen_.assign(n_agents_, 0);
+    selected_ = explicit_order_;
+    for (int a : explicit_order_) chosen_[a] = 1;
+    std::vector<char> redirected_by_explicit(n_agents_, 0);
+    for (size_t r : fired_) {
+      if (rules_[r].speaks_for >= 0 && Explicit(rules_[r].owner)) redirected_by_explicit[rules_[r].speaks_for] = 1;
+    }
+    for (int a : order_) {
+      if (a >= n_hosted_ || chosen_[a]) continue;
+      if (explicit_order_.empty() ? InScope(a) : redirected_by_explicit[a] != 0) {
+        chosen_[a] = 1;
+        selected_.push_back(a);
+      }
+    }
+    if (selected_.empty() && router_.fallback_index_ >= 0) {
+      selected_.push_back(router_.fallback_index_);
+      chosen_[router_.fallback_index_] = 1;
+      decision->set_fallback_used(true);
+    }
+  }
+
+  // Rule `r` as a reason, quoted, with the request words it matched.
+  void AddReason(size_t r, double value, Reasons* out) const {
+    const Router::Rule& rule = rules_[r];
+    const RuleSlot& slot = Slots()[r];
     v1::RouteReason* reason = out->Add();
     reason->set_rule(rule.against && rule.speaks_for >= 0
-                         ? absl::StrCat(rule.text, " (use ", AgentName(rule.speaks_for),
-                                        "; from ", hosted_[rule.owner].name(), ")")
+                         ? absl::StrCat(rule.text, " (use ", router_.AgentName(rule.speaks_for), "; from ",
+                                        router_.hosted_[rule.owner].name(), ")")
                          : rule.text);
     reason->set_kind(rule.kind);
-    reason->set_score(rule_value);
-    for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
-      reason->add_matched(terms[hits[i].term].surface);
-    }
-  };
-  auto add_for_reasons = [&](int a, google::protobuf::RepeatedPtrField<v1::RouteReason>* out) {
+    reason->set_score(value);
+    for (uint32_t i = slot.begin; i < slot.end; ++i) reason->add_matched(terms_[hits_[i].term].surface);
+  }
+  // Agent `a`'s best live rules, at most max_reasons of them.
+  void AddRulesFor(int a, Reasons* out) const {
+    const std::vector<RuleSlot>& slots = Slots();
     std::vector<std::pair<double, size_t>> ranked;
-    for (const size_t r : touched) {
-      if (rules_[r].speaks_for == a && slots[r].live > 0) {
-        ranked.emplace_back(-slots[r].live, r);
-      }
+    for (const uint32_t r : touched_) {
+      if (rules_[r].speaks_for == a && slots[r].live > 0) ranked.emplace_back(-slots[r].live, r);
     }
     std::sort(ranked.begin(), ranked.end());
-    if (static_cast<int>(ranked.size()) > options_.max_reasons) {
-      ranked.resize(options_.max_reasons);
-    }
-    for (const auto& [negative, r] : ranked) add_reason(r, -negative, out);
-  };
-
-  for (int a : selected) {
-    v1::RouteChoice* choice = decision.add_selected();
-    choice->set_agent(hosted_[a].name());
-    choice->set_explicit_(is_explicit[a] != 0);
-    choice->set_score(score[a]);
-    if (is_explicit[a]) {
-      v1::RouteReason* reason = choice->add_reasons();
-      reason->set_kind("explicit");
-      reason->set_rule(absl::StrCat("the request names ", hosted_[a].name()));
-    }
-    if (decision.fallback_used()) {
-      v1::RouteReason* reason = choice->add_reasons();
-      reason->set_kind("fallback");
-      reason->set_rule("no agent's scope covers the request; this is the fallback agent");
-    }
-    if (!is_explicit[a] && wins_clause[a] && score[a] < options_.min_share_of_top * top) {
-      v1::RouteReason* reason = choice->add_reasons();
-      reason->set_kind("clause");
-      reason->set_rule(absl::StrCat(
-          "one part of the request is about its scope: it wins a clause with ",
-          FormatScore(clause_score[a]), ", at least ", FormatScore(options_.clause_margin),
-          " times any other agent there"));
-      reason->set_score(clause_score[a]);
-      for (const std::string& t : clause_terms[a]) reason->add_matched(t);
-    }
-    add_for_reasons(a, choice->mutable_reasons());
+    if (static_cast<int>(ranked.size()) > options_.max_reasons) ranked.resize(options_.max_reasons);
+    for (const auto& [negative, r] : ranked) AddReason(r, -negative, out);
   }
 
-  for (int a : order) {
-    if (a >= n_hosted || chosen[a]) continue;
-    v1::RouteRejection* rejection = decision.add_rejected();
-    rejection->set_agent(hosted_[a].name());
-    rejection->set_score(score[a]);
-    std::string redirected_to;
-    for (size_t r : fired) {
-      if (rules_[r].owner != a) continue;
-      add_reason(r, slots[r].score, rejection->mutable_reasons());
-      if (redirected_to.empty() && rules_[r].speaks_for >= 0) {
-        redirected_to = AgentName(rules_[r].speaks_for);
+  void DescribeChoices(v1::RouteDecision* decision) const {
+    for (int a : selected_) {
+      v1::RouteChoice* choice = decision->add_selected();
+      choice->set_agent(router_.hosted_[a].name());
+      choice->set_explicit_(Explicit(a));
+      choice->set_score(score_[a]);
+      if (Explicit(a)) {
+        v1::RouteReason* reason = choice->add_reasons();
+        reason->set_kind("explicit");
+        reason->set_rule(absl::StrCat("the request names ", router_.hosted_[a].name()));
       }
-    }
-    add_for_reasons(a, rejection->mutable_reasons());
-    if (!explicit_order.empty()) {
-      rejection->set_why("the request names its agents explicitly");
-    } else if (!redirected_to.empty() && score[a] < options_.min_score) {
-      rejection->set_why(absl::StrCat("its \"do not use\" rule sends this to ", redirected_to));
-    } else if (score[a] <= 0) {
-      rejection->set_why("no scope rule matched");
-    } else if (score[a] >= options_.min_score && evidence[a] < options_.min_evidence) {
-      rejection->set_why(absl::StrCat("only ", evidence[a],
-                                      " distinctive term(s) of the request match its rules; ",
-                                      options_.min_evidence, " are needed"));
-    } else if (score[a] < options_.min_score) {
-      rejection->set_why(absl::StrCat("score ", FormatScore(score[a]), " is below the minimum ",
-                                      FormatScore(options_.min_score)));
-    } else if (coverage_of[a] < options_.min_coverage && !wins_clause[a]) {
-      rejection->set_why(absl::StrCat("its rules use ", FormatScore(coverage_of[a] * 100),
-                                      "% of the request's words; ", FormatScore(options_.min_coverage * 100),
-                                      "% are needed (the request is mostly about something else)"));
-    } else {
-      rejection->set_why(absl::StrCat("score ", FormatScore(score[a]), " is below ",
-                                      FormatScore(options_.min_share_of_top * 100),
-                                      "% of the top score ", FormatScore(top)));
+      if (decision->fallback_used()) {
+        v1::RouteReason* reason = choice->add_reasons();
+        reason->set_kind("fallback");
+        reason->set_rule("no agent's scope covers the request; this is the fallback agent");
+      }
+      if (!Explicit(a) && wins_clause_[a] && score_[a] < options_.min_share_of_top * top_) {
+        v1::RouteReason* reason = choice->add_reasons();
+        reason->set_kind("clause");
+        reason->set_rule(absl::StrCat("one part of the request is about its scope: it wins a clause with ",
+                                      FormatScore(clause_score_[a]), ", at least ",
+                                      FormatScore(options_.clause_margin), " times any other agent there"));
+        reason->set_score(clause_score_[a]);
+        for (const std::string& t : clause_terms_[a]) reason->add_matched(t);
+      }
+      AddRulesFor(a, choice->mutable_reasons());
     }
   }
 
-  // 6. Agents this server does not host that would have been chosen.
-  for (int a : order) {
-    if (a < n_hosted || !in_scope(a) || best_rule_index[a] < 0) continue;
-    const Rule& rule = rules_[best_rule_index[a]];
-    v1::UnhostedAgent* unhosted = decision.add_unhosted();
-    unhosted->set_agent(AgentName(a));
-    unhosted->set_rule(rule.text);
-    unhosted->set_named_by(hosted_[rule.owner].name());
-    unhosted->set_score(score[a]);
+  void DescribeRejections(v1::RouteDecision* decision) const {
+    for (int a : order_) {
+      if (a >= n_hosted_ || chosen_[a]) continue;
+      v1::RouteRejection* rejection = decision->add_rejected();
+      rejection->set_agent(router_.hosted_[a].name());
+      rejection->set_score(score_[a]);
+      std::string redirected_to;
+      for (size_t r : fired_) {
+        if (rules_[r].owner != a) continue;
+        AddReason(r, Slots()[r].score, rejection->mutable_reasons());
+        if (redirected_to.empty() && rules_[r].speaks_for >= 0) {
+          redirected_to = router_.AgentName(rules_[r].speaks_for);
+        }
+      }
+      AddRulesFor(a, rejection->mutable_reasons());
+      rejection->set_why(WhyRejected(a, redirected_to));
+    }
+  }
+  // The first gate agent `a` did not pass, in words.
+  std::string WhyRejected(int a, const std::string& redirected_to) const {
+    if (!explicit_order_.empty()) return "the request names its agents explicitly";
+    if (!redirected_to.empty() && score_[a] < options_.min_score) {
+      return absl::StrCat("its \"do not use\" rule sends this to ", redirected_to);
+    }
+    if (score_[a] <= 0) return "no scope rule matched";
+    if (score_[a] >= options_.min_score && evidence_[a] < options_.min_evidence) {
+      return absl::StrCat("only ", evidence_[a], " distinctive term(s) of the request match its rules; ",
+                          options_.min_evidence, " are needed");
+    }
+    if (score_[a] < options_.min_score) {
+      return absl::StrCat("score ", FormatScore(score_[a]), " is below the minimum ",
+                          FormatScore(options_.min_score));
+    }
+    if (coverage_[a] < options_.min_coverage && !wins_clause_[a]) {
+      return absl::StrCat("its rules use ", FormatScore(coverage_[a] * 100), "% of the request's words; ",
+                          FormatScore(options_.min_coverage * 100),
+                          "% are needed (the request is mostly about something else)");
+    }
+    return absl::StrCat("score ", FormatScore(score_[a]), " is below ",
+                        FormatScore(options_.min_share_of_top * 100), "% of the top score ", FormatScore(top_));
   }
 
-  // 7. One line for people.
-  std::vector<std::string> unhosted_names;
-  for (const v1::UnhostedAgent& u : decision.unhosted()) unhosted_names.push_back(u.agent());
-  if (decision.selected().empty()) {
-    decision.set_summary(
-        unhosted_names.empty()
-            ? std::string("no hosted agent's scope covers this request")
-            : absl::StrCat("no hosted agent's scope covers this request; it belongs to ",
-                           absl::StrJoin(unhosted_names, ", "),
-                           ", which this server does not host"));
-  } else {
+  void ListUnhosted(v1::RouteDecision* decision) const {
+    for (int a : order_) {
+      if (a < n_hosted_ || !InScope(a) || best_rule_index_[a] < 0) continue;
+      const Router::Rule& rule = rules_[best_rule_index_[a]];
+      v1::UnhostedAgent* unhosted = decision->add_unhosted();
+      unhosted->set_agent(router_.AgentName(a));
+      unhosted->set_rule(rule.text);
+      unhosted->set_named_by(router_.hosted_[rule.owner].name());
+      unhosted->set_score(score_[a]);
+    }
+  }
+
+  static void Summarize(v1::RouteDecision* decision) {
+    std::vector<std::string> unhosted_names;
+    for (const v1::UnhostedAgent& u : decision->unhosted()) unhosted_names.push_back(u.agent());
+    if (decision->selected().empty()) {
+      decision->set_summary(unhosted_names.empty()
+                                ? std::string("no hosted agent's scope covers this request")
+                                : absl::StrCat("no hosted agent's scope covers this request; it belongs to ",
+                                               absl::StrJoin(unhosted_names, ", "),
+                                               ", which this server does not host"));
+      return;
+    }
     std::vector<std::string> parts;
-    for (const v1::RouteChoice& c : decision.selected()) {
+    for (const v1::RouteChoice& c : decision->selected()) {
       parts.push_back(c.explicit_() ? absl::StrCat(c.agent(), " (explicit)") : c.agent());
     }
-    decision.set_summary(absl::StrCat(
-        decision.fallback_used() ? "nothing in scope; fallback: " : "routed to ",
-        absl::StrJoin(parts, ", "),
-        unhosted_names.empty()
-            ? std::string()
-            : absl::StrCat("; part of it belongs to ", absl::StrJoin(unhosted_names, ", "),
-                           ", not hosted here")));
+    decision->set_summary(absl::StrCat(
+        decision->fallback_used() ? "nothing in scope; fallback: " : "routed to ", absl::StrJoin(parts, ", "),
+        unhosted_names.empty() ? std::string()
+                               : absl::StrCat("; part of it belongs to ", absl::StrJoin(unhosted_names, ", "),
+                                              ", not hosted here")));
   }
+
+  const Router& router_;
+  const std::vector<Router::Rule>& rules_;
+  const RouterOptions& options_;
+  const int n_hosted_;
+  const int n_agents_;  // hosted, then unhosted
+
+  std::vector<int> explicit_order_;
+  std::vector<char> is_explicit_;
+  std::string stripped_;  // the text without its @mentions, when it had some
+
+  std::vector<text::TextIndex::QueryTerm> terms_;
+  std::vector<uint32_t> clause_words_;
+  size_t content_words_ = 0;
+  size_t n_terms_ = 0;
+  std::vector<Hit> hits_;           // grouped by rule (see RuleSlot)
+  std::vector<uint32_t> touched_;   // the rules with hits, ascending
+  std::vector<double> best_for_;    // [Key(a, q)]: term q's best weight in a rule for a
+  std::vector<char> claimed_;       // [Key(a, q)]: taken from a by one of its "not for" rules
+  std::vector<size_t> fired_;       // the "not for" rules that did that
+  std::vector<uint8_t> rules_with_; // [Key(a, q)]: a's own rules using q as evidence (0-2)
+
+  std::vector<double> best_rule_;
+  std::vector<int> best_rule_index_;
+  std::vector<int> evidence_;
+  std::vector<double> score_;
+  std::vector<double> coverage_;
+  std::vector<int> order_;  // agents by score, best first
+  double top_ = 0;
+  std::vector<char> wins_clause_;
+  std::vector<double> clause_score_;                    // of the clause it won
+  std::vector<std::vector<std::string>> clause_terms_;  // its words there
+
+  std::vector<int> selected_;
+  std::vector<char> chosen_;
+};
+
+absl::StatusOr<v1::RouteDecision> Router::Route(
+    std::string_view text, const std::vector<std::string>& explicit_agents) const {
+  v1::RouteDecision decision;
+  absl::Status status = RouteCall(*this).Run(text, explicit_agents, &decision);
+  if (!status.ok()) return status;
   return decision;
 }
 

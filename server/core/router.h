@@ -96,6 +96,8 @@ class Router {
   const RouterOptions& options() const { return options_; }
 
  private:
+  friend class RouteCall;  // one Route call's steps and state (router.cc)
+
   struct Rule {
     int owner;               // index into hosted_: the definition holding it
     std::string kind;        // "use_when", "competency", "example", "description", "not_for"
