@@ -159,8 +159,19 @@ struct Figures {
   }
 };
 
-void CountMisses(const Case& c, const std::vector<std::string>& chosen, const std::vector<std::string>& named,
-                 Figures* f) {
+// What one decision got wrong against its labels, each worked out once.
+struct Verdict {
+  bool primary = true;
+  bool exact = true;
+  bool required_missing = false;  // a required agent not chosen
+  bool extra_agent = false;       // a chosen agent outside required, optional and primary_any
+  bool unhosted_missing = false;  // an expected unhosted agent not named
+  bool unhosted_wrong = false;    // an unhosted agent named that was not expected
+};
+
+// Files the verdict under the kinds of miss it shows: what the request
+// expected decides which of them apply.
+void CountMisses(const Case& c, const std::vector<std::string>& chosen, const Verdict& v, Figures* f) {
   const bool expects_nothing = c.primary_any.empty() && c.required.empty() && c.unhosted.empty();
   if (expects_nothing) {
     if (!chosen.empty()) ++f->misses[kOffTopicRouted];
@@ -169,32 +180,12 @@ void CountMisses(const Case& c, const std::vector<std::string>& chosen, const st
   } else if (c.primary_any.empty() && c.required.empty()) {
     if (!Contains(c.optional, chosen.front())) ++f->misses[kUnhostedTaken];
   } else {
-    if (!c.primary_any.empty() && !Contains(c.primary_any, chosen.front())) ++f->misses[kWrongPrimary];
-    for (const std::string& r : c.required) {
-      if (!Contains(chosen, r)) {
-        ++f->misses[kMissingRequired];
-        break;
-      }
-    }
-    for (const std::string& a : chosen) {
-      if (!Contains(c.required, a) && !Contains(c.optional, a) && !Contains(c.primary_any, a)) {
-        ++f->misses[kExtraAgent];
-        break;
-      }
-    }
+    if (!c.primary_any.empty() && !v.primary) ++f->misses[kWrongPrimary];
+    if (v.required_missing) ++f->misses[kMissingRequired];
+    if (v.extra_agent) ++f->misses[kExtraAgent];
   }
-  for (const std::string& u : c.unhosted) {
-    if (!Contains(named, u)) {
-      ++f->misses[kUnhostedNotNamed];
-      break;
-    }
-  }
-  for (const std::string& u : named) {
-    if (!Contains(c.unhosted, u)) {
-      ++f->misses[kUnhostedNamed];
-      break;
-    }
-  }
+  if (v.unhosted_missing) ++f->misses[kUnhostedNotNamed];
+  if (v.unhosted_wrong) ++f->misses[kUnhostedNamed];
 }
 
 void PrintMisses(const Figures& f) {
@@ -222,43 +213,45 @@ Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases,
     std::vector<std::string> named;
     for (const auto& u : decision->unhosted()) named.push_back(u.agent());
 
-    bool primary;
+    Verdict v;
     if (!c.primary_any.empty()) {
-      primary = !chosen.empty() && Contains(c.primary_any, chosen.front());
+      v.primary = !chosen.empty() && Contains(c.primary_any, chosen.front());
     } else if (c.unhosted.empty()) {
-      primary = chosen.empty();
+      v.primary = chosen.empty();
     } else {
-      primary = chosen.empty() || Contains(c.optional, chosen.front());
+      v.primary = chosen.empty() || Contains(c.optional, chosen.front());
     }
-    bool exact = true;
     for (const std::string& r : c.required) {
       ++f.required;
       if (Contains(chosen, r)) {
         ++f.required_found;
       } else {
-        exact = false;
+        v.required_missing = true;
       }
     }
     for (const std::string& a : chosen) {
       if (!Contains(c.required, a) && !Contains(c.optional, a) && !Contains(c.primary_any, a)) {
-        exact = false;
+        v.extra_agent = true;
       }
     }
-    if (c.primary_any.empty() && c.required.empty() && c.unhosted.empty() && !chosen.empty()) {
-      exact = false;
-    }
-    bool unhosted_ok = true;
+    const bool off_topic_routed =
+        c.primary_any.empty() && c.required.empty() && c.unhosted.empty() && !chosen.empty();
+    v.exact = !v.required_missing && !v.extra_agent && !off_topic_routed;
     for (const std::string& u : c.unhosted) {
       ++f.unhosted;
       if (Contains(named, u)) {
         ++f.unhosted_found;
       } else {
-        unhosted_ok = false;
+        v.unhosted_missing = true;
       }
     }
     for (const std::string& u : named) {
-      if (!Contains(c.unhosted, u)) ++f.unhosted_extra;
+      if (!Contains(c.unhosted, u)) {
+        ++f.unhosted_extra;
+        v.unhosted_wrong = true;
+      }
     }
+    const bool primary = v.primary, exact = v.exact, unhosted_ok = !v.unhosted_missing;
     if (absl::GetFlag(FLAGS_scores)) {
       std::string line;
       for (const auto& s : decision->selected()) absl::StrAppendFormat(&line, " +%s %.1f", s.agent(), s.score());
@@ -269,7 +262,7 @@ Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases,
     }
     f.primary_ok += primary;
     f.exact_ok += exact;
-    CountMisses(c, chosen, named, &f);
+    CountMisses(c, chosen, v, &f);
     if (verbose && (!primary || !exact || !unhosted_ok)) {
       std::printf("  MISS %s:%d%s%s%s \"%s\"\n    chosen: [%s] expected primary [%s] required [%s] "
                   "optional [%s] unhosted [%s] named [%s]\n",
