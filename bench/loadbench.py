@@ -179,6 +179,13 @@ def h2load(address, path, body, requests, connections, streams, log_file=None):
     return result
 
 
+def h2load_failure(label, r):
+    """None when every request of an h2load run succeeded, else why not."""
+    if r["failed"] or r["succeeded"] != r["requests"]:
+        return "%s: h2load %d failed, %d/%d succeeded" % (label, r["failed"], r["succeeded"], r["requests"])
+    return None
+
+
 def percentile(sorted_values, q):
     """Nearest-rank percentile."""
     rank = max(1, -(-len(sorted_values) * q // 100))
@@ -283,11 +290,7 @@ class Bench:
         row["rss_peak"] = server.status("VmHWM")
         row["threads"] = server.threads()
         row["samples"] = sampler.samples
-        failures = []
-        for label, r in (("warm-up", warm), ("run", run)):
-            if r["failed"] or r["succeeded"] != r["requests"]:
-                failures.append("%s: h2load %d failed, %d/%d succeeded" % (label, r["failed"], r["succeeded"],
-                                                                          r["requests"]))
+        failures = [f for f in (h2load_failure("warm-up", warm), h2load_failure("run", run)) if f]
         if response_size is not None:
             # A gRPC error answers with trailers only: no DATA. Every answer
             # here has the same size, so the data bytes must be N answers.
@@ -402,9 +405,9 @@ class Bench:
 
         def measure(name, server, path, body, n):
             r = h2load(server.address, path, body, n, o.connections, o.streams)
-            if r["failed"] or r["succeeded"] != r["requests"]:
-                failures.append("%s: h2load %d failed, %d/%d succeeded" % (name, r["failed"], r["succeeded"],
-                                                                          r["requests"]))
+            failure = h2load_failure(name, r)
+            if failure:
+                failures.append(failure)
             return r["rps"]
 
         for name, server, path, body in servers:
