@@ -45,6 +45,12 @@ ABSL_FLAG(double, clause_margin, agentd::RouterOptions().clause_margin,
           "RouterOptions.clause_margin");
 ABSL_FLAG(double, min_coverage, agentd::RouterOptions().min_coverage, "RouterOptions.min_coverage");
 ABSL_FLAG(int, min_evidence, agentd::RouterOptions().min_evidence, "RouterOptions.min_evidence");
+ABSL_FLAG(bool, learned_selection, agentd::RouterOptions().learned_selection,
+          "RouterOptions.learned_selection: choose by the selector (true) or by the thresholds alone");
+ABSL_FLAG(double, min_selection_probability, agentd::RouterOptions().min_selection_probability,
+          "RouterOptions.min_selection_probability");
+ABSL_FLAG(std::string, features_out, "",
+          "write each request's selection signals per agent here (JSON lines; for eval/train_selector.py)");
 ABSL_FLAG(bool, scores, false, "print every case's agent scores on one line");
 ABSL_FLAG(bool, skip_missing, false, "skip (with a note) files that do not exist");
 ABSL_FLAG(int, repeat, 200, "Route calls per request when timing");
@@ -196,12 +202,36 @@ void PrintMisses(const Figures& f) {
   std::printf("  misses: %s\n", line.empty() ? "none" : line.c_str());
 }
 
+// Where --features_out writes; null when not asked for.
+std::FILE* features_out = nullptr;
+
+// One line: {"file":…,"line":…,"agents":[{signals}, …]}, the agents in the
+// router's order (hosted, then agents named by redirects).
+void WriteSignals(const std::string& path, int line, const std::vector<agentd::SelectionSignals>& signals) {
+  std::string out = absl::StrFormat("{\"file\":\"%s\",\"line\":%d,\"agents\":[", path, line);
+  for (size_t i = 0; i < signals.size(); ++i) {
+    const agentd::SelectionSignals& s = signals[i];
+    absl::StrAppendFormat(&out,
+                          "%s{\"agent\":\"%s\",\"hosted\":%d,\"score\":%.9g,\"top_score\":%.9g,\"is_top\":%d,"
+                          "\"evidence\":%d,\"coverage\":%.9g,\"clause_score\":%.9g,\"redirected_to\":%d,"
+                          "\"lost_terms\":%d,\"passes_gates\":%d}",
+                          i == 0 ? "" : ",", s.agent, s.hosted, s.score, s.top_score, s.is_top, s.evidence,
+                          s.coverage, s.clause_score, s.redirected_to, s.lost_terms, s.passes_gates);
+  }
+  out += "]}\n";
+  std::fputs(out.c_str(), features_out);
+}
+
 Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases,
                  const std::string& path, bool verbose) {
   Figures f;
   for (const Case& c : cases) {
     ++f.cases;
-    auto decision = router.Route(c.text, c.agents);
+    std::vector<agentd::SelectionSignals> signals;
+    auto decision = router.Route(c.text, c.agents, &signals);
+    // Requests naming their agents are not the selector's to decide.
+    const bool names_agents = decision.ok() && decision->selected_size() > 0 && decision->selected(0).explicit_();
+    if (decision.ok() && features_out != nullptr && !names_agents) WriteSignals(path, c.line, signals);
     if (!decision.ok()) {
       ++f.errors;
       std::printf("  %s:%d: Route failed: %s\n", path.c_str(), c.line,
@@ -322,6 +352,15 @@ int main(int argc, char** argv) {
   options.min_evidence = absl::GetFlag(FLAGS_min_evidence);
   options.clause_margin = absl::GetFlag(FLAGS_clause_margin);
   options.min_coverage = absl::GetFlag(FLAGS_min_coverage);
+  options.learned_selection = absl::GetFlag(FLAGS_learned_selection);
+  options.min_selection_probability = absl::GetFlag(FLAGS_min_selection_probability);
+  if (const std::string out = absl::GetFlag(FLAGS_features_out); !out.empty()) {
+    features_out = std::fopen(out.c_str(), "w");
+    if (features_out == nullptr) {
+      std::fprintf(stderr, "cannot write %s\n", out.c_str());
+      return 1;
+    }
+  }
   auto router = agentd::Router::Create(std::move(loaded.definitions), options);
   if (!router.ok()) {
     std::fprintf(stderr, "router: %s\n", router.status().ToString().c_str());
@@ -371,6 +410,10 @@ int main(int argc, char** argv) {
                 evaluated, all.cases, Share(all.primary_ok, all.cases), Share(all.required_found, all.required),
                 Share(all.exact_ok, all.cases), Share(all.unhosted_found, all.unhosted), all.unhosted_extra);
     PrintMisses(all);
+  }
+  if (features_out != nullptr && std::fclose(features_out) != 0) {
+    std::fprintf(stderr, "writing --features_out failed\n");
+    return 1;
   }
   return below ? 1 : 0;
 }

@@ -243,6 +243,7 @@ class RouteCall {
     ClaimRedirectedTerms();     // 3. "not for" rules that outweigh their agent's own
     ScoreAgents();              // 4. best rule + half the term sum, times coverage
     WeighClauses();             //    and each part of a request on its own
+    WeighSelection();           //    the selector on each agent's signals
     SelectAgents(decision);
     DescribeChoices(decision);  // 5. reasons: the rules that matched, quoted
     DescribeRejections(decision);
@@ -529,12 +530,57 @@ class RouteCall {
     }
   }
 
-  bool InScope(int a) const {
+  // The router's thresholds, each on one signal.
+  bool PassesGates(int a) const {
     if (score_[a] < options_.min_score || evidence_[a] < options_.min_evidence) return false;
     if (coverage_[a] < options_.min_coverage && !wins_clause_[a]) return false;
     // Competing with the top agent for the same words, an agent must come
     // close to it; for a clause of its own, winning it is enough.
     return score_[a] >= options_.min_share_of_top * top_ || wins_clause_[a];
+  }
+
+  // Each agent's signals and the selector's probability for them.
+  void WeighSelection() {
+    std::vector<char> redirected_to(n_agents_, 0);
+    for (size_t r : fired_) {
+      if (rules_[r].speaks_for >= 0) redirected_to[rules_[r].speaks_for] = 1;
+    }
+    signals_.resize(n_agents_);
+    probability_.assign(n_agents_, 0.0);
+    best_within_gates_ = -1;
+    for (int a : order_) {
+      if (PassesGates(a)) {
+        best_within_gates_ = a;
+        break;
+      }
+    }
+    for (int a = 0; a < n_agents_; ++a) {
+      SelectionSignals& s = signals_[a];
+      s.agent = router_.AgentName(a);
+      s.hosted = a < n_hosted_;
+      s.score = score_[a];
+      s.top_score = top_;
+      s.is_top = !order_.empty() && order_.front() == a && top_ > 0;
+      s.evidence = evidence_[a];
+      s.coverage = coverage_[a];
+      s.clause_score = wins_clause_[a] ? clause_score_[a] : 0.0;
+      s.redirected_to = redirected_to[a] != 0;
+      s.lost_terms = false;
+      for (size_t q = 0; q < n_terms_ && !s.lost_terms; ++q) s.lost_terms = claimed_[Key(a, q)] != 0;
+      s.passes_gates = PassesGates(a);
+      probability_[a] = score_[a] > 0 ? SelectionProbability(s) : 0.0;
+    }
+  }
+
+  // Whether agent `a` is in scope: with learned_selection off, the
+  // thresholds alone; on, the selector's verdict, except that the best agent
+  // within the thresholds is always in (the selector was fitted to weed out
+  // peers pulled in by a few words, not to drop the first choice). Nothing
+  // matched, nothing chosen.
+  bool InScope(int a) const {
+    if (!options_.learned_selection) return PassesGates(a);
+    if (score_[a] <= 0) return false;
+    return probability_[a] >= options_.min_selection_probability || a == best_within_gates_;
   }
 
   // Explicit agents first; with them, only the agents their own "not for"
@@ -612,6 +658,12 @@ class RouteCall {
         reason->set_score(clause_score_[a]);
         for (const std::string& t : clause_terms_[a]) reason->add_matched(t);
       }
+      if (!Explicit(a) && !decision->fallback_used() && options_.learned_selection && !PassesGates(a)) {
+        v1::RouteReason* reason = choice->add_reasons();
+        reason->set_kind("selector");
+        reason->set_rule(DescribeSelection(signals_[a], options_.min_selection_probability));
+        reason->set_score(probability_[a]);
+      }
       AddRulesFor(a, choice->mutable_reasons());
     }
   }
@@ -648,6 +700,9 @@ class RouteCall {
     if (score_[a] < options_.min_score) {
       return absl::StrCat("score ", FormatScore(score_[a]), " is below the minimum ",
                           FormatScore(options_.min_score));
+    }
+    if (options_.learned_selection && PassesGates(a)) {
+      return DescribeSelection(signals_[a], options_.min_selection_probability);
     }
     if (coverage_[a] < options_.min_coverage && !wins_clause_[a]) {
       return absl::StrCat("its rules use ", FormatScore(coverage_[a] * 100), "% of the request's words; ",
@@ -724,15 +779,30 @@ class RouteCall {
   std::vector<double> clause_score_;                    // of the clause it won
   std::vector<std::vector<std::string>> clause_terms_;  // its words there
 
+  std::vector<SelectionSignals> signals_;  // per agent, for the selector
+  std::vector<double> probability_;        // the selector's, per agent
+  int best_within_gates_ = -1;             // the first agent by score the thresholds let through
+
   std::vector<int> selected_;
   std::vector<char> chosen_;
+
+ public:
+  const std::vector<SelectionSignals>& signals() const { return signals_; }
 };
 
 absl::StatusOr<v1::RouteDecision> Router::Route(
     std::string_view text, const std::vector<std::string>& explicit_agents) const {
+  return Route(text, explicit_agents, nullptr);
+}
+
+absl::StatusOr<v1::RouteDecision> Router::Route(std::string_view text,
+                                                const std::vector<std::string>& explicit_agents,
+                                                std::vector<SelectionSignals>* signals) const {
   v1::RouteDecision decision;
-  absl::Status status = RouteCall(*this).Run(text, explicit_agents, &decision);
+  RouteCall call(*this);
+  absl::Status status = call.Run(text, explicit_agents, &decision);
   if (!status.ok()) return status;
+  if (signals != nullptr) *signals = call.signals();
   return decision;
 }
 

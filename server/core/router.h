@@ -20,6 +20,10 @@
 // parts is also scored clause by clause, and a clear winner of one clause
 // joins the agents chosen for the whole (fan-out).
 //
+// Thresholds on these signals let an agent through; the selector
+// (agent_selector.h) then weighs them together and decides, except that the
+// best agent the thresholds let through is always chosen.
+//
 // A "not for" rule speaks for the agent it redirects to; agents named only
 // by redirects compete like hosted ones and, when they would be chosen, are
 // reported as unhosted. A "not for" rule that matches the request more
@@ -39,6 +43,7 @@
 #include "absl/status/statusor.h"
 #include "agentd/v1/definition.pb.h"
 #include "agentd/v1/orchestrator.pb.h"
+#include "server/core/agent_selector.h"
 #include "server/core/text_index.h"
 
 namespace agentd {
@@ -72,6 +77,12 @@ struct RouterOptions {
   // give the same results on the labelled sets; above 0.25 short in-scope
   // requests with context start to drop.
   double min_coverage = 0.2;
+  // Choose agents by the selector (agent_selector.h), which weighs the
+  // signals above together, instead of by the thresholds one at a time;
+  // the thresholds are then one of its signals.
+  bool learned_selection = true;
+  // The selector's probability from which an agent is chosen.
+  double min_selection_probability = 0.5;
   // Reasons reported per agent, best first.
   int max_reasons = 4;
 };
@@ -91,6 +102,12 @@ class Router {
   // the hosted agents.
   absl::StatusOr<v1::RouteDecision> Route(
       std::string_view text, const std::vector<std::string>& explicit_agents) const;
+
+  // The same, and each agent's selection signals (hosted, then agents named
+  // by redirects), for evaluation and for fitting the selector.
+  absl::StatusOr<v1::RouteDecision> Route(std::string_view text,
+                                          const std::vector<std::string>& explicit_agents,
+                                          std::vector<SelectionSignals>* signals) const;
 
   const std::vector<v1::AgentDefinition>& hosted() const { return hosted_; }
   const RouterOptions& options() const { return options_; }

@@ -126,8 +126,12 @@ TEST(RouterTest, MultiScopeRequestFansOutPrimaryFirst) {
 // The request is mostly about caching; its last clause is about indexes
 // alone. Scored whole, sql-tuner falls far below half of cache-keeper's
 // score; winning a clause of its own brings it in, and the reason says so.
+// (The thresholds alone: the selector, fitted on the real agents, weighs a
+// clause win as one signal among others.)
 TEST(RouterTest, AClauseOfItsOwnFansOut) {
-  auto router = MakeRouter();
+  RouterOptions thresholds;
+  thresholds.learned_selection = false;
+  auto router = MakeRouter(thresholds);
   const std::string caching =
       "Design a caching strategy with cache-aside and write-through in Redis or Memcached for "
       "read-heavy services, with cache invalidation by TTL or by events";
@@ -372,6 +376,63 @@ TEST(RouterTest, EverydayWordsDoNotPullInAPeer) {
   auto everyday = (*router)->Route("Which game is breaking records this season?", {});
   ASSERT_TRUE(everyday.ok()) << everyday.status();
   EXPECT_TRUE(everyday->selected().empty());
+}
+
+std::unique_ptr<Router> RouterOnBundledAgents(RouterOptions options = {}) {
+  DefinitionLoadResult loaded = LoadDefinitions(AGENTD_SOURCE_DIR "/agents");
+  EXPECT_TRUE(loaded.errors.empty());
+  auto router = Router::Create(std::move(loaded.definitions), options);
+  EXPECT_TRUE(router.ok()) << router.status();
+  return router.ok() ? std::move(*router) : nullptr;
+}
+
+// A short clause ("Steps?") is won by backend-architect on a few words, so
+// the thresholds let it in next to database-architect; the selector weighs
+// that thin match against the clear first choice and keeps it out, saying
+// why.
+TEST(RouterTest, TheSelectorKeepsOutAPeerPulledInByAFewWords) {
+  const std::string text = "We must rename a column on a huge production table without locking writes. Steps?";
+  auto d = RouterOnBundledAgents()->Route(text, {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(Chosen(*d), ElementsAre("database-architect"));
+  auto backend = std::find_if(d->rejected().begin(), d->rejected().end(),
+                              [](const auto& r) { return r.agent() == "backend-architect"; });
+  ASSERT_NE(backend, d->rejected().end());
+  EXPECT_THAT(backend->why(), HasSubstr("selection probability"));
+  EXPECT_THAT(backend->why(), HasSubstr("within the thresholds"));
+
+  RouterOptions thresholds;
+  thresholds.learned_selection = false;
+  auto by_thresholds = RouterOnBundledAgents(thresholds)->Route(text, {});
+  ASSERT_TRUE(by_thresholds.ok()) << by_thresholds.status();
+  EXPECT_THAT(Chosen(*by_thresholds), ElementsAre("database-architect", "backend-architect"));
+}
+
+// The top score here is backend-architect's, on "traffic" alone, which the
+// thresholds reject; devops-specialist is the best agent they let through,
+// and is chosen whatever the selector thinks of it.
+TEST(RouterTest, TheBestAgentWithinTheThresholdsIsAlwaysChosen) {
+  auto d = RouterOnBundledAgents()->Route("Roll out the new version to 5% of traffic first, then to everyone.", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(Chosen(*d), ElementsAre("devops-specialist"));
+}
+
+// The signals the selector saw, one per agent, hosted first.
+TEST(RouterTest, RouteReportsTheSelectionSignals) {
+  auto router = MakeRouter();
+  std::vector<SelectionSignals> signals;
+  auto d = router->Route("Which index does the slow SQL query need?", {}, &signals);
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_EQ(signals.size(), 4u);  // three hosted, then web-designer, named by a redirect
+  EXPECT_EQ(signals[1].agent, "sql-tuner");
+  EXPECT_TRUE(signals[1].hosted);
+  EXPECT_TRUE(signals[1].is_top);
+  EXPECT_TRUE(signals[1].passes_gates);
+  EXPECT_GT(signals[1].score, 0);
+  EXPECT_EQ(signals[1].top_score, signals[1].score);
+  EXPECT_EQ(signals[3].agent, "web-designer");
+  EXPECT_FALSE(signals[3].hosted);
+  EXPECT_THAT(Chosen(*d), ElementsAre("sql-tuner"));
 }
 
 }  // namespace

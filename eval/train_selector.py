@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+"""Fits the router's selector (server/core/agent_selector.h) on labelled requests.
+
+    eval/train_selector.py BUILD_DIR            # fit, write server/core/selection_weights.inc
+    eval/train_selector.py BUILD_DIR --check    # exit 1 if the checked-in weights are not what a fit gives
+    eval/train_selector.py BUILD_DIR --cv       # leave one file out: thresholds against the selector
+
+The router's signals for every (request, agent) pair come from
+`agentd-route-eval --features_out`. An agent is a positive example when the
+request requires it (or names it as unhosted), a negative one when it is
+outside required, optional, primary_any and unhosted; optional agents teach
+nothing and are left out. The model is an L2-regularised logistic regression,
+fitted by Newton's method in plain Python (no dependency beyond the standard
+library), so the fit is exact and reproducible.
+
+TEST_ONLY files are never fitted on: they measure the result.
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WEIGHTS = os.path.join(ROOT, 'server', 'core', 'selection_weights.inc')
+TRAIN_FILES = [os.path.join(ROOT, '..', 'shared', 'eval', 'routing-dev.jsonl'),
+               os.path.join(ROOT, 'eval', 'routing-own.jsonl'),
+               os.path.join(ROOT, 'eval', 'routing-holdout.jsonl')] + [
+    os.path.join(ROOT, 'eval', 'routing-holdout%d.jsonl' % i) for i in range(2, 12)]
+TEST_ONLY = ['routing-holdout12.jsonl']
+L2 = 1.0
+THRESHOLD = 0.5  # RouterOptions.min_selection_probability
+
+# The order of SelectionFeaturesOf in server/core/agent_selector.cc.
+FEATURES = [
+    ('bias', lambda s: 1.0),
+    ('log1p score', lambda s: math.log1p(max(0.0, s['score']))),
+    ('is top', lambda s: float(s['is_top'])),
+    ('evidence / 8', lambda s: max(0, min(s['evidence'], 8)) / 8.0),
+    ('coverage', lambda s: max(0.0, min(s['coverage'], 1.0))),
+    ('log1p clause score', lambda s: math.log1p(max(0.0, s['clause_score']))),
+    ('redirected to', lambda s: float(s['redirected_to'])),
+    ('lost terms', lambda s: float(s['lost_terms'])),
+    ('passes gates', lambda s: float(s['passes_gates'])),
+    ('log1p top score', lambda s: math.log1p(max(0.0, s['top_score']))),
+    ('unhosted', lambda s: 0.0 if s['hosted'] else 1.0),
+]
+
+
+def load(build_dir, files):
+    """[(file, case, signals)] for the requests without explicit agents."""
+    with tempfile.NamedTemporaryFile('r', suffix='.jsonl') as out:
+        subprocess.run([os.path.join(build_dir, 'bin', 'agentd-route-eval'),
+                        '--agents_dir=' + os.path.join(ROOT, 'agents'), '--repeat=1',
+                        '--features_out=' + out.name] + files,
+                       check=False, stdout=subprocess.DEVNULL)
+        signals = {(r['file'], r['line']): r['agents'] for r in map(json.loads, out)}
+    data = []
+    for path in files:
+        with open(path) as f:
+            for number, line in enumerate(f, 1):
+                if line.strip() and (path, number) in signals:
+                    data.append((os.path.basename(path), json.loads(line), signals[(path, number)]))
+    return data
+
+
+def label(case, agent):
+    must = set(case['required']) | set(case['unhosted'])
+    may = must | set(case['optional']) | set(case['primary_any'])
+    if agent in must:
+        return 1.0
+    return None if agent in may else 0.0
+
+
+def examples(data):
+    rows = []
+    for _, case, agents in data:
+        for s in agents:
+            y = label(case, s['agent'])
+            if y is not None:
+                rows.append(([f(s) for _, f in FEATURES], y))
+    return rows
+
+
+def solve(a, b):
+    """x with a·x = b, by Gaussian elimination with partial pivoting."""
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for c in range(n):
+        p = max(range(c, n), key=lambda r: abs(m[r][c]))
+        m[c], m[p] = m[p], m[c]
+        for r in range(c + 1, n):
+            k = m[r][c] / m[c][c]
+            for j in range(c, n + 1):
+                m[r][j] -= k * m[c][j]
+    x = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        x[r] = (m[r][n] - sum(m[r][j] * x[j] for j in range(r + 1, n))) / m[r][r]
+    return x
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+def fit(rows):
+    n = len(FEATURES)
+    w = [0.0] * n
+    for _ in range(50):
+        grad = [L2 * wi for wi in w]
+        hess = [[L2 if i == j else 0.0 for j in range(n)] for i in range(n)]
+        for x, y in rows:
+            p = sigmoid(sum(wi * xi for wi, xi in zip(w, x)))
+            g, h = p - y, p * (1 - p)
+            for i in range(n):
+                grad[i] += g * x[i]
+                hi = hess[i]
+                for j in range(i, n):
+                    hi[j] += h * x[i] * x[j]
+        for i in range(n):
+            for j in range(i):
+                hess[i][j] = hess[j][i]
+        step = solve(hess, grad)
+        w = [wi - si for wi, si in zip(w, step)]
+        if max(abs(si) for si in step) < 1e-10:
+            break
+    return w
+
+
+def decide(weights, agents):
+    """What the router chooses: hosted agents by score, and unhosted ones named."""
+    ranked = sorted(agents, key=lambda s: -s['score'])
+    if weights is None:
+        picked = [s for s in ranked if s['passes_gates']]
+    else:
+        # As Router's InScope: the selector, or the best agent within the thresholds.
+        first = next((s for s in ranked if s['passes_gates']), None)
+        picked = [s for s in ranked if s['score'] > 0 and (
+            sigmoid(sum(w * f(s) for w, (_, f) in zip(weights, FEATURES))) >= THRESHOLD or s is first)]
+    return [s['agent'] for s in picked if s['hosted']]
+
+
+def figures(results):
+    """(primary, exact) as agentd-route-eval counts them."""
+    primary = exact = 0
+    for case, chosen in results:
+        pa, req, opt, unh = case['primary_any'], case['required'], case['optional'], case['unhosted']
+        if pa:
+            primary += bool(chosen) and chosen[0] in pa
+        elif not unh:
+            primary += not chosen
+        else:
+            primary += not chosen or chosen[0] in opt
+        missing = any(r not in chosen for r in req)
+        extra = any(a not in req and a not in opt and a not in pa for a in chosen)
+        off_topic = not pa and not req and not unh and bool(chosen)
+        exact += not (missing or extra or off_topic)
+    return primary / len(results), exact / len(results)
+
+
+def write_weights(weights, rows, files):
+    lines = ['// Generated by eval/train_selector.py: do not edit; rerun it.',
+             '// Logistic regression, L2 %g, fitted on %d (request, agent) pairs from %s.' %
+             (L2, len(rows), ', '.join(os.path.basename(f) for f in files)),
+             'constexpr double kSelectionWeights[] = {']
+    for (name, _), w in zip(FEATURES, weights):
+        lines.append('    %.6f,  // %s' % (w, name))
+    lines.append('};')
+    with open(WEIGHTS, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+def read_weights():
+    with open(WEIGHTS) as f:
+        return [float(line.split(',')[0]) for line in f if line.startswith('    ')]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('build_dir')
+    parser.add_argument('--check', action='store_true')
+    parser.add_argument('--cv', action='store_true')
+    args = parser.parse_args()
+    files = [f for f in TRAIN_FILES if os.path.exists(f)]
+    if args.check and len(files) != len(TRAIN_FILES):
+        print('skipped: not every labelled file is here (../shared/eval beside the repo?)')
+        return 77
+    data = load(args.build_dir, files)
+    rows = examples(data)
+    if args.cv:
+        groups = sorted({g for g, _, _ in data})
+        gates, learned = [], []
+        for g in groups:
+            test = [d for d in data if d[0] == g]
+            weights = fit(examples([d for d in data if d[0] != g]))
+            g_res = [(c, decide(None, a)) for _, c, a in test]
+            l_res = [(c, decide(weights, a)) for _, c, a in test]
+            gates += g_res
+            learned += l_res
+            print('%-26s thresholds %.3f / %.3f   selector %.3f / %.3f' % ((g,) + figures(g_res) + figures(l_res)))
+        print('%-26s thresholds %.3f / %.3f   selector %.3f / %.3f  (primary / exact, each file left out of the fit)'
+              % (('all %d requests' % len(gates),) + figures(gates) + figures(learned)))
+        return 0
+    weights = fit(rows)
+    if args.check:
+        current = read_weights()
+        if len(current) != len(weights) or any(abs(a - b) > 1e-5 for a, b in zip(current, weights)):
+            print('server/core/selection_weights.inc is not what the labelled files give; run '
+                  'eval/train_selector.py %s' % args.build_dir)
+            print('checked in: %s\nfitted:     %s' % (current, ['%.6f' % w for w in weights]))
+            return 1
+        print('selection weights match a fit on %d pairs from %d files' % (len(rows), len(files)))
+        return 0
+    write_weights(weights, rows, files)
+    for (name, _), w in zip(FEATURES, weights):
+        print('%-20s %+.3f' % (name, w))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
