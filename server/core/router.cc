@@ -556,7 +556,6 @@ class RouteCall {
     }
     for (int a = 0; a < n_agents_; ++a) {
       SelectionSignals& s = signals_[a];
-      s.agent = router_.AgentName(a);
       s.hosted = a < n_hosted_;
       s.score = score_[a];
       s.top_score = top_;
@@ -802,7 +801,11 @@ absl::StatusOr<v1::RouteDecision> Router::Route(std::string_view text,
   RouteCall call(*this);
   absl::Status status = call.Run(text, explicit_agents, &decision);
   if (!status.ok()) return status;
-  if (signals != nullptr) *signals = call.signals();
+  if (signals != nullptr) {
+    *signals = call.signals();
+    // Names only when asked for: copying them costs an allocation each.
+    for (size_t a = 0; a < signals->size(); ++a) (*signals)[a].agent = AgentName(static_cast<int>(a));
+  }
   return decision;
 }
 
