@@ -29,7 +29,7 @@ TRAIN_FILES = [os.path.join(ROOT, '..', 'shared', 'eval', 'routing-dev.jsonl'),
                os.path.join(ROOT, 'eval', 'routing-own.jsonl'),
                os.path.join(ROOT, 'eval', 'routing-holdout.jsonl')] + [
     os.path.join(ROOT, 'eval', 'routing-holdout%d.jsonl' % i) for i in range(2, 12)]
-TEST_ONLY = ['routing-holdout12.jsonl']
+TEST_ONLY = ['routing-holdout12.jsonl', 'routing-holdout13.jsonl']
 L2 = 1.0
 THRESHOLD = 0.5  # RouterOptions.min_selection_probability
 
