@@ -214,9 +214,9 @@ void WriteSignals(const std::string& path, int line, const std::vector<agentd::S
     absl::StrAppendFormat(&out,
                           "%s{\"agent\":\"%s\",\"hosted\":%d,\"score\":%.9g,\"top_score\":%.9g,\"is_top\":%d,"
                           "\"evidence\":%d,\"coverage\":%.9g,\"clause_score\":%.9g,\"redirected_to\":%d,"
-                          "\"lost_terms\":%d,\"passes_gates\":%d}",
+                          "\"passes_gates\":%d}",
                           i == 0 ? "" : ",", s.agent, s.hosted, s.score, s.top_score, s.is_top, s.evidence,
-                          s.coverage, s.clause_score, s.redirected_to, s.lost_terms, s.passes_gates);
+                          s.coverage, s.clause_score, s.redirected_to, s.passes_gates);
   }
   out += "]}\n";
   std::fputs(out.c_str(), features_out);

@@ -14,6 +14,11 @@ fitted by Newton's method in plain Python (no dependency beyond the standard
 library), so the fit is exact and reproducible.
 
 TEST_ONLY files are never fitted on: they measure the result.
+
+To change the signals: edit FEATURES here and SelectionFeaturesOf in
+server/core/agent_selector.cc alike, put that many zeros in
+selection_weights.inc (the build checks the count), build
+agentd-route-eval, then run this script.
 """
 import argparse
 import json
@@ -42,10 +47,8 @@ FEATURES = [
     ('coverage', lambda s: max(0.0, min(s['coverage'], 1.0))),
     ('log1p clause score', lambda s: math.log1p(max(0.0, s['clause_score']))),
     ('redirected to', lambda s: float(s['redirected_to'])),
-    ('lost terms', lambda s: float(s['lost_terms'])),
     ('passes gates', lambda s: float(s['passes_gates'])),
     ('log1p top score', lambda s: math.log1p(max(0.0, s['top_score']))),
-    ('unhosted', lambda s: 0.0 if s['hosted'] else 1.0),
 ]
 
 

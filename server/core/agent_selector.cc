@@ -31,10 +31,8 @@ SelectionFeatures SelectionFeaturesOf(const SelectionSignals& s) {
       std::isfinite(s.coverage) ? std::clamp(s.coverage, 0.0, 1.0) : 0.0,
       LogScore(s.clause_score),
       s.redirected_to ? 1.0 : 0.0,
-      s.lost_terms ? 1.0 : 0.0,
       s.passes_gates ? 1.0 : 0.0,
       LogScore(s.top_score),
-      s.hosted ? 0.0 : 1.0,
   };
 }
 
@@ -52,7 +50,6 @@ std::string DescribeSelection(const SelectionSignals& s, double needed) {
       SelectionProbability(s), needed, s.score, s.top_score, s.evidence, s.coverage * 100);
   if (s.clause_score > 0) absl::StrAppend(&text, absl::StrFormat(", a clause won with %.2f", s.clause_score));
   if (s.redirected_to) absl::StrAppend(&text, ", named by a \"do not use\" rule");
-  if (s.lost_terms) absl::StrAppend(&text, ", terms taken by its own \"do not use\" rule");
   absl::StrAppend(&text, s.passes_gates ? ", within the thresholds" : ", outside the thresholds");
   return text;
 }

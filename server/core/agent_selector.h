@@ -30,11 +30,10 @@ struct SelectionSignals {
   double coverage = 0;      // share of the request's words its rules use
   double clause_score = 0;  // score in a clause it clearly wins; 0 if none
   bool redirected_to = false;  // another agent's "do not use" rule names it
-  bool lost_terms = false;     // its own "do not use" rule took terms from it
   bool passes_gates = false;   // the router's thresholds all let it through
 };
 
-inline constexpr int kSelectionFeatureCount = 11;
+inline constexpr int kSelectionFeatureCount = 9;
 using SelectionFeatures = std::array<double, kSelectionFeatureCount>;
 
 // The model's inputs, in the order of the weights (a constant 1 first).

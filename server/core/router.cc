@@ -564,8 +564,6 @@ class RouteCall {
       s.coverage = coverage_[a];
       s.clause_score = wins_clause_[a] ? clause_score_[a] : 0.0;
       s.redirected_to = redirected_to[a] != 0;
-      s.lost_terms = false;
-      for (size_t q = 0; q < n_terms_ && !s.lost_terms; ++q) s.lost_terms = claimed_[Key(a, q)] != 0;
       s.passes_gates = PassesGates(a);
       probability_[a] = score_[a] > 0 ? SelectionProbability(s) : 0.0;
     }
