@@ -252,6 +252,10 @@ class RouteCall {
     return absl::OkStatus();
   }
 
+  // What the selector saw, per agent (hosted, then unhosted), after Run;
+  // names are left empty.
+  const std::vector<SelectionSignals>& signals() const { return signals_; }
+
  private:
   struct Hit {
     uint32_t rule;
@@ -787,9 +791,6 @@ class RouteCall {
 
   std::vector<int> selected_;
   std::vector<char> chosen_;
-
- public:
-  const std::vector<SelectionSignals>& signals() const { return signals_; }
 };
 
 absl::StatusOr<v1::RouteDecision> Router::Route(
