@@ -208,18 +208,29 @@ std::FILE* features_out = nullptr;
 // One line: {"file":…,"line":…,"agents":[{signals}, …]}, the agents in the
 // router's order (hosted, then agents named by redirects).
 void WriteSignals(const std::string& path, int line, const std::vector<agentd::SelectionSignals>& signals) {
-  std::string out = absl::StrFormat("{\"file\":\"%s\",\"line\":%d,\"agents\":[", path, line);
-  for (size_t i = 0; i < signals.size(); ++i) {
-    const agentd::SelectionSignals& s = signals[i];
-    absl::StrAppendFormat(&out,
-                          "%s{\"agent\":\"%s\",\"hosted\":%d,\"score\":%.9g,\"top_score\":%.9g,\"is_top\":%d,"
-                          "\"evidence\":%d,\"coverage\":%.9g,\"clause_score\":%.9g,\"redirected_to\":%d,"
-                          "\"passes_gates\":%d}",
-                          i == 0 ? "" : ",", s.agent, s.hosted, s.score, s.top_score, s.is_top, s.evidence,
-                          s.coverage, s.clause_score, s.redirected_to, s.passes_gates);
+  google::protobuf::Struct record;
+  auto& fields = *record.mutable_fields();
+  fields["file"].set_string_value(path);
+  fields["line"].set_number_value(line);
+  google::protobuf::ListValue* agents = fields["agents"].mutable_list_value();
+  for (const agentd::SelectionSignals& s : signals) {
+    auto& a = *agents->add_values()->mutable_struct_value()->mutable_fields();
+    a["agent"].set_string_value(s.agent);
+    a["hosted"].set_bool_value(s.hosted);
+    a["score"].set_number_value(s.score);
+    a["top_score"].set_number_value(s.top_score);
+    a["is_top"].set_bool_value(s.is_top);
+    a["evidence"].set_number_value(s.evidence);
+    a["coverage"].set_number_value(s.coverage);
+    a["clause_score"].set_number_value(s.clause_score);
+    a["redirected_to"].set_bool_value(s.redirected_to);
+    a["passes_gates"].set_bool_value(s.passes_gates);
   }
-  out += "]}\n";
-  std::fputs(out.c_str(), features_out);
+  std::string out;
+  if (google::protobuf::util::MessageToJsonString(record, &out).ok()) {
+    out += "\n";
+    std::fputs(out.c_str(), features_out);
+  }
 }
 
 Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases,

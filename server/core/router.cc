@@ -551,13 +551,6 @@ class RouteCall {
     }
     signals_.resize(n_agents_);
     probability_.assign(n_agents_, 0.0);
-    best_within_gates_ = -1;
-    for (int a : order_) {
-      if (PassesGates(a)) {
-        best_within_gates_ = a;
-        break;
-      }
-    }
     for (int a = 0; a < n_agents_; ++a) {
       SelectionSignals& s = signals_[a];
       s.hosted = a < n_hosted_;
@@ -571,6 +564,13 @@ class RouteCall {
       s.passes_gates = PassesGates(a);
       probability_[a] = score_[a] > 0 ? SelectionProbability(s) : 0.0;
     }
+    best_within_gates_ = -1;
+    for (int a : order_) {
+      if (signals_[a].passes_gates) {
+        best_within_gates_ = a;
+        break;
+      }
+    }
   }
 
   // Whether agent `a` is in scope: with learned_selection off, the
@@ -583,9 +583,9 @@ class RouteCall {
   // agents were named over the labelled files, each left out of its fit;
   // with either, 0.924, and one more named wrongly).
   bool InScope(int a) const {
-    if (!options_.learned_selection) return PassesGates(a);
+    if (!options_.learned_selection) return signals_[a].passes_gates;
     if (score_[a] <= 0) return false;
-    if (a >= n_hosted_ && PassesGates(a)) return true;
+    if (a >= n_hosted_ && signals_[a].passes_gates) return true;
     return probability_[a] >= options_.min_selection_probability || a == best_within_gates_;
   }
 
@@ -664,7 +664,7 @@ class RouteCall {
         reason->set_score(clause_score_[a]);
         for (const std::string& t : clause_terms_[a]) reason->add_matched(t);
       }
-      if (!Explicit(a) && !decision->fallback_used() && options_.learned_selection && !PassesGates(a)) {
+      if (!Explicit(a) && !decision->fallback_used() && options_.learned_selection && !signals_[a].passes_gates) {
         v1::RouteReason* reason = choice->add_reasons();
         reason->set_kind("selector");
         reason->set_rule(DescribeSelection(signals_[a], options_.min_selection_probability));
@@ -707,7 +707,7 @@ class RouteCall {
       return absl::StrCat("score ", FormatScore(score_[a]), " is below the minimum ",
                           FormatScore(options_.min_score));
     }
-    if (options_.learned_selection && PassesGates(a)) {
+    if (options_.learned_selection && signals_[a].passes_gates) {
       return DescribeSelection(signals_[a], options_.min_selection_probability);
     }
     if (coverage_[a] < options_.min_coverage && !wins_clause_[a]) {
