@@ -1,89 +1,81 @@
 // Router micro-benchmark: the cost of one Route call with the five bundled
 // agents (agents/*.md), over the labelled request texts of the shared dev
-// file (../shared/eval/routing-dev.jsonl; eval/routing-own.jsonl when the
-// shared file is absent). One iteration routes one request; the texts are
-// taken in turn, so the figure is the mean per request over the file.
+// file (../shared/eval/routing-dev.jsonl; agents/routing-examples/routing-own.jsonl
+// when the shared file is absent). One iteration routes one request; the
+// texts are taken in turn, so the figure is the mean per request over the
+// file. examples:1 is the router as agentd builds it, with the labelled
+// requests of agents/routing-examples/ as rules; examples:0 is the
+// definitions alone.
 //
 //   build-*/bench/router_bench [--benchmark_repetitions=5]
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "server/core/router.h"
 #include "server/definitions/definition_parser.h"
+#include "server/definitions/labelled_requests.h"
 
 namespace {
 
 struct Fixture {
   std::unique_ptr<agentd::Router> router;
-  std::vector<std::string> texts;
-  std::vector<std::vector<std::string>> explicit_agents;
+  std::vector<agentd::LabelledRequest> requests;
 };
 
-void ReadTexts(const std::string& path, Fixture* f) {
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    google::protobuf::Struct s;
-    if (line.empty() || !google::protobuf::util::JsonStringToMessage(line, &s).ok()) continue;
-    auto text = s.fields().find("text");
-    if (text == s.fields().end()) continue;
-    std::vector<std::string> agents;
-    auto list = s.fields().find("agents");
-    if (list != s.fields().end() && list->second.has_list_value()) {
-      for (const auto& v : list->second.list_value().values()) agents.push_back(v.string_value());
-    }
-    f->texts.push_back(text->second.string_value());
-    f->explicit_agents.push_back(std::move(agents));
-  }
+std::vector<agentd::LabelledRequest> ReadOrEmpty(const std::string& path) {
+  auto read = agentd::ReadLabelledRequests(path);
+  return read.ok() ? *std::move(read) : std::vector<agentd::LabelledRequest>();
 }
 
-// Built once; nullptr (and a message) when the inputs cannot be read.
-const Fixture* GetFixture() {
-  static const Fixture* const fixture = []() -> const Fixture* {
+// Built once per variant; nullptr (and a message) when the inputs cannot be read.
+const Fixture* GetFixture(bool with_examples) {
+  auto build = [](bool examples) -> const Fixture* {
+    const std::string agents = std::string(AGENTD_SOURCE_DIR) + "/agents";
     auto* f = new Fixture;
-    agentd::DefinitionLoadResult loaded =
-        agentd::LoadDefinitions(std::string(AGENTD_SOURCE_DIR) + "/agents");
-    auto router = agentd::Router::Create(std::move(loaded.definitions));
+    agentd::DefinitionLoadResult loaded = agentd::LoadDefinitions(agents);
+    auto router = agentd::Router::Create(std::move(loaded.definitions), {},
+                                         examples ? ReadOrEmpty(agents + "/routing-examples")
+                                                  : std::vector<agentd::LabelledRequest>());
     if (!router.ok()) {
       std::fprintf(stderr, "router: %s\n", router.status().ToString().c_str());
       return nullptr;
     }
     f->router = std::move(*router);
-    ReadTexts(std::string(AGENTD_SOURCE_DIR) + "/../shared/eval/routing-dev.jsonl", f);
-    if (f->texts.empty()) ReadTexts(std::string(AGENTD_SOURCE_DIR) + "/eval/routing-own.jsonl", f);
-    if (f->texts.empty()) {
+    f->requests = ReadOrEmpty(std::string(AGENTD_SOURCE_DIR) + "/../shared/eval/routing-dev.jsonl");
+    if (f->requests.empty()) f->requests = ReadOrEmpty(agents + "/routing-examples/routing-own.jsonl");
+    if (f->requests.empty()) {
       std::fprintf(stderr, "no request texts found\n");
       return nullptr;
     }
     return f;
-  }();
-  return fixture;
+  };
+  static const Fixture* const with = build(true);
+  static const Fixture* const without = build(false);
+  return with_examples ? with : without;
 }
 
 void BM_RoutePerRequest(benchmark::State& state) {
-  const Fixture* f = GetFixture();
+  const Fixture* f = GetFixture(state.range(0) != 0);
   if (f == nullptr) {
     state.SkipWithError("cannot build the router or read the request texts");
     return;
   }
   size_t i = 0;
   for (auto _ : state) {
-    auto decision = f->router->Route(f->texts[i], f->explicit_agents[i]);
+    const agentd::LabelledRequest& r = f->requests[i];
+    auto decision = f->router->Route(r.text, r.agents);
     benchmark::DoNotOptimize(decision);
-    if (++i == f->texts.size()) i = 0;
+    if (++i == f->requests.size()) i = 0;
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["agents"] = static_cast<double>(f->router->hosted().size());
-  state.counters["texts"] = static_cast<double>(f->texts.size());
+  state.counters["texts"] = static_cast<double>(f->requests.size());
 }
-BENCHMARK(BM_RoutePerRequest)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RoutePerRequest)->ArgName("examples")->Arg(1)->Arg(0)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

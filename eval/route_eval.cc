@@ -1,7 +1,14 @@
 // agentd-route-eval: measures the router against labelled requests.
 //
 //   agentd-route-eval --agents_dir=DIR [--verbose] [--min_primary=F]
-//                     [--min_exact=F] [--skip_missing] FILE.jsonl...
+//                     [--min_exact=F] [--skip_missing] [--routing_examples=PATH]
+//                     FILE.jsonl...
+//
+// The router is built as agentd builds it: the definitions in DIR and the
+// labelled requests of DIR/routing-examples/ (or --routing_examples) as
+// examples. Each FILE is measured with its own requests left out of the
+// examples, so a file that is also an example file is measured on requests
+// the router has not seen.
 //
 // Each line of a FILE is one JSON object: text, primary_any, required,
 // optional, unhosted (lists of agent names), and optionally agents (explicit
@@ -19,6 +26,7 @@
 // --min_*.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -33,6 +41,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "server/core/router.h"
 #include "server/definitions/definition_parser.h"
+#include "server/definitions/labelled_requests.h"
 
 ABSL_FLAG(std::string, agents_dir, "", "directory of agent definition files (*.md)");
 ABSL_FLAG(bool, verbose, false, "print each miss with the route's reasons");
@@ -54,57 +63,14 @@ ABSL_FLAG(std::string, features_out, "",
 ABSL_FLAG(bool, scores, false, "print every case's agent scores on one line");
 ABSL_FLAG(bool, skip_missing, false, "skip (with a note) files that do not exist");
 ABSL_FLAG(int, repeat, 200, "Route calls per request when timing");
+ABSL_FLAG(std::string, routing_examples, "",
+          "labelled requests the router takes as examples (a .jsonl file or a directory of them); "
+          "default: AGENTS_DIR/routing-examples when it exists; \"none\" for none. Each FILE is "
+          "measured with the examples of its own requests left out");
 
 namespace {
 
-struct Case {
-  int line = 0;
-  std::string text;
-  std::vector<std::string> agents, primary_any, required, optional, unhosted;
-};
-
-std::vector<std::string> StringList(const google::protobuf::Struct& s, const std::string& key) {
-  std::vector<std::string> out;
-  auto it = s.fields().find(key);
-  if (it == s.fields().end() || !it->second.has_list_value()) return out;
-  for (const auto& v : it->second.list_value().values()) out.push_back(v.string_value());
-  return out;
-}
-
-bool ReadCases(const std::string& path, std::vector<Case>* cases, std::string* error) {
-  std::ifstream in(path);
-  if (!in) {
-    *error = "cannot open " + path;
-    return false;
-  }
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    google::protobuf::Struct s;
-    auto status = google::protobuf::util::JsonStringToMessage(line, &s);
-    if (!status.ok()) {
-      *error = absl::StrFormat("%s:%d: %s", path, number, status.ToString());
-      return false;
-    }
-    Case c;
-    c.line = number;
-    auto text = s.fields().find("text");
-    if (text == s.fields().end() || text->second.string_value().empty()) {
-      *error = absl::StrFormat("%s:%d: missing \"text\"", path, number);
-      return false;
-    }
-    c.text = text->second.string_value();
-    c.agents = StringList(s, "agents");
-    c.primary_any = StringList(s, "primary_any");
-    c.required = StringList(s, "required");
-    c.optional = StringList(s, "optional");
-    c.unhosted = StringList(s, "unhosted");
-    cases->push_back(std::move(c));
-  }
-  return true;
-}
+using Case = agentd::LabelledRequest;
 
 bool Contains(const std::vector<std::string>& list, const std::string& x) {
   return std::find(list.begin(), list.end(), x) != list.end();
@@ -205,13 +171,12 @@ void PrintMisses(const Figures& f) {
 // Where --features_out writes; null when not asked for.
 std::FILE* features_out = nullptr;
 
-// One line: {"file":…,"line":…,"agents":[{signals}, …]}, the agents in the
+// One line: {"source":"path:line","agents":[{signals}, …]}, the agents in the
 // router's order (hosted, then agents named by redirects).
-void WriteSignals(const std::string& path, int line, const std::vector<agentd::SelectionSignals>& signals) {
+void WriteSignals(const std::string& source, const std::vector<agentd::SelectionSignals>& signals) {
   google::protobuf::Struct record;
   auto& fields = *record.mutable_fields();
-  fields["file"].set_string_value(path);
-  fields["line"].set_number_value(line);
+  fields["source"].set_string_value(source);
   google::protobuf::ListValue* agents = fields["agents"].mutable_list_value();
   for (const agentd::SelectionSignals& s : signals) {
     auto& a = *agents->add_values()->mutable_struct_value()->mutable_fields();
@@ -233,8 +198,7 @@ void WriteSignals(const std::string& path, int line, const std::vector<agentd::S
   }
 }
 
-Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases,
-                 const std::string& path, bool verbose) {
+Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases, bool verbose) {
   Figures f;
   for (const Case& c : cases) {
     ++f.cases;
@@ -242,10 +206,10 @@ Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases,
     auto decision = router.Route(c.text, c.agents, &signals);
     // Requests naming their agents are not the selector's to decide.
     const bool names_agents = decision.ok() && decision->selected_size() > 0 && decision->selected(0).explicit_();
-    if (decision.ok() && features_out != nullptr && !names_agents) WriteSignals(path, c.line, signals);
+    if (decision.ok() && features_out != nullptr && !names_agents) WriteSignals(c.source, signals);
     if (!decision.ok()) {
       ++f.errors;
-      std::printf("  %s:%d: Route failed: %s\n", path.c_str(), c.line,
+      std::printf("  %s: Route failed: %s\n", c.source.c_str(),
                   decision.status().ToString().c_str());
       continue;
     }
@@ -298,16 +262,16 @@ Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases,
       for (const auto& s : decision->selected()) absl::StrAppendFormat(&line, " +%s %.1f", s.agent(), s.score());
       for (const auto& s : decision->rejected()) absl::StrAppendFormat(&line, " -%s %.1f", s.agent(), s.score());
       for (const auto& s : decision->unhosted()) absl::StrAppendFormat(&line, " ?%s %.1f", s.agent(), s.score());
-      std::printf("%s%d [%s|%s]%s\n", primary && exact ? "  ok " : "  XX ", c.line,
+      std::printf("%s%s [%s|%s]%s\n", primary && exact ? "  ok " : "  XX ", c.source.c_str(),
                   absl::StrJoin(c.required, ",").c_str(), absl::StrJoin(c.optional, ",").c_str(), line.c_str());
     }
     f.primary_ok += primary;
     f.exact_ok += exact;
     CountMisses(c, chosen, v, &f);
     if (verbose && (!primary || !exact || !unhosted_ok)) {
-      std::printf("  MISS %s:%d%s%s%s \"%s\"\n    chosen: [%s] expected primary [%s] required [%s] "
+      std::printf("  MISS %s%s%s%s \"%s\"\n    chosen: [%s] expected primary [%s] required [%s] "
                   "optional [%s] unhosted [%s] named [%s]\n",
-                  path.c_str(), c.line, primary ? "" : " primary", exact ? "" : " exact",
+                  c.source.c_str(), primary ? "" : " primary", exact ? "" : " exact",
                   unhosted_ok ? "" : " unhosted", c.text.c_str(),
                   absl::StrJoin(chosen, ", ").c_str(), absl::StrJoin(c.primary_any, ", ").c_str(),
                   absl::StrJoin(c.required, ", ").c_str(), absl::StrJoin(c.optional, ", ").c_str(),
@@ -372,12 +336,21 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  auto router = agentd::Router::Create(std::move(loaded.definitions), options);
-  if (!router.ok()) {
-    std::fprintf(stderr, "router: %s\n", router.status().ToString().c_str());
-    return 1;
+  std::vector<agentd::LabelledRequest> examples;
+  std::string examples_path = absl::GetFlag(FLAGS_routing_examples);
+  if (examples_path.empty() && std::filesystem::is_directory(dir + "/routing-examples")) {
+    examples_path = dir + "/routing-examples";
   }
-  std::printf("agents: %s\n", absl::StrJoin(names, ", ").c_str());
+  if (!examples_path.empty() && examples_path != "none") {
+    auto read = agentd::ReadLabelledRequests(examples_path);
+    if (!read.ok()) {
+      std::fprintf(stderr, "routing examples: %s\n", read.status().ToString().c_str());
+      return 1;
+    }
+    examples = *std::move(read);
+  }
+  std::printf("agents: %s; %zu labelled requests as examples%s\n", absl::StrJoin(names, ", ").c_str(),
+              examples.size(), examples.empty() ? "" : " (each file's own left out)");
 
   bool below = false;
   int evaluated = 0;
@@ -388,13 +361,25 @@ int main(int argc, char** argv) {
       std::printf("%s: skipped (file not found)\n", path.c_str());
       continue;
     }
-    std::vector<Case> cases;
-    std::string error;
-    if (!ReadCases(path, &cases, &error)) {
-      std::fprintf(stderr, "%s\n", error.c_str());
+    auto cases = agentd::ReadLabelledRequests(path);
+    if (!cases.ok()) {
+      std::fprintf(stderr, "%s\n", cases.status().ToString().c_str());
       return 1;
     }
-    Figures f = Evaluate(**router, cases, path, absl::GetFlag(FLAGS_verbose));
+    // A request is never routed with itself as an example: the file's
+    // requests are left out of the examples.
+    absl::flat_hash_set<std::string> own_texts;
+    for (const Case& c : *cases) own_texts.insert(c.text);
+    std::vector<agentd::LabelledRequest> others;
+    for (const agentd::LabelledRequest& e : examples) {
+      if (!own_texts.contains(e.text)) others.push_back(e);
+    }
+    auto router = agentd::Router::Create(loaded.definitions, options, others);
+    if (!router.ok()) {
+      std::fprintf(stderr, "router: %s\n", router.status().ToString().c_str());
+      return 1;
+    }
+    Figures f = Evaluate(**router, *cases, absl::GetFlag(FLAGS_verbose));
     ++evaluated;
     all.Add(f);
     const double primary = Share(f.primary_ok, f.cases);

@@ -6,7 +6,9 @@
     eval/train_selector.py BUILD_DIR --cv       # leave one file out: thresholds against the selector
 
 The router's signals for every (request, agent) pair come from
-`agentd-route-eval --features_out`. An agent is a positive example when the
+`agentd-route-eval --features_out`, which routes each file with its own
+requests left out of the router's labelled examples (agents/routing-examples/),
+so the signals are those of requests the router has not seen. An agent is a positive example when the
 request requires it (or names it as unhosted), a negative one when it is
 outside required, optional, primary_any and unhosted; optional agents teach
 nothing and are left out. The model is an L2-regularised logistic regression,
@@ -30,11 +32,10 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WEIGHTS = os.path.join(ROOT, 'server', 'core', 'selection_weights.inc')
-TRAIN_FILES = [os.path.join(ROOT, '..', 'shared', 'eval', 'routing-dev.jsonl'),
-               os.path.join(ROOT, 'eval', 'routing-own.jsonl'),
-               os.path.join(ROOT, 'eval', 'routing-holdout.jsonl')] + [
-    os.path.join(ROOT, 'eval', 'routing-holdout%d.jsonl' % i) for i in range(2, 12)]
-TEST_ONLY = ['routing-holdout12.jsonl', 'routing-holdout13.jsonl']
+EXAMPLES_DIR = os.path.join(ROOT, 'agents', 'routing-examples')
+TRAIN_FILES = [os.path.join(ROOT, '..', 'shared', 'eval', 'routing-dev.jsonl')] + sorted(
+    os.path.join(EXAMPLES_DIR, f) for f in os.listdir(EXAMPLES_DIR) if f.endswith('.jsonl'))
+TEST_ONLY = ['routing-holdout%d.jsonl' % i for i in range(12, 16)]  # in eval/
 L2 = 1.0
 THRESHOLD = 0.5  # RouterOptions.min_selection_probability
 
@@ -59,13 +60,14 @@ def load(build_dir, files):
                         '--agents_dir=' + os.path.join(ROOT, 'agents'), '--repeat=1',
                         '--features_out=' + out.name] + files,
                        check=False, stdout=subprocess.DEVNULL)
-        signals = {(r['file'], r['line']): r['agents'] for r in map(json.loads, out)}
+        signals = {r['source']: r['agents'] for r in map(json.loads, out)}
     data = []
     for path in files:
         with open(path) as f:
             for number, line in enumerate(f, 1):
-                if line.strip() and (path, number) in signals:
-                    data.append((os.path.basename(path), json.loads(line), signals[(path, number)]))
+                source = '%s:%d' % (path, number)
+                if line.strip() and source in signals:
+                    data.append((os.path.basename(path), json.loads(line), signals[source]))
     return data
 
 

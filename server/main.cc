@@ -23,6 +23,10 @@
 ABSL_FLAG(std::string, listen, "", "host:port to listen on (env AGENTD_LISTEN; default 127.0.0.1:50051; port 0 = any free port)");
 ABSL_FLAG(std::string, db, "", "SQLite database file (env AGENTD_DB; default ./var/agentd.db)");
 ABSL_FLAG(std::string, agents_dir, "", "agent definitions folder (env AGENTD_AGENTS_DIR; default <exe>/../share/agentd/agents)");
+ABSL_FLAG(std::string, routing_examples, "",
+          "labelled requests the router learns scope from: a .jsonl file or a folder of them (env "
+          "AGENTD_ROUTING_EXAMPLES; default <agents_dir>/routing-examples when it exists; none = "
+          "the definitions alone)");
 ABSL_FLAG(std::string, plugins_dir, "", "plugin folder (env AGENTD_PLUGINS_DIR; default <exe>/../lib/agentd/plugins)");
 ABSL_FLAG(std::string, log_format, "", "text or json (env AGENTD_LOG_FORMAT; default text on a terminal, json otherwise)");
 ABSL_FLAG(std::string, token, "", "bearer token every call must carry (env AGENTD_TOKEN; default none)");
@@ -101,6 +105,7 @@ int main(int argc, char** argv) {
   core.db_path = FlagOrEnv(absl::GetFlag(FLAGS_db), "AGENTD_DB", "./var/agentd.db");
   core.agents_dir = FlagOrEnv(absl::GetFlag(FLAGS_agents_dir), "AGENTD_AGENTS_DIR",
                               (exe_dir / "../share/agentd/agents").lexically_normal().string());
+  core.routing_examples = FlagOrEnv(absl::GetFlag(FLAGS_routing_examples), "AGENTD_ROUTING_EXAMPLES", "");
   core.plugins_dir = FlagOrEnv(absl::GetFlag(FLAGS_plugins_dir), "AGENTD_PLUGINS_DIR",
                                (exe_dir / "../lib/agentd/plugins").lexically_normal().string());
   core.fallback_agent = absl::GetFlag(FLAGS_fallback_agent);

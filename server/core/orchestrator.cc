@@ -1,6 +1,7 @@
 #include "server/core/orchestrator.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 #include <utility>
 
@@ -138,8 +139,29 @@ absl::Status Orchestrator::LoadAgents() {
   }
   RouterOptions router_options;
   router_options.fallback_agent = config_.fallback_agent;
-  ASSIGN_OR_RETURN(router_, Router::Create(std::move(routable), router_options));
+  ASSIGN_OR_RETURN(std::vector<LabelledRequest> labelled, LoadRoutingExamples());
+  ASSIGN_OR_RETURN(router_, Router::Create(std::move(routable), router_options, labelled));
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<LabelledRequest>> Orchestrator::LoadRoutingExamples() {
+  std::string path = config_.routing_examples;
+  if (path == "none") return std::vector<LabelledRequest>();
+  if (path.empty()) {
+    path = (std::filesystem::path(config_.agents_dir) / "routing-examples").string();
+    std::error_code ec;
+    if (!std::filesystem::is_directory(path, ec)) return std::vector<LabelledRequest>();
+  }
+  absl::StatusOr<std::vector<LabelledRequest>> labelled = ReadLabelledRequests(path);
+  if (!labelled.ok()) {
+    // Like a bad definition: the server still routes, on the definitions
+    // alone, and --strict refuses to start.
+    spdlog::error("routing examples not loaded: {}", labelled.status().ToString());
+    load_errors_.push_back(std::string(labelled.status().message()));
+    return std::vector<LabelledRequest>();
+  }
+  spdlog::info("routing with {} labelled requests from {}", labelled->size(), path);
+  return labelled;
 }
 
 AgentSlot* Orchestrator::FindSlot(const std::string& name) const {

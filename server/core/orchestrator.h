@@ -23,6 +23,10 @@ namespace agentd {
 
 struct OrchestratorConfig {
   std::string agents_dir;
+  // Labelled requests the router takes as examples (labelled_requests.h): a
+  // .jsonl file or a directory of them. Empty: <agents_dir>/routing-examples
+  // when that directory exists. "none": route on the definitions alone.
+  std::string routing_examples;
   std::string plugins_dir;
   std::string db_path;
   std::string fallback_agent;           // chosen when nothing is in scope
@@ -98,6 +102,7 @@ class Orchestrator {
  private:
   Orchestrator() = default;
   absl::Status LoadAgents();
+  absl::StatusOr<std::vector<LabelledRequest>> LoadRoutingExamples();
   absl::Status ValidateText(const std::string& text) const;
   AgentSlot* FindSlot(const std::string& name) const;
   // A review ready to be stored: the response for the caller (its turn not

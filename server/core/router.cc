@@ -1,10 +1,12 @@
 #include "server/core/router.h"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <cmath>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -75,6 +77,10 @@ constexpr double kTopicSpecificity = 5.0;
 
 // The weight of a "not for" rule speaking for the hosted agent it names.
 constexpr float kRedirectWeight = 0.8f;
+// Examples carry incidental words ("we are five devs", the product's name):
+// they count less than scope items, and give no evidence (below
+// kRedirectWeight). Labelled requests are examples too.
+constexpr float kExampleWeight = 0.6f;
 
 // Two decimals, as "%.2f" would print them, without a format parse per call.
 std::string FormatScore(double score) {
@@ -92,9 +98,10 @@ Router::Router(std::vector<v1::AgentDefinition> hosted, RouterOptions options)
     : hosted_(std::move(hosted)), options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<Router>> Router::Create(std::vector<v1::AgentDefinition> hosted,
-                                                       RouterOptions options) {
+                                                       RouterOptions options,
+                                                       const std::vector<LabelledRequest>& labelled) {
   std::unique_ptr<Router> router(new Router(std::move(hosted), std::move(options)));
-  absl::Status status = router->Build();
+  absl::Status status = router->Build(labelled);
   if (!status.ok()) return status;
   return router;
 }
@@ -109,7 +116,7 @@ const std::string& Router::AgentName(int agent) const {
   return agent < hosted ? hosted_[agent].name() : unhosted_[agent - hosted];
 }
 
-absl::Status Router::Build() {
+absl::Status Router::Build(const std::vector<LabelledRequest>& labelled) {
   std::vector<std::string> names;
   for (size_t a = 0; a < hosted_.size(); ++a) {
     const std::string& name = hosted_[a].name();
@@ -169,16 +176,17 @@ absl::Status Router::Build() {
   };
 
   auto add_rule = [&](int owner, const char* kind, const std::string& text, bool against,
-                      int speaks_for, float kind_weight) {
+                      int speaks_for, float kind_weight, const std::string& source = {}) {
     if (absl::StripAsciiWhitespace(text).empty()) return;
     index_.Add(without_names(text));
-    rules_.push_back(Rule{owner, kind, text, against, speaks_for, kind_weight});
+    rules_.push_back(Rule{owner, speaks_for, kind_weight, against});
+    quotes_.push_back(RuleQuote{kind, text, source});
   };
   for (int a = 0; a < hosted_count; ++a) {
     const v1::AgentDefinition& d = hosted_[a];
     for (const std::string& r : d.use_when()) add_rule(a, "use_when", r, false, a, 1.0f);
     for (const std::string& r : d.competencies()) add_rule(a, "competency", r, false, a, 1.0f);
-    for (const std::string& r : d.examples()) add_rule(a, "example", r, false, a, 0.6f);
+    for (const std::string& r : d.examples()) add_rule(a, "example", r, false, a, kExampleWeight);
     add_rule(a, "description", d.description(), false, a, 1.0f);
     for (const v1::ScopeExclusion& r : d.not_for()) {
       int target = target_index(r.redirect());
@@ -189,6 +197,16 @@ absl::Status Router::Build() {
       add_rule(a, "not_for", r.text(), true, target, target < hosted_count ? kRedirectWeight : 1.0f);
     }
   }
+  // A labelled request is an example of each agent in its scope, hosted or
+  // not, held by no definition. The same text twice is one example.
+  absl::flat_hash_set<std::pair<std::string, int>> labelled_seen;
+  for (const LabelledRequest& request : labelled) {
+    for (const std::string& name : request.InScope()) {
+      const int agent = target_index(name);
+      if (agent < 0 || !labelled_seen.emplace(request.text, agent).second) continue;
+      add_rule(-1, "labelled", request.text, false, agent, kExampleWeight, request.source);
+    }
+  }
   index_.Finalize();
   agent_count_ = hosted_count + static_cast<int>(unhosted_.size());
   const size_t agents = static_cast<size_t>(agent_count_);
@@ -196,9 +214,13 @@ absl::Status Router::Build() {
   term_focus_.assign(index_.term_count(), 0.0f);
   std::vector<int> rules_using(agents);
   for (uint32_t t = 0; t < index_.term_count(); ++t) {
-    std::fill(rules_using.begin(), rules_using.end(), 0);
-    for (const text::TextIndex::Posting& p : index_.postings(t)) {
-      if (rules_[p.doc].speaks_for >= 0) ++rules_using[rules_[p.doc].speaks_for];
+    // How agents share a term is read from the definitions' rules: the
+    // labelled requests' incidental words ("our", "app", "team") would make
+    // every term look shared. Only a term no definition uses is read from
+    // the labelled requests.
+    CountRulesUsing(t, /*labelled=*/false, &rules_using);
+    if (std::all_of(rules_using.begin(), rules_using.end(), [](int n) { return n == 0; })) {
+      CountRulesUsing(t, /*labelled=*/true, &rules_using);
     }
     const int sharing = static_cast<int>(
         std::count_if(rules_using.begin(), rules_using.end(), [](int n) { return n > 0; }));
@@ -220,6 +242,14 @@ absl::Status Router::Build() {
     }
   }
   return absl::OkStatus();
+}
+
+void Router::CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const {
+  std::fill(rules_using->begin(), rules_using->end(), 0);
+  for (const text::TextIndex::Posting& p : index_.postings(term)) {
+    const Rule& rule = rules_[p.doc];
+    if (rule.speaks_for >= 0 && (rule.owner < 0) == labelled) ++(*rules_using)[rule.speaks_for];
+  }
 }
 
 // One Route call, step by step; its state lives only for the call.
@@ -245,6 +275,7 @@ class RouteCall {
     WeighClauses();             //    and each part of a request on its own
     WeighSelection();           //    the selector on each agent's signals
     SelectAgents(decision);
+    RankLiveRules();
     DescribeChoices(decision);  // 5. reasons: the rules that matched, quoted
     DescribeRejections(decision);
     ListUnhosted(decision);     // 6. agents not hosted here that would be chosen
@@ -310,7 +341,7 @@ class RouteCall {
   // 2. Weighs every (rule, request term) pair and groups the hits by rule.
   // Only the rules the request touches take part: every loop over rules
   // below needs only these (a rule without hits scores 0 and adds nothing),
-  // and they are a few dozen of the hundreds there are.
+  // and they are a few hundred of the thousands there are.
   void CollectHits(std::string_view text) {
     content_words_ = router_.index_.Analyze(text, &terms_, &clause_words_);
     n_terms_ = terms_.size();
@@ -324,6 +355,10 @@ class RouteCall {
         const int agent = rule.speaks_for >= 0 ? rule.speaks_for : rule.owner;
         const float weight =
             p.weight * rule.kind_weight * router_.term_agent_weight_[term * n_agents_ + agent];
+        // A weightless hit only counts as evidence, which examples never
+        // give: leaving it out spares work on the hundreds of labelled
+        // requests that share an everyday word with the request.
+        if (weight <= 0 && rule.kind_weight < kRedirectWeight) continue;
         unsorted.push_back(Hit{p.doc, q, weight});
       }
     }
@@ -333,7 +368,16 @@ class RouteCall {
       if (slots[h.rule].end++ == 0) touched_.push_back(h.rule);
       slots[h.rule].score += h.weight;
     }
-    std::sort(touched_.begin(), touched_.end());
+    // In ascending order, by a bitmap rather than a sort: a request can
+    // touch hundreds of the rules.
+    std::vector<uint64_t> marks((rules_.size() + 63) / 64, 0);
+    for (const uint32_t r : touched_) marks[r >> 6] |= uint64_t{1} << (r & 63);
+    touched_.clear();
+    for (size_t w = 0; w < marks.size(); ++w) {
+      for (uint64_t m = marks[w]; m != 0; m &= m - 1) {
+        touched_.push_back(static_cast<uint32_t>(w * 64 + std::countr_zero(m)));
+      }
+    }
     // In term order within a rule (they were made in term order):
     // hits_[slots[r].begin .. slots[r].end) are rule r's.
     uint32_t next = 0;
@@ -464,6 +508,7 @@ class RouteCall {
     clause_terms_.assign(n_agents_, {});
     const int n_clauses = static_cast<int>(clause_words_.size());
     if (n_clauses <= 1) return;
+    BestRulePerClause(n_clauses);
     std::vector<double> part_score(n_agents_);
     std::vector<int> part_evidence(n_agents_);
     for (int c = 0; c < n_clauses; ++c) {
@@ -498,24 +543,44 @@ class RouteCall {
       }
     }
   }
-  // Each agent's score and evidence within clause `c` (terms with `bit`).
-  void WeighClause(int c, uint32_t bit, std::vector<double>* part_score, std::vector<int>* part_evidence) const {
+  // clause_best_[c * n_agents_ + a]: agent a's best rule within clause c
+  // over unclaimed terms; clause_rule_evidence_ likewise the most words one
+  // of its rules (not examples) meets there, less one. One pass over the
+  // hits for all clauses.
+  void BestRulePerClause(int n_clauses) {
     const std::vector<RuleSlot>& slots = Slots();
-    std::vector<double> part_best(n_agents_, 0.0);
-    std::fill(part_evidence->begin(), part_evidence->end(), 0);
+    clause_best_.assign(static_cast<size_t>(n_clauses) * n_agents_, 0.0);
+    clause_rule_evidence_.assign(clause_best_.size(), 0);
+    std::vector<double> live(n_clauses);
+    std::vector<int> words(n_clauses);
     for (const uint32_t r : touched_) {
       const int a = rules_[r].speaks_for;
       if (a < 0) continue;
-      double live = 0;
-      int words = 0;
+      std::fill(live.begin(), live.end(), 0.0);
+      std::fill(words.begin(), words.end(), 0);
       for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
-        if (claimed_[Key(a, hits_[i].term)] || !(terms_[hits_[i].term].clauses & bit)) continue;
-        live += hits_[i].weight;
-        if (!terms_[hits_[i].term].phrase) ++words;
+        if (claimed_[Key(a, hits_[i].term)]) continue;
+        const auto& term = terms_[hits_[i].term];
+        for (uint32_t m = term.clauses; m != 0; m &= m - 1) {
+          const int c = std::countr_zero(m);
+          if (c >= n_clauses) break;
+          live[c] += hits_[i].weight;
+          if (!term.phrase) ++words[c];
+        }
       }
-      part_best[a] = std::max(part_best[a], live);
-      if (rules_[r].kind_weight >= kRedirectWeight) (*part_evidence)[a] = std::max((*part_evidence)[a], words - 1);
+      const bool gives_evidence = rules_[r].kind_weight >= kRedirectWeight;
+      for (int c = 0; c < n_clauses; ++c) {
+        const size_t k = static_cast<size_t>(c) * n_agents_ + a;
+        clause_best_[k] = std::max(clause_best_[k], live[c]);
+        if (gives_evidence) clause_rule_evidence_[k] = std::max(clause_rule_evidence_[k], words[c] - 1);
+      }
     }
+  }
+  // Each agent's score and evidence within clause `c` (terms with `bit`).
+  void WeighClause(int c, uint32_t bit, std::vector<double>* part_score, std::vector<int>* part_evidence) const {
+    const double* part_best = &clause_best_[static_cast<size_t>(c) * n_agents_];
+    const int* rule_evidence = &clause_rule_evidence_[static_cast<size_t>(c) * n_agents_];
+    part_evidence->assign(rule_evidence, rule_evidence + n_agents_);
     for (int a = 0; a < n_agents_; ++a) {
       double sum = 0;
       int words_explained = 0;
@@ -617,26 +682,44 @@ class RouteCall {
   // Rule `r` as a reason, quoted, with the request words it matched.
   void AddReason(size_t r, double value, Reasons* out) const {
     const Router::Rule& rule = rules_[r];
+    const Router::RuleQuote& quote = router_.quotes_[r];
     const RuleSlot& slot = Slots()[r];
     v1::RouteReason* reason = out->Add();
     reason->set_rule(rule.against && rule.speaks_for >= 0
-                         ? absl::StrCat(rule.text, " (use ", router_.AgentName(rule.speaks_for), "; from ",
+                         ? absl::StrCat(quote.text, " (use ", router_.AgentName(rule.speaks_for), "; from ",
                                         router_.hosted_[rule.owner].name(), ")")
-                         : rule.text);
-    reason->set_kind(rule.kind);
+                         : quote.text);
+    reason->set_kind(quote.kind);
     reason->set_score(value);
     for (uint32_t i = slot.begin; i < slot.end; ++i) reason->add_matched(terms_[hits_[i].term].surface);
   }
+  // Each agent's live rules, best first as far as its reasons go: one pass
+  // over the touched rules for all agents, not one per agent. (A request
+  // touches hundreds of rules once labelled requests are rules too.)
+  void RankLiveRules() {
+    const std::vector<RuleSlot>& slots = Slots();
+    live_begin_.assign(n_agents_ + 1, 0);
+    for (const uint32_t r : touched_) {
+      const int a = rules_[r].speaks_for;
+      if (a >= 0 && slots[r].live > 0) ++live_begin_[a + 1];
+    }
+    for (int a = 0; a < n_agents_; ++a) live_begin_[a + 1] += live_begin_[a];
+    live_ranked_.resize(live_begin_[n_agents_]);
+    std::vector<uint32_t> next(live_begin_.begin(), live_begin_.end() - 1);
+    for (const uint32_t r : touched_) {  // ascending, so ties rank by rule order
+      const int a = rules_[r].speaks_for;
+      if (a >= 0 && slots[r].live > 0) live_ranked_[next[a]++] = {-slots[r].live, r};
+    }
+    for (int a = 0; a < n_agents_; ++a) {
+      auto begin = live_ranked_.begin() + live_begin_[a], end = live_ranked_.begin() + live_begin_[a + 1];
+      std::partial_sort(begin, begin + std::min<ptrdiff_t>(end - begin, options_.max_reasons), end);
+    }
+  }
   // Agent `a`'s best live rules, at most max_reasons of them.
   void AddRulesFor(int a, Reasons* out) const {
-    const std::vector<RuleSlot>& slots = Slots();
-    std::vector<std::pair<double, size_t>> ranked;
-    for (const uint32_t r : touched_) {
-      if (rules_[r].speaks_for == a && slots[r].live > 0) ranked.emplace_back(-slots[r].live, r);
-    }
-    std::sort(ranked.begin(), ranked.end());
-    if (static_cast<int>(ranked.size()) > options_.max_reasons) ranked.resize(options_.max_reasons);
-    for (const auto& [negative, r] : ranked) AddReason(r, -negative, out);
+    const uint32_t begin = live_begin_[a];
+    const uint32_t end = std::min<uint32_t>(live_begin_[a + 1], begin + std::max(0, options_.max_reasons));
+    for (uint32_t i = begin; i < end; ++i) AddReason(live_ranked_[i].second, -live_ranked_[i].first, out);
   }
 
   void DescribeChoices(v1::RouteDecision* decision) const {
@@ -725,8 +808,9 @@ class RouteCall {
       const Router::Rule& rule = rules_[best_rule_index_[a]];
       v1::UnhostedAgent* unhosted = decision->add_unhosted();
       unhosted->set_agent(router_.AgentName(a));
-      unhosted->set_rule(rule.text);
-      unhosted->set_named_by(router_.hosted_[rule.owner].name());
+      const Router::RuleQuote& quote = router_.quotes_[best_rule_index_[a]];
+      unhosted->set_rule(quote.text);
+      unhosted->set_named_by(rule.owner >= 0 ? router_.hosted_[rule.owner].name() : quote.source);
       unhosted->set_score(score_[a]);
     }
   }
@@ -769,6 +853,12 @@ class RouteCall {
   size_t n_terms_ = 0;
   std::vector<Hit> hits_;           // grouped by rule (see RuleSlot)
   std::vector<uint32_t> touched_;   // the rules with hits, ascending
+  // live_ranked_[live_begin_[a] .. live_begin_[a + 1]): agent a's rules with
+  // live weight as (-live, rule), the first max_reasons of them best first.
+  std::vector<uint32_t> live_begin_;
+  std::vector<double> clause_best_;       // see BestRulePerClause
+  std::vector<int> clause_rule_evidence_;
+  std::vector<std::pair<double, uint32_t>> live_ranked_;
   std::vector<double> best_for_;    // [Key(a, q)]: term q's best weight in a rule for a
   std::vector<char> claimed_;       // [Key(a, q)]: taken from a by one of its "not for" rules
   std::vector<size_t> fired_;       // the "not for" rules that did that

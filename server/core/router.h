@@ -30,6 +30,11 @@
 // strongly than its own agent's rules on the same terms takes those terms
 // away from that agent.
 //
+// Labelled requests (agents/routing-examples/*.jsonl, labelled_requests.h)
+// are examples too, in the words users use rather than the definitions':
+// each speaks for the agents its labels put in scope, hosted or not, and is
+// quoted in reasons as kind "labelled".
+//
 // A Router is immutable after Create: Route is const and thread-safe.
 #ifndef AGENTD_SERVER_CORE_ROUTER_H_
 #define AGENTD_SERVER_CORE_ROUTER_H_
@@ -45,6 +50,7 @@
 #include "agentd/v1/orchestrator.pb.h"
 #include "server/core/agent_selector.h"
 #include "server/core/text_index.h"
+#include "server/definitions/labelled_requests.h"
 
 namespace agentd {
 
@@ -91,8 +97,12 @@ class Router {
  public:
   // `hosted`: the definitions this server hosts; every name must be unique
   // and non-empty. Builds the index once; INVALID_ARGUMENT on bad input.
+  // `labelled`: requests labelled with the agents that should answer them
+  // (agents/routing-examples/); each is one more example rule of those
+  // agents, hosted or not. May be empty.
   static absl::StatusOr<std::unique_ptr<Router>> Create(
-      std::vector<v1::AgentDefinition> hosted, RouterOptions options = {});
+      std::vector<v1::AgentDefinition> hosted, RouterOptions options = {},
+      const std::vector<LabelledRequest>& labelled = {});
 
   // Thread-safe (const). Explicit agents (`explicit_agents` and inline
   // "@name" in `text`) are always chosen, first, in the order given; then
@@ -115,18 +125,27 @@ class Router {
  private:
   friend class RouteCall;  // one Route call's steps and state (router.cc)
 
+  // What scoring reads of a rule, small so that the loops over the hundreds
+  // of rules a request touches stay in cache.
   struct Rule {
-    int owner;               // index into hosted_: the definition holding it
-    std::string kind;        // "use_when", "competency", "example", "description", "not_for"
-    std::string text;        // quoted in reasons
-    bool against;            // a "Do NOT use" rule: speaks against `owner`
+    int owner;               // index into hosted_: the definition holding it; -1 = a labelled request
     int speaks_for;          // agent index (hosted, then unhosted); -1 = none
     float kind_weight;       // examples carry incidental words: they count less
+    bool against;            // a "Do NOT use" rule: speaks against `owner`
+  };
+  // What reasons quote of a rule.
+  struct RuleQuote {
+    const char* kind;        // "use_when", "competency", "example", "description", "not_for", "labelled"
+    std::string text;
+    std::string source;      // a labelled request's "path:line"; empty for definition rules
   };
 
   Router(std::vector<v1::AgentDefinition> hosted, RouterOptions options);
-  absl::Status Build();
+  absl::Status Build(const std::vector<LabelledRequest>& labelled);
   int AgentIndex(std::string_view name) const;  // -1 when not hosted
+  // (*rules_using)[agent] = how many of the definitions' rules (or, with
+  // `labelled`, of the labelled requests) speaking for it use `term`.
+  void CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const;
   const std::string& AgentName(int agent) const;
 
   std::vector<v1::AgentDefinition> hosted_;
@@ -134,6 +153,7 @@ class Router {
   // Agents named by redirects but not hosted; agent index hosted_.size() + i.
   std::vector<std::string> unhosted_;
   std::vector<Rule> rules_;  // rule i is document i of index_
+  std::vector<RuleQuote> quotes_;  // quotes_[i] is rule i's
   text::TextIndex index_;
   // term_agent_weight_[term * agent_count + agent]: how much a term says about
   // that agent. It grows with the number of the agent's rules using the term

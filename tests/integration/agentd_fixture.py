@@ -114,15 +114,13 @@ class AgentdProcess:
 
 
 def agents_and_plugins_with(tmp, extra_definitions, test_plugins=True):
-    """An agents folder with the bundled five plus `extra_definitions`
+    """An agents folder with the bundled five (and their routing examples) plus `extra_definitions`
     ({file name: text}), and a plugins folder holding the bundled plugins
     plus the test plugins. Returns (agents_dir, plugins_dir)."""
     agents_dir = os.path.join(tmp, "agents")
     plugins_dir = os.path.join(tmp, "plugins")
-    os.makedirs(agents_dir)
+    shutil.copytree(AGENTS, agents_dir)  # the definitions and routing-examples/
     os.makedirs(plugins_dir)
-    for name in os.listdir(AGENTS):
-        shutil.copy(os.path.join(AGENTS, name), agents_dir)
     for name, text in extra_definitions.items():
         with open(os.path.join(agents_dir, name), "w") as f:
             f.write(text)

@@ -285,6 +285,29 @@ class BadFilesTest(unittest.TestCase):
         finally:
             __import__("shutil").rmtree(tmp, ignore_errors=True)
 
+    def test_routing_examples_load_and_a_broken_file_is_reported(self):
+        tmp = __import__("tempfile").mkdtemp(prefix="agentd-examples-")
+        try:
+            agents, plugins = agents_and_plugins_with(tmp, {})
+            # The bundled labelled requests are loaded and say so in the log.
+            with AgentdProcess(agents_dir=agents, plugins_dir=plugins) as server:
+                self.assertRegex(server.log(), r"routing with [1-9][0-9]* labelled requests")
+            broken = os.path.join(agents, "routing-examples", "zz-broken.jsonl")
+            with open(broken, "w") as f:
+                f.write('{"text": "fine"}\n{"required": ["backend-architect"]}\n')
+            # Broken: the server starts and routes on the definitions alone,
+            # naming the file and line; --strict refuses to start.
+            with AgentdProcess(agents_dir=agents, plugins_dir=plugins) as server:
+                self.assertIn("zz-broken.jsonl:2: missing", server.log())
+                decision = server.stub().Route(pb.RouteRequest(text=FLASH_SALE), timeout=10)
+                self.assertEqual(decision.selected[0].agent, "backend-architect")
+            strict = AgentdProcess(extra_args=["--strict"], agents_dir=agents, plugins_dir=plugins)
+            with self.assertRaisesRegex(RuntimeError, "zz-broken.jsonl:2"):
+                strict.start()
+            strict.cleanup()
+        finally:
+            __import__("shutil").rmtree(tmp, ignore_errors=True)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -99,16 +99,14 @@ class AgentdProcess {
   }
 }
 
-// An agents folder with the bundled definitions plus `extra` ({file: text}),
+// An agents folder with the bundled definitions (and their routing examples)
+// plus `extra` ({file: text}),
 // and a plugins folder with the bundled plugins plus the test plugins.
 function agentsAndPluginsWith(tmp, extra) {
   const agentsDir = path.join(tmp, 'agents');
   const pluginsDir = path.join(tmp, 'plugins');
-  fs.mkdirSync(agentsDir);
+  fs.cpSync(AGENTS, agentsDir, { recursive: true });
   fs.mkdirSync(pluginsDir);
-  for (const name of fs.readdirSync(AGENTS)) {
-    fs.copyFileSync(path.join(AGENTS, name), path.join(agentsDir, name));
-  }
   for (const [name, text] of Object.entries(extra)) {
     fs.writeFileSync(path.join(agentsDir, name), text);
   }

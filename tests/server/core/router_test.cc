@@ -302,6 +302,67 @@ TEST(RouterTest, ConcurrentRoutesAgree) {
 
 // The bundled definitions load and send the seed's own question to the
 // backend-architect.
+LabelledRequest Labelled(std::string text, std::vector<std::string> required,
+                         std::vector<std::string> unhosted = {}) {
+  LabelledRequest r;
+  r.source = "examples.jsonl:1";
+  r.text = std::move(text);
+  r.required = std::move(required);
+  r.unhosted = std::move(unhosted);
+  return r;
+}
+
+// A request in words no definition uses reaches the agent once requests
+// like it are labelled for it, and the reason quotes the labelled request.
+TEST(RouterTest, LabelledRequestsTeachScopeInUsersWords) {
+  const std::string request = "Storefront thumbnails regenerate whenever shoppers browse the catalogue";
+  auto before = MakeRouter()->Route(request, {});
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_TRUE(before->selected().empty());
+
+  auto router = Router::Create(
+      Agents(), {},
+      {Labelled("Our storefront regenerates the same thumbnails whenever shoppers browse the catalogue",
+                {"cache-keeper"}),
+       Labelled("Catalogue thumbnails are rebuilt for every shopper who browses", {"cache-keeper"}),
+       Labelled("Shipping a new build to the servers takes an hour", {"deploy-hand"})});
+  ASSERT_TRUE(router.ok()) << router.status();
+  auto after = (*router)->Route(request, {});
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_THAT(Chosen(*after), ElementsAre("cache-keeper")) << after->DebugString();
+  bool quoted = false;
+  for (const auto& reason : after->selected(0).reasons()) {
+    if (reason.kind() == "labelled") {
+      quoted = true;
+      EXPECT_THAT(reason.rule(), HasSubstr("thumbnails"));
+      EXPECT_THAT(reason.matched(), ::testing::Contains("thumbnails"));
+    }
+  }
+  EXPECT_TRUE(quoted);
+}
+
+// A labelled request for an agent not hosted here names it, and says which
+// labelled request did; a request naming its agents teaches nothing.
+TEST(RouterTest, LabelledRequestsNameUnhostedAgentsAndSkipExplicitOnes) {
+  LabelledRequest names_its_agent = Labelled("Anyone can guess passwords forever on our login form", {});
+  names_its_agent.agents = {"sql-tuner"};
+  auto router = Router::Create(
+      Agents(), {},
+      {Labelled("Bots keep guessing passwords on our login form all night", {}, {"lock-smith"}),
+       Labelled("Nothing stops bots guessing passwords on the login form", {}, {"lock-smith"}),
+       names_its_agent});
+  ASSERT_TRUE(router.ok()) << router.status();
+  auto d = (*router)->Route("Bots guess passwords on our login form all night", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(d->selected().empty());
+  ASSERT_EQ(d->unhosted_size(), 1);
+  EXPECT_EQ(d->unhosted(0).agent(), "lock-smith");
+  EXPECT_EQ(d->unhosted(0).named_by(), "examples.jsonl:1");
+  for (const auto& r : d->rejected()) {
+    for (const auto& reason : r.reasons()) EXPECT_NE(reason.kind(), "labelled") << r.agent();
+  }
+}
+
 TEST(RouterTest, BundledAgentsRouteTheSeedQuestion) {
   DefinitionLoadResult loaded = LoadDefinitions(AGENTD_SOURCE_DIR "/agents");
   EXPECT_TRUE(loaded.errors.empty());
