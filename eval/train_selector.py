@@ -35,7 +35,7 @@ WEIGHTS = os.path.join(ROOT, 'server', 'core', 'selection_weights.inc')
 EXAMPLES_DIR = os.path.join(ROOT, 'agents', 'routing-examples')
 TRAIN_FILES = [os.path.join(ROOT, '..', 'shared', 'eval', 'routing-dev.jsonl')] + sorted(
     os.path.join(EXAMPLES_DIR, f) for f in os.listdir(EXAMPLES_DIR) if f.endswith('.jsonl'))
-TEST_ONLY = ['routing-holdout%d.jsonl' % i for i in range(12, 16)]  # in eval/
+TEST_ONLY = ['routing-holdout%d.jsonl' % i for i in range(12, 16)]  # in eval/, never fitted on
 L2 = 1.0
 THRESHOLD = 0.5  # RouterOptions.min_selection_probability
 
