@@ -856,9 +856,9 @@ class RouteCall {
   // live_ranked_[live_begin_[a] .. live_begin_[a + 1]): agent a's rules with
   // live weight as (-live, rule), the first max_reasons of them best first.
   std::vector<uint32_t> live_begin_;
+  std::vector<std::pair<double, uint32_t>> live_ranked_;
   std::vector<double> clause_best_;       // see BestRulePerClause
   std::vector<int> clause_rule_evidence_;
-  std::vector<std::pair<double, uint32_t>> live_ranked_;
   std::vector<double> best_for_;    // [Key(a, q)]: term q's best weight in a rule for a
   std::vector<char> claimed_;       // [Key(a, q)]: taken from a by one of its "not for" rules
   std::vector<size_t> fired_;       // the "not for" rules that did that
