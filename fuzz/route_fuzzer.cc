@@ -1,37 +1,56 @@
-// Fuzz target: Router::Route on arbitrary request text, with the bundled
-// agents. Route runs on gRPC's thread for every Route and Review call, so no
-// text may crash it, hang it or make it answer inconsistently.
+// Fuzz target: Router::Route on arbitrary request text, with each router a
+// server can run: the bundled agents with their labelled requests (the
+// default), the bundled agents alone (--routing_examples=none), and no agents
+// at all (an empty agents folder). Route runs on gRPC's thread for every
+// Route and Review call, so no text may crash it, hang it or make it answer
+// inconsistently.
 //
 // The first byte, when below 8, names explicit agents (bit i: the i-th
 // hosted agent) to exercise the explicit path as well.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "server/core/router.h"
 #include "server/definitions/definition_parser.h"
+#include "server/definitions/labelled_requests.h"
 
 namespace {
 
-const agentd::Router& BundledRouter() {
-  static const agentd::Router* const router = [] {
+std::unique_ptr<agentd::Router> MakeRouter(bool with_agents, bool with_examples) {
+  std::vector<agentd::v1::AgentDefinition> definitions;
+  if (with_agents) {
     agentd::DefinitionLoadResult loaded = agentd::LoadDefinitions(AGENTD_SOURCE_DIR "/agents");
     if (!loaded.errors.empty() || loaded.definitions.empty()) std::abort();
-    auto created = agentd::Router::Create(std::move(loaded.definitions));
-    if (!created.ok()) std::abort();
-    return created->release();
-  }();
-  return *router;
+    definitions = std::move(loaded.definitions);
+  }
+  std::vector<agentd::LabelledRequest> labelled;
+  if (with_examples) {
+    auto read = agentd::ReadLabelledRequests(AGENTD_SOURCE_DIR "/agents/routing-examples");
+    if (!read.ok() || read->empty()) std::abort();
+    labelled = *std::move(read);
+  }
+  auto created = agentd::Router::Create(std::move(definitions), {}, labelled);
+  if (!created.ok()) std::abort();
+  return *std::move(created);
 }
 
-}  // namespace
+const std::vector<std::unique_ptr<agentd::Router>>& Routers() {
+  static const auto* const routers = [] {
+    auto* all = new std::vector<std::unique_ptr<agentd::Router>>();
+    all->push_back(MakeRouter(/*with_agents=*/true, /*with_examples=*/true));
+    all->push_back(MakeRouter(/*with_agents=*/true, /*with_examples=*/false));
+    all->push_back(MakeRouter(/*with_agents=*/false, /*with_examples=*/false));
+    return all;
+  }();
+  return *routers;
+}
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const agentd::Router& router = BundledRouter();
-  std::string_view text(reinterpret_cast<const char*>(data), size);
+void CheckRoute(const agentd::Router& router, std::string_view text) {
   std::vector<std::string> explicit_agents;
   if (!text.empty() && static_cast<uint8_t>(text[0]) < 8) {
     const auto& hosted = router.hosted();
@@ -41,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     text.remove_prefix(1);
   }
   auto decision = router.Route(text, explicit_agents);
-  if (!decision.ok()) return 0;  // an unknown @mention: a clear error is the right answer
+  if (!decision.ok()) return;  // an unknown @mention: a clear error is the right answer
   // Every agent chosen is hosted, once; explicit ones come first.
   std::vector<std::string> seen;
   for (const auto& choice : decision->selected()) {
@@ -59,5 +78,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (decision->summary().empty()) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  for (const auto& router : Routers()) CheckRoute(*router, text);
   return 0;
 }

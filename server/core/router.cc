@@ -507,7 +507,8 @@ class RouteCall {
     clause_score_.assign(n_agents_, 0.0);
     clause_terms_.assign(n_agents_, {});
     const int n_clauses = static_cast<int>(clause_words_.size());
-    if (n_clauses <= 1) return;
+    // With no agents at all (an empty agents folder) no clause has a winner.
+    if (n_clauses <= 1 || n_agents_ == 0) return;
     BestRulePerClause(n_clauses);
     std::vector<double> part_score(n_agents_);
     std::vector<int> part_evidence(n_agents_);

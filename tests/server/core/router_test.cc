@@ -201,6 +201,25 @@ TEST(RouterTest, NothingInScopeSelectsNobody) {
   for (const auto& r : d->rejected()) EXPECT_FALSE(r.why().empty());
 }
 
+// A server started with an empty agents folder still answers: every kind of
+// request, of one clause or several, chooses nobody.
+TEST(RouterTest, NoHostedAgentsChoosesNobody) {
+  auto router = Router::Create({});
+  ASSERT_TRUE(router.ok()) << router.status();
+  for (const char* text : {"hello", "",
+                           "We need 10,000 orders per minute. Should we split the monolith? "
+                           "And which database, and how do we deploy it?"}) {
+    auto d = (*router)->Route(text, {});
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_TRUE(d->selected().empty()) << text;
+    EXPECT_TRUE(d->rejected().empty()) << text;
+    EXPECT_THAT(d->summary(), HasSubstr("no hosted agent")) << text;
+  }
+  auto named = (*router)->Route("review this", {"backend-architect"});
+  EXPECT_EQ(named.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(named.status().message()), HasSubstr("hosted agents: none"));
+}
+
 TEST(RouterTest, FallbackAgentWhenNothingInScope) {
   RouterOptions options;
   options.fallback_agent = "cache-keeper";
