@@ -200,6 +200,7 @@ absl::Status Router::Build(const std::vector<LabelledRequest>& labelled) {
   // A labelled request is an example of each agent in its scope, hosted or
   // not, held by no definition. The same text twice is one example.
   absl::flat_hash_set<std::pair<std::string, int>> labelled_seen;
+  first_labelled_ = static_cast<uint32_t>(rules_.size());
   for (const LabelledRequest& request : labelled) {
     for (const std::string& name : request.InScope()) {
       const int agent = target_index(name);
@@ -241,7 +242,26 @@ absl::Status Router::Build(const std::vector<LabelledRequest>& labelled) {
       term_agent_weight_[t * agents + a] = static_cast<float>(focus * centrality * specific);
     }
   }
+  WeighLabelledPostings();
   return absl::OkStatus();
+}
+
+void Router::WeighLabelledPostings() {
+  labelled_begin_.assign(index_.term_count() + 1, 0);
+  labelled_postings_.clear();
+  const size_t agents = static_cast<size_t>(agent_count_);
+  for (uint32_t t = 0; t < index_.term_count(); ++t) {
+    labelled_begin_[t] = static_cast<uint32_t>(labelled_postings_.size());
+    for (const text::TextIndex::Posting& p : index_.postings(t)) {
+      if (p.doc < first_labelled_) continue;
+      const Rule& rule = rules_[p.doc];
+      // As RouteCall weighs any hit; a labelled request never speaks for
+      // nobody, and a weightless hit of an example never counts.
+      const float weight = p.weight * rule.kind_weight * term_agent_weight_[t * agents + rule.speaks_for];
+      if (weight > 0) labelled_postings_.push_back(LabelledPosting{p.doc, rule.speaks_for, weight});
+    }
+  }
+  labelled_begin_[index_.term_count()] = static_cast<uint32_t>(labelled_postings_.size());
 }
 
 void Router::CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const {
@@ -252,18 +272,34 @@ void Router::CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rul
   }
 }
 
-// One Route call, step by step; its state lives only for the call.
+// One Route call, step by step. Each thread keeps one RouteCall and reuses
+// it: its tables keep their capacity between calls, so a call allocates next
+// to nothing once its thread has routed a request as large. Nothing of one
+// call's state is read by the next: Begin resets what the steps append to,
+// the steps assign the rest, and End puts the rule slots back to zero.
 class RouteCall {
  public:
-  explicit RouteCall(const Router& router)
-      : router_(router),
-        rules_(router.rules_),
-        options_(router.options_),
-        n_hosted_(static_cast<int>(router.hosted_.size())),
-        n_agents_(router.agent_count_) {}
-  // Puts back to zero the per-thread rule slots this call used.
-  ~RouteCall() {
+  // The calling thread's RouteCall, set up for one call on `router`; End it
+  // before the thread routes again.
+  static RouteCall& Begin(const Router& router) {
+    thread_local RouteCall call;
+    call.router_ = &router;
+    call.rules_ = router.rules_.data();
+    call.options_ = &router.options_;
+    call.n_hosted_ = static_cast<int>(router.hosted_.size());
+    call.n_agents_ = router.agent_count_;
+    call.explicit_order_.clear();
+    call.stripped_.clear();
+    call.fired_.clear();
+    return call;
+  }
+  // Puts back to zero the rule slots this call used, and lets go of tables
+  // a huge request grew, so one such request does not pin memory per thread.
+  void End() {
     for (const uint32_t r : touched_) Slots()[r] = RuleSlot{};
+    touched_.clear();
+    constexpr size_t kKeptTerms = 1024;
+    if (n_terms_ > kKeptTerms) *this = RouteCall();
   }
 
   absl::Status Run(std::string_view text, const std::vector<std::string>& explicit_agents,
@@ -325,11 +361,11 @@ class RouteCall {
   }
   absl::Status AddExplicit(std::string_view name, bool inline_mention) {
     absl::string_view trimmed = absl::StripAsciiWhitespace(Absl(name));
-    const int a = router_.AgentIndex(std::string_view(trimmed.data(), trimmed.size()));
+    const int a = router_->AgentIndex(std::string_view(trimmed.data(), trimmed.size()));
     if (a < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(inline_mention ? "text mentions @" : "agents: ", Absl(name),
-                       ", which this server does not host; hosted agents: ", router_.hosted_list_));
+                       ", which this server does not host; hosted agents: ", router_->hosted_list_));
     }
     if (!is_explicit_[a]) {
       is_explicit_[a] = 1;
@@ -341,36 +377,113 @@ class RouteCall {
   // 2. Weighs every (rule, request term) pair and groups the hits by rule.
   // Only the rules the request touches take part: every loop over rules
   // below needs only these (a rule without hits scores 0 and adds nothing),
-  // and they are a few hundred of the thousands there are.
+  // and they are a few dozen of the thousands there are.
   void CollectHits(std::string_view text) {
-    content_words_ = router_.index_.Analyze(text, &terms_, &clause_words_);
+    content_words_ = router_->index_.Analyze(text, &terms_, &clause_words_);
     n_terms_ = terms_.size();
-    std::vector<Hit> unsorted;
+    WeighHits();
+    CountHitsPerRule();
+    BestWeightPerAgentTerm();
+    OrderTouchedRules();
+    GroupHitsByRule();
+  }
+  // How much term `term` of the request weighs in rule `p.doc`; 0 or less
+  // when the hit does not count.
+  float HitWeight(const text::TextIndex::Posting& p, uint32_t term) const {
+    const Router::Rule& rule = rules_[p.doc];
+    // A rule speaking for nobody (a "not for" without redirect) is weighed
+    // as if for its own agent: it only ever counts against it.
+    const int agent = rule.speaks_for >= 0 ? rule.speaks_for : rule.owner;
+    const float weight = p.weight * rule.kind_weight * router_->term_agent_weight_[term * n_agents_ + agent];
+    // A weightless hit only counts as evidence, which examples never give:
+    // leaving it out spares work on the hundreds of labelled requests that
+    // share an everyday word with the request.
+    if (weight <= 0 && rule.kind_weight < kRedirectWeight) return -1;
+    return weight;
+  }
+  // unsorted_hits_: every hit that counts, each rule's in term order.
+  void WeighHits() {
+    unsorted_hits_.clear();
+    const uint32_t first_labelled = router_->first_labelled_;
     for (uint32_t q = 0; q < n_terms_; ++q) {
       const uint32_t term = terms_[q].term;
-      for (const text::TextIndex::Posting& p : router_.index_.postings(term)) {
-        const Router::Rule& rule = rules_[p.doc];
-        // A rule speaking for nobody (a "not for" without redirect) is
-        // weighed as if for its own agent: it only ever counts against it.
-        const int agent = rule.speaks_for >= 0 ? rule.speaks_for : rule.owner;
-        const float weight =
-            p.weight * rule.kind_weight * router_.term_agent_weight_[term * n_agents_ + agent];
-        // A weightless hit only counts as evidence, which examples never
-        // give: leaving it out spares work on the hundreds of labelled
-        // requests that share an everyday word with the request.
-        if (weight <= 0 && rule.kind_weight < kRedirectWeight) continue;
-        unsorted.push_back(Hit{p.doc, q, weight});
+      for (const text::TextIndex::Posting& p : router_->index_.postings(term)) {
+        if (p.doc >= first_labelled) break;  // postings are in rule order; labelled requests come last
+        const float weight = HitWeight(p, term);
+        if (weight >= 0) unsorted_hits_.push_back(Hit{p.doc, q, weight});
       }
     }
+    WeighLabelledHits();
+  }
+  // The hits of the labelled requests. Most of the labelled requests a
+  // request touches share one word with it (an "orders", a "cache"). Of
+  // those that speak for the same agent on the same word, the one that
+  // weighs most says all the others do: for best_for_, the agent's best
+  // rule, each clause's best rule and its reasons alike (examples give no
+  // evidence). So only it, the first of equals, becomes a hit: no score or
+  // choice changes, and no later step walks the rest (about 124 of the 145
+  // labelled requests a dev request touches). One pass over their postings
+  // counts each request's words; the next keeps every hit of a request met
+  // on two or more, and the strongest of the others per (agent, word).
+  void WeighLabelledHits() {
+    const uint32_t first = router_->first_labelled_;
+    const size_t n_rules = router_->rules_.size();
+    if (first >= n_rules) return;
+    if (labelled_words_.size() < n_rules - first) labelled_words_.resize(n_rules - first, 0);
+    auto postings = [&](uint32_t q) {
+      const uint32_t t = terms_[q].term;
+      const Router::LabelledPosting* all = router_->labelled_postings_.data();
+      return std::make_pair(all + router_->labelled_begin_[t], all + router_->labelled_begin_[t + 1]);
+    };
+    for (uint32_t q = 0; q < n_terms_; ++q) {
+      for (auto [p, end] = postings(q); p != end; ++p) {
+        uint8_t& words = labelled_words_[p->rule - first];  // 0, 1 or 2 for "more"
+        if (words == 0) labelled_met_.push_back(p->rule - first);
+        if (words < 2) ++words;
+      }
+    }
+    constexpr uint32_t kNone = UINT32_MAX;
+    strongest_single_.assign(static_cast<size_t>(n_agents_) * n_terms_, Hit{kNone, 0, 0.0f});
+    for (uint32_t q = 0; q < n_terms_; ++q) {
+      for (auto [p, end] = postings(q); p != end; ++p) {
+        if (labelled_words_[p->rule - first] > 1) {
+          unsorted_hits_.push_back(Hit{p->rule, q, p->weight});
+          continue;
+        }
+        Hit& strongest = strongest_single_[Key(p->agent, q)];
+        if (strongest.rule == kNone || p->weight > strongest.weight) strongest = Hit{p->rule, q, p->weight};
+      }
+    }
+    for (const Hit& h : strongest_single_) {
+      if (h.rule != kNone) unsorted_hits_.push_back(h);
+    }
+    for (const uint32_t i : labelled_met_) labelled_words_[i] = 0;
+    labelled_met_.clear();
+  }
+  // touched_ (in no order yet) and each touched rule's hit count (in `end`)
+  // and score.
+  void CountHitsPerRule() {
     std::vector<RuleSlot>& slots = Slots();
-    if (slots.size() < rules_.size()) slots.resize(rules_.size());
-    for (const Hit& h : unsorted) {
+    if (slots.size() < router_->rules_.size()) slots.resize(router_->rules_.size());
+    for (const Hit& h : unsorted_hits_) {
       if (slots[h.rule].end++ == 0) touched_.push_back(h.rule);
       slots[h.rule].score += h.weight;
     }
-    // In ascending order, by a bitmap rather than a sort: a request can
-    // touch hundreds of the rules.
-    std::vector<uint64_t> marks((rules_.size() + 63) / 64, 0);
+  }
+  // best_for_[Key(a, q)]: the best weight term q has in a rule for a.
+  void BestWeightPerAgentTerm() {
+    best_for_.assign(static_cast<size_t>(n_agents_) * n_terms_, 0.0);
+    for (const Hit& h : unsorted_hits_) {
+      const int a = rules_[h.rule].speaks_for;
+      if (a < 0) continue;
+      double& best = best_for_[Key(a, h.term)];
+      best = std::max(best, static_cast<double>(h.weight));
+    }
+  }
+  // touched_ in ascending order, by a bitmap rather than a sort.
+  void OrderTouchedRules() {
+    std::vector<uint64_t>& marks = touched_marks_;
+    marks.assign((router_->rules_.size() + 63) / 64, 0);
     for (const uint32_t r : touched_) marks[r >> 6] |= uint64_t{1} << (r & 63);
     touched_.clear();
     for (size_t w = 0; w < marks.size(); ++w) {
@@ -378,24 +491,18 @@ class RouteCall {
         touched_.push_back(static_cast<uint32_t>(w * 64 + std::countr_zero(m)));
       }
     }
-    // In term order within a rule (they were made in term order):
-    // hits_[slots[r].begin .. slots[r].end) are rule r's.
+  }
+  // hits_[slots[r].begin .. slots[r].end) are rule r's, in term order.
+  void GroupHitsByRule() {
+    std::vector<RuleSlot>& slots = Slots();
     uint32_t next = 0;
     for (const uint32_t r : touched_) {
       const uint32_t count = slots[r].end;
       slots[r].begin = slots[r].end = next;
       next += count;
     }
-    hits_.resize(unsorted.size());
-    for (const Hit& h : unsorted) hits_[slots[h.rule].end++] = h;
-    // best_for_[Key(a, q)]: the best weight term q has in a rule for a.
-    best_for_.assign(static_cast<size_t>(n_agents_) * n_terms_, 0.0);
-    for (const Hit& h : hits_) {
-      const int a = rules_[h.rule].speaks_for;
-      if (a < 0) continue;
-      double& best = best_for_[Key(a, h.term)];
-      best = std::max(best, static_cast<double>(h.weight));
-    }
+    hits_.resize(unsorted_hits_.size());
+    for (const Hit& h : unsorted_hits_) hits_[slots[h.rule].end++] = h;
   }
 
   // 3. A "not for" rule that outweighs its agent's own rules on the same
@@ -405,7 +512,7 @@ class RouteCall {
     claimed_.assign(best_for_.size(), 0);
     for (const uint32_t r : touched_) {
       const Router::Rule& rule = rules_[r];
-      if (!rule.against || slots[r].score < options_.min_score) continue;
+      if (!rule.against || slots[r].score < options_->min_score) continue;
       double own = 0;
       for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) own += best_for_[Key(rule.owner, hits_[i].term)];
       if (slots[r].score <= own) continue;
@@ -454,7 +561,7 @@ class RouteCall {
     for (int a = 0; a < n_agents_; ++a) order_[a] = a;
     std::sort(order_.begin(), order_.end(), [&](int x, int y) {
       if (score_[x] != score_[y]) return score_[x] > score_[y];
-      return router_.AgentName(x) < router_.AgentName(y);
+      return router_->AgentName(x) < router_->AgentName(y);
     });
     top_ = order_.empty() ? 0.0 : score_[order_.front()];
   }
@@ -472,7 +579,7 @@ class RouteCall {
       const int a = rule.speaks_for;
       if (a < 0 || rule.kind_weight < kRedirectWeight) continue;
       const size_t k = Key(a, h.term);
-      if (claimed_[k] || router_.term_focus_[terms_[h.term].term] < kDistinctiveFocus) continue;
+      if (claimed_[k] || router_->term_focus_[terms_[h.term].term] < kDistinctiveFocus) continue;
       if (rules_with_[k] < 2) ++rules_with_[k];
     }
     for (int a = 0; a < n_agents_; ++a) {
@@ -519,7 +626,7 @@ class RouteCall {
       int winner = 0;
       for (int a = 1; a < n_agents_; ++a) {
         if (part_score[a] > part_score[winner] ||
-            (part_score[a] == part_score[winner] && router_.AgentName(a) < router_.AgentName(winner))) {
+            (part_score[a] == part_score[winner] && router_->AgentName(a) < router_->AgentName(winner))) {
           winner = a;
         }
       }
@@ -527,8 +634,8 @@ class RouteCall {
       for (int a = 0; a < n_agents_; ++a) {
         if (a != winner) runner_up = std::max(runner_up, part_score[a]);
       }
-      if (part_score[winner] < options_.min_score || part_evidence[winner] < options_.min_evidence ||
-          part_score[winner] < options_.clause_margin * runner_up) {
+      if (part_score[winner] < options_->min_score || part_evidence[winner] < options_->min_evidence ||
+          part_score[winner] < options_->clause_margin * runner_up) {
         continue;
       }
       wins_clause_[winner] = 1;
@@ -602,11 +709,11 @@ class RouteCall {
 
   // The router's thresholds, each on one signal.
   bool PassesGates(int a) const {
-    if (score_[a] < options_.min_score || evidence_[a] < options_.min_evidence) return false;
-    if (coverage_[a] < options_.min_coverage && !wins_clause_[a]) return false;
+    if (score_[a] < options_->min_score || evidence_[a] < options_->min_evidence) return false;
+    if (coverage_[a] < options_->min_coverage && !wins_clause_[a]) return false;
     // Competing with the top agent for the same words, an agent must come
     // close to it; for a clause of its own, winning it is enough.
-    return score_[a] >= options_.min_share_of_top * top_ || wins_clause_[a];
+    return score_[a] >= options_->min_share_of_top * top_ || wins_clause_[a];
   }
 
   // Each agent's signals and the selector's probability for them.
@@ -649,10 +756,10 @@ class RouteCall {
   // agents were named over the labelled files, each left out of its fit;
   // with either, 0.924, and one more named wrongly).
   bool InScope(int a) const {
-    if (!options_.learned_selection) return signals_[a].passes_gates;
+    if (!options_->learned_selection) return signals_[a].passes_gates;
     if (score_[a] <= 0) return false;
     if (a >= n_hosted_ && signals_[a].passes_gates) return true;
-    return probability_[a] >= options_.min_selection_probability || a == best_within_gates_;
+    return probability_[a] >= options_->min_selection_probability || a == best_within_gates_;
   }
 
   // Explicit agents first; with them, only the agents their own "not for"
@@ -673,9 +780,9 @@ class RouteCall {
         selected_.push_back(a);
       }
     }
-    if (selected_.empty() && router_.fallback_index_ >= 0) {
-      selected_.push_back(router_.fallback_index_);
-      chosen_[router_.fallback_index_] = 1;
+    if (selected_.empty() && router_->fallback_index_ >= 0) {
+      selected_.push_back(router_->fallback_index_);
+      chosen_[router_->fallback_index_] = 1;
       decision->set_fallback_used(true);
     }
   }
@@ -683,75 +790,88 @@ class RouteCall {
   // Rule `r` as a reason, quoted, with the request words it matched.
   void AddReason(size_t r, double value, Reasons* out) const {
     const Router::Rule& rule = rules_[r];
-    const Router::RuleQuote& quote = router_.quotes_[r];
+    const Router::RuleQuote& quote = router_->quotes_[r];
     const RuleSlot& slot = Slots()[r];
     v1::RouteReason* reason = out->Add();
     reason->set_rule(rule.against && rule.speaks_for >= 0
-                         ? absl::StrCat(quote.text, " (use ", router_.AgentName(rule.speaks_for), "; from ",
-                                        router_.hosted_[rule.owner].name(), ")")
+                         ? absl::StrCat(quote.text, " (use ", router_->AgentName(rule.speaks_for), "; from ",
+                                        router_->hosted_[rule.owner].name(), ")")
                          : quote.text);
     reason->set_kind(quote.kind);
     reason->set_score(value);
     for (uint32_t i = slot.begin; i < slot.end; ++i) reason->add_matched(terms_[hits_[i].term].surface);
   }
   // Each agent's live rules, best first as far as its reasons go: one pass
-  // over the touched rules for all agents, not one per agent. (A request
-  // touches hundreds of rules once labelled requests are rules too.)
+  // over the touched rules for all agents, not one per agent. Of the
+  // labelled requests only an agent's best is among them: the definitions'
+  // rules state its scope, and more requests that share a word or two with
+  // this one would crowd them out (and multiply the answer's size).
   void RankLiveRules() {
     const std::vector<RuleSlot>& slots = Slots();
+    constexpr uint32_t kNone = UINT32_MAX;
+    std::vector<uint32_t>& best_labelled = scratch_rule_;  // per agent
+    best_labelled.assign(n_agents_, kNone);
+    for (const uint32_t r : touched_) {
+      const int a = rules_[r].speaks_for;
+      if (a < 0 || rules_[r].owner >= 0 || slots[r].live <= 0) continue;
+      if (best_labelled[a] == kNone || slots[r].live > slots[best_labelled[a]].live) best_labelled[a] = r;
+    }
+    auto ranks = [&](uint32_t r, int a) {
+      return a >= 0 && slots[r].live > 0 && (rules_[r].owner >= 0 || best_labelled[a] == r);
+    };
     live_begin_.assign(n_agents_ + 1, 0);
     for (const uint32_t r : touched_) {
       const int a = rules_[r].speaks_for;
-      if (a >= 0 && slots[r].live > 0) ++live_begin_[a + 1];
+      if (ranks(r, a)) ++live_begin_[a + 1];
     }
     for (int a = 0; a < n_agents_; ++a) live_begin_[a + 1] += live_begin_[a];
     live_ranked_.resize(live_begin_[n_agents_]);
     std::vector<uint32_t> next(live_begin_.begin(), live_begin_.end() - 1);
     for (const uint32_t r : touched_) {  // ascending, so ties rank by rule order
       const int a = rules_[r].speaks_for;
-      if (a >= 0 && slots[r].live > 0) live_ranked_[next[a]++] = {-slots[r].live, r};
+      if (ranks(r, a)) live_ranked_[next[a]++] = {-slots[r].live, r};
     }
     for (int a = 0; a < n_agents_; ++a) {
       auto begin = live_ranked_.begin() + live_begin_[a], end = live_ranked_.begin() + live_begin_[a + 1];
-      std::partial_sort(begin, begin + std::min<ptrdiff_t>(end - begin, options_.max_reasons), end);
+      std::partial_sort(begin, begin + std::min<ptrdiff_t>(end - begin, options_->max_reasons), end);
     }
   }
   // Agent `a`'s best live rules, at most max_reasons of them.
   void AddRulesFor(int a, Reasons* out) const {
     const uint32_t begin = live_begin_[a];
-    const uint32_t end = std::min<uint32_t>(live_begin_[a + 1], begin + std::max(0, options_.max_reasons));
+    const uint32_t end = std::min<uint32_t>(live_begin_[a + 1], begin + std::max(0, options_->max_reasons));
     for (uint32_t i = begin; i < end; ++i) AddReason(live_ranked_[i].second, -live_ranked_[i].first, out);
   }
 
   void DescribeChoices(v1::RouteDecision* decision) const {
     for (int a : selected_) {
       v1::RouteChoice* choice = decision->add_selected();
-      choice->set_agent(router_.hosted_[a].name());
+      choice->set_agent(router_->hosted_[a].name());
       choice->set_explicit_(Explicit(a));
       choice->set_score(score_[a]);
       if (Explicit(a)) {
         v1::RouteReason* reason = choice->add_reasons();
         reason->set_kind("explicit");
-        reason->set_rule(absl::StrCat("the request names ", router_.hosted_[a].name()));
+        reason->set_rule(absl::StrCat("the request names ", router_->hosted_[a].name()));
       }
       if (decision->fallback_used()) {
         v1::RouteReason* reason = choice->add_reasons();
         reason->set_kind("fallback");
         reason->set_rule("no agent's scope covers the request; this is the fallback agent");
       }
-      if (!Explicit(a) && wins_clause_[a] && score_[a] < options_.min_share_of_top * top_) {
+      if (!Explicit(a) && wins_clause_[a] && score_[a] < options_->min_share_of_top * top_) {
         v1::RouteReason* reason = choice->add_reasons();
         reason->set_kind("clause");
         reason->set_rule(absl::StrCat("one part of the request is about its scope: it wins a clause with ",
                                       FormatScore(clause_score_[a]), ", at least ",
-                                      FormatScore(options_.clause_margin), " times any other agent there"));
+                                      FormatScore(options_->clause_margin), " times any other agent there"));
         reason->set_score(clause_score_[a]);
         for (const std::string& t : clause_terms_[a]) reason->add_matched(t);
       }
-      if (!Explicit(a) && !decision->fallback_used() && options_.learned_selection && !signals_[a].passes_gates) {
+      if (!Explicit(a) && !decision->fallback_used() && options_->learned_selection && !signals_[a].passes_gates) {
         v1::RouteReason* reason = choice->add_reasons();
         reason->set_kind("selector");
-        reason->set_rule(DescribeSelection(signals_[a], options_.min_selection_probability));
+        reason->set_rule(DescribeSelection(signals_[a], options_->min_selection_probability));
         reason->set_score(probability_[a]);
       }
       AddRulesFor(a, choice->mutable_reasons());
@@ -762,14 +882,14 @@ class RouteCall {
     for (int a : order_) {
       if (a >= n_hosted_ || chosen_[a]) continue;
       v1::RouteRejection* rejection = decision->add_rejected();
-      rejection->set_agent(router_.hosted_[a].name());
+      rejection->set_agent(router_->hosted_[a].name());
       rejection->set_score(score_[a]);
       std::string redirected_to;
       for (size_t r : fired_) {
         if (rules_[r].owner != a) continue;
         AddReason(r, Slots()[r].score, rejection->mutable_reasons());
         if (redirected_to.empty() && rules_[r].speaks_for >= 0) {
-          redirected_to = router_.AgentName(rules_[r].speaks_for);
+          redirected_to = router_->AgentName(rules_[r].speaks_for);
         }
       }
       AddRulesFor(a, rejection->mutable_reasons());
@@ -779,28 +899,28 @@ class RouteCall {
   // The first gate agent `a` did not pass, in words.
   std::string WhyRejected(int a, const std::string& redirected_to) const {
     if (!explicit_order_.empty()) return "the request names its agents explicitly";
-    if (!redirected_to.empty() && score_[a] < options_.min_score) {
+    if (!redirected_to.empty() && score_[a] < options_->min_score) {
       return absl::StrCat("its \"do not use\" rule sends this to ", redirected_to);
     }
     if (score_[a] <= 0) return "no scope rule matched";
-    if (score_[a] >= options_.min_score && evidence_[a] < options_.min_evidence) {
+    if (score_[a] >= options_->min_score && evidence_[a] < options_->min_evidence) {
       return absl::StrCat("only ", evidence_[a], " distinctive term(s) of the request match its rules; ",
-                          options_.min_evidence, " are needed");
+                          options_->min_evidence, " are needed");
     }
-    if (score_[a] < options_.min_score) {
+    if (score_[a] < options_->min_score) {
       return absl::StrCat("score ", FormatScore(score_[a]), " is below the minimum ",
-                          FormatScore(options_.min_score));
+                          FormatScore(options_->min_score));
     }
-    if (options_.learned_selection && signals_[a].passes_gates) {
-      return DescribeSelection(signals_[a], options_.min_selection_probability);
+    if (options_->learned_selection && signals_[a].passes_gates) {
+      return DescribeSelection(signals_[a], options_->min_selection_probability);
     }
-    if (coverage_[a] < options_.min_coverage && !wins_clause_[a]) {
+    if (coverage_[a] < options_->min_coverage && !wins_clause_[a]) {
       return absl::StrCat("its rules use ", FormatScore(coverage_[a] * 100), "% of the request's words; ",
-                          FormatScore(options_.min_coverage * 100),
+                          FormatScore(options_->min_coverage * 100),
                           "% are needed (the request is mostly about something else)");
     }
     return absl::StrCat("score ", FormatScore(score_[a]), " is below ",
-                        FormatScore(options_.min_share_of_top * 100), "% of the top score ", FormatScore(top_));
+                        FormatScore(options_->min_share_of_top * 100), "% of the top score ", FormatScore(top_));
   }
 
   void ListUnhosted(v1::RouteDecision* decision) const {
@@ -808,10 +928,10 @@ class RouteCall {
       if (a < n_hosted_ || !InScope(a) || best_rule_index_[a] < 0) continue;
       const Router::Rule& rule = rules_[best_rule_index_[a]];
       v1::UnhostedAgent* unhosted = decision->add_unhosted();
-      unhosted->set_agent(router_.AgentName(a));
-      const Router::RuleQuote& quote = router_.quotes_[best_rule_index_[a]];
+      unhosted->set_agent(router_->AgentName(a));
+      const Router::RuleQuote& quote = router_->quotes_[best_rule_index_[a]];
       unhosted->set_rule(quote.text);
-      unhosted->set_named_by(rule.owner >= 0 ? router_.hosted_[rule.owner].name() : quote.source);
+      unhosted->set_named_by(rule.owner >= 0 ? router_->hosted_[rule.owner].name() : quote.source);
       unhosted->set_score(score_[a]);
     }
   }
@@ -838,11 +958,13 @@ class RouteCall {
                                               ", not hosted here")));
   }
 
-  const Router& router_;
-  const std::vector<Router::Rule>& rules_;
-  const RouterOptions& options_;
-  const int n_hosted_;
-  const int n_agents_;  // hosted, then unhosted
+  RouteCall() = default;
+
+  const Router* router_ = nullptr;
+  const Router::Rule* rules_ = nullptr;  // router_->rules_
+  const RouterOptions* options_ = nullptr;
+  int n_hosted_ = 0;
+  int n_agents_ = 0;  // hosted, then unhosted
 
   std::vector<int> explicit_order_;
   std::vector<char> is_explicit_;
@@ -852,8 +974,16 @@ class RouteCall {
   std::vector<uint32_t> clause_words_;
   size_t content_words_ = 0;
   size_t n_terms_ = 0;
+  std::vector<Hit> unsorted_hits_;  // CollectHits' own; see WeighHits
+  std::vector<uint64_t> touched_marks_;  // CollectHits' own, one bit a rule
+  // WeighLabelledHits' own: words met per labelled request (all 0 between
+  // calls), the requests met, and the strongest single-word hit per Key.
+  std::vector<uint8_t> labelled_words_;
+  std::vector<uint32_t> labelled_met_;
+  std::vector<Hit> strongest_single_;
   std::vector<Hit> hits_;           // grouped by rule (see RuleSlot)
-  std::vector<uint32_t> touched_;   // the rules with hits, ascending
+  std::vector<uint32_t> touched_;   // the rules with hits that count, ascending
+  std::vector<uint32_t> scratch_rule_;  // RankLiveRules' own
   // live_ranked_[live_begin_[a] .. live_begin_[a + 1]): agent a's rules with
   // live weight as (-live, rule), the first max_reasons of them best first.
   std::vector<uint32_t> live_begin_;
@@ -893,14 +1023,15 @@ absl::StatusOr<v1::RouteDecision> Router::Route(std::string_view text,
                                                 const std::vector<std::string>& explicit_agents,
                                                 std::vector<SelectionSignals>* signals) const {
   v1::RouteDecision decision;
-  RouteCall call(*this);
+  RouteCall& call = RouteCall::Begin(*this);
   absl::Status status = call.Run(text, explicit_agents, &decision);
-  if (!status.ok()) return status;
-  if (signals != nullptr) {
+  if (status.ok() && signals != nullptr) {
     *signals = call.signals();
     // Names only when asked for: copying them costs an allocation each.
     for (size_t a = 0; a < signals->size(); ++a) (*signals)[a].agent = AgentName(static_cast<int>(a));
   }
+  call.End();
+  if (!status.ok()) return status;
   return decision;
 }
 

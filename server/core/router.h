@@ -146,6 +146,7 @@ class Router {
   // (*rules_using)[agent] = how many of the definitions' rules (or, with
   // `labelled`, of the labelled requests) speaking for it use `term`.
   void CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const;
+  void WeighLabelledPostings();  // fills labelled_postings_ once the weights are known
   const std::string& AgentName(int agent) const;
 
   std::vector<v1::AgentDefinition> hosted_;
@@ -153,6 +154,20 @@ class Router {
   // Agents named by redirects but not hosted; agent index hosted_.size() + i.
   std::vector<std::string> unhosted_;
   std::vector<Rule> rules_;  // rule i is document i of index_
+  uint32_t first_labelled_ = 0;  // rules_[first_labelled_ ..] are the labelled requests
+  // The labelled requests' hits that can count, by term: those of term t
+  // are labelled_postings_[labelled_begin_[t] .. labelled_begin_[t + 1]).
+  // A request meets hundreds of labelled requests, mostly on everyday words
+  // that weigh nothing; a hit's weight depends only on the term and the
+  // labelled request, so it is worked out once, here, and weightless hits
+  // are left out.
+  struct LabelledPosting {
+    uint32_t rule;
+    int agent;  // the rule's speaks_for
+    float weight;
+  };
+  std::vector<uint32_t> labelled_begin_;
+  std::vector<LabelledPosting> labelled_postings_;
   std::vector<RuleQuote> quotes_;  // quotes_[i] is rule i's
   text::TextIndex index_;
   // term_agent_weight_[term * agent_count + agent]: how much a term says about
