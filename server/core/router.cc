@@ -435,30 +435,41 @@ class RouteCall {
       const Router::LabelledPosting* all = router_->labelled_postings_.data();
       return std::make_pair(all + router_->labelled_begin_[t], all + router_->labelled_begin_[t + 1]);
     };
+    // The loops below are written without branches on the data: which
+    // request meets how many words is a coin toss for the branch predictor.
+    size_t n_postings = 0;
     for (uint32_t q = 0; q < n_terms_; ++q) {
       for (auto [p, end] = postings(q); p != end; ++p) {
         uint8_t& words = labelled_words_[p->rule - first];  // 0, 1 or 2 for "more"
-        if (words == 0) labelled_met_.push_back(p->rule - first);
-        if (words < 2) ++words;
+        words += words < 2;
+        ++n_postings;
       }
     }
-    constexpr uint32_t kNone = UINT32_MAX;
-    strongest_single_.assign(static_cast<size_t>(n_agents_) * n_terms_, Hit{kNone, 0, 0.0f});
+    size_t n = unsorted_hits_.size();
+    unsorted_hits_.resize(n + n_postings + static_cast<size_t>(n_agents_) * n_terms_);
+    strongest_single_.assign(static_cast<size_t>(n_agents_) * n_terms_, Hit{0, 0, 0.0f});
     for (uint32_t q = 0; q < n_terms_; ++q) {
       for (auto [p, end] = postings(q); p != end; ++p) {
-        if (labelled_words_[p->rule - first] > 1) {
-          unsorted_hits_.push_back(Hit{p->rule, q, p->weight});
-          continue;
-        }
+        const bool several = labelled_words_[p->rule - first] > 1;
+        unsorted_hits_[n] = Hit{p->rule, q, p->weight};
+        n += several;
+        // Weights are positive, so the first hit beats the initial 0; of
+        // equals the first (lowest rule) stays.
         Hit& strongest = strongest_single_[Key(p->agent, q)];
-        if (strongest.rule == kNone || p->weight > strongest.weight) strongest = Hit{p->rule, q, p->weight};
+        const bool stronger = !several && p->weight > strongest.weight;
+        strongest.rule = stronger ? p->rule : strongest.rule;
+        strongest.term = stronger ? q : strongest.term;
+        strongest.weight = stronger ? p->weight : strongest.weight;
       }
     }
     for (const Hit& h : strongest_single_) {
-      if (h.rule != kNone) unsorted_hits_.push_back(h);
+      unsorted_hits_[n] = h;
+      n += h.weight > 0;
     }
-    for (const uint32_t i : labelled_met_) labelled_words_[i] = 0;
-    labelled_met_.clear();
+    unsorted_hits_.resize(n);
+    for (uint32_t q = 0; q < n_terms_; ++q) {
+      for (auto [p, end] = postings(q); p != end; ++p) labelled_words_[p->rule - first] = 0;
+    }
   }
   // touched_ (in no order yet) and each touched rule's hit count (in `end`)
   // and score.
@@ -977,9 +988,8 @@ class RouteCall {
   std::vector<Hit> unsorted_hits_;  // CollectHits' own; see WeighHits
   std::vector<uint64_t> touched_marks_;  // CollectHits' own, one bit a rule
   // WeighLabelledHits' own: words met per labelled request (all 0 between
-  // calls), the requests met, and the strongest single-word hit per Key.
+  // calls) and the strongest single-word hit per Key.
   std::vector<uint8_t> labelled_words_;
-  std::vector<uint32_t> labelled_met_;
   std::vector<Hit> strongest_single_;
   std::vector<Hit> hits_;           // grouped by rule (see RuleSlot)
   std::vector<uint32_t> touched_;   // the rules with hits that count, ascending
