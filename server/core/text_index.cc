@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 
 namespace agentd::text {
 namespace {
@@ -345,9 +346,21 @@ std::string Stem(std::string_view word) {
   return stem;
 }
 
+// Scratch vectors kept per thread let go of what a huge text made them
+// grow to, so that one such request does not pin memory in every thread.
+template <typename T>
+void ReleaseIfHuge(std::vector<T>* scratch) {
+  constexpr size_t kKept = 4096;
+  if (scratch->capacity() > kKept) std::vector<T>().swap(*scratch);
+}
+
 void Tokenize(std::string_view text, std::vector<Term>* out) {
-  std::vector<Word> words;
-  std::vector<Word> compounds;
+  // Kept per thread: every Route tokenizes its request, and growing these
+  // afresh each time was a good part of its allocations.
+  thread_local std::vector<Word> words;
+  thread_local std::vector<Word> compounds;
+  words.clear();
+  compounds.clear();
   SplitWords(text, &words, &compounds);
   bool has_previous = false;  // the last kept word is out->at(previous_index)
   size_t previous_index = 0;
@@ -374,6 +387,8 @@ void Tokenize(std::string_view text, std::vector<Term>* out) {
     if (AllDigits(c.text)) continue;
     out->push_back(Term{Stem(c.text), std::move(c.text), c.clause});
   }
+  ReleaseIfHuge(&words);
+  ReleaseIfHuge(&compounds);
 }
 
 uint32_t TextIndex::Add(std::string_view text) {
@@ -457,7 +472,7 @@ class SeenSet {
 
  private:
   static constexpr size_t kScanLimit = 64;
-  std::vector<Key> few_;
+  absl::InlinedVector<Key, kScanLimit> few_;  // on the stack: no allocation for a short text
   absl::flat_hash_set<Key> hashed_;
 };
 
@@ -466,7 +481,8 @@ class SeenSet {
 size_t TextIndex::Analyze(std::string_view text, std::vector<QueryTerm>* out,
                           std::vector<uint32_t>* clause_words) const {
   out->clear();
-  std::vector<Term> terms;
+  thread_local std::vector<Term> terms;  // kept per thread, as in Tokenize
+  terms.clear();
   Tokenize(text, &terms);
   SeenSet<absl::string_view> words;
   SeenSet<std::pair<absl::string_view, uint32_t>> clause_words_seen;
@@ -498,6 +514,7 @@ size_t TextIndex::Analyze(std::string_view text, std::vector<QueryTerm>* out,
     }
   }
   for (const QueryTerm& q : *out) position_of[q.term] = -1;
+  ReleaseIfHuge(&terms);
   return words.size();
 }
 
