@@ -210,6 +210,11 @@ absl::Status Router::Build(const std::vector<LabelledRequest>& labelled) {
   }
   index_.Finalize();
   agent_count_ = hosted_count + static_cast<int>(unhosted_.size());
+  std::vector<int> by_name(agent_count_);
+  for (int a = 0; a < agent_count_; ++a) by_name[a] = a;
+  std::sort(by_name.begin(), by_name.end(), [&](int x, int y) { return AgentName(x) < AgentName(y); });
+  name_rank_.assign(agent_count_, 0);
+  for (int i = 0; i < agent_count_; ++i) name_rank_[by_name[i]] = i;
   const size_t agents = static_cast<size_t>(agent_count_);
   term_agent_weight_.assign(index_.term_count() * agents, 0.0f);
   term_focus_.assign(index_.term_count(), 0.0f);
@@ -446,13 +451,24 @@ class RouteCall {
       }
     }
     size_t n = unsorted_hits_.size();
-    unsorted_hits_.resize(n + n_postings + static_cast<size_t>(n_agents_) * n_terms_);
-    strongest_single_.assign(static_cast<size_t>(n_agents_) * n_terms_, Hit{0, 0, 0.0f});
+    const size_t keys = static_cast<size_t>(n_agents_) * n_terms_;
+    // covered_[k]: the best weight term q has, for agent a, in a rule that is
+    // not one of these singles: a definition's (the hits so far), or a
+    // labelled request met on several words.
+    covered_.assign(keys, 0.0f);
+    for (const Hit& h : unsorted_hits_) {
+      const int a = rules_[h.rule].speaks_for;
+      if (a >= 0) covered_[Key(a, h.term)] = std::max(covered_[Key(a, h.term)], h.weight);
+    }
+    unsorted_hits_.resize(n + n_postings + keys);
+    strongest_single_.assign(keys, Hit{0, 0, 0.0f});
     for (uint32_t q = 0; q < n_terms_; ++q) {
       for (auto [p, end] = postings(q); p != end; ++p) {
         const bool several = labelled_words_[p->rule - first] > 1;
         unsorted_hits_[n] = Hit{p->rule, q, p->weight};
         n += several;
+        float& covered = covered_[Key(p->agent, q)];
+        covered = several ? std::max(covered, p->weight) : covered;
         // Weights are positive, so the first hit beats the initial 0; of
         // equals the first (lowest rule) stays.
         Hit& strongest = strongest_single_[Key(p->agent, q)];
@@ -462,9 +478,14 @@ class RouteCall {
         strongest.weight = stronger ? p->weight : strongest.weight;
       }
     }
-    for (const Hit& h : strongest_single_) {
+    // A single that another rule of the agent outweighs on its word adds
+    // nothing either: that rule scores at least as much wherever the word
+    // counts. (At equal weight a definition's rule, which comes first,
+    // would be the one reported anyway.)
+    for (size_t k = 0; k < keys; ++k) {
+      const Hit& h = strongest_single_[k];
       unsorted_hits_[n] = h;
-      n += h.weight > 0;
+      n += h.weight > covered_[k];
     }
     unsorted_hits_.resize(n);
     for (uint32_t q = 0; q < n_terms_; ++q) {
@@ -572,7 +593,7 @@ class RouteCall {
     for (int a = 0; a < n_agents_; ++a) order_[a] = a;
     std::sort(order_.begin(), order_.end(), [&](int x, int y) {
       if (score_[x] != score_[y]) return score_[x] > score_[y];
-      return router_->AgentName(x) < router_->AgentName(y);
+      return router_->name_rank_[x] < router_->name_rank_[y];
     });
     top_ = order_.empty() ? 0.0 : score_[order_.front()];
   }
@@ -623,13 +644,15 @@ class RouteCall {
   void WeighClauses() {
     wins_clause_.assign(n_agents_, 0);
     clause_score_.assign(n_agents_, 0.0);
-    clause_terms_.assign(n_agents_, {});
+    clause_terms_.resize(n_agents_);
+    for (std::vector<uint32_t>& terms : clause_terms_) terms.clear();
     const int n_clauses = static_cast<int>(clause_words_.size());
     // With no agents at all (an empty agents folder) no clause has a winner.
     if (n_clauses <= 1 || n_agents_ == 0) return;
     BestRulePerClause(n_clauses);
-    std::vector<double> part_score(n_agents_);
-    std::vector<int> part_evidence(n_agents_);
+    std::vector<double>& part_score = part_score_;
+    std::vector<int>& part_evidence = part_evidence_;
+    part_score.resize(n_agents_);
     for (int c = 0; c < n_clauses; ++c) {
       if (clause_words_[c] == 0) continue;
       const uint32_t bit = 1u << c;
@@ -637,7 +660,7 @@ class RouteCall {
       int winner = 0;
       for (int a = 1; a < n_agents_; ++a) {
         if (part_score[a] > part_score[winner] ||
-            (part_score[a] == part_score[winner] && router_->AgentName(a) < router_->AgentName(winner))) {
+            (part_score[a] == part_score[winner] && router_->name_rank_[a] < router_->name_rank_[winner])) {
           winner = a;
         }
       }
@@ -656,7 +679,7 @@ class RouteCall {
         for (size_t q = 0; q < n_terms_; ++q) {
           const size_t k = Key(winner, q);
           if ((terms_[q].clauses & bit) && !terms_[q].phrase && best_for_[k] > 0 && !claimed_[k]) {
-            clause_terms_[winner].push_back(terms_[q].surface);
+            clause_terms_[winner].push_back(static_cast<uint32_t>(q));
           }
         }
       }
@@ -670,8 +693,10 @@ class RouteCall {
     const std::vector<RuleSlot>& slots = Slots();
     clause_best_.assign(static_cast<size_t>(n_clauses) * n_agents_, 0.0);
     clause_rule_evidence_.assign(clause_best_.size(), 0);
-    std::vector<double> live(n_clauses);
-    std::vector<int> words(n_clauses);
+    std::vector<double>& live = rule_clause_live_;
+    std::vector<int>& words = rule_clause_words_;
+    live.resize(n_clauses);
+    words.resize(n_clauses);
     for (const uint32_t r : touched_) {
       const int a = rules_[r].speaks_for;
       if (a < 0) continue;
@@ -729,7 +754,8 @@ class RouteCall {
 
   // Each agent's signals and the selector's probability for them.
   void WeighSelection() {
-    std::vector<char> redirected_to(n_agents_, 0);
+    std::vector<char>& redirected_to = agent_flags_;
+    redirected_to.assign(n_agents_, 0);
     for (size_t r : fired_) {
       if (rules_[r].speaks_for >= 0) redirected_to[rules_[r].speaks_for] = 1;
     }
@@ -780,7 +806,8 @@ class RouteCall {
     chosen_.assign(n_agents_, 0);
     selected_ = explicit_order_;
     for (int a : explicit_order_) chosen_[a] = 1;
-    std::vector<char> redirected_by_explicit(n_agents_, 0);
+    std::vector<char>& redirected_by_explicit = agent_flags_;
+    redirected_by_explicit.assign(n_agents_, 0);
     for (size_t r : fired_) {
       if (rules_[r].speaks_for >= 0 && Explicit(rules_[r].owner)) redirected_by_explicit[rules_[r].speaks_for] = 1;
     }
@@ -837,7 +864,8 @@ class RouteCall {
     }
     for (int a = 0; a < n_agents_; ++a) live_begin_[a + 1] += live_begin_[a];
     live_ranked_.resize(live_begin_[n_agents_]);
-    std::vector<uint32_t> next(live_begin_.begin(), live_begin_.end() - 1);
+    std::vector<uint32_t>& next = rank_next_;
+    next.assign(live_begin_.begin(), live_begin_.end() - 1);
     for (const uint32_t r : touched_) {  // ascending, so ties rank by rule order
       const int a = rules_[r].speaks_for;
       if (ranks(r, a)) live_ranked_[next[a]++] = {-slots[r].live, r};
@@ -877,7 +905,7 @@ class RouteCall {
                                       FormatScore(clause_score_[a]), ", at least ",
                                       FormatScore(options_->clause_margin), " times any other agent there"));
         reason->set_score(clause_score_[a]);
-        for (const std::string& t : clause_terms_[a]) reason->add_matched(t);
+        for (const uint32_t q : clause_terms_[a]) reason->add_matched(terms_[q].surface);
       }
       if (!Explicit(a) && !decision->fallback_used() && options_->learned_selection && !signals_[a].passes_gates) {
         v1::RouteReason* reason = choice->add_reasons();
@@ -991,9 +1019,11 @@ class RouteCall {
   // calls) and the strongest single-word hit per Key.
   std::vector<uint8_t> labelled_words_;
   std::vector<Hit> strongest_single_;
+  std::vector<float> covered_;
   std::vector<Hit> hits_;           // grouped by rule (see RuleSlot)
   std::vector<uint32_t> touched_;   // the rules with hits that count, ascending
   std::vector<uint32_t> scratch_rule_;  // RankLiveRules' own
+  std::vector<uint32_t> rank_next_;     // likewise
   // live_ranked_[live_begin_[a] .. live_begin_[a + 1]): agent a's rules with
   // live weight as (-live, rule), the first max_reasons of them best first.
   std::vector<uint32_t> live_begin_;
@@ -1014,7 +1044,12 @@ class RouteCall {
   double top_ = 0;
   std::vector<char> wins_clause_;
   std::vector<double> clause_score_;                    // of the clause it won
-  std::vector<std::vector<std::string>> clause_terms_;  // its words there
+  std::vector<std::vector<uint32_t>> clause_terms_;  // its words there (indices into terms_)
+  std::vector<double> part_score_;     // WeighClauses' own, per agent
+  std::vector<int> part_evidence_;     // likewise
+  std::vector<double> rule_clause_live_;  // BestRulePerClause's own, per clause
+  std::vector<int> rule_clause_words_;    // likewise
+  std::vector<char> agent_flags_;      // WeighSelection's and SelectAgents' own
 
   std::vector<SelectionSignals> signals_;  // per agent, for the selector
   std::vector<double> probability_;        // the selector's, per agent

@@ -180,6 +180,7 @@ class Router {
   // towards 0 as every agent's do.
   std::vector<float> term_focus_;
   int agent_count_ = 0;  // hosted + unhosted
+  std::vector<int> name_rank_;  // [agent]: its place among all agents by name, for ties
   absl::flat_hash_map<std::string, int> agent_index_;  // lowercase name → index
   std::string hosted_list_;                            // "a, b, c" for messages
   int fallback_index_ = -1;
