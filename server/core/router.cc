@@ -837,6 +837,7 @@ class RouteCall {
                          : quote.text);
     reason->set_kind(quote.kind);
     reason->set_score(value);
+    reason->mutable_matched()->Reserve(static_cast<int>(slot.end - slot.begin));
     for (uint32_t i = slot.begin; i < slot.end; ++i) reason->add_matched(terms_[hits_[i].term].surface);
   }
   // Each agent's live rules, best first as far as its reasons go: one pass
@@ -879,6 +880,7 @@ class RouteCall {
   void AddRulesFor(int a, Reasons* out) const {
     const uint32_t begin = live_begin_[a];
     const uint32_t end = std::min<uint32_t>(live_begin_[a + 1], begin + std::max(0, options_->max_reasons));
+    out->Reserve(out->size() + static_cast<int>(end - begin));
     for (uint32_t i = begin; i < end; ++i) AddReason(live_ranked_[i].second, -live_ranked_[i].first, out);
   }
 
