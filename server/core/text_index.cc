@@ -251,7 +251,6 @@ struct Word {
 // carries the index of its clause: clauses end at punctuation and at
 // joining words (IsClauseWord).
 void SplitWords(std::string_view text, std::vector<Word>* words, std::vector<Word>* compounds) {
-  std::string word;
   std::string compound;
   int compound_parts = 0;
   uint32_t clause = 0;
@@ -260,25 +259,26 @@ void SplitWords(std::string_view text, std::vector<Word>* words, std::vector<Wor
     compound.clear();
     compound_parts = 0;
   };
-  for (size_t i = 0; i <= text.size(); ++i) {
-    char c = i < text.size() ? text[i] : ' ';
-    if (IsAlnum(c)) {
-      word.push_back(Lower(c));
-      continue;
-    }
-    if (!word.empty()) {
+  for (size_t i = 0;; ++i) {
+    // A word: the run of letters and digits from i, lowercased.
+    const size_t start = i;
+    while (i < text.size() && IsAlnum(text[i])) ++i;
+    if (i > start) {
+      std::string word(text.substr(start, i - start));
+      for (char& c : word) c = Lower(c);
       if (IsClauseWord(word) && !words->empty() && words->back().clause == clause) ++clause;
-      words->push_back(Word{word, clause});
       compound += word;
       ++compound_parts;
-      word.clear();
+      words->push_back(Word{std::move(word), clause});
     }
-    bool joins = (c == '-' || c == '/') && i + 1 < text.size() && IsAlnum(text[i + 1]);
+    if (i >= text.size()) break;
+    // The character after it.
+    const char c = text[i];
+    const bool joins = (c == '-' || c == '/') && i + 1 < text.size() && IsAlnum(text[i + 1]);
     if (!joins) end_compound();
-    if (i < text.size() && EndsClause(text, i) && !words->empty() && words->back().clause == clause) {
-      ++clause;
-    }
+    if (EndsClause(text, i) && !words->empty() && words->back().clause == clause) ++clause;
   }
+  end_compound();
 }
 
 // Background counts by stem, parsed from the compiled-in table once.
