@@ -35,7 +35,8 @@ WEIGHTS = os.path.join(ROOT, 'server', 'core', 'selection_weights.inc')
 EXAMPLES_DIR = os.path.join(ROOT, 'agents', 'routing-examples')
 TRAIN_FILES = [os.path.join(ROOT, '..', 'shared', 'eval', 'routing-dev.jsonl')] + sorted(
     os.path.join(EXAMPLES_DIR, f) for f in os.listdir(EXAMPLES_DIR) if f.endswith('.jsonl'))
-TEST_ONLY = ['routing-holdout%d.jsonl' % i for i in range(12, 16)]  # in eval/, never fitted on
+TEST_ONLY = (['routing-holdout%d.jsonl' % i for i in range(12, 18)] +  # in eval/, never fitted on
+             ['routing-everyday.jsonl', 'routing-multi.jsonl'])
 L2 = 1.0
 THRESHOLD = 0.5  # RouterOptions.min_selection_probability
 

@@ -147,6 +147,9 @@ class Router {
   // `labelled`, of the labelled requests) speaking for it use `term`.
   void CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const;
   void WeighLabelledPostings();  // fills labelled_postings_ once the weights are known
+  // Of labelled_postings_[begin_index ..], one term's, keeps each agent's
+  // strongest (kLabelledPostingsPerAgent in router.cc), in rule order.
+  void KeepStrongestLabelledPostings(uint32_t begin_index);
   const std::string& AgentName(int agent) const;
 
   std::vector<v1::AgentDefinition> hosted_;
@@ -157,10 +160,9 @@ class Router {
   uint32_t first_labelled_ = 0;  // rules_[first_labelled_ ..] are the labelled requests
   // The labelled requests' hits that can count, by term: those of term t
   // are labelled_postings_[labelled_begin_[t] .. labelled_begin_[t + 1]).
-  // A request meets hundreds of labelled requests, mostly on everyday words
-  // that weigh nothing; a hit's weight depends only on the term and the
-  // labelled request, so it is worked out once, here, and weightless hits
-  // are left out.
+  // A hit's weight depends only on the term and the labelled request, so it
+  // is worked out once, here; weightless hits are left out, and so are all
+  // but each agent's strongest few per term (see router.cc).
   struct LabelledPosting {
     uint32_t rule;
     int agent;  // the rule's speaks_for
