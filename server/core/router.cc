@@ -213,6 +213,10 @@ absl::Status Router::Build(const std::vector<LabelledRequest>& labelled) {
   absl::flat_hash_set<std::pair<std::string, int>> labelled_seen;
   first_labelled_ = static_cast<uint32_t>(rules_.size());
   for (const LabelledRequest& request : labelled) {
+    // "@sre-specialist, is this alert sensible?" is labelled with the agent
+    // it names, whatever it is about: like a request with `agents`, it says
+    // nothing about scope.
+    if (!FindMentions(request.text).empty()) continue;
     for (const std::string& name : request.InScope()) {
       const int agent = target_index(name);
       if (agent < 0 || !labelled_seen.emplace(request.text, agent).second) continue;

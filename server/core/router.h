@@ -99,7 +99,9 @@ class Router {
   // and non-empty. Builds the index once; INVALID_ARGUMENT on bad input.
   // `labelled`: requests labelled with the agents that should answer them
   // (agents/routing-examples/); each is one more example rule of those
-  // agents, hosted or not. May be empty.
+  // agents, hosted or not, except a request that names its agents (in
+  // `agents` or as an inline "@name"), which says nothing about scope. May
+  // be empty.
   static absl::StatusOr<std::unique_ptr<Router>> Create(
       std::vector<v1::AgentDefinition> hosted, RouterOptions options = {},
       const std::vector<LabelledRequest>& labelled = {});

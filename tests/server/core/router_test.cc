@@ -371,7 +371,8 @@ TEST(RouterTest, LabelledRequestsNameUnhostedAgentsAndSkipExplicitOnes) {
       Agents(), {},
       {Labelled("Bots keep guessing passwords on our login form all night", {}, {"lock-smith"}),
        Labelled("Nothing stops bots guessing passwords on the login form", {}, {"lock-smith"}),
-       names_its_agent});
+       names_its_agent,
+       Labelled("@sql-tuner bots guess passwords on our login form all night", {"sql-tuner"})});
   ASSERT_TRUE(router.ok()) << router.status();
   auto d = (*router)->Route("Bots guess passwords on our login form all night", {});
   ASSERT_TRUE(d.ok()) << d.status();
