@@ -190,6 +190,8 @@ void WriteSignals(const std::string& source, const std::vector<agentd::Selection
     a["clause_score"].set_number_value(s.clause_score);
     a["redirected_to"].set_bool_value(s.redirected_to);
     a["passes_gates"].set_bool_value(s.passes_gates);
+    a["has_labelled_vote"].set_bool_value(s.has_labelled_vote);
+    a["labelled_vote"].set_number_value(s.labelled_vote);
   }
   std::string out;
   if (google::protobuf::util::MessageToJsonString(record, &out).ok()) {

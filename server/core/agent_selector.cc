@@ -9,10 +9,15 @@
 namespace agentd {
 namespace {
 
-// kSelectionWeights[kSelectionFeatureCount]: fitted by eval/train_selector.py.
+// kSelectionWeights[kSelectionFeatureCount] and
+// kSelectionWeightsWithVote[kSelectionFeatureCountWithVote]: fitted by
+// eval/train_selector.py.
 #include "server/core/selection_weights.inc"
 
 static_assert(sizeof(kSelectionWeights) / sizeof(kSelectionWeights[0]) == kSelectionFeatureCount,
+              "selection_weights.inc does not match SelectionFeaturesOf");
+static_assert(sizeof(kSelectionWeightsWithVote) / sizeof(kSelectionWeightsWithVote[0]) ==
+                  kSelectionFeatureCountWithVote,
               "selection_weights.inc does not match SelectionFeaturesOf");
 
 // log(1 + x) of a score, 0 for anything not positive (or not a number), and
@@ -33,13 +38,20 @@ SelectionFeatures SelectionFeaturesOf(const SelectionSignals& s) {
       s.redirected_to ? 1.0 : 0.0,
       s.passes_gates ? 1.0 : 0.0,
       LogScore(s.top_score),
+      // Naive Bayes log-odds are unbounded; a tenth of them, within ±2.
+      s.has_labelled_vote && std::isfinite(s.labelled_vote) ? std::clamp(s.labelled_vote, -20.0, 20.0) / 10.0
+                                                              : 0.0,
   };
 }
 
 double SelectionProbability(const SelectionSignals& signals) {
   const SelectionFeatures features = SelectionFeaturesOf(signals);
   double z = 0;
-  for (int i = 0; i < kSelectionFeatureCount; ++i) z += kSelectionWeights[i] * features[i];
+  if (signals.has_labelled_vote) {
+    for (int i = 0; i < kSelectionFeatureCountWithVote; ++i) z += kSelectionWeightsWithVote[i] * features[i];
+  } else {
+    for (int i = 0; i < kSelectionFeatureCount; ++i) z += kSelectionWeights[i] * features[i];
+  }
   return 1.0 / (1.0 + std::exp(-z));
 }
 
@@ -50,6 +62,9 @@ std::string DescribeSelection(const SelectionSignals& s, double needed) {
       SelectionProbability(s), needed, s.score, s.top_score, s.evidence, s.coverage * 100);
   if (s.clause_score > 0) absl::StrAppend(&text, absl::StrFormat(", a clause won with %.2f", s.clause_score));
   if (s.redirected_to) absl::StrAppend(&text, ", named by a \"do not use\" rule");
+  if (s.has_labelled_vote) {
+    absl::StrAppend(&text, absl::StrFormat(", labelled requests' vote %+.1f", s.labelled_vote));
+  }
   absl::StrAppend(&text, s.passes_gates ? ", within the thresholds" : ", outside the thresholds");
   return text;
 }

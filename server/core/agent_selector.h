@@ -31,12 +31,22 @@ struct SelectionSignals {
   double clause_score = 0;  // score in a clause it clearly wins; 0 if none
   bool redirected_to = false;  // another agent's "do not use" rule names it
   bool passes_gates = false;   // the router's thresholds all let it through
+  // What the labelled requests (agents/routing-examples/) say, taken as
+  // word counts: the log-odds, by naive Bayes over the request's terms,
+  // that a request with these words is in the agent's scope. Only a router
+  // built with labelled requests has it.
+  bool has_labelled_vote = false;
+  double labelled_vote = 0;
 };
 
+// Two models: one over the match signals alone, and one that also weighs
+// the labelled vote, used when there is one.
 inline constexpr int kSelectionFeatureCount = 9;
-using SelectionFeatures = std::array<double, kSelectionFeatureCount>;
+inline constexpr int kSelectionFeatureCountWithVote = kSelectionFeatureCount + 1;
+using SelectionFeatures = std::array<double, kSelectionFeatureCountWithVote>;
 
-// The model's inputs, in the order of the weights (a constant 1 first).
+// The model's inputs, in the order of the weights (a constant 1 first; the
+// labelled vote last, 0 when there is none).
 SelectionFeatures SelectionFeaturesOf(const SelectionSignals& signals);
 
 // The probability, in [0, 1], that the agent belongs in the chosen set.

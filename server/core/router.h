@@ -33,12 +33,16 @@
 // Labelled requests (agents/routing-examples/*.jsonl, labelled_requests.h)
 // are examples too, in the words users use rather than the definitions':
 // each speaks for the agents its labels put in scope, hosted or not, and is
-// quoted in reasons as kind "labelled".
+// quoted in reasons as kind "labelled". Taken together they also vote: by
+// naive Bayes over the request's terms, how likely a request with these
+// words is in each agent's scope, one more signal for the selector
+// (SelectionSignals::labelled_vote).
 //
 // A Router is immutable after Create: Route is const and thread-safe.
 #ifndef AGENTD_SERVER_CORE_ROUTER_H_
 #define AGENTD_SERVER_CORE_ROUTER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -149,6 +153,11 @@ class Router {
   // `labelled`, of the labelled requests) speaking for it use `term`.
   void CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const;
   void WeighLabelledPostings();  // fills labelled_postings_ once the weights are known
+  // Fills votes_for_, vote_prior_ and vote_term_ from the labelled requests'
+  // labels and terms; `agent_of`: an agent's index by name, -1 if none.
+  void CountLabelledVotes(const std::vector<LabelledRequest>& labelled,
+                          const std::function<int(const std::string&)>& agent_of,
+                          const std::function<std::string(const std::string&)>& without_names);
   // Of labelled_postings_[begin_index ..], one term's, keeps each agent's
   // strongest (kLabelledPostingsPerAgent in router.cc), in rule order.
   void KeepStrongestLabelledPostings(uint32_t begin_index);
@@ -172,6 +181,14 @@ class Router {
   };
   std::vector<uint32_t> labelled_begin_;
   std::vector<LabelledPosting> labelled_postings_;
+  // The labelled requests' vote (SelectionSignals::labelled_vote), naive
+  // Bayes: for each agent some labelled request puts in scope
+  // (votes_for_[agent] = 1), the prior log-odds of being in its scope and,
+  // for each term, vote_term_[term * agent_count_ + agent], what a request
+  // using the term adds to them.
+  std::vector<char> votes_for_;
+  std::vector<float> vote_prior_;
+  std::vector<float> vote_term_;
   std::vector<RuleQuote> quotes_;  // quotes_[i] is rule i's
   text::TextIndex index_;
   // term_agent_weight_[term * agent_count + agent]: how much a term says about

@@ -10,6 +10,7 @@ namespace agentd {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 SelectionSignals Peer() {
   SelectionSignals s;
@@ -57,6 +58,25 @@ TEST(AgentSelectorTest, ProbabilityStaysInRangeOnExtremeSignals) {
   }
 }
 
+// With a vote, the second model decides: a vote for the agent raises its
+// probability, one against lowers it, and no vote leaves the first model.
+TEST(AgentSelectorTest, TheLabelledVoteMovesTheProbabilityItsWay) {
+  SelectionSignals s = Peer();
+  s.has_labelled_vote = true;
+  s.labelled_vote = 0;
+  const double neutral = SelectionProbability(s);
+  s.labelled_vote = 8;
+  EXPECT_GT(SelectionProbability(s), neutral);
+  s.labelled_vote = -8;
+  EXPECT_LT(SelectionProbability(s), neutral);
+  s.labelled_vote = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(SelectionProbability(s), neutral);
+  s.has_labelled_vote = false;
+  s.labelled_vote = 8;
+  EXPECT_EQ(SelectionProbability(s), SelectionProbability(Peer()));
+  EXPECT_EQ(SelectionFeaturesOf(s)[kSelectionFeatureCount], 0.0);
+}
+
 TEST(AgentSelectorTest, FeaturesStartWithTheConstant) {
   const SelectionFeatures f = SelectionFeaturesOf(Peer());
   EXPECT_EQ(f[0], 1.0);
@@ -74,6 +94,10 @@ TEST(AgentSelectorTest, DescriptionNamesTheProbabilityAndTheSignals) {
   EXPECT_THAT(text, HasSubstr("25% of the request's words"));
   EXPECT_THAT(text, HasSubstr("named by a \"do not use\" rule"));
   EXPECT_THAT(text, HasSubstr("within the thresholds"));
+  EXPECT_THAT(text, Not(HasSubstr("vote")));
+  s.has_labelled_vote = true;
+  s.labelled_vote = -3.25;
+  EXPECT_THAT(DescribeSelection(s, 0.5), HasSubstr("labelled requests' vote -3.2"));
 }
 
 }  // namespace

@@ -372,7 +372,10 @@ TEST(RouterTest, LabelledRequestsNameUnhostedAgentsAndSkipExplicitOnes) {
       {Labelled("Bots keep guessing passwords on our login form all night", {}, {"lock-smith"}),
        Labelled("Nothing stops bots guessing passwords on the login form", {}, {"lock-smith"}),
        names_its_agent,
-       Labelled("@sql-tuner bots guess passwords on our login form all night", {"sql-tuner"})});
+       Labelled("@sql-tuner bots guess passwords on our login form all night", {"sql-tuner"}),
+       // Requests for others, so that the labelled vote can tell lock-smith's words.
+       Labelled("The nightly report query got slow", {"sql-tuner"}),
+       Labelled("Catalogue pages should come from a cache", {"cache-keeper"})});
   ASSERT_TRUE(router.ok()) << router.status();
   auto d = (*router)->Route("Bots guess passwords on our login form all night", {});
   ASSERT_TRUE(d.ok()) << d.status();
@@ -516,6 +519,34 @@ TEST(RouterTest, RouteReportsTheSelectionSignals) {
   EXPECT_EQ(signals[3].agent, "web-designer");
   EXPECT_FALSE(signals[3].hosted);
   EXPECT_THAT(Chosen(*d), ElementsAre("sql-tuner"));
+  for (const SelectionSignals& s : signals) EXPECT_FALSE(s.has_labelled_vote) << s.agent;
+}
+
+// The labelled requests vote, by their words, for the agents they put in
+// scope and against the others; an agent none puts in scope gets no vote.
+TEST(RouterTest, LabelledRequestsVoteByTheirWords) {
+  auto router = Router::Create(
+      Agents(), {},
+      {Labelled("Storefront thumbnails regenerate for every shopper", {"cache-keeper"}),
+       Labelled("Thumbnails of the catalogue are rebuilt on every visit", {"cache-keeper"}),
+       Labelled("Shipping a build to the servers takes an hour", {"deploy-hand"}),
+       Labelled("A nightly build shipped to the servers broke checkout", {"deploy-hand"}),
+       Labelled("What should I cook for dinner tonight?", {})});
+  ASSERT_TRUE(router.ok()) << router.status();
+  std::vector<SelectionSignals> signals;
+  auto d = (*router)->Route("Why are the thumbnails rebuilt for every shopper?", {}, &signals);
+  ASSERT_TRUE(d.ok()) << d.status();
+  auto of = [&](const std::string& name) {
+    auto it = std::find_if(signals.begin(), signals.end(), [&](const auto& s) { return s.agent == name; });
+    EXPECT_NE(it, signals.end()) << name;
+    return it == signals.end() ? SelectionSignals{} : *it;
+  };
+  EXPECT_TRUE(of("cache-keeper").has_labelled_vote);
+  EXPECT_TRUE(of("deploy-hand").has_labelled_vote);
+  EXPECT_GT(of("cache-keeper").labelled_vote, 0);
+  EXPECT_LT(of("deploy-hand").labelled_vote, 0);
+  EXPECT_FALSE(of("sql-tuner").has_labelled_vote);  // no labelled request is its
+  EXPECT_EQ(of("sql-tuner").labelled_vote, 0);
 }
 
 }  // namespace
