@@ -579,10 +579,9 @@ class RouteCall {
         strongest.weight = stronger ? p->weight : strongest.weight;
       }
     }
-    // A single that another rule of the agent outweighs on its word adds
-    // nothing either: that rule scores at least as much wherever the word
-    // counts. (At equal weight a definition's rule, which comes first,
-    // would be the one reported anyway.)
+    // A single that another rule of the agent weighs as much on its word
+    // adds nothing either: that rule scores at least as much wherever the
+    // word counts, and stands for it.
     for (size_t k = 0; k < keys; ++k) {
       const Hit& h = strongest_single_[k];
       unsorted_hits_[n] = h;
