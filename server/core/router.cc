@@ -108,6 +108,13 @@ std::string FormatScore(double score) {
   return absl::StrCat(whole < 0 ? "-" : "", magnitude / 100, ".", cents < 10 ? "0" : "", cents);
 }
 
+// A labelled request that names its agents (in `agents`, or inline:
+// "@sre-specialist, is this alert sensible?") is labelled with them whatever
+// it is about: it says nothing about scope, for the rules or the vote.
+bool NamesItsAgents(const LabelledRequest& request) {
+  return !request.agents.empty() || !FindMentions(request.text).empty();
+}
+
 }  // namespace
 
 Router::Router(std::vector<v1::AgentDefinition> hosted, RouterOptions options)
@@ -218,10 +225,7 @@ absl::Status Router::Build(const std::vector<LabelledRequest>& labelled) {
   absl::flat_hash_set<std::pair<std::string, int>> labelled_seen;
   first_labelled_ = static_cast<uint32_t>(rules_.size());
   for (const LabelledRequest& request : labelled) {
-    // "@sre-specialist, is this alert sensible?" is labelled with the agent
-    // it names, whatever it is about: like a request with `agents`, it says
-    // nothing about scope.
-    if (!FindMentions(request.text).empty()) continue;
+    if (NamesItsAgents(request)) continue;
     for (const std::string& name : request.InScope()) {
       const int agent = target_index(name);
       if (agent < 0 || !labelled_seen.emplace(request.text, agent).second) continue;
@@ -290,7 +294,7 @@ void Router::CountLabelledVotes(const std::vector<LabelledRequest>& labelled,
   std::vector<text::TextIndex::QueryTerm> terms;
   std::vector<int8_t> label(agents);
   for (const LabelledRequest& request : labelled) {
-    if (!request.agents.empty() || !FindMentions(request.text).empty()) continue;  // as for the rules
+    if (NamesItsAgents(request)) continue;
     // As eval/train_selector.py labels: required or unhosted, in scope;
     // optional or merely acceptable first, neither; any other, out.
     std::fill(label.begin(), label.end(), 0);
