@@ -198,10 +198,12 @@ absl::Status Router::Build(const std::vector<LabelledRequest>& labelled) {
     return lower;
   };
 
+  std::vector<std::string> indexed_texts;  // by rule, for SplitQuote
   auto add_rule = [&](int owner, const char* kind, const std::string& text, bool against,
                       int speaks_for, float kind_weight, const std::string& source = {}) {
     if (absl::StripAsciiWhitespace(text).empty()) return;
-    index_.Add(without_names(text));
+    indexed_texts.push_back(without_names(text));
+    index_.Add(indexed_texts.back());
     rules_.push_back(Rule{owner, speaks_for, kind_weight, against});
     quotes_.push_back(RuleQuote{kind, text, source});
   };
@@ -233,6 +235,7 @@ absl::Status Router::Build(const std::vector<LabelledRequest>& labelled) {
     }
   }
   index_.Finalize();
+  for (uint32_t r = 0; r < rules_.size(); ++r) SplitQuote(r, indexed_texts[r]);
   agent_count_ = hosted_count + static_cast<int>(unhosted_.size());
   std::vector<int> by_name(agent_count_);
   for (int a = 0; a < agent_count_; ++a) by_name[a] = a;
@@ -283,6 +286,35 @@ absl::Status Router::Build(const std::vector<LabelledRequest>& labelled) {
   };
   CountLabelledVotes(labelled, known_agent, without_names);
   return absl::OkStatus();
+}
+
+void Router::SplitQuote(uint32_t rule, const std::string& indexed) {
+  RuleQuote& quote = quotes_[rule];
+  quote.sentences = text::SplitSentences(quote.text);
+  if (quote.sentences.size() < 2) {
+    quote.sentences.clear();
+    return;
+  }
+  // `indexed` has the same length as the text (names are blanked, not cut).
+  std::vector<text::TextIndex::QueryTerm> terms;
+  for (size_t i = 0; i < quote.sentences.size(); ++i) {
+    const auto [begin, end] = quote.sentences[i];
+    index_.Analyze(std::string_view(indexed).substr(begin, end - begin), &terms);
+    const uint32_t bit = uint32_t{1} << std::min<size_t>(i, 31);
+    for (const text::TextIndex::QueryTerm& t : terms) quote.term_sentences.emplace_back(t.term, bit);
+  }
+  std::sort(quote.term_sentences.begin(), quote.term_sentences.end());
+  // One entry per term, its bits ORed.
+  size_t kept = 0;
+  for (const auto& [term, bit] : quote.term_sentences) {
+    if (kept > 0 && quote.term_sentences[kept - 1].first == term) {
+      quote.term_sentences[kept - 1].second |= bit;
+    } else {
+      quote.term_sentences[kept++] = {term, bit};
+    }
+  }
+  quote.term_sentences.resize(kept);
+  quote.term_sentences.shrink_to_fit();
 }
 
 void Router::CountLabelledVotes(const std::vector<LabelledRequest>& labelled,
@@ -947,14 +979,52 @@ class RouteCall {
     const Router::RuleQuote& quote = router_->quotes_[r];
     const RuleSlot& slot = Slots()[r];
     v1::RouteReason* reason = out->Add();
-    reason->set_rule(rule.against && rule.speaks_for >= 0
-                         ? absl::StrCat(quote.text, " (use ", router_->AgentName(rule.speaks_for), "; from ",
-                                        router_->hosted_[rule.owner].name(), ")")
-                         : quote.text);
+    std::string* text = reason->mutable_rule();
+    Quote(quote, slot, text);
+    if (rule.against && rule.speaks_for >= 0) {
+      absl::StrAppend(text, " (use ", router_->AgentName(rule.speaks_for), "; from ",
+                      router_->hosted_[rule.owner].name(), ")");
+    }
     reason->set_kind(quote.kind);
     reason->set_score(value);
     reason->mutable_matched()->Reserve(static_cast<int>(slot.end - slot.begin));
     for (uint32_t i = slot.begin; i < slot.end; ++i) reason->add_matched(terms_[hits_[i].term].surface);
+  }
+  // What a reason quotes of a rule: the sentences holding the terms the
+  // request met there (`slot`'s hits), "…" marking those left out; all of
+  // it when every sentence holds one. A long description or labelled
+  // request is quoted where it matched, not whole.
+  void Quote(const Router::RuleQuote& quote, const RuleSlot& slot, std::string* out) const {
+    const size_t n = quote.sentences.size();
+    uint32_t met = 0;
+    for (uint32_t i = slot.begin; i < slot.end; ++i) {
+      const uint32_t term = terms_[hits_[i].term].term;
+      auto it = std::lower_bound(quote.term_sentences.begin(), quote.term_sentences.end(),
+                                 std::make_pair(term, uint32_t{0}));
+      met |= (it != quote.term_sentences.end() && it->first == term) ? it->second : ~uint32_t{0};
+    }
+    auto is_met = [&](size_t i) { return (met >> std::min<size_t>(i, 31)) & 1; };
+    size_t quoted = 0;
+    for (size_t i = 0; i < n; ++i) quoted += is_met(i);
+    if (quoted == n) {
+      out->assign(quote.text);
+      return;
+    }
+    constexpr std::string_view kGap = "\u2026";  // …
+    out->clear();
+    bool gap = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (!is_met(i)) {
+        gap = true;
+        continue;
+      }
+      if (!out->empty()) out->push_back(' ');
+      if (gap) out->append(kGap.data(), kGap.size()).push_back(' ');
+      const auto [begin, end] = quote.sentences[i];
+      out->append(quote.text, begin, end - begin);
+      gap = false;
+    }
+    if (gap) out->append(" ").append(kGap.data(), kGap.size());
   }
   // Each agent's live rules, best first as far as its reasons go: one pass
   // over the touched rules for all agents, not one per agent. Of the
@@ -1061,8 +1131,13 @@ class RouteCall {
     }
     if (score_[a] <= 0) return "no scope rule matched";
     if (score_[a] >= options_->min_score && evidence_[a] < options_->min_evidence) {
-      return absl::StrCat("only ", evidence_[a], " distinctive term(s) of the request match its rules; ",
-                          options_->min_evidence, " are needed");
+      // Labelled requests add to a score but are no evidence: say whose rules count.
+      if (evidence_[a] == 0) {
+        return absl::StrCat("its own rules share no distinctive term with the request (evidence ",
+                            options_->min_evidence, " needed)");
+      }
+      return absl::StrCat("its own rules share too few distinctive terms with the request (evidence ",
+                          evidence_[a], ", ", options_->min_evidence, " needed)");
     }
     if (score_[a] < options_->min_score) {
       return absl::StrCat("score ", FormatScore(score_[a]), " is below the minimum ",

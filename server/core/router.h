@@ -144,6 +144,12 @@ class Router {
     const char* kind;        // "use_when", "competency", "example", "description", "not_for", "labelled"
     std::string text;
     std::string source;      // a labelled request's "path:line"; empty for definition rules
+    // For a text of several sentences, so that a reason can quote only the
+    // ones the request met: their [begin, end) offsets in `text`, and each
+    // indexed term's sentences as (term, bit i = sentence i; sentences from
+    // 31 on share bit 31), sorted by term. Empty for one sentence.
+    std::vector<std::pair<uint32_t, uint32_t>> sentences;
+    std::vector<std::pair<uint32_t, uint32_t>> term_sentences;
   };
 
   Router(std::vector<v1::AgentDefinition> hosted, RouterOptions options);
@@ -161,6 +167,8 @@ class Router {
   // Of labelled_postings_[begin_index ..], one term's, keeps each agent's
   // strongest (kLabelledPostingsPerAgent in router.cc), in rule order.
   void KeepStrongestLabelledPostings(uint32_t begin_index);
+  // Fills quotes_[rule]'s sentences; `indexed` is the text as indexed.
+  void SplitQuote(uint32_t rule, const std::string& indexed);
   const std::string& AgentName(int agent) const;
 
   std::vector<v1::AgentDefinition> hosted_;

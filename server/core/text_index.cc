@@ -303,6 +303,36 @@ const absl::flat_hash_map<std::string, double>& BackgroundCounts() {
 
 }  // namespace
 
+std::vector<std::pair<uint32_t, uint32_t>> SplitSentences(std::string_view text) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  // "e.g." and its kind end a word, not a sentence.
+  auto ends_abbreviation = [&](size_t dot) {
+    size_t start = dot;
+    while (start > 0 && !is_space(text[start - 1])) --start;
+    std::string word(text.substr(start, dot - start));
+    for (char& c : word) c = Lower(c);
+    return word == "e.g" || word == "i.e" || word == "vs" || word == "etc" || word == "cf";
+  };
+  std::vector<std::pair<uint32_t, uint32_t>> sentences;
+  size_t begin = 0;
+  auto close = [&](size_t end) {
+    while (begin < end && is_space(text[begin])) ++begin;
+    size_t last = end;
+    while (last > begin && is_space(text[last - 1])) --last;
+    if (last > begin) sentences.emplace_back(static_cast<uint32_t>(begin), static_cast<uint32_t>(last));
+    begin = end;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool at_break = i + 1 >= text.size() || is_space(text[i + 1]);
+    if ((c == '.' || c == '?' || c == '!') && at_break && !(c == '.' && ends_abbreviation(i))) {
+      close(i + 1);
+    }
+  }
+  close(text.size());
+  return sentences;
+}
+
 double BackgroundFrequency(std::string_view key) {
   const size_t space = key.find(' ');
   if (space != std::string_view::npos) {

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -47,6 +48,13 @@ struct Term {
 // words "and", "also" and "but"; each term carries its clause's index.
 // Order follows the text; duplicates are kept.
 void Tokenize(std::string_view text, std::vector<Term>* out);
+
+// The sentences of `text`, as [begin, end) byte offsets, in order: a
+// sentence ends at '.', '?' or '!' followed by white space or the end of
+// the text (not after "e.g.", "i.e.", "vs." or "etc."). Leading and
+// trailing white space is left out. Each such end also ends a clause for
+// Tokenize, so every phrase it forms lies inside one sentence.
+std::vector<std::pair<uint32_t, uint32_t>> SplitSentences(std::string_view text);
 
 // How often ordinary spoken English uses the stem `key` (a share of all
 // words, summed over the words with that stem); words too rare to be listed

@@ -362,6 +362,43 @@ TEST(RouterTest, LabelledRequestsTeachScopeInUsersWords) {
   EXPECT_EQ(quoted, 1) << after->DebugString();
 }
 
+// A reason quotes the sentences of a long rule that the request met, not
+// the whole rule; a rule met in every sentence is quoted whole.
+TEST(RouterTest, ReasonsQuoteTheSentencesThatMatched) {
+  std::vector<v1::AgentDefinition> agents = Agents();
+  agents[0].set_description(
+      "Keeps hot data close to the code. Designs caching layers in Redis or Memcached. "
+      "Knows the usual ways a cache goes stale.");
+  auto router = Router::Create(
+      agents, {},
+      {Labelled("Our product pages are slow. Could a Redis cache in front of the catalogue help?",
+                {"cache-keeper"})});
+  ASSERT_TRUE(router.ok()) << router.status();
+  auto d = (*router)->Route("Should the catalogue be cached in Redis or Memcached?", {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_THAT(Chosen(*d), ElementsAre("cache-keeper")) << d->DebugString();
+  std::string description, labelled;
+  for (const auto& reason : d->selected(0).reasons()) {
+    if (reason.kind() == "description") description = reason.rule();
+    if (reason.kind() == "labelled") labelled = reason.rule();
+  }
+  EXPECT_EQ(description,
+            "\u2026 Designs caching layers in Redis or Memcached. Knows the usual ways a cache goes stale.")
+      << d->DebugString();
+  EXPECT_EQ(labelled, "\u2026 Could a Redis cache in front of the catalogue help?") << d->DebugString();
+  // Met in its first sentence only: the rest is marked as left out.
+  auto first = (*router)->Route("Keep hot data close to the code for the catalogue in Redis", {});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_FALSE(first->selected().empty()) << first->DebugString();
+  std::string first_description;
+  for (const auto& reason : first->selected(0).reasons()) {
+    if (reason.kind() == "description") first_description = reason.rule();
+  }
+  EXPECT_EQ(first_description,
+            "Keeps hot data close to the code. Designs caching layers in Redis or Memcached. \u2026")
+      << first->DebugString();
+}
+
 // A labelled request for an agent not hosted here names it, and says which
 // labelled request did; a request naming its agents teaches nothing.
 TEST(RouterTest, LabelledRequestsNameUnhostedAgentsAndSkipExplicitOnes) {
