@@ -3,7 +3,8 @@
 // default), the bundled agents alone (--routing_examples=none), and no agents
 // at all (an empty agents folder). Route runs on gRPC's thread for every
 // Route and Review call, so no text may crash it, hang it or make it answer
-// inconsistently.
+// inconsistently. The same text is also split into sentences, as reasons
+// split the rules they quote.
 //
 // The first byte, when below 8, names explicit agents (bit i: the i-th
 // hosted agent) to exercise the explicit path as well.
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "server/core/router.h"
+#include "server/core/text_index.h"
 #include "server/definitions/definition_parser.h"
 #include "server/definitions/labelled_requests.h"
 
@@ -78,6 +80,28 @@ void CheckRoute(const agentd::Router& router, std::string_view text) {
     }
   }
   if (decision->summary().empty()) std::abort();
+  // Every reason quotes something: a rule, or the sentences of it that matched.
+  for (const auto& choice : decision->selected()) {
+    for (const auto& reason : choice.reasons()) {
+      if (reason.rule().empty()) std::abort();
+    }
+  }
+  for (const auto& rejection : decision->rejected()) {
+    for (const auto& reason : rejection.reasons()) {
+      if (reason.rule().empty()) std::abort();
+    }
+  }
+}
+
+// Sentences are in order, inside the text, non-empty and trimmed.
+void CheckSentences(std::string_view text) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  uint32_t last_end = 0;
+  for (const auto& [begin, end] : agentd::text::SplitSentences(text)) {
+    if (begin < last_end || begin >= end || end > text.size()) std::abort();
+    if (is_space(text[begin]) || is_space(text[end - 1])) std::abort();
+    last_end = end;
+  }
 }
 
 }  // namespace
@@ -85,5 +109,6 @@ void CheckRoute(const agentd::Router& router, std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   for (const auto& router : Routers()) CheckRoute(*router, text);
+  CheckSentences(text);
   return 0;
 }
