@@ -183,8 +183,14 @@ absl::Status Orchestrator::ValidateText(const std::string& text) const {
 }
 
 absl::StatusOr<v1::RouteDecision> Orchestrator::Route(const v1::RouteRequest& request) const {
+  v1::RouteDecision decision;
+  RETURN_IF_ERROR(RouteInto(request, &decision));
+  return decision;
+}
+
+absl::Status Orchestrator::RouteInto(const v1::RouteRequest& request, v1::RouteDecision* decision) const {
   RETURN_IF_ERROR(ValidateText(request.text()));
-  return router_->Route(request.text(), {request.agents().begin(), request.agents().end()});
+  return router_->RouteInto(request.text(), {request.agents().begin(), request.agents().end()}, decision);
 }
 
 absl::StatusOr<v1::ReviewResponse> Orchestrator::Review(const CallContext& ctx,

@@ -86,6 +86,8 @@ class Orchestrator {
   void ReviewAsync(const CallContext& ctx, const v1::ReviewRequest& request, ReviewObserver* observer,
                    ReviewDone done);
   absl::StatusOr<v1::RouteDecision> Route(const v1::RouteRequest& request) const;
+  // The same, into `*decision` (cleared first; see Router::RouteInto).
+  absl::Status RouteInto(const v1::RouteRequest& request, v1::RouteDecision* decision) const;
   v1::ListAgentsResponse ListAgents(const v1::ListAgentsRequest& request = {}) const;
 
   absl::StatusOr<v1::Session> CreateSession(const CallContext& ctx, const v1::CreateSessionRequest& request);

@@ -1261,16 +1261,28 @@ absl::StatusOr<v1::RouteDecision> Router::Route(std::string_view text,
                                                 const std::vector<std::string>& explicit_agents,
                                                 std::vector<SelectionSignals>* signals) const {
   v1::RouteDecision decision;
+  RETURN_IF_ERROR(RouteInto(text, explicit_agents, &decision, signals));
+  return decision;
+}
+
+absl::Status Router::RouteInto(std::string_view text, const std::vector<std::string>& explicit_agents,
+                               v1::RouteDecision* decision) const {
+  return RouteInto(text, explicit_agents, decision, nullptr);
+}
+
+absl::Status Router::RouteInto(std::string_view text, const std::vector<std::string>& explicit_agents,
+                               v1::RouteDecision* decision, std::vector<SelectionSignals>* signals) const {
+  decision->Clear();
   RouteCall& call = RouteCall::Begin(*this);
-  absl::Status status = call.Run(text, explicit_agents, &decision);
+  absl::Status status = call.Run(text, explicit_agents, decision);
   if (status.ok() && signals != nullptr) {
     *signals = call.signals();
     // Names only when asked for: copying them costs an allocation each.
     for (size_t a = 0; a < signals->size(); ++a) (*signals)[a].agent = AgentName(static_cast<int>(a));
   }
   call.End();
-  if (!status.ok()) return status;
-  return decision;
+  if (!status.ok()) decision->Clear();
+  return status;
 }
 
 }  // namespace agentd

@@ -119,6 +119,13 @@ class Router {
   absl::StatusOr<v1::RouteDecision> Route(
       std::string_view text, const std::vector<std::string>& explicit_agents) const;
 
+  // The same, written into `*decision`, which is cleared first: a caller
+  // that keeps one message from call to call reuses its allocations
+  // (protobuf keeps cleared elements and string buffers), so a Route
+  // builds its answer without allocating. `decision` is left cleared on error.
+  absl::Status RouteInto(std::string_view text, const std::vector<std::string>& explicit_agents,
+                         v1::RouteDecision* decision) const;
+
   // The same, and each agent's selection signals (hosted, then agents named
   // by redirects), for evaluation and for fitting the selector.
   absl::StatusOr<v1::RouteDecision> Route(std::string_view text,
@@ -170,6 +177,8 @@ class Router {
   // Fills quotes_[rule]'s sentences; `indexed` is the text as indexed.
   void SplitQuote(uint32_t rule, const std::string& indexed);
   const std::string& AgentName(int agent) const;
+  absl::Status RouteInto(std::string_view text, const std::vector<std::string>& explicit_agents,
+                         v1::RouteDecision* decision, std::vector<SelectionSignals>* signals) const;
 
   std::vector<v1::AgentDefinition> hosted_;
   RouterOptions options_;

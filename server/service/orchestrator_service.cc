@@ -213,7 +213,9 @@ grpc::ServerWriteReactor<v1::ReviewEvent>* OrchestratorService::StreamReview(grp
 grpc::ServerUnaryReactor* OrchestratorService::Route(grpc::CallbackServerContext* ctx,
                                                      const v1::RouteRequest* request,
                                                      v1::RouteDecision* response) {
-  return Now(ctx, [this, request, response](const CallContext&) { return Reply(core_->Route(*request), response); });
+  return Now(ctx, [this, request, response](const CallContext&) {
+    return ToGrpcStatus(core_->RouteInto(*request, response));
+  });
 }
 
 grpc::ServerUnaryReactor* OrchestratorService::ListAgents(grpc::CallbackServerContext* ctx,

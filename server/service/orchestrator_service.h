@@ -16,6 +16,7 @@
 #include "agentd/v1/orchestrator.grpc.pb.h"
 #include "server/common/thread_pool.h"
 #include "server/core/orchestrator.h"
+#include "server/service/message_pool.h"
 
 namespace agentd {
 
@@ -26,7 +27,9 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
   // `token`: when non-empty, every call must carry "authorization: Bearer <token>".
   // `request_threads`: how many waiting calls run at once.
   OrchestratorService(Orchestrator* core, std::string token, int request_threads)
-      : core_(core), token_(std::move(token)), pool_(request_threads) {}
+      : core_(core), token_(std::move(token)), pool_(request_threads) {
+    SetMessageAllocatorFor_Route(&route_messages_);
+  }
 
   grpc::ServerUnaryReactor* Review(grpc::CallbackServerContext* ctx, const v1::ReviewRequest* request,
                                    v1::ReviewResponse* response) override;
@@ -64,6 +67,8 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
 
   Orchestrator* core_;
   std::string token_;
+  // Route is the hot dry-run call: its answers are rebuilt in reused messages.
+  MessagePool<v1::RouteRequest, v1::RouteDecision> route_messages_;
   ThreadPool pool_;  // last member: joined first, while core_ and token_ are alive
 };
 

@@ -88,6 +88,25 @@ class ApiTest(unittest.TestCase):
         self.assertTrue(decision.selected[0].reasons)
         self.assertTrue(all(r.rule for r in decision.selected[0].reasons))
 
+    def test_route_answers_carry_nothing_over_from_earlier_calls(self):
+        # agentd rebuilds Route answers in reused messages: each answer must
+        # be exactly the one a fresh call gives, whatever came before it.
+        requests = [pb.RouteRequest(text="How should we cache product pages?"),
+                    pb.RouteRequest(text="How should we cache product pages?", agents=["database-architect"]),
+                    pb.RouteRequest(text="Plan the SLOs and burn-rate alerts for checkout. Which index for orders?"),
+                    pb.RouteRequest(text="What should I cook tonight?")]
+        expected = [self.stub.Route(r, timeout=10) for r in requests]
+        self.assertEqual(len({e.SerializeToString() for e in expected}), len(requests))
+        futures = [(i % len(requests), self.stub.Route.future(requests[i % len(requests)], timeout=30))
+                   for i in range(400)]
+        bad = self.stub.Route.future(pb.RouteRequest(text="@nobody-hosted cache it"), timeout=30)
+        for i, future in futures:
+            self.assertEqual(future.result(), expected[i])
+        with self.assertRaises(grpc.RpcError) as raised:
+            bad.result()
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(self.stub.Route(requests[0], timeout=10), expected[0])
+
     def test_inline_mention_and_explicit_agents_come_first(self):
         decision = self.stub.Route(pb.RouteRequest(text="@sre-specialist how should we cache product pages?"),
                                    timeout=10)
