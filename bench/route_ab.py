@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""Route A/B: two or more agentd builds against the echo baseline, in turn.
+
+A change to Route's cost is a few per cent; this VM's speed drifts more than
+that between two `make bench` runs. Here the echo server and one agentd per
+build run side by side, and each round measures Echo, then every build, on
+the same h2load settings as `make bench`; the verdict is each build's median
+ratio to the Echo of its own round.
+
+    bench/route_ab.py before=/path/to/old/build-release after=build-release
+    ROUNDS=5 REQUESTS=50000 bench/route_ab.py ...
+
+Each NAME=BUILD_DIR needs bin/agentd, share/agentd/agents and
+lib/agentd/plugins (copy them aside before rebuilding to keep a "before").
+Echo and the request body come from the first build.
+"""
+import os
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import loadbench as lb  # noqa: E402
+
+
+def main(argv):
+    builds = [arg.split("=", 1) for arg in argv[1:]]
+    if not builds or any(len(b) != 2 for b in builds):
+        print(__doc__, file=sys.stderr)
+        return 2
+    rounds = int(os.environ.get("ROUNDS", "5"))
+    requests = int(os.environ.get("REQUESTS", "50000"))
+    work = tempfile.mkdtemp(prefix="agentd-route-ab-")
+    first = os.path.abspath(builds[0][1])
+    body = os.path.join(work, "route.body")
+    lb.subprocess.run([os.path.join(first, "bin", "agentd-bench-bodies"), "--out=" + body, "--message=route",
+                       "--text=" + lb.ROUTE_TEXT], check=True)
+    servers = [("Echo", lb.Server([os.path.join(first, "bin", "agentd-bench-echo"), "--listen=127.0.0.1:0",
+                                   "--api=callback"], "echo listening on ", work), lb.ECHO_PATH)]
+    for name, build in builds:
+        build = os.path.abspath(build)
+        db_dir = tempfile.mkdtemp(dir=work)
+        servers.append((name, lb.Server([os.path.join(build, "bin", "agentd"), "--listen=127.0.0.1:0",
+                                         "--db=" + os.path.join(db_dir, "agentd.db"), "--log_format=json",
+                                         "--agents_dir=" + os.path.join(build, "share", "agentd", "agents"),
+                                         "--plugins_dir=" + os.path.join(build, "lib", "agentd", "plugins")],
+                                        "agentd listening on ", work), lb.SERVICE + "Route"))
+    for _, server, _ in servers:
+        server.start()
+    try:
+        for _, server, path in servers:
+            lb.h2load(server.address, path, body, 10000, 16, 32)
+        ratios = {name: [] for name, _ in builds}
+        for _ in range(rounds):
+            rps = {}
+            for name, server, path in servers:
+                result = lb.h2load(server.address, path, body, requests, 16, 32)
+                failure = lb.h2load_failure(name, result)
+                if failure:
+                    lb.die(failure)
+                rps[name] = result["rps"]
+            for name in ratios:
+                ratios[name].append(rps[name] / rps["Echo"])
+            print("Echo %.0f req/s; " % rps["Echo"] +
+                  ", ".join("%s %.3f" % (name, r[-1]) for name, r in ratios.items()), flush=True)
+        print("median Route x Echo over %d rounds: " % rounds +
+              ", ".join("%s %.3f" % (name, statistics.median(r)) for name, r in ratios.items()))
+    finally:
+        for _, server, _ in servers:
+            server.stop()
+        lb.shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
