@@ -1006,7 +1006,7 @@ class RouteCall {
     auto is_met = [&](size_t i) { return (met >> std::min<size_t>(i, 31)) & 1; };
     size_t quoted = 0;
     for (size_t i = 0; i < n; ++i) quoted += is_met(i);
-    if (quoted == n) {
+    if (quoted == n || quoted == 0) {  // 0: a reason with no hits (none today) quotes it all
       out->assign(quote.text);
       return;
     }
