@@ -109,6 +109,30 @@ BENCHMARK(BM_RouteAndSerializeLoadRequest)
     ->ArgsProduct({{1, 0}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 
+// A long request: the request texts joined, in turn, until the text is
+// `bytes` long (a question pasted with its context). Route's cost grows
+// with the words; this shows by how much.
+void BM_RouteLongRequest(benchmark::State& state) {
+  const Fixture* f = GetFixture(true);
+  if (f == nullptr) {
+    state.SkipWithError("cannot build the router or read the request texts");
+    return;
+  }
+  const size_t bytes = static_cast<size_t>(state.range(0));
+  std::string text;
+  for (size_t i = 0; text.size() < bytes; ++i) {
+    text.append(f->requests[i % f->requests.size()].text).append(" ");
+  }
+  text.resize(bytes);
+  agentd::v1::RouteDecision decision;
+  for (auto _ : state) {
+    if (!f->router->RouteInto(text, {}, &decision).ok()) state.SkipWithError("Route failed");
+    benchmark::DoNotOptimize(decision);
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_RouteLongRequest)->ArgName("bytes")->Arg(1024)->Arg(4096)->Arg(16384)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cctype>
 #include <cmath>
+#include <span>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -786,14 +787,14 @@ class RouteCall {
     const int n_clauses = static_cast<int>(clause_words_.size());
     // With no agents at all (an empty agents folder) no clause has a winner.
     if (n_clauses <= 1 || n_agents_ == 0) return;
+    ListTermsPerClause(n_clauses);
     BestRulePerClause(n_clauses);
     std::vector<double>& part_score = part_score_;
     std::vector<int>& part_evidence = part_evidence_;
     part_score.resize(n_agents_);
     for (int c = 0; c < n_clauses; ++c) {
       if (clause_words_[c] == 0) continue;
-      const uint32_t bit = 1u << c;
-      WeighClause(c, bit, &part_score, &part_evidence);
+      WeighClause(c, &part_score, &part_evidence);
       int winner = 0;
       for (int a = 1; a < n_agents_; ++a) {
         if (part_score[a] > part_score[winner] ||
@@ -813,52 +814,79 @@ class RouteCall {
       if (part_score[winner] > clause_score_[winner]) {
         clause_score_[winner] = part_score[winner];
         clause_terms_[winner].clear();
-        for (size_t q = 0; q < n_terms_; ++q) {
+        for (const uint32_t q : TermsOfClause(c)) {
           const size_t k = Key(winner, q);
-          if ((terms_[q].clauses & bit) && !terms_[q].phrase && best_for_[k] > 0 && !claimed_[k]) {
-            clause_terms_[winner].push_back(static_cast<uint32_t>(q));
-          }
+          if (!terms_[q].phrase && best_for_[k] > 0 && !claimed_[k]) clause_terms_[winner].push_back(q);
         }
       }
     }
   }
+  // The terms of clause c, ascending: clause_term_list_[clause_term_begin_[c]
+  // .. clause_term_begin_[c + 1]). A long request has up to 32 clauses; a
+  // clause is weighed over its own terms, not by a pass over all of them.
+  void ListTermsPerClause(int n_clauses) {
+    clause_term_begin_.assign(n_clauses + 1, 0);
+    for (size_t q = 0; q < n_terms_; ++q) {
+      for (uint32_t m = ClausesOf(q, n_clauses); m != 0; m &= m - 1) ++clause_term_begin_[std::countr_zero(m) + 1];
+    }
+    for (int c = 0; c < n_clauses; ++c) clause_term_begin_[c + 1] += clause_term_begin_[c];
+    clause_term_list_.resize(clause_term_begin_[n_clauses]);
+    std::vector<uint32_t>& next = clause_term_next_;
+    next.assign(clause_term_begin_.begin(), clause_term_begin_.end() - 1);
+    for (size_t q = 0; q < n_terms_; ++q) {
+      for (uint32_t m = ClausesOf(q, n_clauses); m != 0; m &= m - 1) {
+        clause_term_list_[next[std::countr_zero(m)]++] = static_cast<uint32_t>(q);
+      }
+    }
+  }
+  std::span<const uint32_t> TermsOfClause(int c) const {
+    return {clause_term_list_.data() + clause_term_begin_[c], clause_term_list_.data() + clause_term_begin_[c + 1]};
+  }
+  // Term q's clauses among the first n_clauses, as bits.
+  uint32_t ClausesOf(size_t q, int n_clauses) const {
+    const uint32_t clauses = terms_[q].clauses;
+    return n_clauses >= 32 ? clauses : clauses & ((1u << n_clauses) - 1);
+  }
   // clause_best_[c * n_agents_ + a]: agent a's best rule within clause c
   // over unclaimed terms; clause_rule_evidence_ likewise the most words one
   // of its rules (not examples) meets there, less one. One pass over the
-  // hits for all clauses.
+  // hits for all clauses; a rule updates only the clauses its hits are in.
   void BestRulePerClause(int n_clauses) {
     const std::vector<RuleSlot>& slots = Slots();
     clause_best_.assign(static_cast<size_t>(n_clauses) * n_agents_, 0.0);
     clause_rule_evidence_.assign(clause_best_.size(), 0);
-    std::vector<double>& live = rule_clause_live_;
+    std::vector<double>& live = rule_clause_live_;  // all 0 between rules
     std::vector<int>& words = rule_clause_words_;
-    live.resize(n_clauses);
-    words.resize(n_clauses);
+    live.assign(n_clauses, 0.0);
+    words.assign(n_clauses, 0);
     for (const uint32_t r : touched_) {
       const int a = rules_[r].speaks_for;
       if (a < 0) continue;
-      std::fill(live.begin(), live.end(), 0.0);
-      std::fill(words.begin(), words.end(), 0);
+      uint32_t met = 0;
       for (uint32_t i = slots[r].begin; i < slots[r].end; ++i) {
         if (claimed_[Key(a, hits_[i].term)]) continue;
         const auto& term = terms_[hits_[i].term];
-        for (uint32_t m = term.clauses; m != 0; m &= m - 1) {
+        const uint32_t clauses = ClausesOf(hits_[i].term, n_clauses);
+        met |= clauses;
+        for (uint32_t m = clauses; m != 0; m &= m - 1) {
           const int c = std::countr_zero(m);
-          if (c >= n_clauses) break;
           live[c] += hits_[i].weight;
           if (!term.phrase) ++words[c];
         }
       }
       const bool gives_evidence = rules_[r].kind_weight >= kRedirectWeight;
-      for (int c = 0; c < n_clauses; ++c) {
+      for (uint32_t m = met; m != 0; m &= m - 1) {
+        const int c = std::countr_zero(m);
         const size_t k = static_cast<size_t>(c) * n_agents_ + a;
         clause_best_[k] = std::max(clause_best_[k], live[c]);
         if (gives_evidence) clause_rule_evidence_[k] = std::max(clause_rule_evidence_[k], words[c] - 1);
+        live[c] = 0;
+        words[c] = 0;
       }
     }
   }
-  // Each agent's score and evidence within clause `c` (terms with `bit`).
-  void WeighClause(int c, uint32_t bit, std::vector<double>* part_score, std::vector<int>* part_evidence) const {
+  // Each agent's score and evidence within clause `c`.
+  void WeighClause(int c, std::vector<double>* part_score, std::vector<int>* part_evidence) const {
     const double* part_best = &clause_best_[static_cast<size_t>(c) * n_agents_];
     const int* rule_evidence = &clause_rule_evidence_[static_cast<size_t>(c) * n_agents_];
     part_evidence->assign(rule_evidence, rule_evidence + n_agents_);
@@ -866,8 +894,7 @@ class RouteCall {
       double sum = 0;
       int words_explained = 0;
       int distinct = 0;
-      for (size_t q = 0; q < n_terms_; ++q) {
-        if (!(terms_[q].clauses & bit)) continue;
+      for (const uint32_t q : TermsOfClause(c)) {
         const size_t k = Key(a, q);
         if (claimed_[k]) continue;
         sum += best_for_[k];
@@ -1242,6 +1269,9 @@ class RouteCall {
   std::vector<int> part_evidence_;     // likewise
   std::vector<double> rule_clause_live_;  // BestRulePerClause's own, per clause
   std::vector<int> rule_clause_words_;    // likewise
+  std::vector<uint32_t> clause_term_begin_;  // see ListTermsPerClause
+  std::vector<uint32_t> clause_term_list_;
+  std::vector<uint32_t> clause_term_next_;   // ListTermsPerClause's own
   std::vector<char> agent_flags_;      // WeighSelection's and SelectAgents' own
 
   std::vector<SelectionSignals> signals_;  // per agent, for the selector
