@@ -1,0 +1,220 @@
+#include "db/sqlite_queries.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
+
+namespace agentd::sqlite {
+namespace {
+
+constexpr char kInsertSession[] =
+    "INSERT INTO sessions (id, principal, title, facts, created_ms, updated_ms, turn_count) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?5, 0)";
+constexpr char kBumpSession[] =
+    "UPDATE sessions SET turn_count = turn_count + 1, updated_ms = max(updated_ms, ?3), "
+    "facts = ?4 WHERE id = ?1 AND principal = ?2 RETURNING turn_count";
+constexpr char kInsertTurn[] =
+    "INSERT INTO turns (session_id, seq, request, route, review, status, latency_ms, created_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+constexpr char kInsertOutput[] =
+    "INSERT INTO agent_outputs (session_id, seq, ord, agent, status, error, latency_ms, output) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+constexpr char kSelectSession[] =
+    "SELECT title, facts, created_ms, updated_ms, turn_count FROM sessions "
+    "WHERE id = ?1 AND principal = ?2";
+constexpr char kSelectTurns[] =
+    "SELECT seq, request, route, review, status, latency_ms, created_ms FROM turns "
+    "WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+// Keyset paging: (updated_ms, id) of the last row seen. The `updated_ms <= ?2`
+// bound lets the index seek past earlier pages; the OR only skips ties.
+constexpr char kListSessions[] =
+    "SELECT id, title, facts, created_ms, updated_ms, turn_count FROM sessions "
+    "WHERE principal = ?1 AND updated_ms <= ?2 AND (updated_ms < ?2 OR id > ?3) "
+    "AND (?4 IS NULL OR title LIKE ?4 ESCAPE '\\') "
+    "ORDER BY updated_ms DESC, id LIMIT ?5";
+constexpr char kSelectOutputs[] =
+    "SELECT agent, status, error, latency_ms, output FROM agent_outputs "
+    "WHERE session_id = ?1 AND seq = ?2 ORDER BY ord";
+constexpr char kDeleteSession[] = "DELETE FROM sessions WHERE id = ?1 AND principal = ?2";
+constexpr char kPruneBatch[] =
+    "DELETE FROM sessions WHERE id IN "
+    "(SELECT id FROM sessions WHERE updated_ms < ?1 LIMIT ?2)";
+
+absl::Status NotFound(std::string_view session_id) {
+  return absl::NotFoundError(absl::StrCat("session ", AV(session_id), " not found"));
+}
+
+// Columns title, facts, created_ms, updated_ms, turn_count from `title_col` on.
+absl::Status FillSession(const Stmt& row, int title_col, v1::Session* session, const std::string& path) {
+  session->set_title(std::string(row.Text(title_col)));
+  ASSIGN_OR_RETURN(v1::Review facts, DecodeFacts(row.Blob(title_col + 1), path));
+  *session->mutable_facts() = std::move(*facts.mutable_requirements());
+  session->set_created_unix_ms(row.Int(title_col + 2));
+  session->set_updated_unix_ms(row.Int(title_col + 3));
+  session->set_turn_count(static_cast<int32_t>(row.Int(title_col + 4)));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---- writes -----------------------------------------------------------------
+
+absl::Status InsertSession(Connection& conn, std::string_view id, std::string_view principal,
+                           std::string_view title, std::string_view facts_blob, int64_t now_ms) {
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, kInsertSession));
+  st.BindText(1, id).BindText(2, principal).BindText(3, title).BindBlob(4, facts_blob).Bind(5, now_ms);
+  return st.Run("create session");
+}
+
+absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, int64_t now) {
+  if (turn.create_session) {
+    RETURN_IF_ERROR(InsertSession(conn, turn.session_id, turn.principal, turn.title, turn.facts, now));
+  }
+  int64_t seq = 0;
+  {
+    ASSIGN_OR_RETURN(Stmt st, Statement(conn, kBumpSession));
+    st.BindText(1, turn.session_id).BindText(2, turn.principal).Bind(3, now).BindBlob(4, turn.facts);
+    ASSIGN_OR_RETURN(bool found, st.Step("update session"));
+    if (!found) return NotFound(turn.session_id);
+    seq = st.Int(0);
+  }
+  {
+    ASSIGN_OR_RETURN(Stmt st, Statement(conn, kInsertTurn));
+    st.BindText(1, turn.session_id).Bind(2, seq).BindBlob(3, turn.request).BindBlob(4, turn.route)
+        .BindBlob(5, turn.review).BindText(6, turn.status).Bind(7, turn.latency_ms).Bind(8, now);
+    RETURN_IF_ERROR(st.Run("insert turn"));
+  }
+  for (size_t i = 0; i < turn.outputs.size(); ++i) {
+    const EncodedTurn::Output& o = turn.outputs[i];
+    ASSIGN_OR_RETURN(Stmt st, Statement(conn, kInsertOutput));
+    st.BindText(1, turn.session_id).Bind(2, seq).Bind(3, static_cast<int64_t>(i))
+        .BindText(4, o.agent).BindText(5, o.status).BindText(6, o.error).Bind(7, o.latency_ms);
+    if (o.output.empty()) {
+      st.BindNull(8);
+    } else {
+      st.BindBlob(8, o.output);
+    }
+    RETURN_IF_ERROR(st.Run("insert agent output"));
+  }
+  return seq;
+}
+
+absl::Status DeleteSession(Connection& conn, std::string_view principal, std::string_view session_id) {
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, kDeleteSession));
+  st.BindText(1, session_id).BindText(2, principal);
+  RETURN_IF_ERROR(st.Run("delete session"));
+  if (sqlite3_changes(conn.db()) == 0) return NotFound(session_id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> DeleteSessionsBefore(Connection& conn, int64_t cutoff_ms, int64_t limit) {
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, kPruneBatch));
+  st.Bind(1, cutoff_ms).Bind(2, limit);
+  RETURN_IF_ERROR(st.Run("prune sessions"));
+  return static_cast<int64_t>(sqlite3_changes(conn.db()));
+}
+
+// ---- reads ------------------------------------------------------------------
+
+absl::StatusOr<v1::Session> SelectSession(Connection& conn, std::string_view principal,
+                                          std::string_view session_id, v1::Review* facts_out) {
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, kSelectSession));
+  st.BindText(1, session_id).BindText(2, principal);
+  ASSIGN_OR_RETURN(bool found, st.Step("load session"));
+  if (!found) return NotFound(session_id);
+  v1::Session session;
+  session.set_id(std::string(session_id));
+  RETURN_IF_ERROR(FillSession(st, 0, &session, conn.path()));
+  if (facts_out != nullptr) {
+    ASSIGN_OR_RETURN(*facts_out, DecodeFacts(st.Blob(1), conn.path()));
+  }
+  return session;
+}
+
+absl::StatusOr<v1::GetSessionResponse> SelectTurnsPage(Connection& conn, std::string_view principal,
+                                                       std::string_view session_id, int64_t after_seq,
+                                                       int limit) {
+  v1::GetSessionResponse response;
+  RETURN_IF_ERROR(InReadTransaction(conn, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response.mutable_session(), SelectSession(conn, principal, session_id, nullptr));
+    ASSIGN_OR_RETURN(Stmt st, Statement(conn, kSelectTurns));
+    st.BindText(1, session_id).Bind(2, after_seq).Bind(3, static_cast<int64_t>(limit) + 1);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, st.Step("load turns"));
+      if (!row) break;
+      if (response.turns_size() == limit) {
+        response.set_next_page_token(paging::TurnToken(response.turns(limit - 1).seq()));
+        break;
+      }
+      v1::Turn* turn = response.add_turns();
+      turn->set_seq(static_cast<int32_t>(st.Int(0)));
+      RETURN_IF_ERROR(ParseStoredMessage(st.Blob(1), turn->mutable_request(), conn.path(), "request"));
+      RETURN_IF_ERROR(ParseStoredMessage(st.Blob(2), turn->mutable_route(), conn.path(), "route"));
+      RETURN_IF_ERROR(ParseStoredMessage(st.Blob(3), turn->mutable_review(), conn.path(), "review"));
+      turn->set_status(std::string(st.Text(4)));
+      turn->set_latency_ms(st.Double(5));
+      turn->set_created_unix_ms(st.Int(6));
+    }
+    return absl::OkStatus();
+  }));
+  return response;
+}
+
+absl::StatusOr<v1::ListSessionsResponse> SelectSessionsPage(Connection& conn,
+                                                            std::string_view principal,
+                                                            const paging::SessionPosition& after,
+                                                            int limit, std::string_view title_filter) {
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, kListSessions));
+  st.BindText(1, principal).Bind(2, after.updated_ms).BindText(3, after.id);
+  if (title_filter.empty()) {
+    st.BindNull(4);
+  } else {
+    st.BindText(4, paging::LikeSubstringPattern(title_filter));
+  }
+  st.Bind(5, static_cast<int64_t>(limit) + 1);
+  v1::ListSessionsResponse response;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, st.Step("list sessions"));
+    if (!row) break;
+    if (response.sessions_size() == limit) {
+      const v1::Session& last = response.sessions(limit - 1);
+      response.set_next_page_token(paging::SessionToken({last.updated_unix_ms(), last.id()}));
+      break;
+    }
+    v1::Session* session = response.add_sessions();
+    session->set_id(std::string(st.Text(0)));
+    RETURN_IF_ERROR(FillSession(st, 1, session, conn.path()));
+  }
+  return response;
+}
+
+absl::StatusOr<std::vector<AgentOutputRecord>> SelectAgentOutputs(Connection& conn,
+                                                                  std::string_view principal,
+                                                                  std::string_view session_id,
+                                                                  int64_t seq) {
+  std::vector<AgentOutputRecord> outputs;
+  RETURN_IF_ERROR(InReadTransaction(conn, [&]() -> absl::Status {
+    // The session lookup is what keeps another principal's outputs hidden.
+    RETURN_IF_ERROR(SelectSession(conn, principal, session_id, nullptr).status());
+    ASSIGN_OR_RETURN(Stmt st, Statement(conn, kSelectOutputs));
+    st.BindText(1, session_id).Bind(2, seq);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, st.Step("load agent outputs"));
+      if (!row) break;
+      AgentOutputRecord& record = outputs.emplace_back();
+      record.run.set_agent(std::string(st.Text(0)));
+      record.run.set_status(ParseAgentStatus(st.Text(1)));
+      record.run.set_error(std::string(st.Text(2)));
+      record.run.set_latency_ms(st.Double(3));
+      if (!st.IsNull(4)) {
+        RETURN_IF_ERROR(ParseStoredMessage(st.Blob(4), &record.output, conn.path(), "output"));
+      }
+    }
+    return absl::OkStatus();
+  }));
+  return outputs;
+}
+
+}  // namespace agentd::sqlite

@@ -1,0 +1,78 @@
+#include "db/sqlite_schema.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "db/schema_migrations.h"
+#include "server/common/status_macros.h"
+#include "spdlog/spdlog.h"
+
+namespace agentd::sqlite {
+
+absl::StatusOr<int> SchemaVersion(Connection& conn) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(conn.db(), "PRAGMA user_version", -1, &stmt, nullptr);
+  if (rc != SQLITE_OK) return conn.Error(rc, "read schema version");
+  rc = sqlite3_step(stmt);
+  int version = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW) return conn.Error(rc, "read schema version");
+  return version;
+}
+
+absl::Status CheckSchemaVersionKnown(int version, const std::string& path) {
+  if (version > schema::kLatestVersion) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "session store %s has schema version %d, but this agentd knows versions up to %d; "
+        "upgrade agentd or use another database",
+        path, version, schema::kLatestVersion));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Migrate(Connection& conn) {
+  for (const schema::Migration& migration : schema::kMigrations) {
+    ASSIGN_OR_RETURN(int version, SchemaVersion(conn));
+    RETURN_IF_ERROR(CheckSchemaVersionKnown(version, conn.path()));
+    if (version >= migration.version) continue;
+    RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE", "begin migration"));
+    absl::Status status = [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(int locked_version, SchemaVersion(conn));
+      if (locked_version >= migration.version) return absl::OkStatus();
+      RETURN_IF_ERROR(conn.Exec(migration.sql, absl::StrCat("apply migration ", migration.name)));
+      std::string set_version = absl::StrCat("PRAGMA user_version = ", migration.version);
+      RETURN_IF_ERROR(conn.Exec(set_version.c_str(), "set schema version"));
+      return conn.Exec("COMMIT", absl::StrCat("commit migration ", migration.name));
+    }();
+    if (!status.ok()) {
+      conn.RollbackQuietly();
+      return status;
+    }
+    spdlog::info("session store {}: applied migration {}", conn.path(), migration.name);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ConfigureWriter(Connection& conn, int64_t max_database_bytes) {
+  ASSIGN_OR_RETURN(std::string mode, conn.QueryText("PRAGMA journal_mode = WAL"));
+  if (mode != "wal") {
+    return absl::UnavailableError(absl::StrCat("session store ", conn.path(),
+                                               ": cannot switch to WAL mode (journal_mode is ", mode, ")"));
+  }
+  RETURN_IF_ERROR(conn.Exec("PRAGMA synchronous = FULL", "set synchronous"));
+  RETURN_IF_ERROR(conn.Exec("PRAGMA foreign_keys = ON", "enable foreign keys"));
+  if (max_database_bytes > 0) {
+    ASSIGN_OR_RETURN(std::string page_size, conn.QueryText("PRAGMA page_size"));
+    int64_t bytes_per_page = 4096;
+    if (!absl::SimpleAtoi(page_size, &bytes_per_page) || bytes_per_page <= 0) bytes_per_page = 4096;
+    std::string sql = absl::StrCat("PRAGMA max_page_count = ",
+                                   std::max<int64_t>(1, max_database_bytes / bytes_per_page));
+    ASSIGN_OR_RETURN(std::string applied, conn.QueryText(sql.c_str()));
+    (void)applied;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace agentd::sqlite

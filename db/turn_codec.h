@@ -1,0 +1,67 @@
+// The turn codec: how a turn's messages become the bytes a store keeps, and
+// back. Backend-neutral (no SQL), so every SessionStore backend stores the
+// same bytes and reads what another wrote.
+//
+// Each message is serialized and, when compression is on, passed through
+// db/blob_codec.h; on read, compressed and plain blobs both decode. The
+// session facts share one blob with their provenance (see EncodeFacts).
+//
+// Thread-safe (pure functions).
+#ifndef AGENTD_DB_TURN_CODEC_H_
+#define AGENTD_DB_TURN_CODEC_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "db/turn_record.h"
+#include "google/protobuf/message_lite.h"
+
+namespace agentd {
+
+// A turn serialized (and compressed) for the store, ready to be written.
+// Made on the caller's thread, so a store's writer thread only runs SQL.
+struct EncodedTurn {
+  std::string principal;
+  std::string session_id;
+  bool create_session = false;
+  std::string title;
+  std::string facts;                // session facts + provenance
+  std::string request, route, review;
+  struct Output {
+    std::string agent, status, error;
+    double latency_ms = 0;
+    std::string output;             // empty: the agent gave none
+  };
+  std::vector<Output> outputs;
+  std::string status;
+  double latency_ms = 0;
+};
+
+// `turn` encoded; `compress` as StoreOptions::compress_turns says. The
+// caller has checked principal and session id.
+EncodedTurn EncodeTurn(const TurnRecord& turn, bool compress);
+
+// The facts blob: a Review used only as an envelope for its `requirements`
+// and `facts` fields, so the Requirements and their provenance share a blob
+// without a new proto message. A dedicated message with the same field
+// numbers (facts = 10, requirements = 11) would read the stored bytes as is.
+std::string EncodeFacts(const v1::Requirements& requirements, const std::vector<v1::Fact>& sources);
+// DATA_LOSS naming `store_name` if the blob does not parse.
+absl::StatusOr<v1::Review> DecodeFacts(std::string_view blob, const std::string& store_name);
+
+// Parses a stored blob (compressed or plain) into `message`; DATA_LOSS naming
+// the store and `column` if it is damaged.
+absl::Status ParseStoredMessage(std::string_view blob, google::protobuf::MessageLite* message,
+                                const std::string& store_name, std::string_view column);
+
+// An AgentRun's status as stored ("AGENT_STATUS_OK"…) and back; an unknown
+// name reads as AGENT_STATUS_UNSPECIFIED.
+std::string AgentStatusName(v1::AgentStatus status);
+v1::AgentStatus ParseAgentStatus(std::string_view name);
+
+}  // namespace agentd
+
+#endif  // AGENTD_DB_TURN_CODEC_H_

@@ -1,0 +1,126 @@
+#include "db/sqlite_queries.h"
+
+#include <limits>
+
+#include "db/sqlite_schema.h"
+#include "gtest/gtest.h"
+#include "tests/db/temp_dir.h"
+
+namespace agentd::sqlite {
+namespace {
+
+class SqliteQueriesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto conn = Connection::Open(dir_.File("q.db"), /*read_only=*/false, 100);
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    conn_ = std::move(*conn);
+    ASSERT_TRUE(ConfigureWriter(*conn_, 0).ok());
+    ASSERT_TRUE(Migrate(*conn_).ok());
+  }
+
+  static EncodedTurn Turn(const std::string& principal, const std::string& id, bool create,
+                          const std::string& text) {
+    TurnRecord turn;
+    turn.principal = principal;
+    turn.session_id = id;
+    turn.create_session = create;
+    turn.title = "title " + id;
+    turn.request.set_text(text);
+    turn.review.set_title("review of " + text);
+    turn.session_facts.set_team_size(3);
+    AgentOutputRecord output;
+    output.run.set_agent("backend-architect");
+    output.run.set_status(v1::AGENT_STATUS_OK);
+    output.output.set_summary("answer to " + text);
+    turn.outputs.push_back(output);
+    AgentOutputRecord silent;
+    silent.run.set_agent("sre");
+    silent.run.set_status(v1::AGENT_STATUS_FAILED);
+    silent.run.set_error("boom");
+    turn.outputs.push_back(silent);
+    turn.status = "ok";
+    return EncodeTurn(turn, /*compress=*/true);
+  }
+
+  testing_db::TempDir dir_;
+  std::unique_ptr<Connection> conn_;
+};
+
+TEST_F(SqliteQueriesTest, InsertsTurnsWithIncreasingSeqAndReadsThemBack) {
+  EXPECT_EQ(*InsertTurn(*conn_, Turn("alice", "s1", true, "one"), 1000), 1);
+  EXPECT_EQ(*InsertTurn(*conn_, Turn("alice", "s1", false, "two"), 2000), 2);
+  auto page = SelectTurnsPage(*conn_, "alice", "s1", 0, 10);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->session().turn_count(), 2);
+  EXPECT_EQ(page->session().created_unix_ms(), 1000);
+  EXPECT_EQ(page->session().updated_unix_ms(), 2000);
+  EXPECT_EQ(page->session().facts().team_size(), 3);
+  ASSERT_EQ(page->turns_size(), 2);
+  EXPECT_EQ(page->turns(1).request().text(), "two");
+  EXPECT_EQ(page->turns(1).review().title(), "review of two");
+  EXPECT_TRUE(page->next_page_token().empty());
+
+  auto first = SelectTurnsPage(*conn_, "alice", "s1", 0, 1);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->turns_size(), 1);
+  EXPECT_EQ(*paging::DecodeTurnToken(first->next_page_token()), 1);
+
+  auto outputs = SelectAgentOutputs(*conn_, "alice", "s1", 2);
+  ASSERT_TRUE(outputs.ok()) << outputs.status();
+  ASSERT_EQ(outputs->size(), 2u);
+  EXPECT_EQ((*outputs)[0].output.summary(), "answer to two");
+  EXPECT_EQ((*outputs)[1].run.status(), v1::AGENT_STATUS_FAILED);
+  EXPECT_EQ((*outputs)[1].run.error(), "boom");
+  EXPECT_EQ((*outputs)[1].output.ByteSizeLong(), 0u);
+}
+
+TEST_F(SqliteQueriesTest, AnotherPrincipalsSessionDoesNotExist) {
+  ASSERT_TRUE(InsertTurn(*conn_, Turn("alice", "s1", true, "one"), 1000).ok());
+  EXPECT_EQ(InsertTurn(*conn_, Turn("bob", "s1", false, "x"), 1).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(SelectSession(*conn_, "bob", "s1", nullptr).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(SelectTurnsPage(*conn_, "bob", "s1", 0, 5).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(SelectAgentOutputs(*conn_, "bob", "s1", 1).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(DeleteSession(*conn_, "bob", "s1").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(InsertTurn(*conn_, Turn("bob", "s1", true, "x"), 1).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_FALSE(conn_->InTransaction());  // reads close their snapshot even on error
+}
+
+TEST_F(SqliteQueriesTest, ListsNewestFirstWithTitleFilterAndPages) {
+  ASSERT_TRUE(InsertSession(*conn_, "a", "alice", "Payments 100%", "", 1000).ok());
+  ASSERT_TRUE(InsertSession(*conn_, "b", "alice", "Search", "", 2000).ok());
+  ASSERT_TRUE(InsertSession(*conn_, "c", "alice", "payments v2", "", 3000).ok());
+  ASSERT_TRUE(InsertSession(*conn_, "d", "bob", "payments", "", 4000).ok());
+  paging::SessionPosition start{std::numeric_limits<int64_t>::max(), ""};
+  auto all = SelectSessionsPage(*conn_, "alice", start, 2, "");
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->sessions_size(), 2);
+  EXPECT_EQ(all->sessions(0).id(), "c");
+  EXPECT_EQ(all->sessions(1).id(), "b");
+  auto after = paging::DecodeSessionToken(all->next_page_token());
+  ASSERT_TRUE(after.ok());
+  auto rest = SelectSessionsPage(*conn_, "alice", *after, 2, "");
+  ASSERT_EQ(rest->sessions_size(), 1);
+  EXPECT_EQ(rest->sessions(0).id(), "a");
+  auto filtered = SelectSessionsPage(*conn_, "alice", start, 10, "PAYMENTS");
+  ASSERT_EQ(filtered->sessions_size(), 2);
+  auto literal = SelectSessionsPage(*conn_, "alice", start, 10, "0%");
+  ASSERT_EQ(literal->sessions_size(), 1);
+  EXPECT_EQ(literal->sessions(0).id(), "a");
+}
+
+TEST_F(SqliteQueriesTest, DeletesSessionsWithTheirTurnsAndPrunesByAge) {
+  ASSERT_TRUE(InsertTurn(*conn_, Turn("alice", "old1", true, "x"), 1000).ok());
+  ASSERT_TRUE(InsertTurn(*conn_, Turn("alice", "old2", true, "x"), 1000).ok());
+  ASSERT_TRUE(InsertTurn(*conn_, Turn("alice", "new", true, "x"), 5000).ok());
+  EXPECT_EQ(*DeleteSessionsBefore(*conn_, 2000, 1), 1);
+  EXPECT_EQ(*DeleteSessionsBefore(*conn_, 2000, 10), 1);
+  EXPECT_EQ(*DeleteSessionsBefore(*conn_, 2000, 10), 0);
+  ASSERT_TRUE(DeleteSession(*conn_, "alice", "new").ok());
+  EXPECT_EQ(*conn_->QueryText("SELECT count(*) FROM turns"), "0");
+  EXPECT_EQ(*conn_->QueryText("SELECT count(*) FROM agent_outputs"), "0");
+}
+
+}  // namespace
+}  // namespace agentd::sqlite

@@ -1,0 +1,104 @@
+#include "db/turn_codec.h"
+
+#include "db/blob_codec.h"
+#include "gtest/gtest.h"
+
+namespace agentd {
+namespace {
+
+TurnRecord SampleTurn() {
+  TurnRecord turn;
+  turn.principal = "alice";
+  turn.session_id = "s-1";
+  turn.create_session = true;
+  turn.title = "a title";
+  turn.request.set_text(std::string(2000, 'r'));
+  turn.route.set_summary("backend-architect");
+  turn.review.set_title(std::string(3000, 'v'));
+  turn.session_facts.set_team_size(12);
+  v1::Fact fact;
+  fact.set_field("team_size");
+  fact.set_value("12");
+  fact.set_turn(1);
+  turn.session_fact_sources.push_back(fact);
+  AgentOutputRecord answered;
+  answered.run.set_agent("backend-architect");
+  answered.run.set_status(v1::AGENT_STATUS_OK);
+  answered.run.set_latency_ms(3.5);
+  answered.output.set_summary(std::string(1000, 'o'));
+  turn.outputs.push_back(answered);
+  AgentOutputRecord silent;
+  silent.run.set_agent("sre");
+  silent.run.set_status(v1::AGENT_STATUS_TIMED_OUT);
+  silent.run.set_error("deadline exceeded");
+  turn.outputs.push_back(silent);
+  turn.status = "ok";
+  turn.latency_ms = 42;
+  return turn;
+}
+
+template <typename Message>
+Message Parse(const std::string& blob, std::string_view column = "column") {
+  Message message;
+  absl::Status status = ParseStoredMessage(blob, &message, "test.db", column);
+  EXPECT_TRUE(status.ok()) << status;
+  return message;
+}
+
+TEST(TurnCodecTest, EncodesEveryPartAndReadsItBackCompressedOrPlain) {
+  const TurnRecord turn = SampleTurn();
+  for (bool compress : {true, false}) {
+    SCOPED_TRACE(compress);
+    EncodedTurn encoded = EncodeTurn(turn, compress);
+    EXPECT_EQ(encoded.principal, "alice");
+    EXPECT_EQ(encoded.session_id, "s-1");
+    EXPECT_TRUE(encoded.create_session);
+    EXPECT_EQ(encoded.title, "a title");
+    EXPECT_EQ(encoded.status, "ok");
+    EXPECT_EQ(encoded.latency_ms, 42);
+    EXPECT_EQ(encoded.request[0] == '\0', compress);  // compressed blobs carry the marker
+    EXPECT_EQ(Parse<v1::ReviewRequest>(encoded.request).text(), turn.request.text());
+    EXPECT_EQ(Parse<v1::RouteDecision>(encoded.route).summary(), "backend-architect");
+    EXPECT_EQ(Parse<v1::Review>(encoded.review).title(), turn.review.title());
+    ASSERT_EQ(encoded.outputs.size(), 2u);
+    EXPECT_EQ(encoded.outputs[0].agent, "backend-architect");
+    EXPECT_EQ(encoded.outputs[0].status, "AGENT_STATUS_OK");
+    EXPECT_EQ(encoded.outputs[0].latency_ms, 3.5);
+    EXPECT_EQ(Parse<v1::AgentResponse>(encoded.outputs[0].output).summary(), std::string(1000, 'o'));
+    EXPECT_EQ(encoded.outputs[1].status, "AGENT_STATUS_TIMED_OUT");
+    EXPECT_EQ(encoded.outputs[1].error, "deadline exceeded");
+    EXPECT_TRUE(encoded.outputs[1].output.empty());  // no answer: no blob
+  }
+}
+
+TEST(TurnCodecTest, FactsKeepTheirProvenance) {
+  const TurnRecord turn = SampleTurn();
+  std::string blob = EncodeFacts(turn.session_facts, turn.session_fact_sources);
+  auto facts = DecodeFacts(blob, "test.db");
+  ASSERT_TRUE(facts.ok()) << facts.status();
+  EXPECT_EQ(facts->requirements().team_size(), 12);
+  ASSERT_EQ(facts->facts_size(), 1);
+  EXPECT_EQ(facts->facts(0).field(), "team_size");
+  EXPECT_EQ(facts->facts(0).turn(), 1);
+  EXPECT_EQ(DecodeFacts("\xff\xff\xff", "test.db").status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(TurnCodecTest, DamagedBlobsAreDataLossNamingTheColumn) {
+  EncodedTurn encoded = EncodeTurn(SampleTurn(), /*compress=*/true);
+  std::string damaged = encoded.review;
+  damaged[damaged.size() / 2] ^= 0x55;
+  v1::Review review;
+  absl::Status status = ParseStoredMessage(damaged, &review, "test.db", "review");
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(status.message().find("review"), absl::string_view::npos) << status;
+  EXPECT_EQ(ParseStoredMessage(std::string("\x0a\xff", 2), &review, "test.db", "review").code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(TurnCodecTest, AgentStatusNamesRoundTrip) {
+  EXPECT_EQ(ParseAgentStatus(AgentStatusName(v1::AGENT_STATUS_FAILED)), v1::AGENT_STATUS_FAILED);
+  EXPECT_EQ(ParseAgentStatus("NOT_A_STATUS"), v1::AGENT_STATUS_UNSPECIFIED);
+}
+
+}  // namespace
+}  // namespace agentd
