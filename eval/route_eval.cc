@@ -35,6 +35,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/struct.pb.h"
@@ -60,6 +61,9 @@ ABSL_FLAG(double, min_selection_probability, agentd::RouterOptions().min_selecti
           "RouterOptions.min_selection_probability");
 ABSL_FLAG(std::string, features_out, "",
           "write each request's selection signals per agent here (JSON lines; for eval/train_selector.py)");
+ABSL_FLAG(std::string, decisions_out, "",
+          "write each request's whole RouteDecision here (JSON lines), to check that a change to the "
+          "router's code leaves every decision, reason and summary byte-identical");
 ABSL_FLAG(bool, scores, false, "print every case's agent scores on one line");
 ABSL_FLAG(bool, skip_missing, false, "skip (with a note) files that do not exist");
 ABSL_FLAG(int, repeat, 200, "Route calls per request when timing");
@@ -171,6 +175,24 @@ void PrintMisses(const Figures& f) {
 // Where --features_out writes; null when not asked for.
 std::FILE* features_out = nullptr;
 
+// Where --decisions_out writes; null when not asked for.
+std::FILE* decisions_out = nullptr;
+
+// One line: {"source":"path:line","decision":{…}} or {…,"error":"…"}.
+void WriteDecision(const std::string& source, const absl::StatusOr<agentd::v1::RouteDecision>& decision) {
+  std::string json;
+  if (decision.ok() && !google::protobuf::util::MessageToJsonString(*decision, &json).ok()) json = "null";
+  google::protobuf::Struct record;
+  auto& fields = *record.mutable_fields();
+  fields["source"].set_string_value(source);
+  if (!decision.ok()) fields["error"].set_string_value(decision.status().ToString());
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(record, &out).ok()) return;
+  if (decision.ok()) out.insert(out.size() - 1, absl::StrCat(",\"decision\":", json));
+  out += "\n";
+  std::fputs(out.c_str(), decisions_out);
+}
+
 // One line: {"source":"path:line","agents":[{signals}, …]}, the agents in the
 // router's order (hosted, then agents named by redirects).
 void WriteSignals(const std::string& source, const std::vector<agentd::SelectionSignals>& signals) {
@@ -209,6 +231,7 @@ Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases, b
     // Requests naming their agents are not the selector's to decide.
     const bool names_agents = decision.ok() && decision->selected_size() > 0 && decision->selected(0).explicit_();
     if (decision.ok() && features_out != nullptr && !names_agents) WriteSignals(c.source, signals);
+    if (decisions_out != nullptr) WriteDecision(c.source, decision);
     if (!decision.ok()) {
       ++f.errors;
       std::printf("  %s: Route failed: %s\n", c.source.c_str(),
@@ -331,6 +354,13 @@ int main(int argc, char** argv) {
   options.min_coverage = absl::GetFlag(FLAGS_min_coverage);
   options.learned_selection = absl::GetFlag(FLAGS_learned_selection);
   options.min_selection_probability = absl::GetFlag(FLAGS_min_selection_probability);
+  if (const std::string out = absl::GetFlag(FLAGS_decisions_out); !out.empty()) {
+    decisions_out = std::fopen(out.c_str(), "w");
+    if (decisions_out == nullptr) {
+      std::fprintf(stderr, "cannot write %s\n", out.c_str());
+      return 1;
+    }
+  }
   if (const std::string out = absl::GetFlag(FLAGS_features_out); !out.empty()) {
     features_out = std::fopen(out.c_str(), "w");
     if (features_out == nullptr) {
@@ -408,6 +438,10 @@ int main(int argc, char** argv) {
                 evaluated, all.cases, Share(all.primary_ok, all.cases), Share(all.required_found, all.required),
                 Share(all.exact_ok, all.cases), Share(all.unhosted_found, all.unhosted), all.unhosted_extra);
     PrintMisses(all);
+  }
+  if (decisions_out != nullptr && std::fclose(decisions_out) != 0) {
+    std::fprintf(stderr, "writing --decisions_out failed\n");
+    return 1;
   }
   if (features_out != nullptr && std::fclose(features_out) != 0) {
     std::fprintf(stderr, "writing --features_out failed\n");

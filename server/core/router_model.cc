@@ -1,0 +1,386 @@
+#include "server/core/router_model.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "server/common/status_macros.h"
+
+namespace agentd::routing {
+namespace {
+
+// Debian's Abseil has its own string_view type, not std::string_view.
+absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+// Specificity (TextIndex::specificity, log of how much more often the rules
+// use a word than spoken English does) at and below which a word weighs
+// nothing (rules use it under e^2 ≈ 7 times as often), and from which it
+// weighs fully (≈ 150 times). Tuned with agentd-route-eval on the dev and
+// own sets: results hold for 1.5-2 and 4-5.
+constexpr double kOrdinarySpecificity = 2.0;
+constexpr double kTopicSpecificity = 5.0;
+
+// Of the labelled requests of one agent that use a term, the router keeps
+// this many, those that weigh it most. A common word ("services", "api",
+// "team") is in hundreds of them; the strongest few already say what it
+// says about the agent, and the rest only cost time. With the 856 bundled
+// requests and the labelled vote, leave-one-file-out (eval/train_selector.py
+// --cv) gives 0.891 / 0.852 for 4 and for 8, 0.889 / 0.851 for 2;
+// router_bench 9.2, 9.7 and 8.8 us. (Before the vote: 0.889 / 0.827 for 8
+// against 0.890 / 0.831 unlimited. With 1,606 requests: unlimited 0.815 /
+// 0.715, 8: 0.814 / 0.707, even 1: 0.807 / 0.696; what a labelled request
+// teaches is mostly which agent its words belong to.)
+constexpr int kLabelledPostingsPerAgent = 4;
+
+// Additive smoothing of the labelled requests' vote (naive Bayes counts).
+// 0.25-1 give the same figures under --cv.
+constexpr double kVoteSmoothing = 0.5;
+
+// A labelled request that names its agents (in `agents`, or inline:
+// "@sre-specialist, is this alert sensible?") is labelled with them whatever
+// it is about: it says nothing about scope, for the rules or the vote.
+bool NamesItsAgents(const LabelledRequest& request) {
+  return !request.agents.empty() || !FindMentions(request.text).empty();
+}
+
+}  // namespace
+
+std::vector<Mention> FindMentions(std::string_view text) {
+  std::vector<Mention> mentions;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '@') continue;
+    if (i > 0 && (IsNameChar(text[i - 1]) || text[i - 1] == '.')) continue;
+    size_t end = i + 1;
+    while (end < text.size() && IsNameChar(text[end])) ++end;
+    // Trailing '-' or '_' is punctuation ("@sre-specialist--"), not name.
+    size_t name_end = end;
+    while (name_end > i + 1 && (text[name_end - 1] == '-' || text[name_end - 1] == '_')) {
+      --name_end;
+    }
+    if (name_end == i + 1) continue;
+    mentions.push_back(Mention{i, end, absl::AsciiStrToLower(Absl(text.substr(i + 1, name_end - i - 1)))});
+    i = end - 1;
+  }
+  return mentions;
+}
+
+RoutingModel::RoutingModel(std::vector<v1::AgentDefinition> hosted, RouterOptions options)
+    : hosted_(std::move(hosted)), options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<const RoutingModel>> RoutingModel::Create(
+    std::vector<v1::AgentDefinition> hosted, RouterOptions options, const std::vector<LabelledRequest>& labelled) {
+  std::unique_ptr<RoutingModel> model(new RoutingModel(std::move(hosted), std::move(options)));
+  RETURN_IF_ERROR(model->Build(labelled));
+  return std::unique_ptr<const RoutingModel>(std::move(model));
+}
+
+int RoutingModel::AgentIndex(std::string_view name) const {
+  auto it = agent_index_.find(absl::AsciiStrToLower(Absl(name)));
+  return it == agent_index_.end() ? -1 : it->second;
+}
+
+const std::string& RoutingModel::AgentName(int agent) const {
+  const int hosted = static_cast<int>(hosted_.size());
+  return agent < hosted ? hosted_[agent].name() : unhosted_[agent - hosted];
+}
+
+absl::Status RoutingModel::Build(const std::vector<LabelledRequest>& labelled) {
+  RETURN_IF_ERROR(IndexAgentNames());
+  std::vector<std::string> indexed_texts;  // by rule, for SplitQuote
+  AddRules(labelled, &indexed_texts);
+  index_.Finalize();
+  for (uint32_t r = 0; r < rules_.size(); ++r) SplitQuote(r, indexed_texts[r]);
+  agent_count_ = static_cast<int>(hosted_.size() + unhosted_.size());
+  RankNames();
+  WeighTerms();
+  WeighLabelledPostings();
+  CountLabelledVotes(labelled);
+  return absl::OkStatus();
+}
+
+absl::Status RoutingModel::IndexAgentNames() {
+  std::vector<std::string> names;
+  for (size_t a = 0; a < hosted_.size(); ++a) {
+    const std::string& name = hosted_[a].name();
+    if (name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "agent definition #", a, " (", hosted_[a].source_path(), ") has no name"));
+    }
+    if (!agent_index_.emplace(absl::AsciiStrToLower(name), static_cast<int>(a)).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "agent '", name, "' is defined twice (", hosted_[a].source_path(), ")"));
+    }
+    names.push_back(name);
+  }
+  hosted_list_ = names.empty() ? std::string("none") : absl::StrJoin(names, ", ");
+  if (!options_.fallback_agent.empty()) {
+    fallback_index_ = AgentIndex(options_.fallback_agent);
+    if (fallback_index_ < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("fallback agent '", options_.fallback_agent,
+                                                     "' is not hosted; hosted agents: ", hosted_list_));
+    }
+  }
+  for (const v1::AgentDefinition& d : hosted_) all_names_.push_back(absl::AsciiStrToLower(d.name()));
+  for (const v1::AgentDefinition& d : hosted_) {
+    for (const v1::ScopeExclusion& r : d.not_for()) {
+      std::string target = absl::AsciiStrToLower(absl::StripAsciiWhitespace(r.redirect()));
+      if (!target.empty()) all_names_.push_back(target);
+    }
+  }
+  return absl::OkStatus();
+}
+
+int RoutingModel::TargetIndex(const std::string& redirect) {
+  std::string target = absl::AsciiStrToLower(absl::StripAsciiWhitespace(redirect));
+  if (target.empty()) return -1;
+  int a = AgentIndex(target);
+  if (a >= 0) return a;
+  auto [it, inserted] =
+      unhosted_index_.try_emplace(target, static_cast<int>(hosted_.size() + unhosted_.size()));
+  if (inserted) unhosted_.push_back(target);
+  return it->second;
+}
+
+std::string RoutingModel::WithoutNames(const std::string& text) const {
+  std::string lower = absl::AsciiStrToLower(text);
+  for (const std::string& name : all_names_) {
+    for (size_t at = lower.find(name); at != std::string::npos; at = lower.find(name, at)) {
+      lower.replace(at, name.size(), std::string(name.size(), ' '));
+    }
+  }
+  return lower;
+}
+
+void RoutingModel::AddRule(int owner, const char* kind, const std::string& text, bool against, int speaks_for,
+                           float kind_weight, const std::string& source,
+                           std::vector<std::string>* indexed_texts) {
+  if (absl::StripAsciiWhitespace(text).empty()) return;
+  indexed_texts->push_back(WithoutNames(text));
+  index_.Add(indexed_texts->back());
+  rules_.push_back(Rule{owner, speaks_for, kind_weight, against});
+  quotes_.push_back(RuleQuote{kind, text, source, {}, {}});
+}
+
+void RoutingModel::AddRules(const std::vector<LabelledRequest>& labelled, std::vector<std::string>* indexed) {
+  const int hosted_count = static_cast<int>(hosted_.size());
+  const std::string none;
+  for (int a = 0; a < hosted_count; ++a) {
+    const v1::AgentDefinition& d = hosted_[a];
+    for (const std::string& r : d.use_when()) AddRule(a, "use_when", r, false, a, 1.0f, none, indexed);
+    for (const std::string& r : d.competencies()) AddRule(a, "competency", r, false, a, 1.0f, none, indexed);
+    for (const std::string& r : d.examples()) AddRule(a, "example", r, false, a, kExampleWeight, none, indexed);
+    AddRule(a, "description", d.description(), false, a, 1.0f, none, indexed);
+    for (const v1::ScopeExclusion& r : d.not_for()) {
+      int target = TargetIndex(r.redirect());
+      // A rule redirecting to its own agent says nothing against it.
+      if (target == a) continue;
+      // Another agent's word about a hosted agent's scope counts less than
+      // that agent's own rules; for an unhosted agent it is all there is.
+      AddRule(a, "not_for", r.text(), true, target, target < hosted_count ? kRedirectWeight : 1.0f, none,
+              indexed);
+    }
+  }
+  // A labelled request is an example of each agent in its scope, hosted or
+  // not, held by no definition. The same text twice is one example.
+  absl::flat_hash_set<std::pair<std::string, int>> labelled_seen;
+  first_labelled_ = static_cast<uint32_t>(rules_.size());
+  for (const LabelledRequest& request : labelled) {
+    if (NamesItsAgents(request)) continue;
+    for (const std::string& name : request.InScope()) {
+      const int agent = TargetIndex(name);
+      if (agent < 0 || !labelled_seen.emplace(request.text, agent).second) continue;
+      AddRule(-1, "labelled", request.text, false, agent, kExampleWeight, request.source, indexed);
+    }
+  }
+}
+
+void RoutingModel::RankNames() {
+  std::vector<int> by_name(agent_count_);
+  for (int a = 0; a < agent_count_; ++a) by_name[a] = a;
+  std::sort(by_name.begin(), by_name.end(), [&](int x, int y) { return AgentName(x) < AgentName(y); });
+  name_rank_.assign(agent_count_, 0);
+  for (int i = 0; i < agent_count_; ++i) name_rank_[by_name[i]] = i;
+}
+
+void RoutingModel::WeighTerms() {
+  const size_t agents = static_cast<size_t>(agent_count_);
+  term_agent_weight_.assign(index_.term_count() * agents, 0.0f);
+  term_focus_.assign(index_.term_count(), 0.0f);
+  std::vector<int> rules_using(agents);
+  for (uint32_t t = 0; t < index_.term_count(); ++t) {
+    // How agents share a term is read from the definitions' rules: the
+    // labelled requests' incidental words ("our", "app", "team") would make
+    // every term look shared. Only a term no definition uses is read from
+    // the labelled requests.
+    CountRulesUsing(t, /*labelled=*/false, &rules_using);
+    if (std::all_of(rules_using.begin(), rules_using.end(), [](int n) { return n == 0; })) {
+      CountRulesUsing(t, /*labelled=*/true, &rules_using);
+    }
+    const int sharing = static_cast<int>(
+        std::count_if(rules_using.begin(), rules_using.end(), [](int n) { return n > 0; }));
+    // 1 for a term only one agent uses, falling towards 0 as all share it.
+    const double focus = sharing <= 1 ? 1.0
+                                      : std::log((agents + 1.0) / sharing) / std::log(agents + 1.0);
+    term_focus_[t] = static_cast<float>(focus);
+    // An everyday word ("game", "breaks", "run") says little about scope
+    // however rare it is among the rules: weigh it by how much more the rules
+    // use it than ordinary speech does.
+    const double specific = std::clamp(
+        (index_.specificity(t) - kOrdinarySpecificity) / (kTopicSpecificity - kOrdinarySpecificity),
+        0.0, 1.0);
+    for (size_t a = 0; a < agents; ++a) {
+      const double n = rules_using[a];
+      // 1 for one rule, saturating towards 2 for a term the agent keeps using.
+      const double centrality = n <= 1 ? 1.0 : 2.0 * n / (n + 1.0);
+      term_agent_weight_[t * agents + a] = static_cast<float>(focus * centrality * specific);
+    }
+  }
+}
+
+void RoutingModel::SplitQuote(uint32_t rule, const std::string& indexed) {
+  RuleQuote& quote = quotes_[rule];
+  quote.sentences = text::SplitSentences(quote.text);
+  if (quote.sentences.size() < 2) {
+    quote.sentences.clear();
+    return;
+  }
+  // `indexed` has the same length as the text (names are blanked, not cut).
+  std::vector<text::TextIndex::QueryTerm> terms;
+  for (size_t i = 0; i < quote.sentences.size(); ++i) {
+    const auto [begin, end] = quote.sentences[i];
+    index_.Analyze(std::string_view(indexed).substr(begin, end - begin), &terms);
+    const uint32_t bit = uint32_t{1} << std::min<size_t>(i, 31);
+    for (const text::TextIndex::QueryTerm& t : terms) quote.term_sentences.emplace_back(t.term, bit);
+  }
+  std::sort(quote.term_sentences.begin(), quote.term_sentences.end());
+  // One entry per term, its bits ORed.
+  size_t kept = 0;
+  for (const auto& [term, bit] : quote.term_sentences) {
+    if (kept > 0 && quote.term_sentences[kept - 1].first == term) {
+      quote.term_sentences[kept - 1].second |= bit;
+    } else {
+      quote.term_sentences[kept++] = {term, bit};
+    }
+  }
+  quote.term_sentences.resize(kept);
+  quote.term_sentences.shrink_to_fit();
+}
+
+int RoutingModel::KnownAgent(const std::string& name) const {
+  const std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
+  const int hosted = AgentIndex(lower);
+  if (hosted >= 0) return hosted;
+  auto it = unhosted_index_.find(lower);
+  return it == unhosted_index_.end() ? -1 : it->second;
+}
+
+void RoutingModel::CountLabelledVotes(const std::vector<LabelledRequest>& labelled) {
+  const size_t agents = static_cast<size_t>(agent_count_);
+  std::vector<int> in_scope(agents), out_of_scope(agents);  // requests, per agent
+  std::vector<int> in_scope_using(index_.term_count() * agents), out_of_scope_using(in_scope_using.size());
+  std::vector<text::TextIndex::QueryTerm> terms;
+  std::vector<int8_t> label(agents);
+  for (const LabelledRequest& request : labelled) {
+    if (NamesItsAgents(request)) continue;
+    // As eval/train_selector.py labels: required or unhosted, in scope;
+    // optional or merely acceptable first, neither; any other, out. The vote
+    // reads "optional" labels too; a name no rule or redirect made an agent
+    // is not one here.
+    std::fill(label.begin(), label.end(), 0);
+    for (const auto* names : {&request.optional, &request.primary_any}) {
+      for (const std::string& name : *names) {
+        if (const int a = KnownAgent(name); a >= 0) label[a] = -1;
+      }
+    }
+    for (const auto* names : {&request.required, &request.unhosted}) {
+      for (const std::string& name : *names) {
+        if (const int a = KnownAgent(name); a >= 0) label[a] = 1;
+      }
+    }
+    index_.Analyze(WithoutNames(request.text), &terms);
+    for (size_t a = 0; a < agents; ++a) {
+      if (label[a] < 0) continue;
+      std::vector<int>& using_term = label[a] > 0 ? in_scope_using : out_of_scope_using;
+      ++(label[a] > 0 ? in_scope : out_of_scope)[a];
+      for (const text::TextIndex::QueryTerm& t : terms) ++using_term[t.term * agents + a];
+    }
+  }
+  votes_for_.assign(agents, 0);
+  vote_prior_.assign(agents, 0.0f);
+  vote_term_.assign(index_.term_count() * agents, 0.0f);
+  for (size_t a = 0; a < agents; ++a) {
+    // An agent no labelled request puts in scope (a definition just added)
+    // gets no vote, rather than a vote against it.
+    if (in_scope[a] == 0) continue;
+    votes_for_[a] = 1;
+    const double in = in_scope[a], out = out_of_scope[a];
+    vote_prior_[a] = static_cast<float>(std::log((in + kVoteSmoothing) / (out + kVoteSmoothing)));
+    for (uint32_t t = 0; t < index_.term_count(); ++t) {
+      const double in_using = in_scope_using[t * agents + a], out_using = out_of_scope_using[t * agents + a];
+      if (in_using + out_using == 0) continue;
+      vote_term_[t * agents + a] = static_cast<float>(
+          std::log((in_using + kVoteSmoothing) / (in + 2 * kVoteSmoothing)) -
+          std::log((out_using + kVoteSmoothing) / (out + 2 * kVoteSmoothing)));
+    }
+  }
+}
+
+void RoutingModel::WeighLabelledPostings() {
+  labelled_begin_.assign(index_.term_count() + 1, 0);
+  labelled_postings_.clear();
+  const size_t agents = static_cast<size_t>(agent_count_);
+  for (uint32_t t = 0; t < index_.term_count(); ++t) {
+    labelled_begin_[t] = static_cast<uint32_t>(labelled_postings_.size());
+    for (const text::TextIndex::Posting& p : index_.postings(t)) {
+      if (p.doc < first_labelled_) continue;
+      const Rule& rule = rules_[p.doc];
+      // As the scorer weighs any hit; a labelled request never speaks for
+      // nobody, and a weightless hit of an example never counts.
+      const float weight = p.weight * rule.kind_weight * term_agent_weight_[t * agents + rule.speaks_for];
+      if (weight > 0) labelled_postings_.push_back(LabelledPosting{p.doc, rule.speaks_for, weight});
+    }
+    KeepStrongestLabelledPostings(labelled_begin_[t]);
+  }
+  labelled_begin_[index_.term_count()] = static_cast<uint32_t>(labelled_postings_.size());
+}
+
+void RoutingModel::KeepStrongestLabelledPostings(uint32_t begin_index) {
+  auto begin = labelled_postings_.begin() + begin_index;
+  auto end = labelled_postings_.end();
+  // Per agent, strongest first; of equals the first labelled request.
+  std::sort(begin, end, [](const LabelledPosting& x, const LabelledPosting& y) {
+    if (x.agent != y.agent) return x.agent < y.agent;
+    if (x.weight != y.weight) return x.weight > y.weight;
+    return x.rule < y.rule;
+  });
+  auto kept_end = begin;
+  int rank = 0;  // among the agent's postings
+  for (auto it = begin; it != end; ++it) {
+    rank = (it != begin && (it - 1)->agent == it->agent) ? rank + 1 : 0;
+    if (rank < kLabelledPostingsPerAgent) *kept_end++ = *it;
+  }
+  labelled_postings_.erase(kept_end, end);
+  std::sort(begin, labelled_postings_.end(),
+            [](const LabelledPosting& x, const LabelledPosting& y) { return x.rule < y.rule; });
+}
+
+void RoutingModel::CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const {
+  std::fill(rules_using->begin(), rules_using->end(), 0);
+  for (const text::TextIndex::Posting& p : index_.postings(term)) {
+    const Rule& rule = rules_[p.doc];
+    if (rule.speaks_for >= 0 && (rule.owner < 0) == labelled) ++(*rules_using)[rule.speaks_for];
+  }
+}
+
+}  // namespace agentd::routing
