@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "server/service/server.h"
 #include "server/service/logging.h"
 #include "spdlog/spdlog.h"
@@ -44,9 +45,19 @@ ABSL_FLAG(int, agent_timeout_ms, 10000, "per-agent deadline unless its definitio
 ABSL_FLAG(int, max_in_flight, 256,
           "per-agent calls queued or running (bulkhead) unless its definition sets max_in_flight; "
           "keep it at or above --request_threads unless an agent must be held to less");
+ABSL_FLAG(int, max_calls, 1024,
+          "calls queued or running in the server; past it a call is refused at once with "
+          "RESOURCE_EXHAUSTED and a retry hint");
+ABSL_FLAG(int, max_calls_per_principal, 0, "the same limit for one caller (0 = --max_calls)");
 ABSL_FLAG(int, breaker_failures, 5, "failures in a row that open an agent's circuit breaker");
 ABSL_FLAG(int, breaker_cool_down_ms, 30000, "how long an open breaker skips its agent before one probe");
 ABSL_FLAG(int, executor_threads, 8, "threads that run agents");
+ABSL_FLAG(int, agent_threads, 0,
+          "executor threads one agent may hold at once, calls stuck past their deadline included "
+          "(0 = half of --executor_threads): a hung plugin costs only its own share");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
+          "on SIGTERM/SIGINT, how long running calls may finish; the process exits within this plus "
+          "about a second even when a plugin is stuck in a call (it is named in the log)");
 ABSL_FLAG(int, request_threads, 16,
           "threads that route, run and merge reviews and serve session calls; more calls wait in line "
           "until their deadline (a review does not hold one while its turn is written)");
@@ -91,6 +102,23 @@ std::filesystem::path ExecutableDir() {
   return ec ? std::filesystem::current_path() : exe.parent_path();
 }
 
+// Past the grace, how long the last replies and the store's last commit
+// may take before the process exits anyway.
+constexpr absl::Duration kShutdownMargin = absl::Milliseconds(1500);
+
+// Exits now, naming the plugins whose calls are abandoned. Destructors are
+// not run: they would wait for the stuck threads. Committed turns are safe
+// in the database (WAL); nothing unacknowledged is claimed.
+[[noreturn]] void ExitAbandoning(agentd::AgentdServer& server) {
+  for (const std::string& busy : server.core().BusyAgents()) {
+    spdlog::warn("shutdown: abandoning plugin call(s) of agent {}", busy);
+  }
+  spdlog::warn("shutdown: exiting without waiting for stuck plugin calls");
+  spdlog::default_logger()->flush();
+  std::fflush(nullptr);
+  _exit(0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,6 +138,8 @@ int main(int argc, char** argv) {
   config.listen = FlagOrEnv(absl::GetFlag(FLAGS_listen), "AGENTD_LISTEN", "127.0.0.1:50051");
   config.token = FlagOrEnv(absl::GetFlag(FLAGS_token), "AGENTD_TOKEN", "");
   config.request_threads = absl::GetFlag(FLAGS_request_threads);
+  config.admission.max_calls = absl::GetFlag(FLAGS_max_calls);
+  config.admission.max_calls_per_principal = absl::GetFlag(FLAGS_max_calls_per_principal);
   agentd::OrchestratorConfig& core = config.orchestrator;
   core.db_path = FlagOrEnv(absl::GetFlag(FLAGS_db), "AGENTD_DB", "./var/agentd.db");
   core.agents_dir = FlagOrEnv(absl::GetFlag(FLAGS_agents_dir), "AGENTD_AGENTS_DIR",
@@ -123,6 +153,7 @@ int main(int argc, char** argv) {
   core.breaker_failures = absl::GetFlag(FLAGS_breaker_failures);
   core.breaker_cool_down = absl::Milliseconds(absl::GetFlag(FLAGS_breaker_cool_down_ms));
   core.executor_threads = absl::GetFlag(FLAGS_executor_threads);
+  core.agent_threads = absl::GetFlag(FLAGS_agent_threads);
   core.inline_below = absl::Microseconds(absl::GetFlag(FLAGS_inline_below_us));
   core.strict = absl::GetFlag(FLAGS_strict);
   core.retention_days = static_cast<int>(std::min<int64_t>(
@@ -150,13 +181,28 @@ int main(int argc, char** argv) {
   std::printf("agentd listening on %s\n", (*server)->address().c_str());
   std::fflush(stdout);
 
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  absl::Notification stopped;  // the server is down and destroyed
+  std::thread watchdog;
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    spdlog::info("signal {}: shutting down", sig);
-    (*server)->Shutdown(absl::Seconds(5));
+    spdlog::info("signal {}: shutting down, {} for running calls to finish", sig, absl::FormatDuration(grace));
+    // A plugin stuck in a call cannot be stopped, and a thread stuck in it
+    // cannot be joined: past the grace (and a margin for the last replies
+    // and the store's last commit), exit without waiting for it.
+    watchdog = std::thread([&] {
+      if (!stopped.WaitForNotificationWithTimeout(grace + kShutdownMargin)) ExitAbandoning(**server);
+    });
+    (*server)->Shutdown(grace);
   });
   (*server)->Wait();
   stopper.join();
+  // Calls are over; a plugin still in one would hang the destructor.
+  if (!(*server)->core().BusyAgents().empty()) ExitAbandoning(**server);
+  server->reset();
+  stopped.Notify();
+  watchdog.join();
+  spdlog::info("agentd stopped");
   return 0;
 }

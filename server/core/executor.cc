@@ -3,20 +3,25 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
 
 namespace agentd {
 
-bool CircuitBreaker::Allow(absl::Time now) {
+bool CircuitBreaker::Allow(absl::Time now, bool* probe) {
+  if (probe != nullptr) *probe = false;
   absl::MutexLock lock(&mu_);
   if (!open_) return true;
   if (now < open_until_ || probe_in_flight_) return false;
   probe_in_flight_ = true;  // half-open: this call is the probe
+  if (probe != nullptr) *probe = true;
+  spdlog::info("circuit breaker of agent {} half-open: one probe call after the cool-down", agent_);
   return true;
 }
 
 void CircuitBreaker::RecordSuccess() {
   absl::MutexLock lock(&mu_);
   consecutive_failures_ = 0;
+  if (open_) spdlog::info("circuit breaker of agent {} closed: the agent answered", agent_);
   open_ = false;
   probe_in_flight_ = false;
 }
@@ -25,9 +30,19 @@ void CircuitBreaker::RecordFailure(absl::Time now) {
   absl::MutexLock lock(&mu_);
   ++consecutive_failures_;
   if (probe_in_flight_ || consecutive_failures_ >= threshold_) {
+    if (!open_ || probe_in_flight_) {
+      times_opened_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("circuit breaker of agent {} opened after {} failure(s) in a row; skipping it for {}", agent_,
+                   consecutive_failures_, absl::FormatDuration(cool_down_));
+    }
     open_ = true;
     open_until_ = now + cool_down_;
   }
+  probe_in_flight_ = false;
+}
+
+void CircuitBreaker::ReleaseProbe() {
+  absl::MutexLock lock(&mu_);
   probe_in_flight_ = false;
 }
 
@@ -40,7 +55,34 @@ std::string CircuitBreaker::State(absl::Time now) const {
 Executor::Executor(int threads, absl::Duration inline_below)
     : pool_(threads), inline_below_(inline_below) {}
 
-void Executor::Submit(std::function<void()> task) { pool_.Submit(std::move(task)); }
+void Executor::Dispatch(AgentSlot* slot, std::function<void()> task) {
+  {
+    absl::MutexLock lock(&slot->lane.mu);
+    if (slot->lane.on_threads >= slot->thread_share) {
+      slot->lane.waiting.push_back(std::move(task));
+      return;
+    }
+    ++slot->lane.on_threads;
+  }
+  pool_.Submit([this, slot, task = std::move(task)]() mutable { RunInLane(slot, std::move(task)); });
+}
+
+void Executor::RunInLane(AgentSlot* slot, std::function<void()> task) {
+  task();
+  std::function<void()> next;
+  {
+    absl::MutexLock lock(&slot->lane.mu);
+    if (slot->lane.waiting.empty()) {
+      --slot->lane.on_threads;
+      return;
+    }
+    next = std::move(slot->lane.waiting.front());
+    slot->lane.waiting.pop_front();
+  }
+  // The place passes to the next call, through the pool's queue: other
+  // agents' calls queued meanwhile go first.
+  pool_.Submit([this, slot, next = std::move(next)]() mutable { RunInLane(slot, std::move(next)); });
+}
 
 namespace {
 
@@ -52,6 +94,9 @@ struct RunState {
   std::vector<bool> settled ABSL_GUARDED_BY(mu);  // outcome final; later answers are dropped
   std::deque<int> started ABSL_GUARDED_BY(mu);    // events not yet delivered
   std::deque<int> finished ABSL_GUARDED_BY(mu);
+  std::vector<bool> began ABSL_GUARDED_BY(mu);       // the agent's call started on a thread
+  std::vector<bool> open_probe ABSL_GUARDED_BY(mu);  // the call is its breaker's probe, not yet judged
+  std::vector<bool> abandoned ABSL_GUARDED_BY(mu);   // still in the plugin after its deadline (AgentSlot::stuck)
   int pending ABSL_GUARDED_BY(mu) = 0;
   std::vector<std::unique_ptr<CancelState>> cancel;  // filled before any task runs, then fixed
 };
@@ -59,15 +104,17 @@ struct RunState {
 double MillisSince(absl::Time start) { return absl::ToDoubleMilliseconds(absl::Now() - start); }
 
 // Runs agent `i` of a Run and records its outcome, on whichever thread calls
-// it. An answer that comes after the agent's deadline counts as timed out.
+// it (`pool` is null on the caller's own thread). An answer that comes after
+// the agent's deadline counts as timed out.
 void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
-              const v1::AgentRequest& request, v1::AgentRun run) {
+              const v1::AgentRequest& request, v1::AgentRun run, WorkerPool* pool) {
   {
     absl::MutexLock lock(&state->mu);
     if (state->settled[i]) {  // timed out or cancelled while queued
       slot->in_flight.fetch_sub(1);
       return;
     }
+    state->began[i] = true;
     state->started.push_back(static_cast<int>(i));
   }
   const CancelState& cancel = *state->cancel[i];
@@ -77,7 +124,16 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
   const absl::Time now = absl::Now();
   const bool expired = now >= cancel.deadline;
   absl::MutexLock lock(&state->mu);
-  if (state->settled[i]) return;  // too late: Run has reported it already
+  if (state->abandoned[i]) {  // back from a call given up on: a thread took this one's place
+    slot->stuck.fetch_sub(1);
+    if (pool != nullptr) pool->RetireThisThread();
+  }
+  if (state->settled[i]) {  // too late: Run has reported it already
+    // A probe the caller stopped waiting for: leave the verdict to the next.
+    if (state->open_probe[i]) slot->breaker.ReleaseProbe();
+    return;
+  }
+  state->open_probe[i] = false;
   run.set_latency_ms(absl::ToDoubleMilliseconds(now - began));
   if (response.ok() && !expired) {
     slot->breaker.RecordSuccess();
@@ -102,6 +158,102 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
   --state->pending;
 }
 
+// Gives up on agent `i` (its deadline passed, or the caller went away) and
+// tells its call through the cancel token. Only a call that was running
+// counts against the agent's breaker: a call still waiting for a thread
+// says nothing about the agent.
+void SettleUnanswered(RunState* state, AgentSlot* slot, size_t i, absl::Time start, absl::Time now,
+                      v1::AgentStatus status, WorkerPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) {
+  state->cancel[i]->cancelled.store(true);
+  v1::AgentRun& run = state->outcomes[i].run;
+  run.set_status(status);
+  run.set_latency_ms(MillisSince(start));
+  const std::string waited = absl::FormatDuration(state->cancel[i]->deadline - start);
+  if (status == v1::AGENT_STATUS_CANCELLED) {
+    run.set_error("the caller cancelled");
+  } else if (!state->began[i]) {
+    run.set_error(absl::StrCat("waited ", waited, " for an executor thread and never started (server busy)"));
+  } else {
+    run.set_error(absl::StrCat("no answer within ", waited));
+  }
+  if (state->began[i] && status == v1::AGENT_STATUS_TIMED_OUT) {
+    slot->breaker.RecordFailure(now);
+    state->open_probe[i] = false;
+    // Abandoned: the call keeps its thread (and its place in the agent's
+    // share) until the plugin returns; the pool gets a thread in its place.
+    state->abandoned[i] = true;
+    slot->stuck.fetch_add(1);
+    pool->AddThread();
+  } else if (!state->began[i] && state->open_probe[i]) {
+    slot->breaker.ReleaseProbe();
+    state->open_probe[i] = false;
+  }  // a running call the caller left: RunAgent releases its probe when it returns
+  run.set_circuit_state(slot->breaker.State(now));
+  state->settled[i] = true;
+  state->finished.push_back(static_cast<int>(i));
+  --state->pending;
+}
+
+std::shared_ptr<RunState> NewRunState(const std::vector<AgentSlot*>& slots, absl::Time start, absl::Time deadline) {
+  auto state = std::make_shared<RunState>();
+  absl::MutexLock lock(&state->mu);
+  state->outcomes.resize(slots.size());
+  state->settled.assign(slots.size(), false);
+  state->began.assign(slots.size(), false);
+  state->open_probe.assign(slots.size(), false);
+  state->abandoned.assign(slots.size(), false);
+  // Every CancelState exists before the first task starts: tasks read
+  // state->cancel without the lock, so it must never reallocate under them.
+  for (AgentSlot* slot : slots) {
+    auto cancel = std::make_unique<CancelState>();
+    cancel->deadline = std::min(deadline, start + slot->timeout);
+    state->cancel.push_back(std::move(cancel));
+  }
+  return state;
+}
+
+// Why `slot` cannot take a call now, or "" when it can (then it holds a
+// place in its bulkhead, and `*probe` says whether the call is its breaker's
+// probe). `*overloaded`: skipped because the server is busy, not the agent.
+std::string SkipReason(AgentSlot* slot, absl::Time start, bool* probe, bool* overloaded) {
+  if (slot->instance == nullptr) return absl::StrCat("unavailable: ", slot->unavailable_reason);
+  if (!slot->breaker.Allow(start, probe)) {
+    return "circuit breaker open after repeated failures; skipped until the cool-down ends";
+  }
+  if (slot->stuck.load() >= slot->thread_share) {
+    slot->breaker.RecordFailure(start);  // the agent is not answering: its own failure
+    return absl::StrCat("all ", slot->thread_share, " of its threads are stuck in calls past their deadline");
+  }
+  if (slot->in_flight.fetch_add(1) >= slot->max_in_flight) {
+    slot->in_flight.fetch_sub(1);
+    if (*probe) slot->breaker.ReleaseProbe();  // a probe that never ran is no verdict
+    *overloaded = true;
+    return absl::StrCat("bulkhead full: ", slot->max_in_flight, " calls already in flight");
+  }
+  return "";
+}
+
+// Hands queued started/finished events to `observer`, unlocked.
+void Deliver(RunState* state, const std::vector<AgentSlot*>& slots, ExecutionObserver* observer)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) {
+  while (!state->started.empty() || !state->finished.empty()) {
+    std::vector<int> s(state->started.begin(), state->started.end());
+    std::vector<int> f(state->finished.begin(), state->finished.end());
+    state->started.clear();
+    state->finished.clear();
+    std::vector<AgentOutcome> done;  // copies: the observer reads them unlocked
+    if (observer != nullptr) {
+      for (int i : f) done.push_back(state->outcomes[i]);
+    }
+    state->mu.Unlock();
+    if (observer != nullptr) {
+      for (int i : s) observer->OnAgentStarted(slots[i]->definition.name());
+      for (const AgentOutcome& o : done) observer->OnAgentFinished(o);
+    }
+    state->mu.Lock();
+  }
+}
+
 }  // namespace
 
 void AgentSlot::RecordLatency(absl::Duration latency) {
@@ -121,41 +273,22 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
                                         const v1::AgentRequest& request, absl::Time deadline,
                                         const std::function<bool()>& caller_cancelled,
                                         ExecutionObserver* observer) {
-  auto state = std::make_shared<RunState>();
   const absl::Time start = absl::Now();
-  {
-    absl::MutexLock lock(&state->mu);
-    state->outcomes.resize(slots.size());
-    state->settled.assign(slots.size(), false);
-  }
-  // Every CancelState exists before the first task starts: tasks read
-  // state->cancel without the lock, so it must never reallocate under them.
-  for (AgentSlot* slot : slots) {
-    auto cancel = std::make_unique<CancelState>();
-    cancel->deadline = std::min(deadline, start + slot->timeout);
-    state->cancel.push_back(std::move(cancel));
-  }
+  std::shared_ptr<RunState> state = NewRunState(slots, start, deadline);
   for (size_t i = 0; i < slots.size(); ++i) {
     AgentSlot* slot = slots[i];
 
     v1::AgentRun run;
     run.set_agent(slot->definition.name());
     run.set_plugin(slot->definition.plugin());
-    std::string skip;
-    if (slot->instance == nullptr) {
-      skip = absl::StrCat("unavailable: ", slot->unavailable_reason);
-    } else if (!slot->breaker.Allow(start)) {
-      skip = "circuit breaker open after repeated failures; skipped until the cool-down ends";
-    } else if (slot->in_flight.fetch_add(1) >= slot->max_in_flight) {
-      slot->in_flight.fetch_sub(1);
-      slot->breaker.RecordSuccess();  // a probe that never ran must not stay in flight
-      skip = absl::StrCat("bulkhead full: ", slot->max_in_flight, " calls already in flight");
-    }
+    bool probe = false, overloaded = false;
+    std::string skip = SkipReason(slot, start, &probe, &overloaded);
     if (!skip.empty()) {
       run.set_status(v1::AGENT_STATUS_SKIPPED);
       run.set_error(skip);
       run.set_circuit_state(slot->breaker.State(start));
       absl::MutexLock lock(&state->mu);
+      state->outcomes[i].overloaded = overloaded;
       state->outcomes[i].run = std::move(run);
       state->settled[i] = true;
       state->finished.push_back(static_cast<int>(i));
@@ -164,6 +297,7 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
     {
       absl::MutexLock lock(&state->mu);
       state->outcomes[i].run = run;
+      state->open_probe[i] = probe;
       ++state->pending;
     }
     v1::AgentRequest agent_request = request;
@@ -173,37 +307,19 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
     // it is known to be fast, which saves the hop to a pool thread.
     bool last = i + 1 == slots.size();
     if (last && RunsInline(*slot)) {
-      RunAgent(state, slot, i, agent_request, std::move(run));
+      RunAgent(state, slot, i, agent_request, std::move(run), nullptr);
     } else {
-      Submit([state, slot, i, agent_request = std::move(agent_request), run = std::move(run)]() mutable {
-        RunAgent(state, slot, i, agent_request, std::move(run));
+      Dispatch(slot, [this, state, slot, i, agent_request = std::move(agent_request), run = std::move(run)]() mutable {
+        RunAgent(state, slot, i, agent_request, std::move(run), &pool_);
       });
     }
   }
 
   // Deliver events as they happen; stop at the deadline or on cancel.
   bool cancelled = false;
-  auto deliver = [&](std::deque<int>& started, std::deque<int>& finished,
-                     std::vector<AgentOutcome>& outcomes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) {
-    while (!started.empty() || !finished.empty()) {
-      std::vector<int> s(started.begin(), started.end()), f(finished.begin(), finished.end());
-      started.clear();
-      finished.clear();
-      std::vector<AgentOutcome> done;  // copies: the observer reads them unlocked
-      if (observer != nullptr) {
-        for (int i : f) done.push_back(outcomes[i]);
-      }
-      state->mu.Unlock();
-      if (observer != nullptr) {
-        for (int i : s) observer->OnAgentStarted(slots[i]->definition.name());
-        for (const AgentOutcome& o : done) observer->OnAgentFinished(o);
-      }
-      state->mu.Lock();
-    }
-  };
   state->mu.Lock();
   for (;;) {
-    deliver(state->started, state->finished, state->outcomes);
+    Deliver(state.get(), slots, observer);
     if (state->pending == 0) break;
     absl::Time now = absl::Now();
     absl::Time latest = start;
@@ -225,32 +341,16 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
     now = absl::Now();
     for (size_t i = 0; i < slots.size(); ++i) {
       if (state->settled[i] || now < state->cancel[i]->deadline) continue;
-      state->cancel[i]->cancelled.store(true);
-      v1::AgentRun& run = state->outcomes[i].run;
-      run.set_status(v1::AGENT_STATUS_TIMED_OUT);
-      run.set_latency_ms(MillisSince(start));
-      run.set_error(absl::StrCat("no answer within ", absl::FormatDuration(state->cancel[i]->deadline - start)));
-      slots[i]->breaker.RecordFailure(now);
-      run.set_circuit_state(slots[i]->breaker.State(now));
-      state->settled[i] = true;
-      state->finished.push_back(static_cast<int>(i));
-      --state->pending;
+      SettleUnanswered(state.get(), slots[i], i, start, now, v1::AGENT_STATUS_TIMED_OUT, &pool_);
     }
   }
   // Whatever is still running now was cancelled by the caller.
   for (size_t i = 0; i < slots.size(); ++i) {
     if (state->settled[i]) continue;
-    state->cancel[i]->cancelled.store(true);
-    v1::AgentRun& run = state->outcomes[i].run;
-    run.set_status(cancelled ? v1::AGENT_STATUS_CANCELLED : v1::AGENT_STATUS_TIMED_OUT);
-    run.set_latency_ms(MillisSince(start));
-    run.set_error(cancelled ? "the caller cancelled" : "deadline passed");
-    run.set_circuit_state(slots[i]->breaker.State(absl::Now()));
-    state->settled[i] = true;
-    state->finished.push_back(static_cast<int>(i));
-    --state->pending;
+    SettleUnanswered(state.get(), slots[i], i, start, absl::Now(),
+                     cancelled ? v1::AGENT_STATUS_CANCELLED : v1::AGENT_STATUS_TIMED_OUT, &pool_);
   }
-  deliver(state->started, state->finished, state->outcomes);
+  Deliver(state.get(), slots, observer);
   // Every outcome is settled: a task that finishes later sees settled[i] and
   // leaves its outcome alone, so the outcomes can be moved out.
   std::vector<AgentOutcome> outcomes = std::move(state->outcomes);

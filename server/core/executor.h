@@ -1,5 +1,10 @@
 // Fan-out: runs one request on several agents side by side, each under its
-// own deadline, behind a per-agent bulkhead and circuit breaker.
+// own deadline, behind a per-agent bulkhead and circuit breaker, each on
+// its own share of the threads (AgentLane). A call that outlives its
+// deadline is abandoned: it keeps its thread and its place in its agent's
+// share until the plugin returns, the pool starts a thread in its place,
+// and once all of an agent's share is stuck, its calls are skipped (and its
+// breaker opens) instead of waiting.
 //
 // Run() returns by the earliest of: every agent done, the deadline, or the
 // caller cancelling; agents still running then are told through their
@@ -21,25 +26,32 @@
 #include "absl/time/time.h"
 #include "agentd/v1/definition.pb.h"
 #include "agentd/v1/orchestrator.pb.h"
-#include "server/common/thread_pool.h"
 #include "server/core/merger.h"
+#include "server/core/worker_pool.h"
 #include "server/plugin_host/plugin_loader.h"
 
 namespace agentd {
 
 // CLOSED → (N failures in a row) → OPEN → (cool-down) → HALF_OPEN: one probe
-// call; its success closes the breaker, its failure opens it again.
-// Thread-safe.
+// call; its success closes the breaker, its failure opens it again. Only an
+// agent's own answers count: time a call waited for a thread is not the
+// agent's failure. Transitions are logged with `agent`. Thread-safe.
 class CircuitBreaker {
  public:
-  CircuitBreaker(int failure_threshold, absl::Duration cool_down)
-      : threshold_(failure_threshold), cool_down_(cool_down) {}
-  // Whether a call may start now. In HALF_OPEN only one probe is let through.
-  bool Allow(absl::Time now);
+  CircuitBreaker(int failure_threshold, absl::Duration cool_down, std::string agent = "")
+      : threshold_(failure_threshold), cool_down_(cool_down), agent_(std::move(agent)) {}
+  // Whether a call may start now. In HALF_OPEN only one probe is let through;
+  // `*probe` (when given) says whether this call is it.
+  bool Allow(absl::Time now, bool* probe = nullptr);
   void RecordSuccess();
   void RecordFailure(absl::Time now);
+  // A probe that never reached the agent (no thread, no place): neither a
+  // success nor a failure; the next call may probe instead.
+  void ReleaseProbe();
   // "closed", "open" or "half_open".
   std::string State(absl::Time now) const;
+  // How many times the breaker has opened (for metrics).
+  int64_t times_opened() const { return times_opened_.load(std::memory_order_relaxed); }
 
  private:
   const int threshold_;
@@ -49,13 +61,24 @@ class CircuitBreaker {
   bool open_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time open_until_ ABSL_GUARDED_BY(mu_);
   bool probe_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  const std::string agent_;
+  std::atomic<int64_t> times_opened_{0};
+};
+
+// An agent's share of the executor's threads: at most `share` of its calls
+// are on threads at once, stuck ones included; the rest wait here. A hung
+// agent so never holds more than its share (see Executor).
+struct AgentLane {
+  absl::Mutex mu;
+  std::deque<std::function<void()>> waiting ABSL_GUARDED_BY(mu);
+  int on_threads ABSL_GUARDED_BY(mu) = 0;
 };
 
 // One hosted agent with its runtime guards. Owned by the orchestrator; lives
 // as long as the server.
 struct AgentSlot {
   AgentSlot(v1::AgentDefinition def, int failure_threshold, absl::Duration cool_down)
-      : definition(std::move(def)), breaker(failure_threshold, cool_down) {}
+      : definition(std::move(def)), breaker(failure_threshold, cool_down, definition.name()) {}
   v1::AgentDefinition definition;
   v1::AgentDefinition section_owner;  // name and sections only: what the merger needs, cheap to copy
   v1::AgentCard basic_card;           // ListAgents' static parts, built once at load
@@ -65,7 +88,11 @@ struct AgentSlot {
   std::string plugin_path;
   absl::Duration timeout = absl::Seconds(10);
   int max_in_flight = 64;
-  std::atomic<int> in_flight{0};
+  std::atomic<int> in_flight{0};  // queued or running (the bulkhead's count)
+  int thread_share = 4;           // executor threads it may hold (AgentLane)
+  AgentLane lane;
+  // Calls still in the plugin after their deadline passed (abandoned).
+  std::atomic<int> stuck{0};
   CircuitBreaker breaker;
   // Average latency of successful calls; -1 until the first one.
   std::atomic<int64_t> average_latency_ns{-1};
@@ -96,10 +123,12 @@ class Executor {
                                 ExecutionObserver* observer);
 
  private:
-  void Submit(std::function<void()> task);
+  // Runs `task` on the pool within `slot`'s share of threads.
+  void Dispatch(AgentSlot* slot, std::function<void()> task);
+  void RunInLane(AgentSlot* slot, std::function<void()> task);
   bool RunsInline(const AgentSlot& slot) const;
 
-  ThreadPool pool_;
+  WorkerPool pool_;
   const absl::Duration inline_below_;
 };
 

@@ -24,6 +24,7 @@ namespace agentd {
 struct AgentOutcome {
   v1::AgentRun run;
   std::optional<v1::AgentResponse> response;
+  bool overloaded = false;  // skipped because its bulkhead was full: the server is busy, not the agent
 };
 
 struct MergeInput {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/common/overload.h"
 #include "server/common/status_macros.h"
 #include "server/core/markdown_renderer.h"
 #include "server/core/merger.h"
@@ -64,6 +65,29 @@ FactSet SessionFactSet(const v1::Session& session, const std::vector<v1::Fact>& 
   return set;
 }
 
+// A review needs at least one agent's answer: OK with nothing in it would
+// claim work that was not done. Past a full bulkhead the server is busy
+// (RESOURCE_EXHAUSTED, retry after about one call of that agent); otherwise
+// the agents failed (UNAVAILABLE). Either way every agent's reason is named.
+absl::Status RequireAnAnswer(const std::vector<AgentOutcome>& outcomes, const std::vector<AgentSlot*>& slots) {
+  std::string reasons;
+  absl::Duration retry_after = absl::ZeroDuration();
+  bool overloaded = false;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const AgentOutcome& o = outcomes[i];
+    if (o.run.status() == v1::AGENT_STATUS_OK) return absl::OkStatus();
+    absl::StrAppend(&reasons, reasons.empty() ? "" : "; ", o.run.agent(), ": ",
+                    o.run.error().substr(0, 200));
+    if (o.overloaded) {
+      overloaded = true;
+      int64_t average_ns = slots[i]->average_latency_ns.load(std::memory_order_relaxed);
+      retry_after = std::max(retry_after, average_ns > 0 ? absl::Nanoseconds(average_ns) : absl::Milliseconds(100));
+    }
+  }
+  std::string message = absl::StrCat("no agent answered (", reasons, "); nothing was stored");
+  return overloaded ? Overloaded(message, retry_after) : absl::UnavailableError(message);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorConfig config) {
@@ -108,6 +132,7 @@ absl::Status Orchestrator::LoadAgents() {
     auto slot = std::make_unique<AgentSlot>(def, config_.breaker_failures, config_.breaker_cool_down);
     slot->timeout = def.timeout_ms() > 0 ? absl::Milliseconds(def.timeout_ms()) : config_.agent_timeout;
     slot->max_in_flight = def.max_in_flight() > 0 ? def.max_in_flight() : config_.max_in_flight;
+    slot->thread_share = config_.agent_threads > 0 ? config_.agent_threads : std::max(1, config_.executor_threads / 2);
     slot->plugin_path = plugins_->PathFor(def.plugin());
     slot->section_owner.set_name(def.name());
     *slot->section_owner.mutable_sections() = def.sections();
@@ -275,6 +300,7 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   std::vector<AgentOutcome> outcomes =
       executor_->Run(slots, agent_request, agents_deadline, ctx.cancelled, observer);
   if (ctx.cancelled && ctx.cancelled()) return absl::CancelledError("the caller cancelled the review");
+  RETURN_IF_ERROR(RequireAnAnswer(outcomes, slots));
 
   MergeInput merge;
   merge.outcomes = std::move(outcomes);
@@ -318,6 +344,17 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   response.mutable_review()->set_markdown(std::move(markdown));
   if (!encoded.ok()) return encoded.status();
   return PreparedTurn{std::move(response), *std::move(encoded)};
+}
+
+std::vector<std::string> Orchestrator::BusyAgents() const {
+  std::vector<std::string> busy;
+  for (const auto& slot : slots_) {
+    int in_flight = slot->in_flight.load(), stuck = slot->stuck.load();
+    if (in_flight == 0 && stuck == 0) continue;
+    busy.push_back(absl::StrCat(slot->definition.name(), " (", slot->plugin_path, "): ", in_flight,
+                                " call(s) in flight, ", stuck, " past their deadline"));
+  }
+  return busy;
 }
 
 v1::ListAgentsResponse Orchestrator::ListAgents(const v1::ListAgentsRequest& request) const {

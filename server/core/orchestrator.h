@@ -35,6 +35,9 @@ struct OrchestratorConfig {
   int breaker_failures = 5;             // failures in a row that open an agent's breaker
   absl::Duration breaker_cool_down = absl::Seconds(30);
   int executor_threads = 8;
+  // Executor threads one agent may hold at once, stuck calls included
+  // (AgentLane); 0 = half of executor_threads, at least 1.
+  int agent_threads = 0;
   // Agents faster than this on average run on the request thread when last
   // in a fan-out (see Executor); zero keeps every agent on the pool.
   absl::Duration inline_below = absl::Microseconds(200);
@@ -96,6 +99,11 @@ class Orchestrator {
   absl::Status DeleteSession(const CallContext& ctx, const v1::DeleteSessionRequest& request);
   absl::StatusOr<v1::ExportSessionResponse> ExportSession(const CallContext& ctx, const v1::ExportSessionRequest& request);
   absl::StatusOr<v1::PruneSessionsResponse> PruneSessions(const v1::PruneSessionsRequest& request);
+
+  // Agents with calls still in their plugin, one line each ("agent (plugin
+  // path): N call(s) in flight, M past their deadline"); empty when none. Used
+  // at shutdown to say which plugin is abandoned. Thread-safe.
+  std::vector<std::string> BusyAgents() const;
 
   // What went wrong at load time ("path:line: reason"), for logs and tests.
   const std::vector<std::string>& load_errors() const { return load_errors_; }

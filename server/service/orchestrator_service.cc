@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "server/common/overload.h"
+#include "server/common/status_macros.h"
 #include "spdlog/spdlog.h"
 
 namespace agentd {
@@ -32,7 +34,7 @@ grpc::Status Reply(absl::StatusOr<T> result, T* response) {
 // last to let go deletes the reactor.
 class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEvent>, public ReviewObserver {
  public:
-  StreamReviewReactor() = default;
+  explicit StreamReviewReactor(grpc::CallbackServerContext* ctx) : ctx_(ctx) {}
 
   // Runs the review on the calling (request) thread.
   void Run(Orchestrator* core, CallContext call, const v1::ReviewRequest& request) {
@@ -48,7 +50,7 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
         *event.mutable_review() = *std::move(result);
         Enqueue(std::move(event));
       }
-      final_status_ = result.ok() ? grpc::Status::OK : ToGrpcStatus(result.status());
+      final_status_ = result.ok() ? grpc::Status::OK : ToGrpcStatus(result.status(), ctx_);
       work_done_ = true;
       MaybeFinish();
     }
@@ -122,6 +124,7 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
     if (refs_.fetch_sub(1) == 1) delete this;
   }
 
+  grpc::CallbackServerContext* const ctx_;
   absl::Mutex mu_;
   std::deque<v1::ReviewEvent> pending_ ABSL_GUARDED_BY(mu_);  // front is being written when writing_
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -137,6 +140,19 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status, grpc::ServerContextBase* ctx) {
+  std::optional<int64_t> retry_after_ms = RetryAfterMs(status);
+  if (retry_after_ms.has_value()) ctx->AddTrailingMetadata("grpc-retry-pushback-ms", absl::StrCat(*retry_after_ms));
+  return ToGrpcStatus(status);
+}
+
+absl::StatusOr<OrchestratorService::Admitted> OrchestratorService::Admit(grpc::CallbackServerContext* ctx) {
+  Admitted admitted;
+  ASSIGN_OR_RETURN(admitted.call, Context(ctx));
+  ASSIGN_OR_RETURN(admitted.ticket, admission_.Admit(admitted.call.principal));
+  return admitted;
 }
 
 absl::StatusOr<CallContext> OrchestratorService::Context(grpc::CallbackServerContext* ctx) const {
@@ -159,13 +175,14 @@ absl::StatusOr<CallContext> OrchestratorService::Context(grpc::CallbackServerCon
 template <typename Work>
 grpc::ServerUnaryReactor* OrchestratorService::OnPool(grpc::CallbackServerContext* ctx, Work work) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<CallContext> call = Context(ctx);
-  if (!call.ok()) {
-    reactor->Finish(ToGrpcStatus(call.status()));
+  absl::StatusOr<Admitted> admitted = Admit(ctx);
+  if (!admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted.status(), ctx));
     return reactor;
   }
-  pool_.Submit([reactor, call = *std::move(call), work = std::move(work)]() mutable {
-    reactor->Finish(work(call));
+  pool_.Submit([reactor, admitted = *std::move(admitted), work = std::move(work)]() mutable {
+    admitted.ticket->Running();
+    reactor->Finish(work(admitted.call));
   });
   return reactor;
 }
@@ -185,28 +202,42 @@ grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContex
   // writer finishes the call after the COMMIT. No thread waits on the fsync,
   // so a few request threads keep the group commits full.
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<CallContext> call = Context(ctx);
-  if (!call.ok()) {
-    reactor->Finish(ToGrpcStatus(call.status()));
+  absl::StatusOr<Admitted> admitted = Admit(ctx);
+  if (!admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted.status(), ctx));
     return reactor;
   }
-  pool_.Submit([this, reactor, request, response, call = *std::move(call)] {
-    core_->ReviewAsync(call, *request, nullptr, [reactor, response](absl::StatusOr<v1::ReviewResponse> result) {
-      reactor->Finish(Reply(std::move(result), response));
-    });
+  pool_.Submit([this, ctx, reactor, request, response, admitted = *std::move(admitted)] {
+    admitted.ticket->Running();
+    // The ticket is held until the turn is committed: a call waiting for
+    // its write still counts against the limits.
+    core_->ReviewAsync(admitted.call, *request, nullptr,
+                       [ctx, reactor, response, ticket = admitted.ticket](
+                           absl::StatusOr<v1::ReviewResponse> result) mutable {
+                         ticket.reset();  // before Finish: the service may go once the call is done
+                         if (!result.ok()) {
+                           reactor->Finish(ToGrpcStatus(result.status(), ctx));
+                           return;
+                         }
+                         *response = *std::move(result);
+                         reactor->Finish(grpc::Status::OK);
+                       });
   });
   return reactor;
 }
 
 grpc::ServerWriteReactor<v1::ReviewEvent>* OrchestratorService::StreamReview(grpc::CallbackServerContext* ctx,
                                                                             const v1::ReviewRequest* request) {
-  auto* reactor = new StreamReviewReactor();
-  absl::StatusOr<CallContext> call = Context(ctx);
-  if (!call.ok()) {
-    reactor->FinishNow(ToGrpcStatus(call.status()));
+  auto* reactor = new StreamReviewReactor(ctx);
+  absl::StatusOr<Admitted> admitted = Admit(ctx);
+  if (!admitted.ok()) {
+    reactor->FinishNow(ToGrpcStatus(admitted.status(), ctx));
     return reactor;
   }
-  pool_.Submit([this, reactor, request, call = *std::move(call)] { reactor->Run(core_, call, *request); });
+  pool_.Submit([this, reactor, request, admitted = *std::move(admitted)] {
+    admitted.ticket->Running();
+    reactor->Run(core_, admitted.call, *request);
+  });
   return reactor;
 }
 

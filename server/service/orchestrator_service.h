@@ -5,8 +5,10 @@
 // ListAgents) answer on gRPC's thread; calls that wait (a review waits for
 // its agents and its durable write; session calls wait for SQLite) run on a
 // fixed pool of request threads. The pool bounds the server's concurrency:
-// past it, calls queue (until their deadline) instead of spawning threads
-// or being refused.
+// past it, calls queue. Admission (admission.h) bounds the queue: a call
+// that would make more than max_calls queued or running, in the server or
+// for its principal, is refused at once with RESOURCE_EXHAUSTED and a retry
+// hint (`grpc-retry-pushback-ms` trailing metadata).
 #ifndef AGENTD_SERVER_SERVICE_ORCHESTRATOR_SERVICE_H_
 #define AGENTD_SERVER_SERVICE_ORCHESTRATOR_SERVICE_H_
 
@@ -16,18 +18,30 @@
 #include "agentd/v1/orchestrator.grpc.pb.h"
 #include "server/common/thread_pool.h"
 #include "server/core/orchestrator.h"
+#include "server/service/admission.h"
 #include "server/service/message_pool.h"
 
 namespace agentd {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
+// The same, adding an overload answer's retry hint to `ctx`'s trailing metadata.
+grpc::Status ToGrpcStatus(const absl::Status& status, grpc::ServerContextBase* ctx);
+
+// Limits on calls queued or running (admission.h).
+struct AdmissionLimits {
+  int max_calls = 1024;
+  int max_calls_per_principal = 0;  // 0 = max_calls
+};
 
 class OrchestratorService final : public v1::Orchestrator::CallbackService {
  public:
   // `token`: when non-empty, every call must carry "authorization: Bearer <token>".
   // `request_threads`: how many waiting calls run at once.
-  OrchestratorService(Orchestrator* core, std::string token, int request_threads)
-      : core_(core), token_(std::move(token)), pool_(request_threads) {
+  OrchestratorService(Orchestrator* core, std::string token, int request_threads, AdmissionLimits limits = {})
+      : core_(core),
+        token_(std::move(token)),
+        admission_(limits.max_calls, limits.max_calls_per_principal),
+        pool_(request_threads) {
     SetMessageAllocatorFor_Route(&route_messages_);
   }
 
@@ -55,9 +69,19 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
                                           const v1::PruneSessionsRequest* request,
                                           v1::PruneSessionsResponse* response) override;
 
+  // Calls queued, running and shed (for metrics).
+  const Admission& admission() const { return admission_; }
+
  private:
   // The caller's principal and deadline, or UNAUTHENTICATED.
   absl::StatusOr<CallContext> Context(grpc::CallbackServerContext* ctx) const;
+  // A call let in: its context and its place in the admission limits.
+  struct Admitted {
+    CallContext call;
+    std::shared_ptr<Admission::Ticket> ticket;
+  };
+  // Context(), then a place for the call, or the status to finish it with.
+  absl::StatusOr<Admitted> Admit(grpc::CallbackServerContext* ctx);
   // Runs `work(call)` on the request pool and finishes the call with its status.
   template <typename Work>
   grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* ctx, Work work);
@@ -67,6 +91,7 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
 
   Orchestrator* core_;
   std::string token_;
+  Admission admission_;
   // Route is the hot dry-run call: its answers are rebuilt in reused messages.
   MessagePool<v1::RouteRequest, v1::RouteDecision> route_messages_;
   ThreadPool pool_;  // last member: joined first, while core_ and token_ are alive

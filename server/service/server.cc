@@ -11,7 +11,8 @@ namespace agentd {
 absl::StatusOr<std::unique_ptr<AgentdServer>> AgentdServer::Start(ServerConfig config) {
   std::unique_ptr<AgentdServer> server(new AgentdServer());
   ASSIGN_OR_RETURN(server->core_, Orchestrator::Create(config.orchestrator));
-  server->service_ = std::make_unique<OrchestratorService>(server->core_.get(), config.token, config.request_threads);
+  server->service_ = std::make_unique<OrchestratorService>(server->core_.get(), config.token, config.request_threads,
+                                                         config.admission);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

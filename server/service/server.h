@@ -24,6 +24,7 @@ struct ServerConfig {
   // its turn is queued for the store; the writer finishes the call after the
   // COMMIT, so a few threads keep group commits full.
   int request_threads = 16;
+  AdmissionLimits admission;
   OrchestratorConfig orchestrator;
 };
 

@@ -1,7 +1,9 @@
 // test_agent: a plugin for tests only, steered by its AgentConfig options
 // (the definition's extra front-matter keys):
-//   mode: answer (default) | sleep | fail | dissent
-//   sleep_ms: how long `sleep` mode works, polling the cancel token
+//   mode: answer (default) | sleep | hang | fail | dissent
+//   sleep_ms: how long `sleep` mode works, polling the cancel token; how
+//             long `hang` mode blocks, ignoring it (a plugin stuck in a call)
+//   fail_while: a file; while it exists every call fails (a flaky backend)
 //   cancel_marker: file written when the plugin sees the cancel token set
 //   start_marker: file written when a call starts (so a test can cancel a
 //                 call it knows is running)
@@ -32,6 +34,7 @@ class TestAgent {
     agent->sleep_ms_ = std::stoi(option("sleep_ms", "0"));
     agent->cancel_marker_ = option("cancel_marker", "");
     agent->start_marker_ = option("start_marker", "");
+    agent->fail_while_ = option("fail_while", "");
     agent->key_ = option("key", "database.primary");
     agent->value_ = option("value", "mongodb");
     agent->section_ = config.definition().sections().empty() ? "test_notes" : config.definition().sections(0);
@@ -42,6 +45,13 @@ class TestAgent {
   absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const sdk::CancelToken& cancel) {
     if (!start_marker_.empty()) Touch(start_marker_, "started\n");
     if (mode_ == "fail") return absl::UnavailableError("configured to fail");
+    if (!fail_while_.empty()) {
+      if (FILE* f = std::fopen(fail_while_.c_str(), "r")) {
+        std::fclose(f);
+        return absl::UnavailableError("failing while its fail_while file exists");
+      }
+    }
+    if (mode_ == "hang") std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
     if (mode_ == "sleep") {
       auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(sleep_ms_);
       while (std::chrono::steady_clock::now() < until) {
@@ -75,7 +85,7 @@ class TestAgent {
     }
   }
 
-  std::string name_, mode_, cancel_marker_, start_marker_, key_, value_, section_;
+  std::string name_, mode_, cancel_marker_, start_marker_, fail_while_, key_, value_, section_;
   int sleep_ms_ = 0;
 };
 

@@ -197,7 +197,62 @@ TEST(ExecutorTest, BulkheadBoundsCallsInFlight) {
   auto second = executor.Run({slow.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr);
   EXPECT_EQ(second[0].run.status(), v1::AGENT_STATUS_SKIPPED);
   EXPECT_THAT(second[0].run.error(), HasSubstr("bulkhead full"));
+  EXPECT_TRUE(second[0].overloaded);
   first.join();
+}
+
+TEST(ExecutorTest, TimeWaitingForAThreadIsNotTheAgentsFailure) {
+  auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "400"}}, absl::Seconds(5));
+  auto queued = Slot("queued", {}, absl::Milliseconds(50), /*breaker_failures=*/1);
+  // One thread: `slow` takes it, `queued` waits past its 50 ms.
+  Executor executor(1, absl::ZeroDuration());
+  auto outcomes = executor.Run({slow.get(), queued.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr,
+                               nullptr);
+  EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_OK);
+  EXPECT_EQ(outcomes[1].run.status(), v1::AGENT_STATUS_TIMED_OUT);
+  EXPECT_THAT(outcomes[1].run.error(), HasSubstr("never started"));
+  // One failure would open this breaker; the wait was not one.
+  EXPECT_EQ(queued->breaker.State(absl::Now()), "closed");
+  EXPECT_EQ(queued->breaker.times_opened(), 0);
+}
+
+TEST(ExecutorTest, AHungAgentHoldsOnlyItsShareOfThreads) {
+  // `hung` ignores its cancel token and blocks 5 s per call; its deadline is 50 ms.
+  auto hung = Slot("hung", {{"mode", "hang"}, {"sleep_ms", "5000"}}, absl::Milliseconds(50), /*breaker_failures=*/100);
+  auto good = Slot("good", {}, absl::Seconds(5));
+  hung->thread_share = 2;
+  // Declared after the slots: it must join its threads (stuck ones too) before they go.
+  Executor executor(2, absl::ZeroDuration());
+  for (int round = 0; round < 4; ++round) {
+    auto outcomes = executor.Run({hung.get(), good.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr,
+                                 nullptr);
+    EXPECT_EQ(outcomes[1].run.status(), v1::AGENT_STATUS_OK) << "round " << round << ": "
+                                                             << outcomes[1].run.error();
+    if (round < 2) {
+      EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_TIMED_OUT);
+    } else {  // its share is stuck: skipped at once, not queued
+      EXPECT_EQ(outcomes[0].run.status(), v1::AGENT_STATUS_SKIPPED);
+      EXPECT_THAT(outcomes[0].run.error(), HasSubstr("stuck in calls past their deadline"));
+    }
+  }
+  EXPECT_EQ(hung->stuck.load(), 2);
+}
+
+TEST(CircuitBreakerTest, AProbeThatNeverRanIsNoVerdict) {
+  CircuitBreaker breaker(1, absl::Seconds(30));
+  absl::Time t0 = absl::FromUnixSeconds(1000);
+  breaker.RecordFailure(t0);
+  EXPECT_EQ(breaker.times_opened(), 1);
+  absl::Time later = t0 + absl::Seconds(31);
+  bool probe = false;
+  EXPECT_TRUE(breaker.Allow(later, &probe));
+  EXPECT_TRUE(probe);
+  breaker.ReleaseProbe();  // e.g. its bulkhead was full
+  EXPECT_EQ(breaker.State(later), "half_open");  // not closed by a call that never ran
+  EXPECT_TRUE(breaker.Allow(later, &probe));     // the next call probes instead
+  EXPECT_TRUE(probe);
+  breaker.RecordSuccess();
+  EXPECT_EQ(breaker.State(later), "closed");
 }
 
 }  // namespace
