@@ -14,6 +14,7 @@
 #include "server/common/status_macros.h"
 #include "server/core/markdown_renderer.h"
 #include "server/core/merger.h"
+#include "server/core/request_limits.h"
 #include "server/definitions/definition_parser.h"
 #include "server/facts/fact_reader.h"
 #include "spdlog/spdlog.h"
@@ -215,6 +216,7 @@ absl::StatusOr<v1::RouteDecision> Orchestrator::Route(const v1::RouteRequest& re
 
 absl::Status Orchestrator::RouteInto(const v1::RouteRequest& request, v1::RouteDecision* decision) const {
   RETURN_IF_ERROR(ValidateText(request.text()));
+  RETURN_IF_ERROR(ValidateAgentNames(request.agents()));
   return router_->RouteInto(request.text(), {request.agents().begin(), request.agents().end()}, decision);
 }
 
@@ -255,6 +257,7 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
                                                                      ReviewObserver* observer) {
   const absl::Time start = absl::Now();
   RETURN_IF_ERROR(ValidateText(request.text()));
+  RETURN_IF_ERROR(ValidateReviewRequest(request));
 
   // The session: an existing one must exist for this principal.
   bool new_session = request.session_id().empty();
@@ -316,7 +319,7 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   record.principal = ctx.principal;
   record.session_id = session_id;
   record.create_session = new_session;
-  record.title = request.title().empty() ? request.text().substr(0, 80) : request.title();
+  record.title = request.title().empty() ? std::string(Utf8Prefix(request.text(), 80)) : request.title();
   record.request = request;
   record.route = std::move(route);  // last use
   for (AgentOutcome& o : merge.outcomes) {
@@ -374,13 +377,15 @@ absl::StatusOr<v1::Session> Orchestrator::CreateSession(const CallContext& ctx,
                                                         const v1::CreateSessionRequest& request) {
   // The initial requirements become the session's facts, tagged as the
   // caller's fields, so the first review builds on them like on an earlier turn.
+  RETURN_IF_ERROR(ValidateTitle(request.title()));
+  RETURN_IF_ERROR(ValidateRequirements(request.requirements()));
   FactSet seeded = FactsFromFields(request.requirements());
   return store_->CreateSession(ctx.principal, request.title(), seeded.requirements, seeded.facts);
 }
 
 absl::StatusOr<v1::GetSessionResponse> Orchestrator::GetSession(const CallContext& ctx,
                                                                 const v1::GetSessionRequest& request) {
-  if (request.session_id().empty()) return absl::InvalidArgumentError("session_id: must not be empty");
+  RETURN_IF_ERROR(ValidateSessionId(request.session_id()));
   ASSIGN_OR_RETURN(v1::GetSessionResponse response,
                    store_->GetSession(ctx.principal, request.session_id(), request.page_size(), request.page_token()));
   RenderStoredReviews(&response);
@@ -389,17 +394,27 @@ absl::StatusOr<v1::GetSessionResponse> Orchestrator::GetSession(const CallContex
 
 absl::StatusOr<v1::ListSessionsResponse> Orchestrator::ListSessions(const CallContext& ctx,
                                                                     const v1::ListSessionsRequest& request) {
-  return store_->ListSessions(ctx.principal, request.page_size(), request.page_token(), request.title_filter());
+  RETURN_IF_ERROR(ValidateTitle(request.title_filter(), "title_filter"));
+  ASSIGN_OR_RETURN(v1::ListSessionsResponse response,
+                   store_->ListSessions(ctx.principal, request.page_size(), request.page_token(),
+                                        request.title_filter()));
+  // Sessions stored before titles had a limit are listed with theirs cut to it.
+  for (v1::Session& session : *response.mutable_sessions()) {
+    if (Utf8Length(session.title()) > kMaxTitleChars) {
+      session.set_title(std::string(Utf8Prefix(session.title(), kMaxTitleChars)));
+    }
+  }
+  return response;
 }
 
 absl::Status Orchestrator::DeleteSession(const CallContext& ctx, const v1::DeleteSessionRequest& request) {
-  if (request.session_id().empty()) return absl::InvalidArgumentError("session_id: must not be empty");
+  RETURN_IF_ERROR(ValidateSessionId(request.session_id()));
   return store_->DeleteSession(ctx.principal, request.session_id());
 }
 
 absl::StatusOr<v1::ExportSessionResponse> Orchestrator::ExportSession(
     const CallContext& ctx, const v1::ExportSessionRequest& request) {
-  if (request.session_id().empty()) return absl::InvalidArgumentError("session_id: must not be empty");
+  RETURN_IF_ERROR(ValidateSessionId(request.session_id()));
   // Gather every page: an export is the whole conversation.
   v1::GetSessionResponse all;
   std::string token;

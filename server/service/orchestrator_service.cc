@@ -137,11 +137,6 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
 
 }  // namespace
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
-
 grpc::Status ToGrpcStatus(const absl::Status& status, grpc::ServerContextBase* ctx) {
   std::optional<int64_t> retry_after_ms = RetryAfterMs(status);
   if (retry_after_ms.has_value()) ctx->AddTrailingMetadata("grpc-retry-pushback-ms", absl::StrCat(*retry_after_ms));

@@ -19,12 +19,12 @@
 #include "server/common/thread_pool.h"
 #include "server/core/orchestrator.h"
 #include "server/service/admission.h"
+#include "server/service/client_errors.h"
 #include "server/service/message_pool.h"
 
 namespace agentd {
 
-grpc::Status ToGrpcStatus(const absl::Status& status);
-// The same, adding an overload answer's retry hint to `ctx`'s trailing metadata.
+// ToGrpcStatus (client_errors.h), adding an overload answer's retry hint to `ctx`'s trailing metadata.
 grpc::Status ToGrpcStatus(const absl::Status& status, grpc::ServerContextBase* ctx);
 
 // Limits on calls queued or running (admission.h).

@@ -26,8 +26,8 @@ AGENTS = os.path.join(BUILD_DIR, "share", "agentd", "agents")
 _SERVING = b"\x08\x01"
 
 
-def health_serving(address, timeout=1.0):
-    channel = grpc.insecure_channel(address)
+def health_serving(address, timeout=1.0, credentials=None):
+    channel = grpc.secure_channel(address, credentials) if credentials else grpc.insecure_channel(address)
     try:
         check = channel.unary_unary(
             "/grpc.health.v1.Health/Check",
@@ -41,10 +41,27 @@ def health_serving(address, timeout=1.0):
         channel.close()
 
 
+class _BearerInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Adds "authorization: Bearer TOKEN" to every call on a plaintext channel."""
+
+    def __init__(self, token):
+        self.metadata = ("authorization", "Bearer " + token)
+
+    def _with_token(self, details):
+        return details._replace(metadata=list(details.metadata or []) + [self.metadata])
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._with_token(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._with_token(details), request)
+
+
 class AgentdProcess:
     """One agentd on 127.0.0.1:<free port> with its own temp folder."""
 
-    def __init__(self, extra_args=(), agents_dir=None, plugins_dir=None, db=None, env=None):
+    def __init__(self, extra_args=(), agents_dir=None, plugins_dir=None, db=None, env=None, credentials=None):
+        """`credentials`: grpc channel credentials for a TLS server (health and stub() use them)."""
         self.tmp = tempfile.mkdtemp(prefix="agentd-test-")
         self.db = db or os.path.join(self.tmp, "agentd.db")
         self.args = [
@@ -57,20 +74,27 @@ class AgentdProcess:
             *extra_args,
         ]
         self.env = dict(os.environ, **(env or {}))
+        self.credentials = credentials
         self.proc = None
         self.address = None
         self.log_path = os.path.join(self.tmp, "agentd.log")
+        self._channels = []
 
     def start(self, timeout=30.0):
-        self._log = open(self.log_path, "w")
+        if getattr(self, "_log", None):  # a restart: keep the earlier log
+            self._log.close()
+        self._log = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self._log, text=True, env=self.env)
         line = self.proc.stdout.readline()  # "agentd listening on HOST:PORT", or EOF when it failed
         if not line.startswith("agentd listening on "):
             self.kill()  # never leave a half-started server behind
             raise RuntimeError("agentd did not start: %r\n%s" % (line, self.log()))
         self.address = line.split()[-1]
+        host, port = self.address.rsplit(":", 1)
+        if host in ("0.0.0.0", "[::]"):  # listening everywhere: call it on loopback
+            self.address = "127.0.0.1:" + port
         deadline = time.monotonic() + timeout
-        while not health_serving(self.address):
+        while not health_serving(self.address, credentials=self.credentials):
             if time.monotonic() > deadline or self.proc.poll() is not None:
                 self.kill()
                 raise RuntimeError("agentd never became SERVING:\n" + self.log())
@@ -80,14 +104,29 @@ class AgentdProcess:
         with open(self.log_path) as f:
             return f.read()
 
-    def stub(self):
-        self.channel = grpc.insecure_channel(self.address)
-        return orchestrator_pb2_grpc.OrchestratorStub(self.channel)
+    def stub(self, credentials=None, token=None):
+        """A stub on a new channel (closed at stop()); `token` is sent as the bearer token on every call."""
+        credentials = credentials or self.credentials
+        if token is not None:
+            call_credentials = grpc.metadata_call_credentials(
+                lambda context, callback: callback((("authorization", "Bearer " + token),), None))
+            credentials = (grpc.composite_channel_credentials(credentials, call_credentials) if credentials
+                           else None)
+            if credentials is None:  # plaintext: metadata through an interceptor
+                channel = grpc.intercept_channel(grpc.insecure_channel(self.address), _BearerInterceptor(token))
+                self._channels.append(channel)
+                return orchestrator_pb2_grpc.OrchestratorStub(channel)
+        channel = grpc.secure_channel(self.address, credentials) if credentials else grpc.insecure_channel(self.address)
+        self._channels.append(channel)
+        self.channel = channel
+        return orchestrator_pb2_grpc.OrchestratorStub(channel)
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -97,8 +136,11 @@ class AgentdProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if getattr(self, "channel", None):
-            self.channel.close()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        for channel in self._channels:
+            channel.close()
+        self._channels = []
 
     def cleanup(self):
         self.stop()

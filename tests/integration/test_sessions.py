@@ -294,6 +294,8 @@ class StorageFailureTest(unittest.TestCase, RpcAssertions):
             self.assertIsNotNone(error, "the quota was never reached")
             self.assertEqual(error.code(), grpc.StatusCode.RESOURCE_EXHAUSTED, error.details())
             self.assertIn("full", error.details())
+            self.assertNotIn(self.tmp, error.details())  # no server paths reach a client
+            self.assertNotIn(".db", error.details())
             self.assertGreater(len(acknowledged), 3)
 
             # Reads keep working, and everything acknowledged is there, whole.
@@ -325,6 +327,7 @@ class StorageFailureTest(unittest.TestCase, RpcAssertions):
                                           pb.ReviewRequest(text=FLASH_SALE, session_id=first.session_id),
                                           timeout=60)
                 self.assertIn("locked", details)
+                self.assertNotIn(self.tmp, details)
                 # Reads do not wait for the lock.
                 got = stub.GetSession(pb.GetSessionRequest(session_id=first.session_id), timeout=10)
                 self.assertEqual([t.seq for t in got.turns], [1])
