@@ -39,7 +39,18 @@ ABSL_FLAG(std::string, routing_examples, "",
           "the definitions alone)");
 ABSL_FLAG(std::string, plugins_dir, "", "plugin folder (env AGENTD_PLUGINS_DIR; default <exe>/../lib/agentd/plugins)");
 ABSL_FLAG(std::string, log_format, "", "text or json (env AGENTD_LOG_FORMAT; default text on a terminal, json otherwise)");
-ABSL_FLAG(std::string, token, "", "bearer token every call must carry (env AGENTD_TOKEN; default none)");
+ABSL_FLAG(std::string, token, "",
+          "one bearer token, principal 'default', admin (prefer env AGENTD_TOKEN: a flag shows in ps; default none)");
+ABSL_FLAG(std::string, auth_tokens_file, "",
+          "tokens file: lines 'PRINCIPAL SHA256-HEX-OF-TOKEN [admin]', re-read on SIGHUP (env "
+          "AGENTD_AUTH_TOKENS_FILE; see docs/security.md)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve TLS (with --tls_key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: require a client certificate it signed (mTLS); with no token, the principal is the "
+          "certificate's subject CN");
+ABSL_FLAG(bool, allow_insecure_remote, false,
+          "listen beyond loopback with no authentication (logged as a warning; refused without this flag)");
 ABSL_FLAG(std::string, fallback_agent, "", "agent chosen when no scope covers a request (default: none, the review fails)");
 ABSL_FLAG(int, agent_timeout_ms, 10000, "per-agent deadline unless its definition sets timeout_ms");
 ABSL_FLAG(int, max_in_flight, 256,
@@ -136,7 +147,16 @@ int main(int argc, char** argv) {
 
   agentd::ServerConfig config;
   config.listen = FlagOrEnv(absl::GetFlag(FLAGS_listen), "AGENTD_LISTEN", "127.0.0.1:50051");
-  config.token = FlagOrEnv(absl::GetFlag(FLAGS_token), "AGENTD_TOKEN", "");
+  if (!absl::GetFlag(FLAGS_token).empty()) {
+    spdlog::warn("--token is visible to every user in ps; prefer the AGENTD_TOKEN environment variable");
+  }
+  config.auth.token = FlagOrEnv(absl::GetFlag(FLAGS_token), "AGENTD_TOKEN", "");
+  config.auth.tokens_file = FlagOrEnv(absl::GetFlag(FLAGS_auth_tokens_file), "AGENTD_AUTH_TOKENS_FILE", "");
+  config.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  config.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  config.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  config.auth.client_certificates = !config.tls.client_ca_file.empty();
+  config.allow_insecure_remote = absl::GetFlag(FLAGS_allow_insecure_remote);
   config.request_threads = absl::GetFlag(FLAGS_request_threads);
   config.admission.max_calls = absl::GetFlag(FLAGS_max_calls);
   config.admission.max_calls_per_principal = absl::GetFlag(FLAGS_max_calls_per_principal);
@@ -161,12 +181,13 @@ int main(int argc, char** argv) {
   core.compress_turns = absl::GetFlag(FLAGS_compress_turns);
   core.db_max_bytes = NumberFlagOrEnv(absl::GetFlag(FLAGS_db_max_bytes), "db_max_bytes", "AGENTD_DB_MAX_BYTES");
 
-  // Block the stop signals in every thread; one thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the signals in every thread; one thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::Time started = absl::Now();
   absl::StatusOr<std::unique_ptr<agentd::AgentdServer>> server = agentd::AgentdServer::Start(config);
@@ -174,8 +195,10 @@ int main(int argc, char** argv) {
     spdlog::critical("agentd cannot start: {}", server.status().ToString());
     return 1;
   }
-  spdlog::info("agentd serving on {} (db {}, agents {}, plugins {}) in {:.1f} ms", (*server)->address(),
-               core.db_path, core.agents_dir, core.plugins_dir,
+  spdlog::info("agentd serving on {} (db {}, agents {}, plugins {}; {}, {} token(s){}) in {:.1f} ms",
+               (*server)->address(), core.db_path, core.agents_dir, core.plugins_dir,
+               config.tls.cert_file.empty() ? "plaintext" : "TLS", (*server)->token_count(),
+               config.auth.client_certificates ? ", client certificates required" : "",
                absl::ToDoubleMilliseconds(absl::Now() - started));
   // One machine-readable line on stdout: tests and scripts read the port here.
   std::printf("agentd listening on %s\n", (*server)->address().c_str());
@@ -186,7 +209,16 @@ int main(int argc, char** argv) {
   std::thread watchdog;
   std::thread stopper([&] {
     int sig = 0;
-    sigwait(&stop_signals, &sig);
+    // SIGHUP re-reads the tokens file; SIGINT or SIGTERM stops.
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+      absl::Status reloaded = (*server)->ReloadAuth();
+      if (reloaded.ok()) {
+        spdlog::info("SIGHUP: tokens reloaded, {} token(s)", (*server)->token_count());
+      } else {
+        spdlog::error("SIGHUP: tokens not reloaded, keeping the {} token(s) in use: {}", (*server)->token_count(),
+                      reloaded.ToString());
+      }
+    }
     spdlog::info("signal {}: shutting down, {} for running calls to finish", sig, absl::FormatDuration(grace));
     // A plugin stuck in a call cannot be stopped, and a thread stuck in it
     // cannot be joined: past the grace (and a margin for the last replies

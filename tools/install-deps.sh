@@ -8,6 +8,7 @@ packages=(
   libabsl-dev libspdlog-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libcmark-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libjemalloc-dev libzstd-dev
   python3-grpcio python3-protobuf python3-zstandard nghttp2-client
+  libssl-dev openssl
 )
 missing=()
 for p in "${packages[@]}"; do

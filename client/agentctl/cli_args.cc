@@ -161,6 +161,9 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"token", false, nullptr},
       {"timeout", false, nullptr},
       {"json", true, nullptr},
+      {"tls_ca", false, nullptr},
+      {"tls_cert", false, nullptr},
+      {"tls_key", false, nullptr},
   };
   return *kGlobals;
 }
@@ -324,7 +327,8 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args) {
 }
 
 std::string Usage() {
-  return R"(usage: agentctl [--server=HOST:PORT] [--json] [--token=T] [--timeout=DURATION] COMMAND
+  return R"(usage: agentctl [--server=HOST:PORT] [--json] [--token=T] [--timeout=DURATION]
+                [--tls_ca=PEM] [--tls_cert=PEM --tls_key=PEM] COMMAND
 
 commands:
   health [--wait=DURATION]          is agentd SERVING? (--wait: wait that long for it)
@@ -344,6 +348,9 @@ global flags (before or after the command):
   --json      print responses in the proto3 JSON mapping (--stream: one event a line)
   --token     bearer token sent as `authorization` metadata; default $AGENTD_TOKEN
   --timeout   RPC deadline, e.g. 30s, 500ms; default 30s
+  --tls_ca    connect with TLS, trusting this PEM CA bundle (default: the system's roots)
+  --tls_cert, --tls_key
+              connect with TLS, presenting this PEM client certificate and key (mTLS)
 
 --requirements takes an agentd.v1.Requirements in proto3 JSON, e.g.
   '{"teamSize":5,"domainClarity":"DOMAIN_CLARITY_UNCLEAR"}'

@@ -2,7 +2,8 @@
 //
 //   agentctl [GLOBAL FLAGS] COMMAND [COMMAND FLAGS] [ARGS]
 //
-// Global flags (--server, --json, --token, --timeout) are Abseil flags
+// Global flags (--server, --json, --token, --timeout, --tls_ca, --tls_cert,
+// --tls_key) are Abseil flags
 // defined in main.cc; they may appear before or after the command, so both
 // `agentctl --json review TEXT` and `agentctl review --json TEXT` work.
 // ParseArgs() only recognises them and hands back (name, value) pairs; the
@@ -63,7 +64,7 @@ struct Command {
 
 // A global flag as written on the command line, for the flag registry.
 struct GlobalFlagAssignment {
-  std::string name;   // "server", "json", "token", "timeout"
+  std::string name;   // "server", "json", "token", "timeout", "tls_ca", "tls_cert", "tls_key"
   std::string value;  // "true"/"false" for --json / --nojson
 };
 

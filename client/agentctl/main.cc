@@ -8,6 +8,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
 #include "absl/time/time.h"
+#include "client/agentctl/channel.h"
 #include "client/agentctl/cli_args.h"
 #include "client/agentctl/commands.h"
 #include "client/agentctl/interrupt.h"
@@ -20,6 +21,9 @@ ABSL_FLAG(bool, json, false, "print responses in the proto3 JSON mapping");
 ABSL_FLAG(std::string, token, "",
           "bearer token sent as `authorization` metadata; default $AGENTD_TOKEN");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "deadline of each RPC");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA bundle that signed agentd's certificate: connect with TLS");
+ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate for mTLS (with --tls_key): connect with TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 
 namespace {
 
@@ -62,9 +66,13 @@ int main(int argc, char** argv) {
     return UsageError("--timeout: must be positive, e.g. 30s");
   }
 
-  // agentd listens on loopback without TLS by default (DESIGN.md §9).
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
+  // agentd listens on loopback without TLS by default (DESIGN.md §9); any
+  // --tls_* flag connects with TLS (docs/security.md).
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      agentd::agentctl::MakeChannelCredentials({absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert),
+                                                absl::GetFlag(FLAGS_tls_key)});
+  if (!credentials.ok()) return UsageError(credentials.status().message());
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(options.server, *credentials);
   const int status = agentd::agentctl::RunCommand(parsed->command, options, channel,
                                                   &interrupts, std::cout, std::cerr);
   std::cout.flush();

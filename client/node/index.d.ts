@@ -148,7 +148,15 @@ export interface ConnectOptions {
   token?: string;
   /** Folder holding agentd/v1/*.proto; default the repository's proto/. */
   protoDir?: string;
-  /** Default: insecure (agentd listens on loopback without TLS). */
+  /**
+   * TLS, as agentctl's --tls_ca / --tls_cert / --tls_key: a PEM file path or
+   * the PEM as a Buffer. Any of them connects with TLS; tlsCa defaults to the
+   * system's roots; tlsCert with tlsKey presents a client certificate (mTLS).
+   */
+  tlsCa?: string | Buffer;
+  tlsCert?: string | Buffer;
+  tlsKey?: string | Buffer;
+  /** Overrides the tls* options. Default: insecure (agentd listens on loopback without TLS). */
   credentials?: ChannelCredentials;
   channelOptions?: ChannelOptions;
   /** Default deadline of each call in ms; default 30000. */

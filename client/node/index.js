@@ -7,6 +7,7 @@
 //
 //   const { connect } = require('@agentd/client');
 //   const agentd = connect('127.0.0.1:50051', { token });
+//   const remote = connect('agentd.internal:50051', { token, tlsCa: 'ca.pem' });
 //   const { review } = await agentd.review('Monolith or microservices?');
 //   for await (const event of agentd.streamReview(text, { signal })) { … }
 //
@@ -15,6 +16,7 @@
 // the wire (the server then cancels its agents). Failures are AgentdError,
 // an Error carrying the gRPC status code.
 
+const fs = require('node:fs');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -109,16 +111,37 @@ function loadPackage(protoDir) {
   return loaded;
 }
 
+// A PEM option: a file path, or the PEM itself as a Buffer.
+function readPem(value, name) {
+  if (value === undefined || value === null || value === '') return null;
+  if (Buffer.isBuffer(value)) return value;
+  try {
+    return fs.readFileSync(value);
+  } catch (err) {
+    throw new TypeError(`${name}: cannot read ${value} (${err.code || err.message})`);
+  }
+}
+
+// Plaintext unless a TLS option is given (as agentctl's --tls_ca,
+// --tls_cert, --tls_key): then TLS, with a client certificate for mTLS.
+function channelCredentials({ tlsCa, tlsCert, tlsKey }) {
+  if (!tlsCa && !tlsCert && !tlsKey) return grpc.credentials.createInsecure();
+  if (!tlsCert !== !tlsKey) throw new TypeError('tlsCert and tlsKey go together');
+  return grpc.credentials.createSsl(readPem(tlsCa, 'tlsCa'), readPem(tlsKey, 'tlsKey'),
+    readPem(tlsCert, 'tlsCert'));
+}
+
 class AgentdClient {
   /**
    * @param {string} address HOST:PORT
-   * @param {object} [options] { token, protoDir, credentials, channelOptions, timeoutMs }
+   * @param {object} [options] { token, protoDir, tlsCa, tlsCert, tlsKey, credentials,
+   *   channelOptions, timeoutMs }
    */
   constructor(address, options = {}) {
     const protoDir = options.protoDir || DEFAULT_PROTO_DIR;
     const { agentd, health, types } = loadPackage(protoDir);
     this._types = types;
-    const credentials = options.credentials || grpc.credentials.createInsecure();
+    const credentials = options.credentials || channelCredentials(options);
     this.address = address;
     this._token = options.token || '';
     this._timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

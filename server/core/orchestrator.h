@@ -57,7 +57,8 @@ struct OrchestratorConfig {
 
 // Per-call context from the service edge.
 struct CallContext {
-  std::string principal = "default";
+  std::string principal = "default";   // sessions are scoped by it
+  bool admin = false;                   // may make the admin calls (PruneSessions)
   absl::Time deadline = absl::InfiniteFuture();
   std::function<bool()> cancelled;      // polled while agents run; may be empty
 };

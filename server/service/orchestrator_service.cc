@@ -3,6 +3,9 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -151,17 +154,20 @@ absl::StatusOr<OrchestratorService::Admitted> OrchestratorService::Admit(grpc::C
 }
 
 absl::StatusOr<CallContext> OrchestratorService::Context(grpc::CallbackServerContext* ctx) const {
-  if (!token_.empty()) {
-    auto it = ctx->client_metadata().find("authorization");
-    if (it == ctx->client_metadata().end()) {
-      return absl::UnauthenticatedError("missing authorization metadata: send 'authorization: Bearer <token>'");
-    }
-    std::string value(it->second.data(), it->second.size());
-    if (value != "Bearer " + token_) {
-      return absl::UnauthenticatedError("the bearer token is not valid for this server");
-    }
+  std::optional<std::string_view> authorization;
+  auto it = ctx->client_metadata().find("authorization");
+  if (it != ctx->client_metadata().end()) authorization.emplace(it->second.data(), it->second.size());
+  std::string certificate_cn;
+  if (std::shared_ptr<const grpc::AuthContext> peer = ctx->auth_context();
+      peer != nullptr && peer->IsPeerAuthenticated()) {
+    std::vector<grpc::string_ref> cn = peer->FindPropertyValues("x509_common_name");
+    if (!cn.empty()) certificate_cn.assign(cn.front().data(), cn.front().size());
   }
+  absl::StatusOr<Principal> principal = auth_->Authenticate(authorization, certificate_cn);
+  if (!principal.ok()) return principal.status();
   CallContext call;
+  call.principal = std::move(principal->name);
+  call.admin = principal->admin;
   call.deadline = ToAbslTime(ctx->deadline());
   call.cancelled = [ctx] { return ctx->IsCancelled(); };
   return call;
@@ -296,7 +302,11 @@ grpc::ServerUnaryReactor* OrchestratorService::ExportSession(grpc::CallbackServe
 grpc::ServerUnaryReactor* OrchestratorService::PruneSessions(grpc::CallbackServerContext* ctx,
                                                              const v1::PruneSessionsRequest* request,
                                                              v1::PruneSessionsResponse* response) {
-  return OnPool(ctx, [this, request, response](const CallContext&) {
+  return OnPool(ctx, [this, request, response](const CallContext& call) {
+    if (!call.admin) {
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          "PruneSessions is an admin call; this principal is not an admin");
+    }
     return Reply(core_->PruneSessions(*request), response);
   });
 }

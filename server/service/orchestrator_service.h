@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "agentd/v1/orchestrator.grpc.pb.h"
+#include "server/auth/authenticator.h"
 #include "server/common/thread_pool.h"
 #include "server/core/orchestrator.h"
 #include "server/service/admission.h"
@@ -35,11 +36,11 @@ struct AdmissionLimits {
 
 class OrchestratorService final : public v1::Orchestrator::CallbackService {
  public:
-  // `token`: when non-empty, every call must carry "authorization: Bearer <token>".
+  // `auth` decides every call's principal (it outlives the service).
   // `request_threads`: how many waiting calls run at once.
-  OrchestratorService(Orchestrator* core, std::string token, int request_threads, AdmissionLimits limits = {})
+  OrchestratorService(Orchestrator* core, const Authenticator* auth, int request_threads, AdmissionLimits limits = {})
       : core_(core),
-        token_(std::move(token)),
+        auth_(auth),
         admission_(limits.max_calls, limits.max_calls_per_principal),
         pool_(request_threads) {
     SetMessageAllocatorFor_Route(&route_messages_);
@@ -90,11 +91,11 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
   grpc::ServerUnaryReactor* Now(grpc::CallbackServerContext* ctx, Work work);
 
   Orchestrator* core_;
-  std::string token_;
+  const Authenticator* auth_;
   Admission admission_;
   // Route is the hot dry-run call: its answers are rebuilt in reused messages.
   MessagePool<v1::RouteRequest, v1::RouteDecision> route_messages_;
-  ThreadPool pool_;  // last member: joined first, while core_ and token_ are alive
+  ThreadPool pool_;  // last member: joined first, while core_ and auth_ are alive
 };
 
 }  // namespace agentd

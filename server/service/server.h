@@ -1,6 +1,7 @@
 // The agentd server: the Orchestrator service, grpc.health.v1 and server
-// reflection on one listening address. Start() returns once the port is
-// bound and health says SERVING.
+// reflection on one listening address, plaintext or TLS. Start() returns
+// once the port is bound and health says SERVING; it refuses to listen
+// beyond loopback without authentication (listen_security.h).
 #ifndef AGENTD_SERVER_SERVICE_SERVER_H_
 #define AGENTD_SERVER_SERVICE_SERVER_H_
 
@@ -10,14 +11,20 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
+#include "server/auth/authenticator.h"
 #include "server/core/orchestrator.h"
+#include "server/service/listen_security.h"
 #include "server/service/orchestrator_service.h"
 
 namespace agentd {
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";   // port 0 picks a free port
-  std::string token;                         // bearer token required when set
+  AuthConfig auth;                           // who may call (server/auth/authenticator.h)
+  TlsConfig tls;                             // plaintext unless tls.cert_file is set
+  // Serve beyond loopback with no authentication (logged as a warning);
+  // without it Start() refuses.
+  bool allow_insecure_remote = false;
   int max_message_bytes = 4 * 1024 * 1024;
   // Threads for calls that do more than compute an answer: reviews (route,
   // agents, merge) and session calls. A review gives its thread back when
@@ -36,6 +43,10 @@ class AgentdServer {
   // "127.0.0.1:<port>" actually bound.
   const std::string& address() const { return address_; }
   Orchestrator& core() { return *core_; }
+  // Re-reads the tokens file (SIGHUP). On error the old table stays in use
+  // and the error says why.
+  absl::Status ReloadAuth() { return auth_->Reload(); }
+  size_t token_count() const { return auth_->token_count(); }
   // Stops accepting calls, lets running ones finish until `grace` passes.
   void Shutdown(absl::Duration grace);
   void Wait();
@@ -43,6 +54,7 @@ class AgentdServer {
  private:
   AgentdServer() = default;
   std::unique_ptr<Orchestrator> core_;
+  std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<OrchestratorService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;

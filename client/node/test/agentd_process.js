@@ -3,7 +3,7 @@
 // database, health polled until SERVING (never a sleep-and-hope). The build
 // folder comes from $AGENTD_BUILD_DIR (ctest sets it), else ../../build.
 
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -22,7 +22,9 @@ const FLASH_SALE = 'We need to handle 10,000 orders per minute during flash sale
   'Should we use microservices or a monolith?';
 
 class AgentdProcess {
-  constructor({ agentsDir = AGENTS, pluginsDir = PLUGINS, extraArgs = [] } = {}) {
+  // clientOptions: what connect() gets for this.client (TLS files, token).
+  constructor({ agentsDir = AGENTS, pluginsDir = PLUGINS, extraArgs = [], clientOptions = {} } = {}) {
+    this.clientOptions = clientOptions;
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-node-'));
     this.logPath = path.join(this.tmp, 'agentd.log');
     this.args = [
@@ -62,7 +64,7 @@ class AgentdProcess {
         `${this.spawnError ? this.spawnError.message : JSON.stringify(first)}\n${this.log()}`);
     }
     this.address = first.split(' ').pop();
-    this.client = connect(this.address);
+    this.client = connect(this.address, this.clientOptions);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
@@ -118,6 +120,28 @@ function agentsAndPluginsWith(tmp, extra) {
   return { agentsDir, pluginsDir };
 }
 
+// Test certificates, made with the openssl CLI in `dir`: ca, server (SAN
+// 127.0.0.1 and localhost) and client (CN alice-svc), each NAME.pem and
+// NAME.key. Returns their paths.
+function makeCertificates(dir) {
+  const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=agentd test CA');
+  const signed = (name, cn, extensions) => {
+    fs.writeFileSync(path.join(dir, `${name}.ext`), `${extensions}\n`);
+    openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
+      '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+  };
+  signed('server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth');
+  signed('client', 'alice-svc', 'extendedKeyUsage=clientAuth');
+  const files = {};
+  for (const name of ['ca', 'server', 'client']) {
+    files[name] = { cert: path.join(dir, `${name}.pem`), key: path.join(dir, `${name}.key`) };
+  }
+  return files;
+}
+
 // Polls `condition` until it holds or `timeoutMs` passes; returns whether it held.
 async function eventually(condition, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -129,5 +153,5 @@ async function eventually(condition, timeoutMs = 10_000) {
 }
 
 module.exports = {
-  AgentdProcess, agentsAndPluginsWith, eventually, BUILD_DIR, AGENTCTL, FLASH_SALE,
+  AgentdProcess, agentsAndPluginsWith, eventually, makeCertificates, BUILD_DIR, AGENTCTL, FLASH_SALE,
 };

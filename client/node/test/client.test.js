@@ -10,7 +10,9 @@ const execFile = promisify(require('node:child_process').execFile);
 const { describe, it, before, after } = require('node:test');
 
 const { connect, AgentdError, status } = require('..');
-const { AgentdProcess, agentsAndPluginsWith, eventually, FLASH_SALE } = require('./agentd_process');
+const {
+  AgentdProcess, agentsAndPluginsWith, eventually, makeCertificates, FLASH_SALE,
+} = require('./agentd_process');
 
 describe('agentd with the bundled agents', () => {
   let server;
@@ -276,5 +278,53 @@ describe('agentd with a bearer token', () => {
       wrong.close();
       member.close();
     }
+  });
+});
+
+describe('agentd over mTLS', () => {
+  let server;
+  let dir;
+  let certs;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-node-certs-'));
+    certs = makeCertificates(dir);
+    const tls = { tlsCa: certs.ca.cert, tlsCert: certs.client.cert, tlsKey: certs.client.key };
+    server = await new AgentdProcess({
+      extraArgs: [`--tls_cert=${certs.server.cert}`, `--tls_key=${certs.server.key}`,
+        `--tls_client_ca=${certs.ca.cert}`],
+      clientOptions: tls,
+    }).start();
+  });
+
+  after(async () => {
+    if (server) await server.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connects with tlsCa, tlsCert and tlsKey', async () => {
+    const { sessionId } = await server.client.review(FLASH_SALE);
+    const listed = await server.client.listSessions();
+    assert.ok(listed.sessions.some((s) => s.id === sessionId));
+  });
+
+  it('without a client certificate, or in plaintext, the call is refused', async () => {
+    const serverOnly = connect(server.address, { tlsCa: certs.ca.cert });
+    const plaintext = connect(server.address);
+    try {
+      await assert.rejects(serverOnly.listAgents({ timeoutMs: 5000 }),
+        (err) => err instanceof AgentdError && err.code === status.UNAVAILABLE);
+      await assert.rejects(plaintext.listAgents({ timeoutMs: 5000 }),
+        (err) => err.code === status.UNAVAILABLE);
+    } finally {
+      serverOnly.close();
+      plaintext.close();
+    }
+  });
+
+  it('takes PEM buffers too, and refuses a cert without its key', () => {
+    const fromBuffers = connect(server.address, { tlsCa: fs.readFileSync(certs.ca.cert) });
+    fromBuffers.close();
+    assert.throws(() => connect(server.address, { tlsCert: certs.client.cert }), /tlsCert and tlsKey/);
   });
 });

@@ -17,15 +17,15 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 
 const require = createRequire(import.meta.url);
 const {
-  AgentdProcess, agentsAndPluginsWith, eventually, AGENTCTL, FLASH_SALE,
+  AgentdProcess, agentsAndPluginsWith, eventually, makeCertificates, AGENTCTL, FLASH_SALE,
 } = require('./agentd_process.js');
 
-async function connectBridge(server, env = {}) {
+async function connectBridge(server, env = {}, extraArgs = []) {
   // The SDK transport waits forever on a binary it could not start.
   fs.accessSync(AGENTCTL, fs.constants.X_OK);
   const transport = new StdioClientTransport({
     command: AGENTCTL,
-    args: [`--server=${server}`, '--timeout=20s', 'mcp'],
+    args: [`--server=${server}`, '--timeout=20s', ...extraArgs, 'mcp'],
     stderr: 'pipe', // the bridge logs there; stdout is the protocol
     env,
   });
@@ -254,6 +254,50 @@ describe('agentctl mcp with a misbehaving peer', () => {
       bridge.stdin.end(); // end of input: the bridge exits 0
       const [code] = await once(bridge, 'exit');
       assert.equal(code, 0);
+    }
+  });
+});
+
+describe('agentctl mcp over mTLS', () => {
+  let server;
+  let dir;
+  let certs;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-mcp-certs-'));
+    certs = makeCertificates(dir);
+    server = await new AgentdProcess({
+      extraArgs: [`--tls_cert=${certs.server.cert}`, `--tls_key=${certs.server.key}`,
+        `--tls_client_ca=${certs.ca.cert}`],
+      clientOptions: { tlsCa: certs.ca.cert, tlsCert: certs.client.cert, tlsKey: certs.client.key },
+    }).start();
+  });
+
+  after(async () => {
+    if (server) await server.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes --tls_ca, --tls_cert and --tls_key like agentctl', async () => {
+    const { client } = await connectBridge(server.address, {}, [`--tls_ca=${certs.ca.cert}`,
+      `--tls_cert=${certs.client.cert}`, `--tls_key=${certs.client.key}`]);
+    try {
+      const result = await client.callTool({ name: 'review', arguments: { text: FLASH_SALE } });
+      assert.equal(result.isError, false, textOf(result));
+      assert.equal(result.structuredContent.turn, 1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('without a client certificate the tool call fails with UNAVAILABLE', async () => {
+    const { client } = await connectBridge(server.address, {}, [`--tls_ca=${certs.ca.cert}`]);
+    try {
+      const result = await client.callTool({ name: 'list_agents', arguments: {} });
+      assert.equal(result.isError, true);
+      assert.match(textOf(result), /UNAVAILABLE/);
+    } finally {
+      await client.close();
     }
   });
 });

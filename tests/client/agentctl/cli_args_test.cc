@@ -52,6 +52,18 @@ TEST(CliArgsTest, GlobalFlagsBeforeAndAfterTheCommand) {
   EXPECT_EQ(parsed->command.text, "hi");
 }
 
+TEST(CliArgsTest, TlsFlagsAreGlobal) {
+  auto parsed = Parse({"--tls_ca", "ca.pem", "agents", "--tls_cert=c.pem", "--tls_key", "k.pem"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->global_flags.size(), 3u);
+  EXPECT_EQ(parsed->global_flags[0].name, "tls_ca");
+  EXPECT_EQ(parsed->global_flags[0].value, "ca.pem");
+  EXPECT_EQ(parsed->global_flags[1].name, "tls_cert");
+  EXPECT_EQ(parsed->global_flags[2].name, "tls_key");
+  EXPECT_EQ(parsed->global_flags[2].value, "k.pem");
+  EXPECT_EQ(parsed->command.kind, CommandKind::kAgents);
+}
+
 TEST(CliArgsTest, NegatedBooleans) {
   auto parsed = Parse({"--nojson", "review", "--nostream", "hi"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
