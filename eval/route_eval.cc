@@ -59,6 +59,10 @@ ABSL_FLAG(bool, learned_selection, agentd::RouterOptions().learned_selection,
           "RouterOptions.learned_selection: choose by the selector (true) or by the thresholds alone");
 ABSL_FLAG(double, min_selection_probability, agentd::RouterOptions().min_selection_probability,
           "RouterOptions.min_selection_probability");
+ABSL_FLAG(double, domain_smoothing, agentd::RouterOptions().domain_smoothing, "RouterOptions.domain_smoothing");
+ABSL_FLAG(double, domain_word_cap, agentd::RouterOptions().domain_word_cap, "RouterOptions.domain_word_cap");
+ABSL_FLAG(double, min_domain_relevance, agentd::RouterOptions().min_domain_relevance,
+          "RouterOptions.min_domain_relevance");
 ABSL_FLAG(std::string, features_out, "",
           "write each request's selection signals per agent here (JSON lines; for eval/train_selector.py)");
 ABSL_FLAG(std::string, decisions_out, "",
@@ -123,6 +127,9 @@ struct Figures {
   int cases = 0, primary_ok = 0, exact_ok = 0;
   int required = 0, required_found = 0, unhosted = 0, unhosted_found = 0, unhosted_extra = 0;
   int errors = 0;
+  // Off-topic requests (nothing expected, hosted or not) and how many were
+  // routed; the rest are on-topic, scored apart as well.
+  int off_topic = 0, off_topic_routed = 0, on_topic = 0, on_primary_ok = 0, on_exact_ok = 0;
   int misses[kMissKinds] = {};
   double micros_per_route = 0;
 
@@ -131,6 +138,8 @@ struct Figures {
     required += o.required, required_found += o.required_found;
     unhosted += o.unhosted, unhosted_found += o.unhosted_found, unhosted_extra += o.unhosted_extra;
     errors += o.errors;
+    off_topic += o.off_topic, off_topic_routed += o.off_topic_routed;
+    on_topic += o.on_topic, on_primary_ok += o.on_primary_ok, on_exact_ok += o.on_exact_ok;
     for (int k = 0; k < kMissKinds; ++k) misses[k] += o.misses[k];
   }
 };
@@ -170,6 +179,9 @@ void PrintMisses(const Figures& f) {
     if (f.misses[k] > 0) absl::StrAppendFormat(&line, "%s%s %d", line.empty() ? "" : ", ", kMissKindNames[k], f.misses[k]);
   }
   std::printf("  misses: %s\n", line.empty() ? "none" : line.c_str());
+  std::printf("  off-topic: %d of %d routed  on-topic: %d  primary %.3f  exact %.3f\n", f.off_topic_routed,
+              f.off_topic, f.on_topic, f.on_topic > 0 ? static_cast<double>(f.on_primary_ok) / f.on_topic : 0.0,
+              f.on_topic > 0 ? static_cast<double>(f.on_exact_ok) / f.on_topic : 0.0);
 }
 
 // Where --features_out writes; null when not asked for.
@@ -292,6 +304,12 @@ Figures Evaluate(const agentd::Router& router, const std::vector<Case>& cases, b
     }
     f.primary_ok += primary;
     f.exact_ok += exact;
+    const bool off_topic = c.primary_any.empty() && c.required.empty() && c.unhosted.empty();
+    f.off_topic += off_topic;
+    f.off_topic_routed += off_topic_routed;
+    f.on_topic += !off_topic;
+    f.on_primary_ok += !off_topic && primary;
+    f.on_exact_ok += !off_topic && exact;
     CountMisses(c, chosen, v, &f);
     if (verbose && (!primary || !exact || !unhosted_ok)) {
       std::printf("  MISS %s%s%s%s \"%s\"\n    chosen: [%s] expected primary [%s] required [%s] "
@@ -354,6 +372,9 @@ int main(int argc, char** argv) {
   options.min_coverage = absl::GetFlag(FLAGS_min_coverage);
   options.learned_selection = absl::GetFlag(FLAGS_learned_selection);
   options.min_selection_probability = absl::GetFlag(FLAGS_min_selection_probability);
+  options.domain_smoothing = absl::GetFlag(FLAGS_domain_smoothing);
+  options.domain_word_cap = absl::GetFlag(FLAGS_domain_word_cap);
+  options.min_domain_relevance = absl::GetFlag(FLAGS_min_domain_relevance);
   if (const std::string out = absl::GetFlag(FLAGS_decisions_out); !out.empty()) {
     decisions_out = std::fopen(out.c_str(), "w");
     if (decisions_out == nullptr) {

@@ -33,6 +33,7 @@ void RouteExplainer::Explain(const RouteScorer& scored, v1::RouteDecision* decis
   DescribeRejections(decision);
   ListUnhosted(decision);        // agents not hosted here that would be chosen
   Summarize(decision);           // one line for people
+  if (decision->selected().empty() && decision->unhosted().empty()) SayOffTopic(decision);
   constexpr size_t kKeptRanked = 4096;
   if (live_ranked_.capacity() > kKeptRanked) *this = RouteExplainer();
 }
@@ -207,6 +208,11 @@ std::string RouteExplainer::WhyRejected(int a, const std::string& redirected_to)
   const RouterOptions& options = model_->options();
   const RouteScorer::AgentTable& t = scored_->agents();
   if (!scored_->choice().explicit_order.empty()) return "the request names its agents explicitly";
+  if (scored_->choice().off_topic && t.score[a] > 0) {
+    return absl::StrCat("the request reads as outside the domain of building or running software (domain relevance ",
+                        FormatScore(scored_->request().domain_relevance), ", ",
+                        FormatScore(options.min_domain_relevance), " needed)");
+  }
   if (!redirected_to.empty() && t.score[a] < options.min_score) {
     return absl::StrCat("its \"do not use\" rule sends this to ", redirected_to);
   }
@@ -249,6 +255,33 @@ void RouteExplainer::ListUnhosted(v1::RouteDecision* decision) const {
     unhosted->set_named_by(rule.owner >= 0 ? model_->hosted()[rule.owner].name() : quote.source);
     unhosted->set_score(t.score[a]);
   }
+}
+
+// Nothing in scope (and no agent elsewhere): say so, and whether the request
+// reads as outside the domain altogether, with the words read as out of the
+// domain and the closest agents, so a caller who disagrees can name one.
+void RouteExplainer::SayOffTopic(v1::RouteDecision* decision) const {
+  const std::vector<std::string> words = model_->OutOfDomainWords(scored_->request().text);
+  std::string closest;
+  int listed = 0;
+  for (int a : scored_->agents().order) {
+    if (a >= model_->hosted_count() || scored_->agents().score[a] <= 0 || listed == 3) continue;
+    absl::StrAppend(&closest, listed++ == 0 ? "" : ", ", model_->AgentName(a), " ",
+                    FormatScore(scored_->agents().score[a]));
+  }
+  constexpr size_t kMaxWords = 12;
+  const size_t shown = std::min(words.size(), kMaxWords);
+  decision->set_summary(absl::StrCat(
+      scored_->choice().off_topic
+          ? "no hosted agent's scope covers this request: it reads as about something other than building or "
+            "running software"
+          : "no hosted agent's scope covers this request",
+      shown == 0 ? std::string()
+                 : absl::StrCat(" (words read as outside the domain: ",
+                                absl::StrJoin(words.begin(), words.begin() + shown, ", "),
+                                words.size() > shown ? ", …" : "", ")"),
+      closest.empty() ? std::string() : absl::StrCat("; closest agents: ", closest),
+      "; name an agent (@agent) to ask anyway"));
 }
 
 void RouteExplainer::Summarize(v1::RouteDecision* decision) {

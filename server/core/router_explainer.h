@@ -40,6 +40,7 @@ class RouteExplainer {
   std::string WhyRejected(int a, const std::string& redirected_to) const;
   void ListUnhosted(v1::RouteDecision* decision) const;
   static void Summarize(v1::RouteDecision* decision);
+  void SayOffTopic(v1::RouteDecision* decision) const;
   void AddRulesFor(int a, Reasons* out) const;
   void AddReason(size_t r, double value, Reasons* out) const;
   void Quote(const RoutingModel::RuleQuote& quote, const RuleSlot& slot, std::string* out) const;

@@ -104,6 +104,7 @@ absl::Status RoutingModel::Build(const std::vector<LabelledRequest>& labelled) {
   agent_count_ = static_cast<int>(hosted_.size() + unhosted_.size());
   RankNames();
   WeighTerms();
+  WeighDomainWords();
   WeighLabelledPostings();
   CountLabelledVotes(labelled);
   return absl::OkStatus();
@@ -246,6 +247,33 @@ void RoutingModel::WeighTerms() {
       term_agent_weight_[t * agents + a] = static_cast<float>(focus * centrality * specific);
     }
   }
+}
+
+void RoutingModel::WeighDomainWords() {
+  const double s = options_.domain_smoothing;
+  domain_weight_.assign(index_.term_count(), 0.0f);
+  for (uint32_t t = 0; t < index_.term_count(); ++t) {
+    const double ratio = std::exp(std::min<double>(index_.specificity(t), 30.0));
+    domain_weight_[t] = static_cast<float>(std::min(options_.domain_word_cap, std::log((ratio + s) / (1.0 + s))));
+  }
+  unknown_word_weight_ = static_cast<float>(std::log(s / (1.0 + s)));
+}
+
+std::vector<std::string> RoutingModel::OutOfDomainWords(std::string_view text) const {
+  std::vector<text::Term> words;
+  text::Tokenize(text, &words);
+  std::vector<text::TextIndex::QueryTerm> known;
+  std::vector<std::string> out;
+  absl::flat_hash_set<std::string> seen;
+  for (const text::Term& w : words) {
+    if (w.key.find(' ') != std::string::npos || !seen.insert(w.key).second) continue;
+    index_.Analyze(w.surface, &known);
+    const bool in_domain = std::any_of(known.begin(), known.end(), [&](const text::TextIndex::QueryTerm& q) {
+      return !q.phrase && domain_weight_[q.term] > 0.5f;
+    });
+    if (!in_domain) out.push_back(w.surface);
+  }
+  return out;
 }
 
 void RoutingModel::SplitQuote(uint32_t rule, const std::string& indexed) {

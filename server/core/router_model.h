@@ -119,6 +119,14 @@ class RoutingModel {
   }
   // 1 when one agent's rules use the term, falling towards 0 as all do.
   float term_focus(uint32_t term) const { return term_focus_[term]; }
+  // What word `term` says about the request being in the domain at all (see
+  // RouterOptions::domain_smoothing); and what a word the rules never use says.
+  float domain_weight(uint32_t term) const { return domain_weight_[term]; }
+  float unknown_word_weight() const { return unknown_word_weight_; }
+  // The request's distinct content words the rules use no more than everyday
+  // English does, or not at all, as written (lowercased), in text order: what
+  // an off-topic answer names. Not for the hot path (it tokenizes again).
+  std::vector<std::string> OutOfDomainWords(std::string_view text) const;
   // The labelled requests' hits on `term` that can count: weightless ones
   // left out, and all but each agent's strongest few; in rule order.
   std::span<const LabelledPosting> labelled_postings(uint32_t term) const {
@@ -148,6 +156,7 @@ class RoutingModel {
   void AddRules(const std::vector<LabelledRequest>& labelled, std::vector<std::string>* indexed_texts);
   void RankNames();
   void WeighTerms();
+  void WeighDomainWords();
   // (*rules_using)[agent] = how many of the definitions' rules (or, with
   // `labelled`, of the labelled requests) speaking for it use `term`.
   void CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const;
@@ -178,6 +187,8 @@ class RoutingModel {
   text::TextIndex index_;
   std::vector<float> term_agent_weight_;  // [term * agent_count_ + agent]
   std::vector<float> term_focus_;
+  std::vector<float> domain_weight_;
+  float unknown_word_weight_ = 0;
   int agent_count_ = 0;
   std::vector<int> name_rank_;
   absl::flat_hash_map<std::string, int> agent_index_;  // lowercase name → hosted index

@@ -32,9 +32,11 @@ absl::Status RouteScorer::Score(const RoutingModel& model, std::string_view text
   choice_.explicit_order.clear();
   choice_.fired.clear();
   choice_.fallback_used = false;
+  choice_.off_topic = false;
   request_.stripped.clear();
   RETURN_IF_ERROR(ResolveExplicitAgents(&text, explicit_agents));
   CollectHits(text);       // every (rule, request term) pair, weighed
+  WeighDomainRelevance();  // is the request about the domain at all?
   ClaimRedirectedTerms();  // "not for" rules that outweigh their agent's own
   ScoreAgents();           // best rule + half the term sum, times coverage
   WeighClauses();          // and each part of a request on its own
@@ -93,6 +95,7 @@ absl::Status RouteScorer::AddExplicit(std::string_view name, bool inline_mention
 // only these (a rule without hits scores 0 and adds nothing), and they are a
 // few dozen of the thousands there are.
 void RouteScorer::CollectHits(std::string_view text) {
+  request_.text = text;
   request_.content_words = model_->Analyze(text, &request_.terms, &request_.clause_words);
   n_terms_ = request_.terms.size();
   WeighHits();
@@ -251,6 +254,27 @@ void RouteScorer::GroupHitsByRule() {
   }
   hits_.hits.resize(hits_.unsorted.size());
   for (const Hit& h : hits_.unsorted) hits_.hits[slots[h.rule].end++] = h;
+}
+
+// The mean domain weight of the request's distinct content words; words the
+// rules never use weigh unknown_word_weight. A request named to its agents
+// is theirs whatever it is about.
+void RouteScorer::WeighDomainRelevance() {
+  const size_t words = request_.content_words;
+  double sum = 0;
+  size_t known = 0;
+  for (const text::TextIndex::QueryTerm& t : request_.terms) {
+    if (t.phrase) continue;
+    sum += model_->domain_weight(t.term);
+    ++known;
+  }
+  sum += static_cast<double>(words - std::min(known, words)) * model_->unknown_word_weight();
+  request_.domain_relevance = words == 0 ? 0.0 : sum / static_cast<double>(words);
+  // Without labelled requests the rules alone are too little text to tell
+  // the domain's words from everyday English: the gate is off.
+  const bool has_labelled = model_->first_labelled() < model_->rules().size();
+  choice_.off_topic = has_labelled && choice_.explicit_order.empty() &&
+                      request_.domain_relevance < options_->min_domain_relevance;
 }
 
 // A "not for" rule that outweighs its agent's own rules on the same terms
@@ -424,6 +448,7 @@ void RouteScorer::WeighSelection() {
 // wrongly).
 bool RouteScorer::InScope(int a) const {
   const SelectionSignals& s = choice_.signals[a];
+  if (choice_.off_topic) return false;
   if (!options_->learned_selection) return s.passes_gates;
   if (agents_.score[a] <= 0) return false;
   if (a >= n_hosted_ && s.passes_gates) return true;

@@ -58,6 +58,10 @@ class RouteScorer {
     std::vector<uint32_t> clause_words;  // distinct content words per clause
     size_t content_words = 0;            // distinct content words, known or not
     std::string stripped;                // the text without its @mentions, when it had some
+    std::string_view text;               // as scored (valid during the call)
+    // Mean over its distinct content words of their domain weight
+    // (RoutingModel::domain_weight); see RouterOptions::min_domain_relevance.
+    double domain_relevance = 0;
   };
   struct HitTable {
     std::vector<RuleSlot> slots;    // by rule; all zero between calls
@@ -112,6 +116,9 @@ class RouteScorer {
     std::vector<int> selected;                // hosted agents chosen, in order
     std::vector<char> chosen;
     bool fallback_used = false;
+    // No explicit agent, and the request reads as outside the domain: no
+    // agent is in scope, hosted or not.
+    bool off_topic = false;
     std::vector<char> agent_flags;            // scratch
   };
 
@@ -151,6 +158,7 @@ class RouteScorer {
   void BestWeightPerAgentTerm();
   void OrderTouchedRules();
   void GroupHitsByRule();
+  void WeighDomainRelevance();
   void ClaimRedirectedTerms();
   void ScoreAgents();
   void BestRulePerAgent();

@@ -9,12 +9,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/definitions/definition_parser.h"
+#include "server/definitions/labelled_requests.h"
 
 namespace agentd {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Exclusion {
   std::string text;
@@ -423,6 +425,54 @@ TEST(RouterTest, LabelledRequestsNameUnhostedAgentsAndSkipExplicitOnes) {
   for (const auto& r : d->rejected()) {
     for (const auto& reason : r.reasons()) EXPECT_NE(reason.kind(), "labelled") << r.agent();
   }
+}
+
+// The bundled agents with their labelled requests, as agentd builds them.
+std::unique_ptr<Router> BundledRouter() {
+  DefinitionLoadResult loaded = LoadDefinitions(AGENTD_SOURCE_DIR "/agents");
+  auto labelled = ReadLabelledRequests(AGENTD_SOURCE_DIR "/agents/routing-examples");
+  EXPECT_TRUE(labelled.ok()) << labelled.status();
+  auto router = Router::Create(std::move(loaded.definitions), {}, labelled.ok() ? *labelled : std::vector<LabelledRequest>{});
+  EXPECT_TRUE(router.ok()) << router.status();
+  return router.ok() ? std::move(*router) : nullptr;
+}
+
+TEST(RouterTest, OffTopicRequestsRouteNowhereAndSayWhy) {
+  auto router = BundledRouter();
+  ASSERT_NE(router, nullptr);
+  for (const char* text : {"What's the best way to cache firewood so it stays dry through winter?",
+                           "Our choir wants to split into two sections for the spring concert; how should we "
+                           "divide the altos?"}) {
+    SCOPED_TRACE(text);
+    auto d = router->Route(text, {});
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_TRUE(d->selected().empty());
+    EXPECT_TRUE(d->unhosted().empty());
+    EXPECT_THAT(d->summary(), HasSubstr("no hosted agent's scope covers this request"));
+    EXPECT_THAT(d->summary(), HasSubstr("words read as outside the domain: "));
+    EXPECT_THAT(d->summary(), HasSubstr("closest agents: "));
+    ASSERT_FALSE(d->rejected().empty());
+  }
+  auto firewood_why = router->Route("What's the best way to cache firewood so it stays dry through winter?", {});
+  ASSERT_TRUE(firewood_why.ok());
+  EXPECT_THAT(firewood_why->summary(), HasSubstr("something other than building or running software"));
+  ASSERT_FALSE(firewood_why->rejected().empty());
+  EXPECT_THAT(firewood_why->rejected(0).why(), HasSubstr("outside the domain"));
+  auto firewood = router->Route("What's the best way to cache firewood so it stays dry through winter?", {});
+  ASSERT_TRUE(firewood.ok());
+  EXPECT_THAT(firewood->summary(), HasSubstr("firewood"));
+  EXPECT_THAT(firewood->summary(), Not(HasSubstr(" cache,")));  // read as the domain's word
+  // A caller who disagrees names the agent, which is always honoured.
+  auto named = router->Route("@backend-architect What's the best way to cache firewood so it stays dry?", {});
+  ASSERT_TRUE(named.ok());
+  EXPECT_THAT(Chosen(*named), ElementsAre("backend-architect"));
+  // In the domain, the same everyday-sense word routes.
+  auto in_domain = router->Route("Which index should we add to the orders table in Postgres so the checkout "
+                                 "query stops doing a sequential scan?",
+                                 {});
+  ASSERT_TRUE(in_domain.ok());
+  ASSERT_FALSE(in_domain->selected().empty());
+  EXPECT_EQ(in_domain->selected(0).agent(), "database-architect");
 }
 
 TEST(RouterTest, BundledAgentsRouteTheSeedQuestion) {
