@@ -278,8 +278,7 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
     for (const v1::UnhostedAgent& u : route.unhosted()) unhosted.push_back(u.agent());
     return absl::FailedPreconditionError(
         unhosted.empty()
-            ? absl::StrCat("no hosted agent's scope covers this request (", route.summary(),
-                           "); name one with --agent, see `agentctl agents`")
+            ? absl::StrCat(route.summary(), " (--agent=NAME; `agentctl agents` lists them)")
             : absl::StrCat("this request is for ", absl::StrJoin(unhosted, ", "),
                            ", which this server does not host; no hosted agent's scope covers it"));
   }

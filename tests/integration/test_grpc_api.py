@@ -130,6 +130,14 @@ class ApiTest(unittest.TestCase):
                         pb.GetSessionRequest(session_id="no-such-session"))
         self.assertCode(grpc.StatusCode.FAILED_PRECONDITION, self.stub.Review,
                         pb.ReviewRequest(text="Write me a haiku about autumn."))
+        # Off the domain though it shares a word with it: no agent, and the
+        # answer names the words read as outside the domain and the closest agents.
+        details = self.assertCode(grpc.StatusCode.FAILED_PRECONDITION, self.stub.Review,
+                                  pb.ReviewRequest(text="What's the best way to cache firewood so it stays dry "
+                                                        "through winter?"))
+        self.assertIn("something other than building or running software", details)
+        self.assertIn("firewood", details)
+        self.assertIn("closest agents: backend-architect", details)
         details = self.assertCode(grpc.StatusCode.FAILED_PRECONDITION, self.stub.Review,
                                   pb.ReviewRequest(text="How do we structure Vue components and Pinia stores "
                                                         "for a large dashboard?"))
