@@ -12,7 +12,9 @@ ratio to the Echo of its own round.
 
 Each NAME=BUILD_DIR needs bin/agentd, share/agentd/agents and
 lib/agentd/plugins (copy them aside before rebuilding to keep a "before").
-Echo and the request body come from the first build.
+Echo and the request body come from the first build. NAME=BUILD_DIR,FLAG,...
+adds agentd flags; the observability A/B of docs/operations.md is
+    bench/route_ab.py off=build-release on=build-release,--metrics_listen=127.0.0.1:0,--access_log=/tmp/access.log
 """
 import os
 import statistics
@@ -25,6 +27,8 @@ import loadbench as lb  # noqa: E402
 
 def main(argv):
     builds = [arg.split("=", 1) for arg in argv[1:]]
+    flags = {b[0]: b[1].split(",")[1:] for b in builds if len(b) == 2}
+    builds = [(b[0], b[1].split(",")[0]) if len(b) == 2 else b for b in builds]
     if not builds or any(len(b) != 2 for b in builds):
         print(__doc__, file=sys.stderr)
         return 2
@@ -33,8 +37,11 @@ def main(argv):
     work = tempfile.mkdtemp(prefix="agentd-route-ab-")
     first = os.path.abspath(builds[0][1])
     body = os.path.join(work, "route.body")
-    lb.subprocess.run([os.path.join(first, "bin", "agentd-bench-bodies"), "--out=" + body, "--message=route",
-                       "--text=" + lb.ROUTE_TEXT], check=True)
+    # CALL=review measures one-agent Reviews (new sessions) instead of Route.
+    review = os.environ.get("CALL", "route") == "review"
+    lb.subprocess.run([os.path.join(first, "bin", "agentd-bench-bodies"), "--out=" + body,
+                       "--message=" + ("review" if review else "route"),
+                       "--text=" + (lb.REVIEW_ONE_TEXT if review else lb.ROUTE_TEXT)], check=True)
     servers = [("Echo", lb.Server([os.path.join(first, "bin", "agentd-bench-echo"), "--listen=127.0.0.1:0",
                                    "--api=callback"], "echo listening on ", work), lb.ECHO_PATH)]
     for name, build in builds:
@@ -43,8 +50,9 @@ def main(argv):
         servers.append((name, lb.Server([os.path.join(build, "bin", "agentd"), "--listen=127.0.0.1:0",
                                          "--db=" + os.path.join(db_dir, "agentd.db"), "--log_format=json",
                                          "--agents_dir=" + os.path.join(build, "share", "agentd", "agents"),
-                                         "--plugins_dir=" + os.path.join(build, "lib", "agentd", "plugins")],
-                                        "agentd listening on ", work), lb.SERVICE + "Route"))
+                                         "--plugins_dir=" + os.path.join(build, "lib", "agentd", "plugins"),
+                                         *flags[name]],
+                                        "agentd listening on ", work), lb.SERVICE + ("Review" if review else "Route")))
     for _, server, _ in servers:
         server.start()
     try:
@@ -63,7 +71,7 @@ def main(argv):
                 ratios[name].append(rps[name] / rps["Echo"])
             print("Echo %.0f req/s; " % rps["Echo"] +
                   ", ".join("%s %.3f" % (name, r[-1]) for name, r in ratios.items()), flush=True)
-        print("median Route x Echo over %d rounds: " % rounds +
+        print("median %s x Echo over %d rounds: " % ("Review" if review else "Route", rounds) +
               ", ".join("%s %.3f" % (name, statistics.median(r)) for name, r in ratios.items()))
     finally:
         for _, server, _ in servers:

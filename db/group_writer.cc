@@ -87,7 +87,13 @@ void GroupWriter::Loop() {
         queue_.pop_front();
       }
     }
-    CommitGroup(group);
+    const absl::Time began = absl::Now();
+    GroupCommit outcome = CommitGroup(group);
+    if (options_.on_group) {
+      outcome.latency = absl::Now() - began;
+      outcome.writes = static_cast<int>(group.size());
+      options_.on_group(outcome);
+    }
     for (Op* op : group) {
       if (op->on_done) {
         op->on_done(std::move(op->result));
@@ -99,14 +105,16 @@ void GroupWriter::Loop() {
   }
 }
 
-void GroupWriter::CommitGroup(std::vector<Op*>& group) {
+GroupCommit GroupWriter::CommitGroup(std::vector<Op*>& group) {
   GroupTransaction& tx = *transaction_;
+  GroupCommit outcome;
   std::vector<Op*> pending = group;
   while (!pending.empty()) {
     if (absl::Status begin = tx.Begin(); !begin.ok()) {
       tx.Rollback();
       for (Op* op : pending) op->result = begin;
-      return;
+      outcome.status = begin;
+      return outcome;
     }
     std::vector<Op*> applied;
     std::vector<Op*> failed_alone;  // undone by their savepoint; keep the error
@@ -130,6 +138,7 @@ void GroupWriter::CommitGroup(std::vector<Op*>& group) {
     }
     if (aborted != nullptr) {
       tx.Rollback();
+      outcome.status = aborted->result.status();  // the store's state if nothing else commits
       std::vector<Op*> retry;
       for (Op* op : pending) {
         if (op == aborted) continue;
@@ -142,14 +151,16 @@ void GroupWriter::CommitGroup(std::vector<Op*>& group) {
     if (absl::Status commit = tx.Commit(); !commit.ok()) {
       tx.Rollback();
       for (Op* op : applied) op->result = commit;
-      return;
+      outcome.status = commit;
+      return outcome;
     }
     commits_.fetch_add(1, std::memory_order_relaxed);
-    int64_t turns = 0;
-    for (Op* op : applied) turns += op->turns;
-    turns_.fetch_add(turns, std::memory_order_relaxed);
-    return;
+    for (Op* op : applied) outcome.turns += op->turns;
+    turns_.fetch_add(outcome.turns, std::memory_order_relaxed);
+    outcome.status = absl::OkStatus();
+    return outcome;
   }
+  return outcome;
 }
 
 }  // namespace agentd

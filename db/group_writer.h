@@ -46,12 +46,25 @@ class GroupTransaction {
   virtual bool InTransaction() const = 0;
 };
 
+// One group's transaction, as GroupWriterOptions::on_group reports it.
+struct GroupCommit {
+  absl::Duration latency;  // BEGIN to COMMIT (or to the failure)
+  int writes = 0;          // writes in the group
+  int64_t turns = 0;       // turns committed
+  // OK when the transaction committed (some writes may have failed alone);
+  // otherwise why the store could not write at all.
+  absl::Status status;
+};
+
 struct GroupWriterOptions {
   // Extra wait to grow a group; 0 = commit what is queued.
   absl::Duration max_batch_delay = absl::ZeroDuration();
   int max_batch_size = 256;
   // Names the store in errors ("session store NAME is shutting down").
   std::string name;
+  // Called on the writer thread after each group (for metrics and health);
+  // must be quick. May be empty.
+  std::function<void(const GroupCommit&)> on_group;
 };
 
 class GroupWriter {
@@ -84,7 +97,8 @@ class GroupWriter {
   struct Op;
   absl::Status Enqueue(Op* op);
   void Loop();
-  void CommitGroup(std::vector<Op*>& group);
+  // Returns the group's outcome (GroupCommit::status and turns).
+  GroupCommit CommitGroup(std::vector<Op*>& group);
 
   GroupTransaction* const transaction_;
   const GroupWriterOptions options_;

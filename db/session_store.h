@@ -33,10 +33,13 @@
 #include "absl/time/time.h"
 #include "agentd/v1/orchestrator.pb.h"
 #include "agentd/v1/review.pb.h"
+#include "db/group_writer.h"
 #include "db/turn_codec.h"
 #include "db/turn_record.h"
 
 namespace agentd {
+
+using StoreCommit = GroupCommit;
 
 struct StoreOptions {
   std::string path;                 // file path; parent directories are created
@@ -54,6 +57,9 @@ struct StoreOptions {
   bool compress_turns = true;
   // Source of created/updated timestamps; tests inject a fake clock.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // Told of each write transaction, on the writer thread (GroupCommit:
+  // latency, group size, turns, whether the store could write). May be empty.
+  std::function<void(const StoreCommit&)> on_commit;
 };
 
 class SessionStore {
@@ -119,6 +125,10 @@ class SessionStore {
     int64_t turns;
   };
   virtual Stats stats() const = 0;
+
+  // A write transaction that changes nothing but must reach the disk: OK
+  // when the store can write now (the server's health probe).
+  virtual absl::Status ProbeWrite() = 0;
 };
 
 // A new random session id (128 bits, lowercase hex with dashes like a UUIDv4).

@@ -107,6 +107,7 @@ SqliteSessionStore::SqliteSessionStore(StoreOptions options, std::unique_ptr<Con
   group.max_batch_delay = options_.max_batch_delay;
   group.max_batch_size = options_.max_batch_size;
   group.name = options_.path;
+  group.on_group = options_.on_commit;
   writer_ = std::make_unique<GroupWriter>(transaction_.get(), std::move(group));
 }
 
@@ -175,6 +176,20 @@ void SqliteSessionStore::AppendTurnAsync(EncodedTurn turn, std::function<void(ab
           done(seq.status());
         }
       });
+}
+
+absl::Status SqliteSessionStore::ProbeWrite() {
+  // Setting user_version to what it is dirties page 1: the commit appends it
+  // to the WAL, so a full disk or a read-only file fails here.
+  return writer_
+      ->Write(0,
+              [&]() -> absl::StatusOr<int64_t> {
+                ASSIGN_OR_RETURN(int version, sqlite::SchemaVersion(*writer_conn_));
+                std::string sql = absl::StrCat("PRAGMA user_version = ", version);
+                RETURN_IF_ERROR(writer_conn_->Exec(sql.c_str(), "health probe"));
+                return 0;
+              })
+      .status();
 }
 
 absl::Status SqliteSessionStore::DeleteSession(std::string_view principal, std::string_view session_id) {

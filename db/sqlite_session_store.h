@@ -44,6 +44,7 @@ class SqliteSessionStore final : public SessionStore {
   absl::Status DeleteSession(std::string_view principal, std::string_view session_id) override;
   absl::StatusOr<int64_t> PruneOlderThan(absl::Time cutoff, int batch_size) override;
   Stats stats() const override;
+  absl::Status ProbeWrite() override;
 
  private:
   class WriterTransaction;

@@ -60,6 +60,10 @@ ABSL_FLAG(int, max_calls, 1024,
           "calls queued or running in the server; past it a call is refused at once with "
           "RESOURCE_EXHAUSTED and a retry hint");
 ABSL_FLAG(int, max_calls_per_principal, 0, "the same limit for one caller (0 = --max_calls)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT to serve Prometheus metrics on, at /metrics (port 0 = any free port; default off)");
+ABSL_FLAG(std::string, access_log, "",
+          "access log: one JSON line per RPC, to this file (appended) or - for standard output (default off)");
 ABSL_FLAG(int, breaker_failures, 5, "failures in a row that open an agent's circuit breaker");
 ABSL_FLAG(int, breaker_cool_down_ms, 30000, "how long an open breaker skips its agent before one probe");
 ABSL_FLAG(int, executor_threads, 8, "threads that run agents");
@@ -159,6 +163,8 @@ int main(int argc, char** argv) {
   config.allow_insecure_remote = absl::GetFlag(FLAGS_allow_insecure_remote);
   config.request_threads = absl::GetFlag(FLAGS_request_threads);
   config.admission.max_calls = absl::GetFlag(FLAGS_max_calls);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.access_log = absl::GetFlag(FLAGS_access_log);
   config.admission.max_calls_per_principal = absl::GetFlag(FLAGS_max_calls_per_principal);
   agentd::OrchestratorConfig& core = config.orchestrator;
   core.db_path = FlagOrEnv(absl::GetFlag(FLAGS_db), "AGENTD_DB", "./var/agentd.db");
@@ -188,6 +194,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A file size limit (RLIMIT_FSIZE) is a full disk to the store, not a
+  // reason to die: the write fails with EFBIG and health says NOT_SERVING.
+  signal(SIGXFSZ, SIG_IGN);
 
   absl::Time started = absl::Now();
   absl::StatusOr<std::unique_ptr<agentd::AgentdServer>> server = agentd::AgentdServer::Start(config);
@@ -200,6 +209,9 @@ int main(int argc, char** argv) {
                config.tls.cert_file.empty() ? "plaintext" : "TLS", (*server)->token_count(),
                config.auth.client_certificates ? ", client certificates required" : "",
                absl::ToDoubleMilliseconds(absl::Now() - started));
+  if (!(*server)->metrics_address().empty()) {
+    spdlog::info("metrics at http://{}/metrics", (*server)->metrics_address());
+  }
   // One machine-readable line on stdout: tests and scripts read the port here.
   std::printf("agentd listening on %s\n", (*server)->address().c_str());
   std::fflush(stdout);

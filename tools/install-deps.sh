@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libjemalloc-dev libzstd-dev
   python3-grpcio python3-protobuf python3-zstandard nghttp2-client
   libssl-dev openssl
+  libcpp-httplib-dev prometheus python3-prometheus-client
 )
 missing=()
 for p in "${packages[@]}"; do

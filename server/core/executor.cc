@@ -256,6 +256,16 @@ void Deliver(RunState* state, const std::vector<AgentSlot*>& slots, ExecutionObs
 
 }  // namespace
 
+std::string_view AgentOutcomeName(v1::AgentStatus status) {
+  switch (status) {
+    case v1::AGENT_STATUS_OK: return "ok";
+    case v1::AGENT_STATUS_TIMED_OUT: return "timed_out";
+    case v1::AGENT_STATUS_CANCELLED: return "cancelled";
+    case v1::AGENT_STATUS_SKIPPED: return "skipped";
+    default: return "failed";
+  }
+}
+
 void AgentSlot::RecordLatency(absl::Duration latency) {
   // An exponentially weighted average, 1/8 weight per call: fast to adapt,
   // not fooled by one lucky call.

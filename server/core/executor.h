@@ -99,6 +99,10 @@ struct AgentSlot {
   void RecordLatency(absl::Duration latency);
 };
 
+// "ok", "failed", "timed_out", "cancelled" or "skipped": an agent's status
+// as logs and metrics name it.
+std::string_view AgentOutcomeName(v1::AgentStatus status);
+
 // Receives progress on the thread that called Executor::Run.
 class ExecutionObserver {
  public:

@@ -105,6 +105,8 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorC
   store_options.path = o->config_.db_path;
   store_options.max_database_bytes = o->config_.db_max_bytes;
   store_options.compress_turns = o->config_.compress_turns;
+  Orchestrator* core = o.get();
+  store_options.on_commit = [core](const StoreCommit& commit) { core->OnStoreCommit(commit); };
   ASSIGN_OR_RETURN(o->store_, SessionStore::Open(store_options));
   if (o->config_.retention_days < 0) {
     return absl::InvalidArgumentError(absl::StrCat("retention_days must be 0 (keep forever) or more, got ",
@@ -116,10 +118,66 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorC
     retention.interval = o->config_.retention_interval;
     o->pruner_ = std::make_unique<RetentionPruner>(o->store_.get(), std::move(retention));
   }
+  o->prober_ = std::thread([core] { core->ProbeLoop(); });
   return o;
 }
 
-Orchestrator::~Orchestrator() = default;
+Orchestrator::~Orchestrator() {
+  {
+    absl::MutexLock lock(&health_mu_);
+    stopping_ = true;
+  }
+  if (prober_.joinable()) prober_.join();
+}
+
+namespace {
+
+// Whether a failed write says the store itself cannot write (rather than
+// that one write was refused: unknown session, full quota).
+bool IsStoreFault(const absl::Status& status, bool quota_set) {
+  switch (status.code()) {
+    case absl::StatusCode::kDataLoss: return true;
+    case absl::StatusCode::kUnavailable: return status.message().find("shutting down") == absl::string_view::npos;
+    case absl::StatusCode::kResourceExhausted: return !quota_set;  // SQLite cannot tell a quota from a full disk
+    default: return false;
+  }
+}
+
+}  // namespace
+
+void Orchestrator::OnStoreCommit(const StoreCommit& commit) {
+  if (commit.status.ok() && config_.metrics != nullptr) {
+    config_.metrics->RecordCommit(commit.latency, commit.writes, static_cast<int>(commit.turns));
+  }
+  bool writable = commit.status.ok();
+  if (!writable && !IsStoreFault(commit.status, config_.db_max_bytes > 0)) return;
+  if (store_writable_.exchange(writable) == writable) return;
+  if (writable) {
+    spdlog::info("session store can write again: health SERVING");
+  } else {
+    spdlog::error("session store cannot write ({}): health NOT_SERVING until a write succeeds",
+                  commit.status.ToString());
+  }
+  absl::MutexLock lock(&health_mu_);
+  if (health_listener_) health_listener_(writable);
+}
+
+void Orchestrator::SetStoreHealthListener(std::function<void(bool writable)> listener) {
+  absl::MutexLock lock(&health_mu_);
+  health_listener_ = std::move(listener);
+}
+
+void Orchestrator::ProbeLoop() {
+  auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_) { return stopping_; };
+  for (;;) {
+    {
+      absl::MutexLock lock(&health_mu_);
+      if (health_mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::Seconds(1))) return;
+    }
+    // A probe that commits turns store_writable() true (OnStoreCommit).
+    if (!store_writable_.load()) store_->ProbeWrite().IgnoreError();
+  }
+}
 
 absl::Status Orchestrator::LoadAgents() {
   DefinitionLoadResult loaded = LoadDefinitions(config_.agents_dir);
@@ -301,6 +359,12 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   absl::Time agents_deadline = ctx.deadline - WriteReserve(absl::Now(), ctx.deadline);
   std::vector<AgentOutcome> outcomes =
       executor_->Run(slots, agent_request, agents_deadline, ctx.cancelled, observer);
+  if (config_.metrics != nullptr) {
+    for (const AgentOutcome& o : outcomes) {
+      config_.metrics->RecordAgent(o.run.agent(), AgentOutcomeName(o.run.status()),
+                                   absl::Milliseconds(o.run.latency_ms()));
+    }
+  }
   if (ctx.cancelled && ctx.cancelled()) return absl::CancelledError("the caller cancelled the review");
   RETURN_IF_ERROR(RequireAnAnswer(outcomes, slots));
 
@@ -346,6 +410,16 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   response.mutable_review()->set_markdown(std::move(markdown));
   if (!encoded.ok()) return encoded.status();
   return PreparedTurn{std::move(response), *std::move(encoded)};
+}
+
+std::vector<Orchestrator::AgentState> Orchestrator::AgentStates() const {
+  std::vector<AgentState> states;
+  const absl::Time now = absl::Now();
+  for (const auto& slot : slots_) {
+    states.push_back({slot->definition.name(), slot->in_flight.load(), slot->stuck.load(),
+                      slot->breaker.State(now), slot->breaker.times_opened()});
+  }
+  return states;
 }
 
 std::vector<std::string> Orchestrator::BusyAgents() const {

@@ -6,7 +6,9 @@
 #ifndef AGENTD_SERVER_CORE_ORCHESTRATOR_H_
 #define AGENTD_SERVER_CORE_ORCHESTRATOR_H_
 
+#include <atomic>
 #include <functional>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "db/session_store.h"
 #include "server/core/executor.h"
 #include "server/core/router.h"
+#include "server/observability/metrics.h"
 
 namespace agentd {
 
@@ -53,6 +56,9 @@ struct OrchestratorConfig {
   // Compress turn blobs (db/blob_codec.h): about 2.6x less disk for CPU
   // on the request thread.
   bool compress_turns = true;
+  // Where agent outcomes and store commits are counted; null = nowhere.
+  // Not owned; must outlive the orchestrator.
+  Metrics* metrics = nullptr;
 };
 
 // Per-call context from the service edge.
@@ -106,6 +112,26 @@ class Orchestrator {
   // at shutdown to say which plugin is abandoned. Thread-safe.
   std::vector<std::string> BusyAgents() const;
 
+  // Whether the store could write at its last attempt. It turns false when
+  // a write fails because of the store itself (disk full, read-only or
+  // unreadable file, I/O error, lock held elsewhere; a full quota set by
+  // db_max_bytes is not a fault) and true again at the next write that
+  // commits; while false, a probe write is tried every second.
+  bool store_writable() const { return store_writable_.load(); }
+  // Called on each change of store_writable(), from the store's writer
+  // thread. Set before serving.
+  void SetStoreHealthListener(std::function<void(bool writable)> listener);
+
+  // Each agent's guards now, for metrics. Thread-safe.
+  struct AgentState {
+    std::string agent;
+    int in_flight;        // queued or running
+    int stuck;            // abandoned calls still in the plugin
+    std::string breaker;  // "closed", "open", "half_open"
+    int64_t breaker_opened;
+  };
+  std::vector<AgentState> AgentStates() const;
+
   // What went wrong at load time ("path:line: reason"), for logs and tests.
   const std::vector<std::string>& load_errors() const { return load_errors_; }
   SessionStore& store() { return *store_; }
@@ -132,6 +158,15 @@ class Orchestrator {
   std::unique_ptr<PluginRegistry> plugins_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<Executor> executor_;
+  // Store health (store_writable()); before store_, whose writer reports
+  // to it until the store is closed.
+  void OnStoreCommit(const StoreCommit& commit);
+  void ProbeLoop();
+  std::atomic<bool> store_writable_{true};
+  absl::Mutex health_mu_;
+  std::function<void(bool)> health_listener_ ABSL_GUARDED_BY(health_mu_);
+  bool stopping_ ABSL_GUARDED_BY(health_mu_) = false;
+  std::thread prober_;  // joined by the destructor, before store_ goes
   std::unique_ptr<SessionStore> store_;
   std::unique_ptr<RetentionPruner> pruner_;  // after store_: stopped before it closes
 };

@@ -37,7 +37,10 @@ grpc::Status Reply(absl::StatusOr<T> result, T* response) {
 // last to let go deletes the reactor.
 class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEvent>, public ReviewObserver {
  public:
-  explicit StreamReviewReactor(grpc::CallbackServerContext* ctx) : ctx_(ctx) {}
+  StreamReviewReactor(grpc::CallbackServerContext* ctx, const Telemetry& telemetry)
+      : ctx_(ctx), record_(telemetry, ctx, "StreamReview") {}
+
+  CallRecord* record() { return &record_; }
 
   // Runs the review on the calling (request) thread.
   void Run(Orchestrator* core, CallContext call, const v1::ReviewRequest& request) {
@@ -49,6 +52,7 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
     {
       absl::MutexLock lock(&mu_);
       if (result.ok()) {
+        record_.set_review(*result);
         v1::ReviewEvent event;
         *event.mutable_review() = *std::move(result);
         Enqueue(std::move(event));
@@ -102,6 +106,7 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
       absl::MutexLock lock(&mu_);
       finished_ = true;
     }
+    record_.Finish(status);
     Finish(status);
     Unref();  // no request thread will run
   }
@@ -120,14 +125,18 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
   void MaybeFinish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_ || !work_done_ || writing_ || !pending_.empty()) return;
     finished_ = true;
-    Finish(cancelled_ && final_status_.ok() ? grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled")
-                                            : final_status_);
+    grpc::Status status = cancelled_ && final_status_.ok()
+                              ? grpc::Status(grpc::StatusCode::CANCELLED, "the caller cancelled")
+                              : final_status_;
+    record_.Finish(status);
+    Finish(status);
   }
   void Unref() {
     if (refs_.fetch_sub(1) == 1) delete this;
   }
 
   grpc::CallbackServerContext* const ctx_;
+  CallRecord record_;  // finished with the stream, under mu_
   absl::Mutex mu_;
   std::deque<v1::ReviewEvent> pending_ ABSL_GUARDED_BY(mu_);  // front is being written when writing_
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -140,15 +149,24 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
 
 }  // namespace
 
+// Records the call, then finishes it: a call is logged before its caller
+// can see the reply.
+void FinishCall(grpc::ServerUnaryReactor* reactor, CallRecord* record, const grpc::Status& status) {
+  record->Finish(status);
+  reactor->Finish(status);
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status, grpc::ServerContextBase* ctx) {
   std::optional<int64_t> retry_after_ms = RetryAfterMs(status);
   if (retry_after_ms.has_value()) ctx->AddTrailingMetadata("grpc-retry-pushback-ms", absl::StrCat(*retry_after_ms));
   return ToGrpcStatus(status);
 }
 
-absl::StatusOr<OrchestratorService::Admitted> OrchestratorService::Admit(grpc::CallbackServerContext* ctx) {
+absl::StatusOr<OrchestratorService::Admitted> OrchestratorService::Admit(grpc::CallbackServerContext* ctx,
+                                                                        CallRecord* record) {
   Admitted admitted;
   ASSIGN_OR_RETURN(admitted.call, Context(ctx));
+  record->set_principal(admitted.call.principal);
   ASSIGN_OR_RETURN(admitted.ticket, admission_.Admit(admitted.call.principal));
   return admitted;
 }
@@ -174,25 +192,33 @@ absl::StatusOr<CallContext> OrchestratorService::Context(grpc::CallbackServerCon
 }
 
 template <typename Work>
-grpc::ServerUnaryReactor* OrchestratorService::OnPool(grpc::CallbackServerContext* ctx, Work work) {
+grpc::ServerUnaryReactor* OrchestratorService::OnPool(grpc::CallbackServerContext* ctx, std::string_view method,
+                                                      std::string session, Work work) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<Admitted> admitted = Admit(ctx);
+  auto record = std::make_shared<CallRecord>(telemetry_, ctx, method);
+  record->set_session(std::move(session));
+  absl::StatusOr<Admitted> admitted = Admit(ctx, record.get());
   if (!admitted.ok()) {
-    reactor->Finish(ToGrpcStatus(admitted.status(), ctx));
+    FinishCall(reactor, record.get(), ToGrpcStatus(admitted.status(), ctx));
     return reactor;
   }
-  pool_.Submit([reactor, admitted = *std::move(admitted), work = std::move(work)]() mutable {
+  pool_.Submit([reactor, record, admitted = *std::move(admitted), work = std::move(work)]() mutable {
     admitted.ticket->Running();
-    reactor->Finish(work(admitted.call));
+    grpc::Status status = work(admitted.call);
+    admitted.ticket.reset();
+    FinishCall(reactor, record.get(), status);
   });
   return reactor;
 }
 
 template <typename Work>
-grpc::ServerUnaryReactor* OrchestratorService::Now(grpc::CallbackServerContext* ctx, Work work) {
+grpc::ServerUnaryReactor* OrchestratorService::Now(grpc::CallbackServerContext* ctx, std::string_view method,
+                                                   Work work) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  CallRecord record(telemetry_, ctx, method);
   absl::StatusOr<CallContext> call = Context(ctx);
-  reactor->Finish(call.ok() ? work(*call) : ToGrpcStatus(call.status()));
+  if (call.ok()) record.set_principal(call->principal);
+  FinishCall(reactor, &record, call.ok() ? work(*call) : ToGrpcStatus(call.status()));
   return reactor;
 }
 
@@ -203,25 +229,27 @@ grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContex
   // writer finishes the call after the COMMIT. No thread waits on the fsync,
   // so a few request threads keep the group commits full.
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<Admitted> admitted = Admit(ctx);
+  auto record = std::make_shared<CallRecord>(telemetry_, ctx, "Review");
+  absl::StatusOr<Admitted> admitted = Admit(ctx, record.get());
   if (!admitted.ok()) {
-    reactor->Finish(ToGrpcStatus(admitted.status(), ctx));
+    FinishCall(reactor, record.get(), ToGrpcStatus(admitted.status(), ctx));
     return reactor;
   }
-  pool_.Submit([this, ctx, reactor, request, response, admitted = *std::move(admitted)] {
+  pool_.Submit([this, ctx, reactor, request, response, record, admitted = *std::move(admitted)] {
     admitted.ticket->Running();
     // The ticket is held until the turn is committed: a call waiting for
     // its write still counts against the limits.
     core_->ReviewAsync(admitted.call, *request, nullptr,
-                       [ctx, reactor, response, ticket = admitted.ticket](
+                       [ctx, reactor, response, record, ticket = admitted.ticket](
                            absl::StatusOr<v1::ReviewResponse> result) mutable {
                          ticket.reset();  // before Finish: the service may go once the call is done
                          if (!result.ok()) {
-                           reactor->Finish(ToGrpcStatus(result.status(), ctx));
+                           FinishCall(reactor, record.get(), ToGrpcStatus(result.status(), ctx));
                            return;
                          }
+                         record->set_review(*result);
                          *response = *std::move(result);
-                         reactor->Finish(grpc::Status::OK);
+                         FinishCall(reactor, record.get(), grpc::Status::OK);
                        });
   });
   return reactor;
@@ -229,8 +257,8 @@ grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContex
 
 grpc::ServerWriteReactor<v1::ReviewEvent>* OrchestratorService::StreamReview(grpc::CallbackServerContext* ctx,
                                                                             const v1::ReviewRequest* request) {
-  auto* reactor = new StreamReviewReactor(ctx);
-  absl::StatusOr<Admitted> admitted = Admit(ctx);
+  auto* reactor = new StreamReviewReactor(ctx, telemetry_);
+  absl::StatusOr<Admitted> admitted = Admit(ctx, reactor->record());
   if (!admitted.ok()) {
     reactor->FinishNow(ToGrpcStatus(admitted.status(), ctx));
     return reactor;
@@ -245,7 +273,7 @@ grpc::ServerWriteReactor<v1::ReviewEvent>* OrchestratorService::StreamReview(grp
 grpc::ServerUnaryReactor* OrchestratorService::Route(grpc::CallbackServerContext* ctx,
                                                      const v1::RouteRequest* request,
                                                      v1::RouteDecision* response) {
-  return Now(ctx, [this, request, response](const CallContext&) {
+  return Now(ctx, "Route", [this, request, response](const CallContext&) {
     return ToGrpcStatus(core_->RouteInto(*request, response));
   });
 }
@@ -253,7 +281,7 @@ grpc::ServerUnaryReactor* OrchestratorService::Route(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* OrchestratorService::ListAgents(grpc::CallbackServerContext* ctx,
                                                           const v1::ListAgentsRequest* request,
                                                           v1::ListAgentsResponse* response) {
-  return Now(ctx, [this, request, response](const CallContext&) {
+  return Now(ctx, "ListAgents", [this, request, response](const CallContext&) {
     *response = core_->ListAgents(*request);
     return grpc::Status::OK;
   });
@@ -262,7 +290,7 @@ grpc::ServerUnaryReactor* OrchestratorService::ListAgents(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* OrchestratorService::CreateSession(grpc::CallbackServerContext* ctx,
                                                              const v1::CreateSessionRequest* request,
                                                              v1::Session* response) {
-  return OnPool(ctx, [this, request, response](const CallContext& call) {
+  return OnPool(ctx, "CreateSession", "", [this, request, response](const CallContext& call) {
     return Reply(core_->CreateSession(call, *request), response);
   });
 }
@@ -270,7 +298,7 @@ grpc::ServerUnaryReactor* OrchestratorService::CreateSession(grpc::CallbackServe
 grpc::ServerUnaryReactor* OrchestratorService::GetSession(grpc::CallbackServerContext* ctx,
                                                           const v1::GetSessionRequest* request,
                                                           v1::GetSessionResponse* response) {
-  return OnPool(ctx, [this, request, response](const CallContext& call) {
+  return OnPool(ctx, "GetSession", request->session_id(), [this, request, response](const CallContext& call) {
     return Reply(core_->GetSession(call, *request), response);
   });
 }
@@ -278,7 +306,7 @@ grpc::ServerUnaryReactor* OrchestratorService::GetSession(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* OrchestratorService::ListSessions(grpc::CallbackServerContext* ctx,
                                                             const v1::ListSessionsRequest* request,
                                                             v1::ListSessionsResponse* response) {
-  return OnPool(ctx, [this, request, response](const CallContext& call) {
+  return OnPool(ctx, "ListSessions", "", [this, request, response](const CallContext& call) {
     return Reply(core_->ListSessions(call, *request), response);
   });
 }
@@ -286,7 +314,7 @@ grpc::ServerUnaryReactor* OrchestratorService::ListSessions(grpc::CallbackServer
 grpc::ServerUnaryReactor* OrchestratorService::DeleteSession(grpc::CallbackServerContext* ctx,
                                                              const v1::DeleteSessionRequest* request,
                                                              v1::DeleteSessionResponse*) {
-  return OnPool(ctx, [this, request](const CallContext& call) {
+  return OnPool(ctx, "DeleteSession", request->session_id(), [this, request](const CallContext& call) {
     return ToGrpcStatus(core_->DeleteSession(call, *request));
   });
 }
@@ -294,7 +322,7 @@ grpc::ServerUnaryReactor* OrchestratorService::DeleteSession(grpc::CallbackServe
 grpc::ServerUnaryReactor* OrchestratorService::ExportSession(grpc::CallbackServerContext* ctx,
                                                              const v1::ExportSessionRequest* request,
                                                              v1::ExportSessionResponse* response) {
-  return OnPool(ctx, [this, request, response](const CallContext& call) {
+  return OnPool(ctx, "ExportSession", request->session_id(), [this, request, response](const CallContext& call) {
     return Reply(core_->ExportSession(call, *request), response);
   });
 }
@@ -302,7 +330,7 @@ grpc::ServerUnaryReactor* OrchestratorService::ExportSession(grpc::CallbackServe
 grpc::ServerUnaryReactor* OrchestratorService::PruneSessions(grpc::CallbackServerContext* ctx,
                                                              const v1::PruneSessionsRequest* request,
                                                              v1::PruneSessionsResponse* response) {
-  return OnPool(ctx, [this, request, response](const CallContext& call) {
+  return OnPool(ctx, "PruneSessions", "", [this, request, response](const CallContext& call) {
     if (!call.admin) {
       return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                           "PruneSessions is an admin call; this principal is not an admin");

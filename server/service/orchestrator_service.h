@@ -21,6 +21,7 @@
 #include "server/core/orchestrator.h"
 #include "server/service/admission.h"
 #include "server/service/client_errors.h"
+#include "server/service/call_record.h"
 #include "server/service/message_pool.h"
 
 namespace agentd {
@@ -38,10 +39,14 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
  public:
   // `auth` decides every call's principal (it outlives the service).
   // `request_threads`: how many waiting calls run at once.
-  OrchestratorService(Orchestrator* core, const Authenticator* auth, int request_threads, AdmissionLimits limits = {})
+  // `telemetry`: where calls are recorded (metrics, access log); its
+  // pointers must outlive the service.
+  OrchestratorService(Orchestrator* core, const Authenticator* auth, int request_threads, AdmissionLimits limits = {},
+                      Telemetry telemetry = {})
       : core_(core),
         auth_(auth),
         admission_(limits.max_calls, limits.max_calls_per_principal),
+        telemetry_(telemetry),
         pool_(request_threads) {
     SetMessageAllocatorFor_Route(&route_messages_);
   }
@@ -82,17 +87,21 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
     std::shared_ptr<Admission::Ticket> ticket;
   };
   // Context(), then a place for the call, or the status to finish it with.
-  absl::StatusOr<Admitted> Admit(grpc::CallbackServerContext* ctx);
-  // Runs `work(call)` on the request pool and finishes the call with its status.
+  // The principal and trace go into `record` and the call's context.
+  absl::StatusOr<Admitted> Admit(grpc::CallbackServerContext* ctx, CallRecord* record);
+  // Runs `work(call)` on the request pool and finishes the call with its
+  // status; `method` and `session` are for the call's record.
   template <typename Work>
-  grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* ctx, Work work);
+  grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* ctx, std::string_view method, std::string session,
+                                   Work work);
   // Runs `work(call)` on gRPC's thread: for calls that never wait.
   template <typename Work>
-  grpc::ServerUnaryReactor* Now(grpc::CallbackServerContext* ctx, Work work);
+  grpc::ServerUnaryReactor* Now(grpc::CallbackServerContext* ctx, std::string_view method, Work work);
 
   Orchestrator* core_;
   const Authenticator* auth_;
   Admission admission_;
+  const Telemetry telemetry_;
   // Route is the hot dry-run call: its answers are rebuilt in reused messages.
   MessagePool<v1::RouteRequest, v1::RouteDecision> route_messages_;
   ThreadPool pool_;  // last member: joined first, while core_ and auth_ are alive

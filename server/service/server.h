@@ -9,11 +9,15 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "server/auth/authenticator.h"
 #include "server/core/orchestrator.h"
 #include "server/service/listen_security.h"
+#include "server/observability/access_log.h"
+#include "server/observability/metrics.h"
+#include "server/observability/metrics_server.h"
 #include "server/service/orchestrator_service.h"
 
 namespace agentd {
@@ -32,6 +36,10 @@ struct ServerConfig {
   // COMMIT, so a few threads keep group commits full.
   int request_threads = 16;
   AdmissionLimits admission;
+  // "HOST:PORT" to serve Prometheus text at /metrics on; empty = off.
+  std::string metrics_listen;
+  // Access log: a file, "-" for standard output; empty = off.
+  std::string access_log;
   OrchestratorConfig orchestrator;
 };
 
@@ -42,6 +50,8 @@ class AgentdServer {
 
   // "127.0.0.1:<port>" actually bound.
   const std::string& address() const { return address_; }
+  // The metrics endpoint's "HOST:PORT" actually bound; empty when off.
+  std::string metrics_address() const;
   Orchestrator& core() { return *core_; }
   // Re-reads the tokens file (SIGHUP). On error the old table stays in use
   // and the error says why.
@@ -53,10 +63,18 @@ class AgentdServer {
 
  private:
   AgentdServer() = default;
+  // Gauges read at scrape time: admission, agents' guards, the access log.
+  void AddCollectors();
+  // Recording first: the core and the service use them until they go.
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<Orchestrator> core_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<OrchestratorService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<MetricsServer> metrics_server_;  // reads all of the above: stopped first
+  absl::Mutex health_mu_;  // guards serving_ against Shutdown
+  bool shutting_down_ ABSL_GUARDED_BY(health_mu_) = false;
   std::string address_;
 };
 

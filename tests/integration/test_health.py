@@ -1,0 +1,79 @@
+"""Health tells the truth: NOT_SERVING while the store cannot write (here a
+file size limit, RLIMIT_FSIZE, standing in for a full disk), SERVING again
+once it can; a database that is malformed at start is refused."""
+
+import os
+import resource
+import sqlite3
+import time
+import unittest
+
+import grpc
+
+from agentd_fixture import AgentdProcess, health_serving, orchestrator_pb2 as pb
+
+QUESTION = "We need to handle 10,000 orders per minute during flash sales. Should we use microservices?"
+
+
+def wait_for(condition, what, deadline_s=30):
+    deadline = time.monotonic() + deadline_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.05)
+
+
+class HealthTest(unittest.TestCase):
+    def test_a_database_malformed_at_start_is_refused_with_a_clear_error(self):
+        server = AgentdProcess()
+        with open(server.db, "wb") as f:
+            f.write(b"this is not a database, " * 1000)
+        try:
+            with self.assertRaises(RuntimeError) as ctx:
+                server.start()
+            self.assertIn("agentd cannot start", str(ctx.exception))
+            self.assertIn("file is not a database", str(ctx.exception))
+        finally:
+            server.cleanup()
+
+    def test_not_serving_while_the_store_cannot_write_and_serving_again_after(self):
+        with AgentdProcess() as server:
+            stub = server.stub()
+            stub.Review(pb.ReviewRequest(text=QUESTION, agents=["backend-architect"]), timeout=30)
+            # Files may grow only a little from now on: a full disk, for this process alone.
+            sizes = [os.path.getsize(os.path.join(server.tmp, n)) for n in os.listdir(server.tmp)]
+            limit = max(sizes) + 64 * 1024
+            resource.prlimit(server.proc.pid, resource.RLIMIT_FSIZE, (limit, limit))
+            error = None
+            for i in range(3000):
+                try:
+                    stub.Review(pb.ReviewRequest(text="%s (%d)" % (QUESTION, i), agents=["backend-architect"]),
+                                timeout=30)
+                except grpc.RpcError as e:
+                    error = e
+                    break
+            self.assertIsNotNone(error, "the file size limit was never reached")
+            self.assertIn(error.code(), (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED),
+                          error.details())
+            self.assertFalse(health_serving(server.address))
+            # Reads still work while writes cannot.
+            stub.ListSessions(pb.ListSessionsRequest(), timeout=30)
+            # Space again: the server's own probe finds out, without any call.
+            resource.prlimit(server.proc.pid, resource.RLIMIT_FSIZE,
+                             (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+            wait_for(lambda: health_serving(server.address), "health to say SERVING again")
+            again = stub.Review(pb.ReviewRequest(text=QUESTION, agents=["backend-architect"]), timeout=30)
+            self.assertEqual(again.turn, 1)
+            log = server.log()
+            self.assertIn("session store cannot write", log)
+            self.assertIn("session store can write again", log)
+            server.stop()
+            db = sqlite3.connect(server.db)
+            try:
+                self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+            finally:
+                db.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
