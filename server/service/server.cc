@@ -67,7 +67,7 @@ absl::StatusOr<std::unique_ptr<AgentdServer>> AgentdServer::Start(ServerConfig c
                                                          config.admission, telemetry);
   if (server->metrics_ != nullptr) {
     std::vector<std::string> agents;
-    for (const v1::AgentCard& card : server->core_->ListAgents().agents()) agents.push_back(card.name());
+    for (const Orchestrator::AgentState& state : server->core_->AgentStates()) agents.push_back(state.agent);
     server->metrics_->SetAgents(std::move(agents));
     server->AddCollectors();
     ASSIGN_OR_RETURN(server->metrics_server_, MetricsServer::Start(config.metrics_listen, server->metrics_.get()));
