@@ -17,6 +17,9 @@ namespace agentd::paging {
 
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 1000;
+// A ListSessions page ends once its sessions hold this many bytes, whatever
+// its page size (a page always holds at least one session).
+inline constexpr size_t kMaxPageBytes = 1 << 20;
 
 // 0 → kDefaultPageSize; capped at kMaxPageSize; INVALID_ARGUMENT if negative.
 absl::StatusOr<int> ResolvePageSize(int page_size);

@@ -104,11 +104,17 @@ class SessionStore {
                                                             std::string_view session_id, int page_size,
                                                             std::string_view page_token) = 0;
   // The principal's sessions, most recently updated first; title_filter is a
-  // case-insensitive substring ("" = all).
+  // case-insensitive substring ("" = all). A page also ends at about
+  // paging::kMaxPageBytes (db/paging.h).
   virtual absl::StatusOr<v1::ListSessionsResponse> ListSessions(std::string_view principal,
                                                                 int page_size,
                                                                 std::string_view page_token,
                                                                 std::string_view title_filter) = 0;
+  // The session and the one turn that `principal` stored with `request_id`
+  // (TurnRecord::request_id); NOT_FOUND if there is none. (principal,
+  // request_id) is unique: AppendTurn of a second such turn is ALREADY_EXISTS.
+  virtual absl::StatusOr<v1::GetSessionResponse> FindRequest(std::string_view principal,
+                                                             std::string_view request_id) = 0;
   // The agents' own answers in turn `seq`, in the order they ran.
   virtual absl::StatusOr<std::vector<AgentOutputRecord>> LoadAgentOutputs(std::string_view principal,
                                                                           std::string_view session_id,

@@ -16,8 +16,10 @@ constexpr char kBumpSession[] =
     "UPDATE sessions SET turn_count = turn_count + 1, updated_ms = max(updated_ms, ?3), "
     "facts = ?4 WHERE id = ?1 AND principal = ?2 RETURNING turn_count";
 constexpr char kInsertTurn[] =
-    "INSERT INTO turns (session_id, seq, request, route, review, status, latency_ms, created_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "INSERT INTO turns (session_id, seq, request, route, review, status, latency_ms, created_ms, "
+    "principal, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+constexpr char kSelectRequest[] =
+    "SELECT session_id, seq FROM turns WHERE principal = ?1 AND request_id = ?2";
 constexpr char kInsertOutput[] =
     "INSERT INTO agent_outputs (session_id, seq, ord, agent, status, error, latency_ms, output) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -83,7 +85,13 @@ absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, in
   {
     ASSIGN_OR_RETURN(Stmt st, Statement(conn, kInsertTurn));
     st.BindText(1, turn.session_id).Bind(2, seq).BindBlob(3, turn.request).BindBlob(4, turn.route)
-        .BindBlob(5, turn.review).BindText(6, turn.status).Bind(7, turn.latency_ms).Bind(8, now);
+        .BindBlob(5, turn.review).BindText(6, turn.status).Bind(7, turn.latency_ms).Bind(8, now)
+        .BindText(9, turn.principal);
+    if (turn.request_id.empty()) {
+      st.BindNull(10);
+    } else {
+      st.BindText(10, turn.request_id);
+    }
     RETURN_IF_ERROR(st.Run("insert turn"));
   }
   for (size_t i = 0; i < turn.outputs.size(); ++i) {
@@ -175,19 +183,36 @@ absl::StatusOr<v1::ListSessionsResponse> SelectSessionsPage(Connection& conn,
   }
   st.Bind(5, static_cast<int64_t>(limit) + 1);
   v1::ListSessionsResponse response;
+  size_t bytes = 0;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, st.Step("list sessions"));
     if (!row) break;
-    if (response.sessions_size() == limit) {
-      const v1::Session& last = response.sessions(limit - 1);
+    if (response.sessions_size() == limit || bytes >= paging::kMaxPageBytes) {
+      const v1::Session& last = response.sessions(response.sessions_size() - 1);
       response.set_next_page_token(paging::SessionToken({last.updated_unix_ms(), last.id()}));
       break;
     }
     v1::Session* session = response.add_sessions();
     session->set_id(std::string(st.Text(0)));
     RETURN_IF_ERROR(FillSession(st, 1, session, conn.path()));
+    bytes += session->ByteSizeLong();
   }
   return response;
+}
+
+absl::StatusOr<v1::GetSessionResponse> SelectTurnByRequest(Connection& conn, std::string_view principal,
+                                                           std::string_view request_id) {
+  std::string session_id;
+  int64_t seq = 0;
+  {
+    ASSIGN_OR_RETURN(Stmt st, Statement(conn, kSelectRequest));
+    st.BindText(1, principal).BindText(2, request_id);
+    ASSIGN_OR_RETURN(bool found, st.Step("find request"));
+    if (!found) return absl::NotFoundError("no turn stored for this request_id");
+    session_id = std::string(st.Text(0));
+    seq = st.Int(1);
+  }
+  return SelectTurnsPage(conn, principal, session_id, seq - 1, 1);
 }
 
 absl::StatusOr<std::vector<AgentOutputRecord>> SelectAgentOutputs(Connection& conn,

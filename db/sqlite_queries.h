@@ -46,11 +46,16 @@ absl::StatusOr<v1::GetSessionResponse> SelectTurnsPage(Connection& conn, std::st
                                                        std::string_view session_id, int64_t after_seq,
                                                        int limit);
 // The principal's sessions after `after` (newest first), titles containing
-// `title_filter` case-insensitively ("" = all).
+// `title_filter` case-insensitively ("" = all); at most `limit` of them and
+// about paging::kMaxPageBytes.
 absl::StatusOr<v1::ListSessionsResponse> SelectSessionsPage(Connection& conn,
                                                             std::string_view principal,
                                                             const paging::SessionPosition& after,
                                                             int limit, std::string_view title_filter);
+// The session and the one turn `principal` stored with `request_id`;
+// NOT_FOUND if there is none.
+absl::StatusOr<v1::GetSessionResponse> SelectTurnByRequest(Connection& conn, std::string_view principal,
+                                                           std::string_view request_id);
 // The agents' answers of turn `seq`, in the order they ran.
 absl::StatusOr<std::vector<AgentOutputRecord>> SelectAgentOutputs(Connection& conn,
                                                                   std::string_view principal,

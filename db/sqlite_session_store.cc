@@ -235,6 +235,13 @@ absl::StatusOr<std::vector<v1::Fact>> SqliteSessionStore::LoadSessionFactSources
   return std::vector<v1::Fact>(facts.facts().begin(), facts.facts().end());
 }
 
+absl::StatusOr<v1::GetSessionResponse> SqliteSessionStore::FindRequest(std::string_view principal,
+                                                                       std::string_view request_id) {
+  RETURN_IF_ERROR(RequireIds(principal, request_id));
+  ReaderPool::Lease conn = readers_->Acquire();
+  return sqlite::SelectTurnByRequest(*conn, principal, request_id);
+}
+
 absl::StatusOr<std::vector<AgentOutputRecord>> SqliteSessionStore::LoadAgentOutputs(
     std::string_view principal, std::string_view session_id, int seq) {
   RETURN_IF_ERROR(RequireIds(principal, session_id));

@@ -38,6 +38,8 @@ class SqliteSessionStore final : public SessionStore {
   absl::StatusOr<v1::ListSessionsResponse> ListSessions(std::string_view principal, int page_size,
                                                         std::string_view page_token,
                                                         std::string_view title_filter) override;
+  absl::StatusOr<v1::GetSessionResponse> FindRequest(std::string_view principal,
+                                                     std::string_view request_id) override;
   absl::StatusOr<std::vector<AgentOutputRecord>> LoadAgentOutputs(std::string_view principal,
                                                                   std::string_view session_id,
                                                                   int seq) override;

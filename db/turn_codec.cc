@@ -22,6 +22,7 @@ EncodedTurn EncodeTurn(const TurnRecord& turn, bool compress) {
   out.session_id = turn.session_id;
   out.create_session = turn.create_session;
   out.title = turn.title;
+  out.request_id = turn.request_id;
   out.facts = EncodeFacts(turn.session_facts, turn.session_fact_sources);
   out.request = encode(turn.request.SerializeAsString());
   out.route = encode(turn.route.SerializeAsString());

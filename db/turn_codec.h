@@ -28,6 +28,7 @@ struct EncodedTurn {
   std::string session_id;
   bool create_session = false;
   std::string title;
+  std::string request_id;           // "" = none
   std::string facts;                // session facts + provenance
   std::string request, route, review;
   struct Output {

@@ -23,6 +23,7 @@ struct TurnRecord {
   std::string session_id;           // chosen by the caller (new or existing)
   bool create_session = false;      // true: the session is created in the same transaction
   std::string title;                // for a new session
+  std::string request_id;           // the caller's idempotency key; "" = none
   v1::ReviewRequest request;
   v1::RouteDecision route;
   std::vector<AgentOutputRecord> outputs;

@@ -291,8 +291,40 @@ absl::StatusOr<v1::ReviewResponse> Orchestrator::Review(const CallContext& ctx,
   return result;
 }
 
+absl::StatusOr<std::optional<v1::ReviewResponse>> Orchestrator::StoredReply(const std::string& principal,
+                                                                            const v1::ReviewRequest& request) {
+  RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  absl::StatusOr<v1::GetSessionResponse> found = store_->FindRequest(principal, request.request_id());
+  if (absl::IsNotFound(found.status())) return std::optional<v1::ReviewResponse>();
+  if (!found.ok()) return found.status();
+  if (found->turns_size() != 1) return std::optional<v1::ReviewResponse>();
+  v1::Turn& turn = *found->mutable_turns(0);
+  if (turn.request().text() != request.text() ||
+      (!request.session_id().empty() && request.session_id() != found->session().id())) {
+    return absl::AlreadyExistsError("request_id: already used for a different request; send a new request_id");
+  }
+  RenderStoredReviews(&*found);
+  v1::ReviewResponse response;
+  response.set_session_id(found->session().id());
+  response.set_turn(turn.seq());
+  *response.mutable_review() = std::move(*turn.mutable_review());
+  *response.mutable_route() = std::move(*turn.mutable_route());
+  return std::optional<v1::ReviewResponse>(std::move(response));
+}
+
 void Orchestrator::ReviewAsync(const CallContext& ctx, const v1::ReviewRequest& request,
                                ReviewObserver* observer, ReviewDone done) {
+  // A retry of a stored request gets the stored turn, and nothing runs again.
+  std::shared_ptr<v1::ReviewRequest> retry;
+  if (!request.request_id().empty()) {
+    absl::StatusOr<std::optional<v1::ReviewResponse>> stored = StoredReply(ctx.principal, request);
+    if (!stored.ok()) return done(stored.status());
+    if (stored->has_value()) return done(**std::move(stored));
+    retry = std::make_shared<v1::ReviewRequest>();
+    retry->set_request_id(request.request_id());
+    retry->set_session_id(request.session_id());
+    retry->set_text(request.text());
+  }
   absl::StatusOr<PreparedTurn> prepared = PrepareTurn(ctx, request, observer);
   if (!prepared.ok()) {
     done(prepared.status());
@@ -300,7 +332,14 @@ void Orchestrator::ReviewAsync(const CallContext& ctx, const v1::ReviewRequest& 
   }
   auto response = std::make_shared<v1::ReviewResponse>(std::move(prepared->response));
   store_->AppendTurnAsync(std::move(prepared->encoded),
-                          [response, done = std::move(done)](absl::StatusOr<int> seq) {
+                          [this, response, retry, principal = ctx.principal,
+                           done = std::move(done)](absl::StatusOr<int> seq) {
+                            if (!seq.ok() && retry != nullptr && absl::IsAlreadyExists(seq.status())) {
+                              // A concurrent call with the same request_id was stored first.
+                              absl::StatusOr<std::optional<v1::ReviewResponse>> stored =
+                                  StoredReply(principal, *retry);
+                              if (stored.ok() && stored->has_value()) return done(**std::move(stored));
+                            }
                             if (!seq.ok()) {
                               done(seq.status());
                               return;
@@ -382,6 +421,7 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   record.principal = ctx.principal;
   record.session_id = session_id;
   record.create_session = new_session;
+  record.request_id = request.request_id();
   record.title = request.title().empty() ? std::string(Utf8Prefix(request.text(), 80)) : request.title();
   record.request = request;
   record.route = std::move(route);  // last use

@@ -10,6 +10,7 @@
 #include <functional>
 #include <thread>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,11 @@ class Orchestrator {
   absl::StatusOr<std::vector<LabelledRequest>> LoadRoutingExamples();
   absl::Status ValidateText(const std::string& text) const;
   AgentSlot* FindSlot(const std::string& name) const;
+  // The turn `principal` stored earlier with request.request_id(), as a
+  // reply; nullopt when there is none. ALREADY_EXISTS when that turn was for
+  // a different request (other text or session).
+  absl::StatusOr<std::optional<v1::ReviewResponse>> StoredReply(const std::string& principal,
+                                                                const v1::ReviewRequest& request);
   // A review ready to be stored: the response for the caller (its turn not
   // yet set) and the turn encoded for the store.
   struct PreparedTurn {

@@ -110,19 +110,30 @@ absl::Status ValidateTitle(std::string_view title, std::string_view field) {
       absl::StrCat(AV(field), ": ", chars, " characters is over the limit of ", kMaxTitleChars));
 }
 
-absl::Status ValidateSessionId(std::string_view session_id) {
-  if (session_id.empty()) return absl::InvalidArgumentError("session_id: must not be empty");
-  if (session_id.size() > kMaxSessionIdBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("session_id: ", session_id.size(),
-                                                   " bytes is over the limit of ", kMaxSessionIdBytes));
+namespace {
+
+// An id quoted back in errors and logs: bounded, printable, no spaces.
+absl::Status ValidateId(std::string_view id, absl::string_view field) {
+  if (id.size() > kMaxSessionIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", id.size(), " bytes is over the limit of ", kMaxSessionIdBytes));
   }
-  for (char c : session_id) {
+  for (char c : id) {
     if (c <= ' ' || c > '~') {
-      return absl::InvalidArgumentError("session_id: must be printable ASCII without spaces");
+      return absl::InvalidArgumentError(absl::StrCat(field, ": must be printable ASCII without spaces"));
     }
   }
   return absl::OkStatus();
 }
+
+}  // namespace
+
+absl::Status ValidateSessionId(std::string_view session_id) {
+  if (session_id.empty()) return absl::InvalidArgumentError("session_id: must not be empty");
+  return ValidateId(session_id, "session_id");
+}
+
+absl::Status ValidateRequestId(std::string_view request_id) { return ValidateId(request_id, "request_id"); }
 
 absl::Status ValidateAgentNames(const google::protobuf::RepeatedPtrField<std::string>& agents) {
   if (agents.size() > kMaxExplicitAgents) {
@@ -141,6 +152,7 @@ absl::Status ValidateAgentNames(const google::protobuf::RepeatedPtrField<std::st
 absl::Status ValidateReviewRequest(const v1::ReviewRequest& request) {
   absl::Status status = ValidateTitle(request.title());
   if (status.ok() && !request.session_id().empty()) status = ValidateSessionId(request.session_id());
+  if (status.ok()) status = ValidateRequestId(request.request_id());
   if (status.ok()) status = ValidateAgentNames(request.agents());
   if (!status.ok()) return status;
   return ValidateRequirements(request.requirements());

@@ -44,8 +44,12 @@ absl::Status ValidateSessionId(std::string_view session_id);
 // At most kMaxExplicitAgents names of at most kMaxAgentNameBytes each.
 absl::Status ValidateAgentNames(const google::protobuf::RepeatedPtrField<std::string>& agents);
 
+// A request_id: empty (none), or at most kMaxSessionIdBytes of printable
+// ASCII without spaces.
+absl::Status ValidateRequestId(std::string_view request_id);
+
 // The caller-controlled fields of a review: title, session id (when set),
-// explicit agents and requirements. The text is checked by the
+// request id, explicit agents and requirements. The text is checked by the
 // orchestrator (its limit is configured).
 absl::Status ValidateReviewRequest(const v1::ReviewRequest& request);
 

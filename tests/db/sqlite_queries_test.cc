@@ -87,6 +87,54 @@ TEST_F(SqliteQueriesTest, AnotherPrincipalsSessionDoesNotExist) {
   EXPECT_FALSE(conn_->InTransaction());  // reads close their snapshot even on error
 }
 
+TEST_F(SqliteQueriesTest, RequestIdsAreUniquePerPrincipalAndFindTheirTurn) {
+  EncodedTurn first = Turn("alice", "s1", true, "one");
+  first.request_id = "req-1";
+  ASSERT_TRUE(InsertTurn(*conn_, first, 1000).ok());
+  EncodedTurn second = Turn("alice", "s1", false, "two");
+  ASSERT_TRUE(InsertTurn(*conn_, second, 2000).ok());  // no request_id: any number of them
+  auto found = SelectTurnByRequest(*conn_, "alice", "req-1");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->session().id(), "s1");
+  ASSERT_EQ(found->turns_size(), 1);
+  EXPECT_EQ(found->turns(0).seq(), 1);
+  EXPECT_EQ(found->turns(0).request().text(), "one");
+  // Another principal neither finds it nor collides with it.
+  EXPECT_EQ(SelectTurnByRequest(*conn_, "bob", "req-1").status().code(), absl::StatusCode::kNotFound);
+  EncodedTurn bobs = Turn("bob", "s2", true, "b");
+  bobs.request_id = "req-1";
+  EXPECT_TRUE(InsertTurn(*conn_, bobs, 3000).ok());
+  // The same principal and request_id again: refused, whichever session.
+  EncodedTurn again = Turn("alice", "s3", true, "one");
+  again.request_id = "req-1";
+  ASSERT_TRUE(conn_->Exec("SAVEPOINT t", "savepoint").ok());
+  EXPECT_EQ(InsertTurn(*conn_, again, 4000).status().code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(conn_->Exec("ROLLBACK TO t", "rollback").ok());
+  ASSERT_TRUE(conn_->Exec("RELEASE t", "release").ok());
+  EXPECT_EQ(SelectSession(*conn_, "alice", "s3", nullptr).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteQueriesTest, ASessionsPageIsBoundedInBytes) {
+  const std::string title(300 * 1024, 't');  // as stored before titles had a limit
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(InsertSession(*conn_, "s" + std::to_string(i), "alice", title, "", 1000 + i).ok());
+  }
+  paging::SessionPosition position{std::numeric_limits<int64_t>::max(), ""};
+  int pages = 0;
+  size_t listed = 0;
+  for (;;) {
+    auto page = SelectSessionsPage(*conn_, "alice", position, 1000, "");
+    ASSERT_TRUE(page.ok()) << page.status();
+    ++pages;
+    listed += page->sessions_size();
+    EXPECT_LE(page->ByteSizeLong(), paging::kMaxPageBytes + title.size() + 1024);
+    if (page->next_page_token().empty()) break;
+    position = *paging::DecodeSessionToken(page->next_page_token());
+  }
+  EXPECT_EQ(listed, 8u);
+  EXPECT_GE(pages, 2);
+}
+
 TEST_F(SqliteQueriesTest, ListsNewestFirstWithTitleFilterAndPages) {
   ASSERT_TRUE(InsertSession(*conn_, "a", "alice", "Payments 100%", "", 1000).ok());
   ASSERT_TRUE(InsertSession(*conn_, "b", "alice", "Search", "", 2000).ok());

@@ -41,6 +41,16 @@ def health_serving(address, timeout=1.0, credentials=None):
         channel.close()
 
 
+def wait_for(condition, timeout=10.0):
+    """Polls `condition` until it holds or `timeout` passes; returns whether it held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)  # the poll interval, not a wait for the outcome
+    return condition()
+
+
 class _BearerInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
     """Adds "authorization: Bearer TOKEN" to every call on a plaintext channel."""
 

@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import tempfile
-import time
 import shutil
 import unittest
 
 import grpc
 
-from agentd_fixture import AGENTCTL, AGENTD, AGENTS, PLUGINS, AgentdProcess, orchestrator_pb2 as pb
+from agentd_fixture import AGENTCTL, AGENTD, AGENTS, PLUGINS, AgentdProcess, orchestrator_pb2 as pb, wait_for
 
 FLASH_SALE = ("We need to handle 10,000 orders per minute during flash sales. "
               "Should we use microservices or a monolith?")
@@ -21,16 +20,6 @@ FLASH_SALE = ("We need to handle 10,000 orders per minute during flash sales. "
 
 def token_line(principal, token, admin=False):
     return "%s %s%s\n" % (principal, hashlib.sha256(token.encode()).hexdigest(), " admin" if admin else "")
-
-
-def wait_for(condition, timeout=10.0):
-    """Polls `condition` until it holds or `timeout` passes; returns whether it held."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)  # the poll interval, not a wait for the outcome
-    return condition()
 
 
 class PrincipalsTest(unittest.TestCase):

@@ -118,9 +118,16 @@ class OldTitlesTest(unittest.TestCase):
                 db.execute("UPDATE sessions SET title = ?", ("T" * (3 << 20),))
             server.start()
             stub = server.stub()
-            listed = stub.ListSessions(pb.ListSessionsRequest(), timeout=10)
-            self.assertEqual(sorted(s.id for s in listed.sessions), sorted(ids))
-            self.assertTrue(all(s.title == "T" * 200 for s in listed.sessions))
+            # A page ends at 1 MiB of stored sessions, so 3 MB titles come one a page.
+            listed, token = [], ""
+            while True:
+                page = stub.ListSessions(pb.ListSessionsRequest(page_token=token), timeout=10)
+                listed.extend(page.sessions)
+                token = page.next_page_token
+                if not token:
+                    break
+            self.assertEqual(sorted(s.id for s in listed), sorted(ids))
+            self.assertTrue(all(s.title == "T" * 200 for s in listed))
         finally:
             server.cleanup()
 
