@@ -88,7 +88,8 @@ MARKDOWN = """Four instances with autoscaling.
 QUESTION = "We need to handle 10,000 orders per minute during flash sales. How many instances?"
 
 
-def review(stub, text=QUESTION, agents=("capacity-planner",), session_id=""):
+def review(stub, text=QUESTION, agents=("capacity-planner", "backend-architect"), session_id=""):
+    """backend-architect answers beside the model: a review where no agent answered is UNAVAILABLE."""
     return stub.Review(pb.ReviewRequest(text=text, agents=list(agents), session_id=session_id), timeout=30)
 
 
@@ -159,8 +160,8 @@ class LlmAgentTest(unittest.TestCase):
 
     def test_definition_model_overrides_and_earlier_turns_are_the_conversation(self):
         self.fake.push({"content": json.dumps(ANSWER)}, {"content": json.dumps(ANSWER)})
-        first = review(self.stub)
-        review(self.stub, text="And with twice the load?", session_id=first.session_id)
+        first = review(self.stub, agents=("capacity-planner",))
+        review(self.stub, text="And with twice the load?", agents=("capacity-planner",), session_id=first.session_id)
         messages = self.fake.bodies()[1]["messages"]
         self.assertEqual([m["role"] for m in messages], ["system", "user", "assistant", "user"])
         self.assertEqual(messages[1]["content"], QUESTION)
@@ -212,7 +213,7 @@ class LlmAgentTest(unittest.TestCase):
 
     def test_slow_endpoint_meets_the_deadline(self):
         self.fake.push({"delay": 20, "content": "late"})
-        response = review(self.stub, agents=("slow-planner",))
+        response = review(self.stub, agents=("slow-planner", "backend-architect"))
         run = run_of(response, "slow-planner")
         self.assertEqual(run.status, review_pb2.AGENT_STATUS_TIMED_OUT)
         self.assertTrue(response.review.partial)
