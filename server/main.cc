@@ -87,6 +87,21 @@ ABSL_FLAG(bool, compress_turns, true,
 ABSL_FLAG(std::string, db_max_bytes, "",
           "quota on the session database file; reviews past it fail with RESOURCE_EXHAUSTED "
           "(env AGENTD_DB_MAX_BYTES; default 0 = none)");
+ABSL_FLAG(std::string, llm_base_url, "",
+          "OpenAI-compatible chat-completions endpoint for model-backed agents, e.g. "
+          "http://127.0.0.1:11434/v1 (env AGENTD_LLM_BASE_URL; default none: no model is used). "
+          "The API key is read from AGENTD_LLM_API_KEY only");
+ABSL_FLAG(std::string, llm_model, "", "model to ask unless a definition names one (env AGENTD_LLM_MODEL)");
+ABSL_FLAG(bool, llm_default, false,
+          "definitions on stub_peer (no plugin of their own) are answered by the model (needs --llm_base_url)");
+ABSL_FLAG(int, llm_max_retries, 2, "retries of a model call on HTTP 429/5xx or a failed connection");
+ABSL_FLAG(std::string, llm_response_format, "",
+          "json_schema (default), json_object or none: how the answer's structure is asked for");
+ABSL_FLAG(std::string, route_assist, "",
+          "llm: when the lexical router is unsure, the model chooses the agents (needs --llm_base_url; "
+          "default off)");
+ABSL_FLAG(double, route_assist_threshold, 0.5,
+          "with --route_assist=llm: ask the model when the lexical confidence (0..1) is below this");
 
 namespace {
 
@@ -186,6 +201,22 @@ int main(int argc, char** argv) {
       NumberFlagOrEnv(absl::GetFlag(FLAGS_retention_days), "retention_days", "AGENTD_RETENTION_DAYS"), 1 << 20));
   core.compress_turns = absl::GetFlag(FLAGS_compress_turns);
   core.db_max_bytes = NumberFlagOrEnv(absl::GetFlag(FLAGS_db_max_bytes), "db_max_bytes", "AGENTD_DB_MAX_BYTES");
+  core.llm.base_url = FlagOrEnv(absl::GetFlag(FLAGS_llm_base_url), "AGENTD_LLM_BASE_URL", "");
+  core.llm.model = FlagOrEnv(absl::GetFlag(FLAGS_llm_model), "AGENTD_LLM_MODEL", "");
+  core.llm.api_key = FlagOrEnv("", "AGENTD_LLM_API_KEY", "");
+  core.llm.max_retries = std::max(0, absl::GetFlag(FLAGS_llm_max_retries));
+  core.llm.response_format = absl::GetFlag(FLAGS_llm_response_format);
+  core.llm.default_for_stubs = absl::GetFlag(FLAGS_llm_default);
+  const std::string route_assist = absl::GetFlag(FLAGS_route_assist);
+  if (!route_assist.empty() && route_assist != "llm" && route_assist != "off") {
+    std::fprintf(stderr, "agentd: --route_assist must be llm or off, got \"%s\"\n", route_assist.c_str());
+    return 2;
+  }
+  core.route_assist = route_assist == "llm";
+  core.route_assist_threshold = absl::GetFlag(FLAGS_route_assist_threshold);
+  if (core.llm.base_url.empty() && (core.llm.default_for_stubs || core.route_assist)) {
+    spdlog::warn("--llm_default / --route_assist need --llm_base_url (or AGENTD_LLM_BASE_URL): ignored");
+  }
 
   // Block the signals in every thread; one thread waits for them.
   sigset_t signals;

@@ -168,6 +168,12 @@ std::string RenderRoute(const agentd::v1::RouteDecision& decision) {
   if (decision.fallback_used()) {
     absl::StrAppend(&out, "no scope rule matched well: the fallback agent was used\n");
   }
+  if (decision.has_assist()) {
+    const agentd::v1::RouteAssist& assist = decision.assist();
+    absl::StrAppend(&out, "route assist (", assist.model(), "): lexical confidence ",
+                    FormatScore(assist.lexical_confidence()), " < ", FormatScore(assist.threshold()), "; ",
+                    assist.decided() ? "the model decided" : assist.note(), "\n");
+  }
   return out;
 }
 
@@ -199,6 +205,8 @@ std::string RenderProgress(const agentd::v1::ReviewEvent& event) {
       if (!run.error().empty()) absl::StrAppend(&line, ": ", run.error());
       return absl::StrCat(line, "\n");
     }
+    case agentd::v1::ReviewEvent::kAgentProgress:
+      return event.agent_progress().text();  // a model's tokens, printed as they come
     case agentd::v1::ReviewEvent::kReview:
     case agentd::v1::ReviewEvent::EVENT_NOT_SET:
       break;

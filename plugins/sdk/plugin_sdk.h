@@ -11,6 +11,9 @@
 //   };
 //   AGENTD_PLUGIN(MyAgent)
 //
+// A plugin that reports progress (ABI 1.1) declares Handle with a third
+// parameter, `const agentd::sdk::Progress&`, instead.
+//
 // Handle must be thread-safe when kFlags says so. Exceptions never leave the
 // plugin: the macro turns them into AGENTD_INTERNAL.
 #ifndef AGENTD_PLUGINS_SDK_PLUGIN_SDK_H_
@@ -19,6 +22,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -40,7 +44,27 @@ class CancelToken {
   const agentd_cancel_token* token_;
 };
 
+// Progress reports to the host (ABI 1.1); a no-op when the host gave none.
+class Progress {
+ public:
+  explicit Progress(const agentd_progress* progress) : progress_(progress) {}
+  void Report(std::string_view text) const {
+    if (progress_ != nullptr && progress_->report != nullptr && !text.empty()) {
+      progress_->report(progress_->ctx, text.data(), text.size());
+    }
+  }
+
+ private:
+  const agentd_progress* progress_;
+};
+
 namespace internal {
+
+template <typename Plugin>
+concept ReportsProgress = requires(Plugin& p, const agentd::v1::AgentRequest& r, const CancelToken& c,
+                                   const Progress& g) {
+  { p.Handle(r, c, g) };
+};
 
 inline void Fail(const agentd_sink* sink, const std::string& message) {
   if (sink != nullptr && sink->fail != nullptr) {
@@ -79,9 +103,9 @@ agentd_status Create(const uint8_t* config, size_t config_len,
 }
 
 template <typename Plugin>
-agentd_status Handle(agentd_instance* instance, const uint8_t* request,
-                     size_t request_len, const agentd_cancel_token* cancel,
-                     const agentd_sink* sink) {
+agentd_status HandleWithProgress(agentd_instance* instance, const uint8_t* request,
+                                 size_t request_len, const agentd_cancel_token* cancel,
+                                 const agentd_sink* sink, const agentd_progress* progress) {
   try {
     agentd::v1::AgentRequest parsed;
     if (!parsed.ParseFromArray(request, static_cast<int>(request_len))) {
@@ -89,8 +113,12 @@ agentd_status Handle(agentd_instance* instance, const uint8_t* request,
       return AGENTD_INVALID_ARGUMENT;
     }
     auto* plugin = reinterpret_cast<Plugin*>(instance);
-    absl::StatusOr<agentd::v1::AgentResponse> response =
-        plugin->Handle(parsed, CancelToken(cancel));
+    absl::StatusOr<agentd::v1::AgentResponse> response;
+    if constexpr (ReportsProgress<Plugin>) {
+      response = plugin->Handle(parsed, CancelToken(cancel), Progress(progress));
+    } else {
+      response = plugin->Handle(parsed, CancelToken(cancel));
+    }
     if (!response.ok()) {
       Fail(sink, std::string(response.status().message()));
       return ToCode(response.status());
@@ -104,6 +132,23 @@ agentd_status Handle(agentd_instance* instance, const uint8_t* request,
   } catch (...) {
     Fail(sink, "plugin threw a non-standard exception");
     return AGENTD_INTERNAL;
+  }
+}
+
+template <typename Plugin>
+agentd_status Handle(agentd_instance* instance, const uint8_t* request, size_t request_len,
+                     const agentd_cancel_token* cancel, const agentd_sink* sink) {
+  return HandleWithProgress<Plugin>(instance, request, request_len, cancel, sink, nullptr);
+}
+
+template <typename Plugin>
+constexpr auto HandleWithProgressFor() {
+  using Fn = agentd_status (*)(agentd_instance*, const uint8_t*, size_t, const agentd_cancel_token*,
+                               const agentd_sink*, const agentd_progress*);
+  if constexpr (ReportsProgress<Plugin>) {
+    return static_cast<Fn>(&HandleWithProgress<Plugin>);
+  } else {
+    return static_cast<Fn>(nullptr);
   }
 }
 
@@ -127,6 +172,7 @@ void Destroy(agentd_instance* instance) {
         &::agentd::sdk::internal::Create<Plugin>,                          \
         &::agentd::sdk::internal::Handle<Plugin>,                          \
         &::agentd::sdk::internal::Destroy<Plugin>,                         \
+        ::agentd::sdk::internal::HandleWithProgressFor<Plugin>(),          \
     };                                                                     \
     return &table;                                                         \
   }

@@ -97,6 +97,8 @@ struct RunState {
   std::vector<bool> began ABSL_GUARDED_BY(mu);       // the agent's call started on a thread
   std::vector<bool> open_probe ABSL_GUARDED_BY(mu);  // the call is its breaker's probe, not yet judged
   std::vector<bool> abandoned ABSL_GUARDED_BY(mu);   // still in the plugin after its deadline (AgentSlot::stuck)
+  std::deque<std::pair<int, std::string>> progress ABSL_GUARDED_BY(mu);  // (agent index, text)
+  bool want_progress = false;  // fixed before any task runs
   int pending ABSL_GUARDED_BY(mu) = 0;
   std::vector<std::unique_ptr<CancelState>> cancel;  // filled before any task runs, then fixed
 };
@@ -119,10 +121,24 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
   }
   const CancelState& cancel = *state->cancel[i];
   const absl::Time began = absl::Now();
-  absl::StatusOr<v1::AgentResponse> response = slot->instance->Handle(request, cancel);
+  AgentInstance::ProgressFn progress;
+  if (state->want_progress) {
+    progress = [&state, i](std::string_view text) {
+      absl::MutexLock lock(&state->mu);
+      if (state->settled[i]) return;
+      if (!state->progress.empty() && state->progress.back().first == static_cast<int>(i)) {
+        state->progress.back().second.append(text);  // not delivered yet: one event
+      } else {
+        state->progress.emplace_back(static_cast<int>(i), std::string(text));
+      }
+    };
+  }
+  absl::StatusOr<v1::AgentResponse> response = slot->instance->Handle(request, cancel, &progress);
   slot->in_flight.fetch_sub(1);
   const absl::Time now = absl::Now();
-  const bool expired = now >= cancel.deadline;
+  // A plugin that gave up at its deadline (DEADLINE_EXCEEDED) timed out too.
+  const bool expired = now >= cancel.deadline ||
+                       (!response.ok() && response.status().code() == absl::StatusCode::kDeadlineExceeded);
   absl::MutexLock lock(&state->mu);
   if (state->abandoned[i]) {  // back from a call given up on: a thread took this one's place
     slot->stuck.fetch_sub(1);
@@ -140,6 +156,7 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
     slot->RecordLatency(now - began);
     run.set_status(v1::AGENT_STATUS_OK);
     run.set_stub(response->stub());
+    if (response->has_usage()) *run.mutable_usage() = response->usage();
     state->outcomes[i].response = *std::move(response);
   } else {
     slot->breaker.RecordFailure(now);
@@ -236,9 +253,11 @@ std::string SkipReason(AgentSlot* slot, absl::Time start, bool* probe, bool* ove
 // Hands queued started/finished events to `observer`, unlocked.
 void Deliver(RunState* state, const std::vector<AgentSlot*>& slots, ExecutionObserver* observer)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) {
-  while (!state->started.empty() || !state->finished.empty()) {
+  while (!state->started.empty() || !state->finished.empty() || !state->progress.empty()) {
     std::vector<int> s(state->started.begin(), state->started.end());
     std::vector<int> f(state->finished.begin(), state->finished.end());
+    std::deque<std::pair<int, std::string>> p;
+    p.swap(state->progress);
     state->started.clear();
     state->finished.clear();
     std::vector<AgentOutcome> done;  // copies: the observer reads them unlocked
@@ -248,6 +267,9 @@ void Deliver(RunState* state, const std::vector<AgentSlot*>& slots, ExecutionObs
     state->mu.Unlock();
     if (observer != nullptr) {
       for (int i : s) observer->OnAgentStarted(slots[i]->definition.name());
+      // An agent's progress comes after its start and before its finish:
+      // a task queues "started" before it can report anything.
+      for (const auto& [i, text] : p) observer->OnAgentProgress(slots[i]->definition.name(), text);
       for (const AgentOutcome& o : done) observer->OnAgentFinished(o);
     }
     state->mu.Lock();
@@ -285,6 +307,7 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
                                         ExecutionObserver* observer) {
   const absl::Time start = absl::Now();
   std::shared_ptr<RunState> state = NewRunState(slots, start, deadline);
+  state->want_progress = observer != nullptr;
   for (size_t i = 0; i < slots.size(); ++i) {
     AgentSlot* slot = slots[i];
 
@@ -344,7 +367,7 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
     // Wake on any event; re-check cancellation every 10 ms.
     absl::Time wake = std::min(latest, now + absl::Milliseconds(10));
     auto has_news = [](RunState* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
-      return !s->started.empty() || !s->finished.empty() || s->pending == 0;
+      return !s->started.empty() || !s->finished.empty() || !s->progress.empty() || s->pending == 0;
     };
     state->mu.AwaitWithDeadline(absl::Condition(+has_news, state.get()), wake);
     // A per-agent deadline may have passed while others still run.

@@ -109,6 +109,9 @@ class ExecutionObserver {
   virtual ~ExecutionObserver() = default;
   virtual void OnAgentStarted(const std::string& agent) = 0;
   virtual void OnAgentFinished(const AgentOutcome& outcome) = 0;
+  // Text an agent wrote so far (a model's tokens), between its start and
+  // finish; pieces that came together are delivered as one.
+  virtual void OnAgentProgress(const std::string& agent, const std::string& text) {}
 };
 
 class Executor {

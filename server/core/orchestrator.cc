@@ -12,6 +12,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "server/common/overload.h"
 #include "server/common/status_macros.h"
+#include "server/core/conversation.h"
 #include "server/core/markdown_renderer.h"
 #include "server/core/merger.h"
 #include "server/core/request_limits.h"
@@ -57,6 +58,17 @@ void RenderStoredReviews(v1::GetSessionResponse* response) {
   for (v1::Turn& turn : *response->mutable_turns()) {
     if (turn.review().markdown().empty()) turn.mutable_review()->set_markdown(RenderMarkdown(turn.review()));
   }
+}
+
+// The host's model settings, in the options every llm plugin instance gets
+// (plugins/llm/llm_plugin.cc); they override a definition's own keys.
+void AddLlmOptions(const OrchestratorConfig::Llm& llm, v1::AgentConfig* config) {
+  auto& options = *config->mutable_options();
+  options["llm.base_url"] = llm.base_url;
+  options["llm.model"] = llm.model;
+  options["llm.api_key"] = llm.api_key;
+  options["llm.max_retries"] = absl::StrCat(llm.max_retries);
+  if (!llm.response_format.empty()) options["llm.response_format"] = llm.response_format;
 }
 
 FactSet SessionFactSet(const v1::Session& session, const std::vector<v1::Fact>& sources) {
@@ -188,6 +200,11 @@ absl::Status Orchestrator::LoadAgents() {
   std::vector<v1::AgentDefinition> routable;
   for (v1::AgentDefinition& def : loaded.definitions) {
     if (def.plugin().empty()) def.set_plugin("stub_peer");
+    // --llm_default: the model answers what only a stub would (with no
+    // endpoint configured this changes nothing).
+    if (!config_.llm.base_url.empty() && config_.llm.default_for_stubs && def.plugin() == "stub_peer") {
+      def.set_plugin("llm");
+    }
     auto slot = std::make_unique<AgentSlot>(def, config_.breaker_failures, config_.breaker_cool_down);
     slot->timeout = def.timeout_ms() > 0 ? absl::Milliseconds(def.timeout_ms()) : config_.agent_timeout;
     slot->max_in_flight = def.max_in_flight() > 0 ? def.max_in_flight() : config_.max_in_flight;
@@ -203,6 +220,7 @@ absl::Status Orchestrator::LoadAgents() {
       *agent_config.mutable_definition() = def;
       // Unknown scalar front-matter keys are the plugin's options.
       for (const auto& [key, value] : def.extra()) (*agent_config.mutable_options())[key] = value;
+      if (def.plugin() == "llm") AddLlmOptions(config_.llm, &agent_config);
       absl::StatusOr<std::unique_ptr<AgentInstance>> instance = AgentInstance::Create(*library, agent_config);
       if (instance.ok()) {
         slot->instance = std::move(*instance);
@@ -224,6 +242,15 @@ absl::Status Orchestrator::LoadAgents() {
   RouterOptions router_options;
   router_options.fallback_agent = config_.fallback_agent;
   ASSIGN_OR_RETURN(std::vector<LabelledRequest> labelled, LoadRoutingExamples());
+  if (config_.route_assist && !config_.llm.base_url.empty()) {
+    RouteAssistOptions assist;
+    assist.base_url = config_.llm.base_url;
+    assist.model = config_.llm.model;
+    assist.api_key = config_.llm.api_key;
+    assist.threshold = config_.route_assist_threshold;
+    assist.timeout = config_.agent_timeout;
+    route_assist_ = std::make_unique<RouteAssist>(std::move(assist), routable);
+  }
   ASSIGN_OR_RETURN(router_, Router::Create(std::move(routable), router_options, labelled));
   return absl::OkStatus();
 }
@@ -275,7 +302,9 @@ absl::StatusOr<v1::RouteDecision> Orchestrator::Route(const v1::RouteRequest& re
 absl::Status Orchestrator::RouteInto(const v1::RouteRequest& request, v1::RouteDecision* decision) const {
   RETURN_IF_ERROR(ValidateText(request.text()));
   RETURN_IF_ERROR(ValidateAgentNames(request.agents()));
-  return router_->RouteInto(request.text(), {request.agents().begin(), request.agents().end()}, decision);
+  RETURN_IF_ERROR(router_->RouteInto(request.text(), {request.agents().begin(), request.agents().end()}, decision));
+  if (route_assist_ != nullptr) route_assist_->Apply(request.text(), !request.agents().empty(), decision);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ReviewResponse> Orchestrator::Review(const CallContext& ctx,
@@ -370,6 +399,7 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
 
   ASSIGN_OR_RETURN(v1::RouteDecision route,
                    router_->Route(request.text(), {request.agents().begin(), request.agents().end()}));
+  if (route_assist_ != nullptr) route_assist_->Apply(request.text(), !request.agents().empty(), &route);
   if (route.selected().empty()) {
     std::vector<std::string> unhosted;
     for (const v1::UnhostedAgent& u : route.unhosted()) unhosted.push_back(u.agent());
@@ -390,9 +420,17 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   agent_request.set_turn(turn);
 
   std::vector<AgentSlot*> slots;
+  bool model_backed = false;
   for (const v1::RouteChoice& choice : route.selected()) {
     AgentSlot* slot = FindSlot(choice.agent());
-    if (slot != nullptr) slots.push_back(slot);
+    if (slot == nullptr) continue;
+    slots.push_back(slot);
+    model_backed = model_backed || slot->definition.plugin() == "llm";
+  }
+  if (model_backed && !new_session && config_.llm.history_turns > 0) {
+    ASSIGN_OR_RETURN(std::vector<v1::EarlierTurn> history,
+                     LoadConversation(*store_, ctx.principal, session_id, config_.llm.history_turns));
+    for (v1::EarlierTurn& t : history) *agent_request.add_history() = std::move(t);
   }
   if (observer != nullptr) observer->OnRouted(route);
   absl::Time agents_deadline = ctx.deadline - WriteReserve(absl::Now(), ctx.deadline);

@@ -20,6 +20,7 @@
 #include "db/retention_pruner.h"
 #include "db/session_store.h"
 #include "server/core/executor.h"
+#include "server/core/route_assist.h"
 #include "server/core/router.h"
 #include "server/observability/metrics.h"
 
@@ -60,6 +61,21 @@ struct OrchestratorConfig {
   // Where agent outcomes and store commits are counted; null = nowhere.
   // Not owned; must outlive the orchestrator.
   Metrics* metrics = nullptr;
+  // A language model endpoint (plugins/llm, docs/llm.md). With no base_url,
+  // nothing below changes anything: agentd behaves as it does without them.
+  struct Llm {
+    std::string base_url;          // OpenAI-compatible, e.g. http://127.0.0.1:11434/v1
+    std::string model;
+    std::string api_key;           // handed to the llm plugin only; never logged
+    int max_retries = 2;
+    std::string response_format;   // json_schema | json_object | none; empty = json_schema
+    bool default_for_stubs = false;  // definitions on stub_peer are answered by the model
+    int history_turns = 8;         // earlier turns a model-backed agent sees
+  } llm;
+  // --route_assist=llm: ask the model when the lexical router is unsure
+  // (route_assist.h). Needs llm.base_url.
+  bool route_assist = false;
+  double route_assist_threshold = 0.5;
 };
 
 // Per-call context from the service edge.
@@ -163,6 +179,7 @@ class Orchestrator {
   std::vector<std::unique_ptr<AgentSlot>> slots_;  // sorted by name
   std::unique_ptr<PluginRegistry> plugins_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<RouteAssist> route_assist_;  // null unless configured
   std::unique_ptr<Executor> executor_;
   // Store health (store_writable()); before store_, whose writer reports
   // to it until the store is closed.

@@ -337,6 +337,7 @@ absl::StatusOr<v1::AgentDefinition> Parse(absl::string_view content,
                                    name_line));
 
   BodyScope scope = definitions_internal::ParseBody(split.body);
+  def.set_body(std::move(split.body));
   def.set_title(scope.title);
   for (std::string& item : scope.competencies) def.add_competencies(std::move(item));
   for (std::string& item : scope.use_when) def.add_use_when(std::move(item));

@@ -11,7 +11,8 @@
 // one-line description) is read again leniently, key by key, as Claude Code
 // does.
 //
-// From the body: the title (first heading), the list under "Core
+// From the body: the whole text (`body`, a model-backed agent's system
+// prompt), the title (first heading), the list under "Core
 // Competencies", the list under "Use this agent when" / "When to use", and the
 // list under "Do NOT use this agent for" / "Don't use" / "Not for", where a
 // trailing "(use X)" or "(→ X)" becomes a redirect to agent X.

@@ -28,6 +28,10 @@ void SinkFail(void* ctx, const char* message, size_t len) {
   static_cast<SinkState*>(ctx)->error.assign(message, len);
 }
 
+void ReportProgress(void* ctx, const char* text, size_t len) {
+  (*static_cast<const AgentInstance::ProgressFn*>(ctx))(std::string_view(text, len));
+}
+
 int IsCancelled(void* ctx) { return static_cast<const CancelState*>(ctx)->IsCancelled() ? 1 : 0; }
 
 absl::Status FromPluginCode(agentd_status code, std::string message) {
@@ -106,19 +110,26 @@ AgentInstance::AgentInstance(std::shared_ptr<PluginLibrary> library, agentd_inst
 AgentInstance::~AgentInstance() { library_->table().destroy(instance_); }
 
 absl::StatusOr<v1::AgentResponse> AgentInstance::Handle(const v1::AgentRequest& request,
-                                                        const CancelState& cancel) const {
+                                                        const CancelState& cancel,
+                                                        const ProgressFn* progress) const {
   std::string bytes = request.SerializeAsString();
   SinkState state;
   agentd_sink sink{&state, &SinkEmit, &SinkFail};
   agentd_cancel_token token{const_cast<CancelState*>(&cancel), &IsCancelled};
+  agentd_progress channel{const_cast<ProgressFn*>(progress), &ReportProgress};
+  const bool with_progress = progress != nullptr && *progress && library_->reports_progress();
+  auto call = [&] {
+    const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+    return with_progress ? library_->table().handle_with_progress(instance_, data, bytes.size(), &token,
+                                                                  &sink, &channel)
+                         : library_->table().handle(instance_, data, bytes.size(), &token, &sink);
+  };
   agentd_status code;
   if (library_->thread_safe()) {
-    code = library_->table().handle(instance_, reinterpret_cast<const uint8_t*>(bytes.data()),
-                                    bytes.size(), &token, &sink);
+    code = call();
   } else {
     absl::MutexLock lock(&serial_);
-    code = library_->table().handle(instance_, reinterpret_cast<const uint8_t*>(bytes.data()),
-                                    bytes.size(), &token, &sink);
+    code = call();
   }
   if (code != AGENTD_OK) {
     return FromPluginCode(code, absl::StrCat(agent_, ": ", state.error.empty() ? "failed without a reason" : state.error));

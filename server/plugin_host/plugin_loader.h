@@ -10,9 +10,11 @@
 #define AGENTD_SERVER_PLUGIN_HOST_PLUGIN_LOADER_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -37,6 +39,8 @@ class PluginLibrary {
   const std::string& name() const { return name_; }
   const agentd_plugin_v1& table() const { return *table_; }
   bool thread_safe() const { return (table_->flags & AGENTD_PLUGIN_THREAD_SAFE) != 0; }
+  // ABI 1.1: the plugin reports progress through handle_with_progress.
+  bool reports_progress() const { return table_->abi_minor >= 1 && table_->handle_with_progress != nullptr; }
 
  private:
   PluginLibrary(std::string path, void* handle, const agentd_plugin_v1* table);
@@ -62,10 +66,14 @@ class AgentInstance {
       std::shared_ptr<PluginLibrary> library, const v1::AgentConfig& config);
   ~AgentInstance();
 
+  // Receives a plugin's progress text on the thread running Handle.
+  using ProgressFn = std::function<void(std::string_view)>;
+
   // Runs one request; the plugin's error code and message come back as the
-  // status (its message prefixed with the agent name).
-  absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request,
-                                           const CancelState& cancel) const;
+  // status (its message prefixed with the agent name). `progress`, when set
+  // and the plugin reports progress, gets it as it comes.
+  absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const CancelState& cancel,
+                                           const ProgressFn* progress = nullptr) const;
 
   const PluginLibrary& library() const { return *library_; }
   const std::string& agent() const { return agent_; }

@@ -76,6 +76,14 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
     absl::MutexLock lock(&mu_);
     Enqueue(std::move(event));
   }
+  void OnAgentProgress(const std::string& agent, const std::string& text) override {
+    v1::ReviewEvent event;
+    v1::AgentProgress* progress = event.mutable_agent_progress();
+    progress->set_agent(agent);
+    progress->set_text(text);
+    absl::MutexLock lock(&mu_);
+    Enqueue(std::move(event));
+  }
   void OnAgentFinished(const AgentOutcome& outcome) override {
     v1::ReviewEvent event;
     v1::AgentFinished* finished = event.mutable_agent_finished();

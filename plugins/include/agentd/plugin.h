@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define AGENTD_PLUGIN_ABI_MAJOR 1
-#define AGENTD_PLUGIN_ABI_MINOR 0
+#define AGENTD_PLUGIN_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define AGENTD_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -70,6 +70,15 @@ typedef struct agentd_cancel_token {
   int (*is_cancelled)(void* ctx);
 } agentd_cancel_token;
 
+/* Since ABI 1.1: where a plugin reports progress while it works, e.g. the
+ * tokens of a model's answer as they arrive. The host copies the text before
+ * the call returns; progress may be reported any number of times, from the
+ * thread running handle, until handle returns. */
+typedef struct agentd_progress {
+  void* ctx;
+  void (*report)(void* ctx, const char* text, size_t len);
+} agentd_progress;
+
 /* Flags in agentd_plugin_v1.flags. */
 #define AGENTD_PLUGIN_THREAD_SAFE 0x1u /* handle() may run concurrently on one instance */
 
@@ -92,6 +101,13 @@ typedef struct agentd_plugin_v1 {
 
   /* Frees the instance. No handle call on it is running. */
   void (*destroy)(agentd_instance* instance);
+
+  /* ABI 1.1, optional (NULL when the plugin reports no progress): handle()
+   * with a progress channel. A host that knows 1.1 calls it instead of
+   * handle() when it is set; an older host never reads it. */
+  agentd_status (*handle_with_progress)(agentd_instance* instance, const uint8_t* request,
+                                        size_t request_len, const agentd_cancel_token* cancel,
+                                        const agentd_sink* sink, const agentd_progress* progress);
 } agentd_plugin_v1;
 
 /* The entry symbol. Returns a pointer to a static table; never NULL. */

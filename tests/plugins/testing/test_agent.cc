@@ -1,6 +1,8 @@
 // test_agent: a plugin for tests only, steered by its AgentConfig options
 // (the definition's extra front-matter keys):
-//   mode: answer (default) | sleep | hang | fail | dissent
+//   mode: answer (default) | sleep | hang | fail | dissent | progress
+//         (progress reports "step 1 ", "step 2" through the ABI 1.1
+//         progress channel first)
 //   sleep_ms: how long `sleep` mode works, polling the cancel token; how
 //             long `hang` mode blocks, ignoring it (a plugin stuck in a call)
 //   fail_while: a file; while it exists every call fails (a flaky backend)
@@ -42,8 +44,13 @@ class TestAgent {
     return agent;
   }
 
-  absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const sdk::CancelToken& cancel) {
+  absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const sdk::CancelToken& cancel,
+                                           const sdk::Progress& progress) {
     if (!start_marker_.empty()) Touch(start_marker_, "started\n");
+    if (mode_ == "progress") {
+      progress.Report("step 1 ");
+      progress.Report("step 2");
+    }
     if (mode_ == "fail") return absl::UnavailableError("configured to fail");
     if (!fail_while_.empty()) {
       if (FILE* f = std::fopen(fail_while_.c_str(), "r")) {

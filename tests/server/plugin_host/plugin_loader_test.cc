@@ -36,6 +36,39 @@ TEST(PluginLoaderTest, LoadsARealPluginAndAnswers) {
   EXPECT_THAT(response->sections(0).items(0).text(), HasSubstr("hello"));
 }
 
+TEST(PluginLoaderTest, ProgressReachesTheHostThroughAbi11) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libtest_agent.so");
+  ASSERT_TRUE(library.ok()) << library.status();
+  EXPECT_TRUE((*library)->reports_progress());
+  auto instance = AgentInstance::Create(*library, ConfigFor("talker", {{"mode", "progress"}}));
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  std::string seen;
+  AgentInstance::ProgressFn progress = [&](std::string_view text) { seen.append(text); };
+  CancelState cancel;
+  auto response = (*instance)->Handle(v1::AgentRequest(), cancel, &progress);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(seen, "step 1 step 2");
+  // Without a progress function the same plugin answers through handle().
+  EXPECT_TRUE((*instance)->Handle(v1::AgentRequest(), cancel).ok());
+}
+
+TEST(PluginLoaderTest, AnAbi10PluginStillLoadsAndAnswersWithoutProgress) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libminor_zero.so");
+  ASSERT_TRUE(library.ok()) << library.status();
+  EXPECT_FALSE((*library)->reports_progress());  // never reads past a 1.0 table
+  auto instance = AgentInstance::Create(*library, ConfigFor("old"));
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  v1::AgentRequest request;
+  request.set_text("hi");
+  bool called = false;
+  AgentInstance::ProgressFn progress = [&](std::string_view) { called = true; };
+  CancelState cancel;
+  auto response = (*instance)->Handle(request, cancel, &progress);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->summary(), "1.0 plugin answered: hi");
+  EXPECT_FALSE(called);
+}
+
 TEST(PluginLoaderTest, MissingFileIsNotFoundAndNamesThePath) {
   auto library = PluginLibrary::Load(kTestPlugins + "/libnope.so");
   EXPECT_EQ(library.status().code(), absl::StatusCode::kNotFound);
@@ -93,7 +126,7 @@ TEST(PluginLoaderTest, CancelTokenReachesThePlugin) {
 }
 
 TEST(PluginLoaderTest, BundledPluginsExportOnlyTheEntrySymbolAndLoad) {
-  for (const char* name : {"backend_architect", "stub_peer"}) {
+  for (const char* name : {"backend_architect", "stub_peer", "llm"}) {
     PluginRegistry registry(kPlugins);
     auto library = registry.Get(name);
     ASSERT_TRUE(library.ok()) << library.status();
