@@ -7,6 +7,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libspdlog-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libcmark-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcurl4-openssl-dev libjemalloc-dev libzstd-dev
+  libstemmer-dev
   python3-grpcio python3-protobuf python3-zstandard nghttp2-client
   libssl-dev openssl
   libcpp-httplib-dev prometheus python3-prometheus-client

@@ -9,6 +9,7 @@
 #define AGENTD_PLUGINS_BACKEND_ARCHITECT_INTERNAL_H_
 
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "agentd/v1/plugin.pb.h"
+#include "text/tokenizer.h"
 
 namespace agentd::backend_architect::internal {
 
@@ -66,9 +68,14 @@ struct Context {
   // team) removed; each removal is explained in `discarded`.
   v1::Requirements req;
   std::vector<std::string> discarded;
-  std::string text;  // lower-cased request text
+  // The request text split by the text layer, for prose cues only.
+  std::shared_ptr<const text::TokenizedText> words;
 
-  // True when the lower-cased text contains `needle` (give it in lower case).
+  // True when the request names `needle` (lower case; one or more words) in
+  // a clause that does not deny it ("we have no queue" does not mention a
+  // queue). Whole words: "load" is not in "download". The needle's last word
+  // may be a prefix of the text's word when it has 4 letters or more
+  // ("compensat" in "compensating"), or take a plural "s"/"es".
   bool Mentions(std::string_view needle) const;
   bool MentionsAny(std::initializer_list<std::string_view> needles) const;
 

@@ -5,11 +5,11 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "plugins/backend_architect/engine.h"
 #include "plugins/backend_architect/internal.h"
+#include "text/scope.h"
 
 namespace agentd::backend_architect::internal {
 
@@ -125,7 +125,8 @@ std::string Shown(double value, int decimals = 2) {
 }  // namespace
 
 Context::Context(const v1::AgentRequest& request)
-    : req(request.requirements()), text(absl::AsciiStrToLower(request.text())) {
+    : req(request.requirements()),
+      words(std::make_shared<const text::TokenizedText>(request.text())) {
   if (req.has_peak_rps() && req.peak_rps() > kMaxPeakRps) {
     discarded.push_back(absl::StrCat("peak_rps ", Shown(req.peak_rps()), " is beyond ",
                                      FormatCount(kMaxPeakRps), " per second"));
@@ -207,8 +208,31 @@ Context::Context(const v1::AgentRequest& request)
                               "undo"});
 }
 
+namespace {
+
+// Whether the text's word `word` is the needle's last word `last`.
+bool LastWordMatches(std::string_view word, std::string_view last) {
+  if (word == last) return true;
+  if (word.size() <= last.size() || word.substr(0, last.size()) != last) return false;
+  if (last.size() >= 4) return true;
+  const std::string_view rest = word.substr(last.size());
+  return rest == "s" || rest == "es";
+}
+
+}  // namespace
+
 bool Context::Mentions(std::string_view needle) const {
-  return text.find(needle) != std::string::npos;
+  const text::TokenizedText needle_words(needle);
+  const std::vector<text::Token>& want = needle_words.tokens();
+  const std::vector<text::Token>& have = words->tokens();
+  if (want.empty() || have.size() < want.size()) return false;
+  for (size_t i = 0; i + want.size() <= have.size(); ++i) {
+    size_t k = 0;
+    while (k + 1 < want.size() && have[i + k].text == want[k].text) ++k;
+    if (k + 1 != want.size() || !LastWordMatches(have[i + k].text, want[k].text)) continue;
+    if (!text::NegatedAround(have, i, i + want.size())) return true;
+  }
+  return false;
 }
 
 bool Context::MentionsAny(std::initializer_list<std::string_view> needles) const {

@@ -4,7 +4,6 @@
 // checklist in its own section, and the questions it would ask. Any public
 // sub-agent file dropped into agents/ is hosted through this plugin.
 #include <algorithm>
-#include <cctype>
 #include <memory>
 #include <set>
 #include <string>
@@ -15,6 +14,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "plugin_sdk.h"
+#include "text/stemmer.h"
+#include "text/tokenizer.h"
 
 namespace agentd::stub_peer {
 namespace {
@@ -30,32 +31,18 @@ const std::set<std::string_view>& CommonWords() {
   return words;
 }
 
-std::string Stem(std::string word) {
-  for (const char* suffix : {"ing", "ies", "es", "ed", "s"}) {
-    std::string_view s(suffix);  // std::string_view: Debian's absl::string_view is its own type
-    if (word.size() > s.size() + 3 && std::string_view(word).ends_with(s)) {
-      word.resize(word.size() - s.size());
-      break;
-    }
-  }
-  return word;
-}
-
+// The request's and the definition's words, stemmed by the text layer so
+// "caching" meets "cache". A Stemmer per call rather than the thread_local
+// one: this plugin can be unloaded.
 std::set<std::string> Terms(std::string_view text) {
   std::set<std::string> terms;
-  std::string word;
-  auto flush = [&] {
-    if (word.size() >= 3 && !CommonWords().count(word)) terms.insert(Stem(word));
-    word.clear();
-  };
-  for (char c : text) {
-    if (std::isalnum(static_cast<unsigned char>(c))) {
-      word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    } else {
-      flush();
-    }
+  const agentd::text::TokenizedText tokens(text);
+  agentd::text::Stemmer stemmer;
+  for (const agentd::text::Token& t : tokens.tokens()) {
+    if (t.kind != agentd::text::TokenKind::kWord || t.text.size() < 3) continue;
+    if (CommonWords().count(t.text)) continue;
+    terms.insert(stemmer.Stem(t.text));
   }
-  flush();
   return terms;
 }
 

@@ -76,6 +76,8 @@ std::string Expand(std::string_view pattern) {
   return out;
 }
 
+}  // namespace
+
 // Row builders, so the tables below read as phrase -> meaning.
 Rule Num(std::string_view pattern,
          double (*transform)(const std::vector<double>&)) {
@@ -101,8 +103,8 @@ Rule No(std::string_view pattern) {
   r.tier = 1;
   return r;
 }
-Rule Is(std::string_view pattern, double value, int tier = 0,
-        double negated_value = kNoValue) {
+Rule Is(std::string_view pattern, double value, int tier,
+        double negated_value) {
   Rule r;
   r.pattern = Expand(pattern);
   r.value = value;
@@ -119,6 +121,9 @@ Rule Exactly(std::string_view pattern, double value) {  // no negation check
 }
 
 double First(const std::vector<double>& v) { return v[0]; }
+
+namespace {
+
 double PerMinute(const std::vector<double>& v) { return v[0] / 60; }
 double PerHour(const std::vector<double>& v) { return v[0] / 3600; }
 double PerDay(const std::vector<double>& v) { return v[0] / 86400; }
@@ -134,11 +139,6 @@ double MostlyWritesByPercent(const std::vector<double>& v) {
 }
 double MostlyWritesByRatio(const std::vector<double>& v) {
   return v[1] > v[0] ? 1 : kNoValue;
-}
-double Nines(const std::vector<double>& v) {
-  const double n = v[0];
-  if (n < 1 || n > 9 || n != std::floor(n)) return kNoValue;
-  return 100 - std::pow(10.0, 2 - n);
 }
 double TwoPhase(const std::vector<double>& v) { return v[0] == 2 ? 1 : kNoValue; }
 
@@ -297,7 +297,7 @@ std::vector<FieldRules> BuildTables() {
       Num("{avkw} ..4 # %|percent !reads|read|writes|write", First),
       Num("# %|percent {avkw}|monthly|yearly|annual|annually|availability",
           First),
-      Num("# nines", Nines),
+      Num("#nines", First),  // "four nines", "three and a half nines"
       // "The SLO is 99.9": a bare figure right after the word is a percent.
       Num("slo|sla|availability|uptime is|of|:|at # !%|percent|{ms}|{sec}",
           First),

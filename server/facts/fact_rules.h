@@ -44,6 +44,18 @@ struct FieldRules {
   std::vector<Rule> rules;
 };
 
+// Row builders for the tables, so a table reads as phrase -> meaning.
+// Patterns may use the word classes {sec}, {min}, {neg}, ... (fact_rules.cc).
+Rule Num(std::string_view pattern,
+         double (*transform)(const std::vector<double>& numbers));
+Rule Yes(std::string_view pattern);  // bool true; negated: false
+// Bool false, the phrase says so itself; weaker than any positive phrase.
+Rule No(std::string_view pattern);
+Rule Is(std::string_view pattern, double value, int tier = 0,
+        double negated_value = kNoValue);
+Rule Exactly(std::string_view pattern, double value);  // no negation check
+double First(const std::vector<double>& numbers);
+
 // Every table, built once on first use; immutable afterwards.
 const std::vector<FieldRules>& AllFieldRules();
 

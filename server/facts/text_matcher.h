@@ -1,12 +1,15 @@
-// Internal to server/facts: a small tokenizer and a token-level pattern
-// language, used instead of regular expressions because a paragraph must be
-// read in well under 100 microseconds and std::regex is far too slow.
+// Internal to server/facts: a token-level pattern language over the text
+// layer's tokens (text/tokenizer.h), used instead of regular expressions
+// because a paragraph must be read in well under 100 microseconds and
+// std::regex is far too slow.
 //
 // Pattern language (elements separated by spaces, matched token by token):
 //   word         a literal lowercase word or punctuation token ("per", "/", "%")
 //   a|b|c        any one of the alternatives; "engineer*" matches by prefix
 //   #            a number: "10,000", "5k", "1.2 million", "six", "twenty five",
 //                "a dozen"; its value is captured
+//   #nines       an availability in nines ("four nines", "three and a half
+//                nines"); the percentage is captured (99.95)
 //   _            any one word
 //   ..N          skip 0 to N tokens, never across a sentence boundary
 //   !a|b         the next token is none of these (consumes nothing)
@@ -24,47 +27,20 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "text/numbers.h"
+#include "text/scope.h"
+#include "text/tokenizer.h"
 
 namespace agentd::facts_internal {
 
-enum class TokenKind { kWord, kNumber, kPunct, kBoundary };
-
-struct Token {
-  TokenKind kind;
-  std::string_view text;  // lowercased, points into TokenizedText
-  uint32_t begin;         // byte offsets of the token in the original text
-  uint32_t end;
-  double number = 0;      // kNumber only; a "k"/"m" suffix is applied
-};
-
-// Splits text into tokens. Holds a lowercased copy that the tokens point
-// into, hence neither copyable nor movable.
-class TokenizedText {
- public:
-  explicit TokenizedText(std::string_view text);
-  TokenizedText(const TokenizedText&) = delete;
-  TokenizedText& operator=(const TokenizedText&) = delete;
-
-  const std::vector<Token>& tokens() const { return tokens_; }
-
- private:
-  std::string lowered_;
-  std::vector<Token> tokens_;
-};
-
-// Reads a number starting at tokens[at] (digits with an optional multiplier
-// word, or English number words). On success stores the value and the index
-// of the first token after it.
-bool ReadNumber(const std::vector<Token>& tokens, size_t at, double* value,
-                size_t* next);
-
-// Words that negate what follows or precedes them ("no", "don't", ...).
-bool IsNegator(std::string_view word);
-
-// True when a negator stands in the same clause just before tokens[first] or
-// just after tokens[end - 1] ("we don't need replay", "ordering doesn't
-// matter").
-bool NegatedAround(const std::vector<Token>& tokens, size_t first, size_t end);
+// The tokens come from the text layer (text/tokenizer.h).
+using text::IsClauseBreak;
+using text::IsNegator;
+using text::NegatedAround;
+using text::ReadNumber;
+using text::Token;
+using text::TokenizedText;
+using text::TokenKind;
 
 struct PatternMatch {
   size_t first = 0;  // token range [first, end)
@@ -88,7 +64,7 @@ class Pattern {
 
  private:
   struct Element {
-    enum class Kind { kWords, kNumber, kAnyWord, kGap, kNotFollowedBy };
+    enum class Kind { kWords, kNumber, kNines, kAnyWord, kGap, kNotFollowedBy };
     Kind kind = Kind::kWords;
     std::vector<std::string> words;
     std::vector<std::string> prefixes;

@@ -9,53 +9,6 @@
 namespace agentd::facts_internal {
 namespace {
 
-std::vector<std::string> Texts(const TokenizedText& t) {
-  std::vector<std::string> out;
-  for (const Token& token : t.tokens()) out.emplace_back(token.text);
-  return out;
-}
-
-TEST(TokenizerTest, NumbersWordsAndPunctuation) {
-  const TokenizedText t("10,000 Orders/min, p99 50ms; read-heavy 5k 1,5");
-  EXPECT_THAT(Texts(t), testing::ElementsAre("10,000", "orders", "/", "min",
-                                             ",", "p99", "50", "ms", ";",
-                                             "read", "heavy", "5k", "1", ",",
-                                             "5"));
-  EXPECT_DOUBLE_EQ(t.tokens()[0].number, 10000);
-  EXPECT_EQ(t.tokens()[0].kind, TokenKind::kNumber);
-  EXPECT_DOUBLE_EQ(t.tokens()[6].number, 50);
-  EXPECT_EQ(t.tokens()[8].kind, TokenKind::kBoundary);
-  EXPECT_DOUBLE_EQ(t.tokens()[11].number, 5000);
-  // Offsets point into the original text.
-  EXPECT_EQ(t.tokens()[1].begin, 7u);
-  EXPECT_EQ(t.tokens()[1].end, 13u);
-}
-
-TEST(ReadNumberTest, DigitsAndWords) {
-  struct Case {
-    std::string text;
-    double value;
-    size_t tokens_used;
-  };
-  for (const Case& c : std::vector<Case>{{"1.2 million", 1.2e6, 2},
-                                         {"2M", 2e6, 1},
-                                         {"twenty five", 25, 2},
-                                         {"a dozen", 12, 2},
-                                         {"three hundred", 300, 2},
-                                         {"six", 6, 1}}) {
-    const TokenizedText t(c.text);
-    double value = 0;
-    size_t next = 0;
-    ASSERT_TRUE(ReadNumber(t.tokens(), 0, &value, &next)) << c.text;
-    EXPECT_DOUBLE_EQ(value, c.value) << c.text;
-    EXPECT_EQ(next, c.tokens_used) << c.text;
-  }
-  const TokenizedText words("a team");
-  double value = 0;
-  size_t next = 0;
-  EXPECT_FALSE(ReadNumber(words.tokens(), 0, &value, &next));
-}
-
 TEST(PatternTest, OptionalGapAndLookahead) {
   absl::StatusOr<Pattern> p = Pattern::Compile("in order !to");
   ASSERT_TRUE(p.ok()) << p.status();
@@ -94,13 +47,6 @@ TEST(PatternTest, RejectsMalformed) {
   EXPECT_FALSE(Pattern::Compile("a|| b").ok());
   EXPECT_FALSE(Pattern::Compile("a ..x b").ok());
   EXPECT_FALSE(Pattern::Compile("a ? b").ok());
-}
-
-TEST(NegationTest, LooksWithinTheClause) {
-  const TokenizedText t("we don't need replay");
-  EXPECT_TRUE(NegatedAround(t.tokens(), 3, 4));
-  const TokenizedText other("no kafka, but we need replay");
-  EXPECT_FALSE(NegatedAround(other.tokens(), 6, 7));
 }
 
 }  // namespace
