@@ -13,7 +13,7 @@
 // bytes per turn.
 //
 // The turns' content: with AGENTD_STORE_BENCH_SAMPLE_DB=<a database agentd
-// wrote>, its real turns (request, route, review, agent outputs), cycled;
+// wrote>, its real turn bodies (request, route, agent outputs), cycled;
 // otherwise one synthetic turn, whose repeated text compresses better than
 // real reviews do.
 #include <sqlite3.h>
@@ -32,6 +32,8 @@
 #include "benchmark/benchmark.h"
 #include "db/blob_codec.h"
 #include "db/session_store.h"
+#include "db/turn_codec.h"
+#include "server/core/merger.h"
 
 namespace agentd {
 namespace {
@@ -43,8 +45,8 @@ std::string BenchDir() {
   return dir != nullptr ? dir : "/tmp/agentd-store-bench";
 }
 
-// A turn shaped like a real one: a question, a route decision, a review with
-// sections, decisions and markdown, and two agent outputs.
+// A turn shaped like a real one: a question, a route decision, and two agent
+// outputs with sections and a decision.
 TurnRecord RealisticTurn(const std::string& principal, const std::string& session_id, bool create,
                          int n) {
   TurnRecord turn;
@@ -65,9 +67,10 @@ TurnRecord RealisticTurn(const std::string& principal, const std::string& sessio
   reason->set_score(0.6);
   reason->add_matched("distributed");
   turn.route.set_summary("backend-architect (use_when: designing distributed systems)");
+  v1::Review review;  // the sections the agents answer with
   std::string markdown;
   for (int s = 0; s < 6; ++s) {
-    v1::Section* section = turn.review.add_sections();
+    v1::Section* section = review.add_sections();
     section->set_id("section_" + std::to_string(s));
     section->set_heading("Section " + std::to_string(s));
     section->set_owner("backend-architect");
@@ -81,11 +84,8 @@ TurnRecord RealisticTurn(const std::string& principal, const std::string& sessio
       markdown += "- **Recommendation**: " + item->text() + " — " + item->rationale() + "\n";
     }
   }
-  v1::Decision* decision = turn.review.add_decisions();
-  decision->set_key("architecture_pattern");
-  decision->set_value("microservices");
-  decision->set_confidence(0.8);
-  turn.review.set_markdown(markdown);
+  turn.merge.merger_version = kMergerVersion;
+  turn.merge.requirements = turn.session_facts;
   turn.session_facts.set_team_size(40);
   turn.session_facts.set_team_count(6);
   turn.session_facts.set_peak_rps(2000);
@@ -102,7 +102,11 @@ TurnRecord RealisticTurn(const std::string& principal, const std::string& sessio
     output.run.set_latency_ms(12);
     output.output.set_agent(agent);
     output.output.set_summary("summary of " + std::string(agent));
-    *output.output.mutable_sections() = turn.review.sections();
+    *output.output.mutable_sections() = review.sections();
+    v1::Decision* decision = output.output.add_decisions();
+    decision->set_key("architecture_pattern");
+    decision->set_value("microservices");
+    decision->set_confidence(0.8);
     turn.outputs.push_back(std::move(output));
   }
   turn.status = "ok";
@@ -204,22 +208,12 @@ void Check(int rc, sqlite3* db, const char* what) {
   }
 }
 
-// One turn's rows as the store writes them (blobs already encoded).
-struct StoredTurn {
-  std::string request, route, review;
-  std::vector<std::pair<std::string, std::string>> outputs;  // agent, output blob
+// One turn's body as the store writes it (already encoded).
+struct BenchTurn {
+  std::string body;
 };
 
-StoredTurn Encode(const TurnRecord& turn) {
-  StoredTurn stored{EncodeStoredBlob(turn.request.SerializeAsString()),
-                    EncodeStoredBlob(turn.route.SerializeAsString()),
-                    EncodeStoredBlob(turn.review.SerializeAsString()),
-                    {}};
-  for (const auto& output : turn.outputs) {
-    stored.outputs.emplace_back(output.run.agent(), EncodeStoredBlob(output.output.SerializeAsString()));
-  }
-  return stored;
-}
+BenchTurn Encode(const TurnRecord& turn) { return BenchTurn{EncodeTurn(turn, /*compress=*/true).body}; }
 
 std::string ColumnBlob(sqlite3_stmt* stmt, int col) {
   const void* data = sqlite3_column_blob(stmt, col);
@@ -228,47 +222,27 @@ std::string ColumnBlob(sqlite3_stmt* stmt, int col) {
                                        static_cast<size_t>(sqlite3_column_bytes(stmt, col)));
 }
 
-// The real turns of the sample database, re-encoded as this build stores them.
-std::vector<StoredTurn> LoadSampleTurns(const char* path) {
+// The real turns of the sample database (turn bodies, schema 3 and later),
+// re-encoded as this build stores them.
+std::vector<BenchTurn> LoadSampleTurns(const char* path) {
   sqlite3* db = nullptr;
   Check(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nullptr), db, "open sample");
   sqlite3_stmt* turns = nullptr;
-  sqlite3_stmt* outputs = nullptr;
-  Check(sqlite3_prepare_v2(db, "SELECT session_id, seq, request, route, review FROM turns", -1, &turns,
-                           nullptr),
-        db, "prepare sample");
-  Check(sqlite3_prepare_v2(db,
-                           "SELECT agent, output FROM agent_outputs WHERE session_id = ?1 AND seq = ?2 "
-                           "AND output IS NOT NULL ORDER BY ord",
-                           -1, &outputs, nullptr),
-        db, "prepare sample");
-  auto reencode = [](const std::string& blob) {
-    auto plain = DecodeStoredBlob(blob);
+  Check(sqlite3_prepare_v2(db, "SELECT body FROM turns WHERE body IS NOT NULL", -1, &turns, nullptr), db,
+        "prepare sample");
+  std::vector<BenchTurn> sample;
+  while (sqlite3_step(turns) == SQLITE_ROW) {
+    auto plain = DecodeStoredBlob(ColumnBlob(turns, 0));
     if (!plain.ok()) {
       std::fprintf(stderr, "sample: %s\n", plain.status().ToString().c_str());
       std::abort();
     }
-    return EncodeStoredBlob(std::move(*plain));
-  };
-  std::vector<StoredTurn> sample;
-  while (sqlite3_step(turns) == SQLITE_ROW) {
-    StoredTurn turn{reencode(ColumnBlob(turns, 2)), reencode(ColumnBlob(turns, 3)),
-                    reencode(ColumnBlob(turns, 4)), {}};
-    sqlite3_bind_text(outputs, 1, reinterpret_cast<const char*>(sqlite3_column_text(turns, 0)), -1,
-                      SQLITE_TRANSIENT);
-    sqlite3_bind_int64(outputs, 2, sqlite3_column_int64(turns, 1));
-    while (sqlite3_step(outputs) == SQLITE_ROW) {
-      turn.outputs.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(outputs, 0)),
-                                reencode(ColumnBlob(outputs, 1)));
-    }
-    sqlite3_reset(outputs);
-    sample.push_back(std::move(turn));
+    sample.push_back(BenchTurn{EncodeStoredBlob(std::move(*plain), CurrentTurnDictionaryId())});
   }
   sqlite3_finalize(turns);
-  sqlite3_finalize(outputs);
   sqlite3_close(db);
   if (sample.empty()) {
-    std::fprintf(stderr, "sample database %s has no turns\n", path);
+    std::fprintf(stderr, "sample database %s has no turn bodies\n", path);
     std::abort();
   }
   return sample;
@@ -302,21 +276,15 @@ void BuildScaleDatabase() {
         db, "begin");
   sqlite3_stmt* session_stmt = nullptr;
   sqlite3_stmt* turn_stmt = nullptr;
-  sqlite3_stmt* output_stmt = nullptr;
   Check(sqlite3_prepare_v2(db,
                            "INSERT INTO sessions (id, principal, title, facts, created_ms, updated_ms, "
                            "turn_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                            -1, &session_stmt, nullptr),
         db, "prepare");
   Check(sqlite3_prepare_v2(db,
-                           "INSERT INTO turns (session_id, seq, request, route, review, status, "
-                           "latency_ms, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'ok', 25, ?6)",
+                           "INSERT INTO turns (session_id, seq, body, merger_version, status, "
+                           "latency_ms, created_ms) VALUES (?1, ?2, ?3, ?4, 'ok', 25, ?5)",
                            -1, &turn_stmt, nullptr),
-        db, "prepare");
-  Check(sqlite3_prepare_v2(db,
-                           "INSERT INTO agent_outputs (session_id, seq, ord, agent, status, error, "
-                           "latency_ms, output) VALUES (?1, ?2, ?3, ?4, 'AGENT_STATUS_OK', '', 12, ?5)",
-                           -1, &output_stmt, nullptr),
         db, "prepare");
 
   TurnRecord proto = RealisticTurn("p", "s", true, 1);
@@ -324,8 +292,8 @@ void BuildScaleDatabase() {
   *facts_envelope.mutable_requirements() = proto.session_facts;
   *facts_envelope.add_facts() = proto.session_fact_sources[0];
   const std::string facts = facts_envelope.SerializeAsString();
-  const std::vector<StoredTurn> templates =
-      SampleDb() != nullptr ? LoadSampleTurns(SampleDb()) : std::vector<StoredTurn>{Encode(proto)};
+  const std::vector<BenchTurn> templates =
+      SampleDb() != nullptr ? LoadSampleTurns(SampleDb()) : std::vector<BenchTurn>{Encode(proto)};
   int64_t turn_index = 0;
 
   const int64_t sessions = ScaleTurns() / kTurnsPerSession;
@@ -346,34 +314,19 @@ void BuildScaleDatabase() {
     Check(sqlite3_step(session_stmt), db, "insert session");
     sqlite3_reset(session_stmt);
     for (int seq = 1; seq <= kTurnsPerSession; ++seq) {
-      const StoredTurn& t = templates[static_cast<size_t>(turn_index++) % templates.size()];
-      const std::string& request = t.request;
-      const std::string& route = t.route;
-      const std::string& review = t.review;
+      const BenchTurn& t = templates[static_cast<size_t>(turn_index++) % templates.size()];
       sqlite3_bind_text(turn_stmt, 1, id.c_str(), -1, SQLITE_STATIC);
       sqlite3_bind_int(turn_stmt, 2, seq);
-      sqlite3_bind_blob(turn_stmt, 3, request.data(), static_cast<int>(request.size()), SQLITE_STATIC);
-      sqlite3_bind_blob(turn_stmt, 4, route.data(), static_cast<int>(route.size()), SQLITE_STATIC);
-      sqlite3_bind_blob(turn_stmt, 5, review.data(), static_cast<int>(review.size()), SQLITE_STATIC);
-      sqlite3_bind_int64(turn_stmt, 6, updated - 500 + seq);
+      sqlite3_bind_blob(turn_stmt, 3, t.body.data(), static_cast<int>(t.body.size()), SQLITE_STATIC);
+      sqlite3_bind_int(turn_stmt, 4, kMergerVersion);
+      sqlite3_bind_int64(turn_stmt, 5, updated - 500 + seq);
       Check(sqlite3_step(turn_stmt), db, "insert turn");
       sqlite3_reset(turn_stmt);
-      for (size_t o = 0; o < t.outputs.size(); ++o) {
-        const auto& [agent, output] = t.outputs[o];
-        sqlite3_bind_text(output_stmt, 1, id.c_str(), -1, SQLITE_STATIC);
-        sqlite3_bind_int(output_stmt, 2, seq);
-        sqlite3_bind_int(output_stmt, 3, static_cast<int>(o));
-        sqlite3_bind_text(output_stmt, 4, agent.c_str(), -1, SQLITE_STATIC);
-        sqlite3_bind_blob(output_stmt, 5, output.data(), static_cast<int>(output.size()), SQLITE_STATIC);
-        Check(sqlite3_step(output_stmt), db, "insert output");
-        sqlite3_reset(output_stmt);
-      }
     }
   }
   Check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
   sqlite3_finalize(session_stmt);
   sqlite3_finalize(turn_stmt);
-  sqlite3_finalize(output_stmt);
   Check(sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr), db, "journal_mode");
   sqlite3_close(db);
   fs::rename(partial, path);
@@ -386,39 +339,26 @@ void BuildScaleDatabase() {
 // What compression costs per turn: every blob of one turn (the sample's turns
 // in turn, or the synthetic one), encoded (Arg 0) or decoded (Arg 1).
 
-std::vector<std::string> PlainTurnBlobs(const StoredTurn& turn) {
-  std::vector<std::string> blobs;
-  for (const std::string* blob : {&turn.request, &turn.route, &turn.review}) blobs.push_back(*DecodeStoredBlob(*blob));
-  for (const auto& [agent, output] : turn.outputs) blobs.push_back(*DecodeStoredBlob(output));
-  return blobs;
-}
-
 void BM_TurnBlobCodec(benchmark::State& state) {
-  const std::vector<StoredTurn> turns = SampleDb() != nullptr
-                                            ? LoadSampleTurns(SampleDb())
-                                            : std::vector<StoredTurn>{Encode(RealisticTurn("p", "s", true, 1))};
-  std::vector<std::vector<std::string>> plain, stored;
-  for (const StoredTurn& turn : turns) {
-    plain.push_back(PlainTurnBlobs(turn));
-    stored.emplace_back();
-    for (const std::string& blob : plain.back()) stored.back().push_back(EncodeStoredBlob(blob));
-  }
+  const std::vector<BenchTurn> turns = SampleDb() != nullptr
+                                           ? LoadSampleTurns(SampleDb())
+                                           : std::vector<BenchTurn>{Encode(RealisticTurn("p", "s", true, 1))};
+  std::vector<std::string> plain, stored;
   double plain_bytes = 0, stored_bytes = 0;
-  for (size_t t = 0; t < plain.size(); ++t) {
-    for (size_t b = 0; b < plain[t].size(); ++b) {
-      plain_bytes += static_cast<double>(plain[t][b].size());
-      stored_bytes += static_cast<double>(stored[t][b].size());
-    }
+  for (const BenchTurn& turn : turns) {
+    plain.push_back(*DecodeStoredBlob(turn.body));
+    stored.push_back(turn.body);
+    plain_bytes += static_cast<double>(plain.back().size());
+    stored_bytes += static_cast<double>(stored.back().size());
   }
+  const uint32_t dictionary = CurrentTurnDictionaryId();
   size_t next = 0;
   for (auto _ : state) {
     const size_t t = next++ % plain.size();
-    for (size_t b = 0; b < plain[t].size(); ++b) {
-      if (state.range(0) == 0) {
-        benchmark::DoNotOptimize(EncodeStoredBlob(plain[t][b]));
-      } else {
-        benchmark::DoNotOptimize(DecodeStoredBlob(stored[t][b]));
-      }
+    if (state.range(0) == 0) {
+      benchmark::DoNotOptimize(EncodeStoredBlob(plain[t], dictionary));
+    } else {
+      benchmark::DoNotOptimize(DecodeStoredBlob(stored[t]));
     }
   }
   state.counters["plain_bytes_per_turn"] = plain_bytes / static_cast<double>(plain.size());
@@ -432,6 +372,7 @@ void SetUpScaleStore(const benchmark::State&) {
   BuildScaleDatabase();
   StoreOptions options;
   options.path = ScalePath();
+  options.merge_review = MergeStoredTurn;
   auto store = SessionStore::Open(options);
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", store.status().ToString().c_str());

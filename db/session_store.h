@@ -51,10 +51,13 @@ struct StoreOptions {
   // Quota on the database file (PRAGMA max_page_count); writes past it fail
   // with RESOURCE_EXHAUSTED like a full disk. 0 = no quota.
   int64_t max_database_bytes = 0;
-  // Compress turn blobs (db/blob_codec.h): about 2.6x smaller turns for
-  // about 30 µs of CPU per 16 KB blob on the caller's thread. Either way the
-  // store reads both forms.
+  // Compress turn bodies with the shipped zstd dictionary (db/turn_codec.h).
+  // Either way the store reads both forms.
   bool compress_turns = true;
+  // Merges a stored turn's review again on read (GetSession): the
+  // orchestrator's merger, by the version recorded with the turn. Without
+  // it, reading a turn is FAILED_PRECONDITION.
+  ReviewMerger merge_review;
   // Source of created/updated timestamps; tests inject a fake clock.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
   // Told of each write transaction, on the writer thread (GroupCommit:
@@ -90,16 +93,17 @@ class SessionStore {
   // principal's; ALREADY_EXISTS if create_session and the id is taken.
   virtual absl::StatusOr<int> AppendTurn(const TurnRecord& turn) = 0;
   // The same in two steps, for callers that must not block a thread on the
-  // fsync: EncodeTurn serializes the record (it is not needed afterwards);
+  // fsync: EncodeTurn serializes the record, moving its messages;
   // AppendTurnAsync queues it and returns at once. `done` gets the seq or
   // the error, exactly once, on the writer thread after the COMMIT (or on
   // the calling thread if the store is shutting down): keep it short and
   // hand real work to another thread.
   // (EncodeTurn compresses as options.compress_turns says.)
-  virtual absl::StatusOr<EncodedTurn> EncodeTurn(const TurnRecord& turn) const = 0;
+  virtual absl::StatusOr<EncodedTurn> EncodeTurn(TurnRecord turn) const = 0;
   virtual void AppendTurnAsync(EncodedTurn turn, std::function<void(absl::StatusOr<int>)> done) = 0;
-  // The session and one page of its turns, oldest first. page_size 0 = 50,
-  // at most 1000; the token comes from a previous response.
+  // The session and one page of its turns, oldest first, each with its
+  // review merged again (options.merge_review). page_size 0 = 50, at most
+  // 1000; the token comes from a previous response.
   virtual absl::StatusOr<v1::GetSessionResponse> GetSession(std::string_view principal,
                                                             std::string_view session_id, int page_size,
                                                             std::string_view page_token) = 0;

@@ -16,19 +16,17 @@ constexpr char kBumpSession[] =
     "UPDATE sessions SET turn_count = turn_count + 1, updated_ms = max(updated_ms, ?3), "
     "facts = ?4 WHERE id = ?1 AND principal = ?2 RETURNING turn_count";
 constexpr char kInsertTurn[] =
-    "INSERT INTO turns (session_id, seq, request, route, review, status, latency_ms, created_ms, "
-    "principal, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "INSERT INTO turns (session_id, seq, body, merger_version, status, latency_ms, created_ms, "
+    "principal, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 constexpr char kSelectRequest[] =
     "SELECT session_id, seq FROM turns WHERE principal = ?1 AND request_id = ?2";
-constexpr char kInsertOutput[] =
-    "INSERT INTO agent_outputs (session_id, seq, ord, agent, status, error, latency_ms, output) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 constexpr char kSelectSession[] =
     "SELECT title, facts, created_ms, updated_ms, turn_count FROM sessions "
     "WHERE id = ?1 AND principal = ?2";
 constexpr char kSelectTurns[] =
-    "SELECT seq, request, route, review, status, latency_ms, created_ms FROM turns "
+    "SELECT seq, request, route, review, status, latency_ms, created_ms, body FROM turns "
     "WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+constexpr char kSelectTurnBody[] = "SELECT body FROM turns WHERE session_id = ?1 AND seq = ?2";
 // Keyset paging: (updated_ms, id) of the last row seen. The `updated_ms <= ?2`
 // bound lets the index seek past earlier pages; the OR only skips ties.
 constexpr char kListSessions[] =
@@ -59,6 +57,22 @@ absl::Status FillSession(const Stmt& row, int title_col, v1::Session* session, c
   return absl::OkStatus();
 }
 
+// The request, route and review of a turn stored as a body; the review is
+// merged again from the stored answers.
+absl::Status ReadTurnBody(std::string_view blob, v1::Turn* turn, const std::string& path,
+                          const ReviewMerger& merge_review) {
+  ASSIGN_OR_RETURN(v1::StoredTurn body, DecodeTurnBody(blob, path));
+  turn->mutable_request()->Swap(body.mutable_request());
+  turn->mutable_route()->Swap(body.mutable_route());
+  if (!merge_review) {
+    return absl::FailedPreconditionError("session store has no merger to read turns with");
+  }
+  const std::vector<AgentOutputRecord> outputs = OutputsOf(body);
+  const MergeRecord merge = MergeRecordOf(body);
+  ASSIGN_OR_RETURN(*turn->mutable_review(), merge_review(merge, outputs));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // ---- writes -----------------------------------------------------------------
@@ -82,30 +96,16 @@ absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, in
     if (!found) return NotFound(turn.session_id);
     seq = st.Int(0);
   }
-  {
-    ASSIGN_OR_RETURN(Stmt st, Statement(conn, kInsertTurn));
-    st.BindText(1, turn.session_id).Bind(2, seq).BindBlob(3, turn.request).BindBlob(4, turn.route)
-        .BindBlob(5, turn.review).BindText(6, turn.status).Bind(7, turn.latency_ms).Bind(8, now)
-        .BindText(9, turn.principal);
-    if (turn.request_id.empty()) {
-      st.BindNull(10);
-    } else {
-      st.BindText(10, turn.request_id);
-    }
-    RETURN_IF_ERROR(st.Run("insert turn"));
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, kInsertTurn));
+  st.BindText(1, turn.session_id).Bind(2, seq).BindBlob(3, turn.body)
+      .Bind(4, static_cast<int64_t>(turn.merger_version)).BindText(5, turn.status).Bind(6, turn.latency_ms)
+      .Bind(7, now).BindText(8, turn.principal);
+  if (turn.request_id.empty()) {
+    st.BindNull(9);
+  } else {
+    st.BindText(9, turn.request_id);
   }
-  for (size_t i = 0; i < turn.outputs.size(); ++i) {
-    const EncodedTurn::Output& o = turn.outputs[i];
-    ASSIGN_OR_RETURN(Stmt st, Statement(conn, kInsertOutput));
-    st.BindText(1, turn.session_id).Bind(2, seq).Bind(3, static_cast<int64_t>(i))
-        .BindText(4, o.agent).BindText(5, o.status).BindText(6, o.error).Bind(7, o.latency_ms);
-    if (o.output.empty()) {
-      st.BindNull(8);
-    } else {
-      st.BindBlob(8, o.output);
-    }
-    RETURN_IF_ERROR(st.Run("insert agent output"));
-  }
+  RETURN_IF_ERROR(st.Run("insert turn"));
   return seq;
 }
 
@@ -143,7 +143,7 @@ absl::StatusOr<v1::Session> SelectSession(Connection& conn, std::string_view pri
 
 absl::StatusOr<v1::GetSessionResponse> SelectTurnsPage(Connection& conn, std::string_view principal,
                                                        std::string_view session_id, int64_t after_seq,
-                                                       int limit) {
+                                                       int limit, const ReviewMerger& merge_review) {
   v1::GetSessionResponse response;
   RETURN_IF_ERROR(InReadTransaction(conn, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(*response.mutable_session(), SelectSession(conn, principal, session_id, nullptr));
@@ -158,9 +158,13 @@ absl::StatusOr<v1::GetSessionResponse> SelectTurnsPage(Connection& conn, std::st
       }
       v1::Turn* turn = response.add_turns();
       turn->set_seq(static_cast<int32_t>(st.Int(0)));
-      RETURN_IF_ERROR(ParseStoredMessage(st.Blob(1), turn->mutable_request(), conn.path(), "request"));
-      RETURN_IF_ERROR(ParseStoredMessage(st.Blob(2), turn->mutable_route(), conn.path(), "route"));
-      RETURN_IF_ERROR(ParseStoredMessage(st.Blob(3), turn->mutable_review(), conn.path(), "review"));
+      if (!st.IsNull(7)) {
+        RETURN_IF_ERROR(ReadTurnBody(st.Blob(7), turn, conn.path(), merge_review));
+      } else {  // a turn of schema version 2 or older: its review was stored
+        RETURN_IF_ERROR(ParseStoredMessage(st.Blob(1), turn->mutable_request(), conn.path(), "request"));
+        RETURN_IF_ERROR(ParseStoredMessage(st.Blob(2), turn->mutable_route(), conn.path(), "route"));
+        RETURN_IF_ERROR(ParseStoredMessage(st.Blob(3), turn->mutable_review(), conn.path(), "review"));
+      }
       turn->set_status(std::string(st.Text(4)));
       turn->set_latency_ms(st.Double(5));
       turn->set_created_unix_ms(st.Int(6));
@@ -223,6 +227,17 @@ absl::StatusOr<std::vector<AgentOutputRecord>> SelectAgentOutputs(Connection& co
   RETURN_IF_ERROR(InReadTransaction(conn, [&]() -> absl::Status {
     // The session lookup is what keeps another principal's outputs hidden.
     RETURN_IF_ERROR(SelectSession(conn, principal, session_id, nullptr).status());
+    {
+      ASSIGN_OR_RETURN(Stmt body, Statement(conn, kSelectTurnBody));
+      body.BindText(1, session_id).Bind(2, seq);
+      ASSIGN_OR_RETURN(bool found, body.Step("load turn"));
+      if (found && !body.IsNull(0)) {
+        ASSIGN_OR_RETURN(v1::StoredTurn stored, DecodeTurnBody(body.Blob(0), conn.path()));
+        outputs = OutputsOf(stored);
+        return absl::OkStatus();
+      }
+    }
+    // A turn of schema version 2 or older: its answers have rows of their own.
     ASSIGN_OR_RETURN(Stmt st, Statement(conn, kSelectOutputs));
     st.BindText(1, session_id).Bind(2, seq);
     for (;;) {

@@ -27,7 +27,8 @@ namespace agentd::sqlite {
 // A session with no turns; ALREADY_EXISTS if the id is taken.
 absl::Status InsertSession(Connection& conn, std::string_view id, std::string_view principal,
                            std::string_view title, std::string_view facts_blob, int64_t now_ms);
-// The turn (creating its session first if turn.create_session); its seq.
+// The turn, one row (creating its session first if turn.create_session);
+// its seq.
 absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, int64_t now_ms);
 // The session with its turns and outputs; NOT_FOUND if there is none.
 absl::Status DeleteSession(Connection& conn, std::string_view principal, std::string_view session_id);
@@ -41,10 +42,11 @@ absl::StatusOr<int64_t> DeleteSessionsBefore(Connection& conn, int64_t cutoff_ms
 absl::StatusOr<v1::Session> SelectSession(Connection& conn, std::string_view principal,
                                           std::string_view session_id, v1::Review* facts_out);
 // The session and up to `limit` turns after `after_seq`, with the next page
-// token when there are more.
+// token when there are more. Each turn's review is merged again from its
+// stored answers by `merge_review` (turns of schema 2 and older kept theirs).
 absl::StatusOr<v1::GetSessionResponse> SelectTurnsPage(Connection& conn, std::string_view principal,
                                                        std::string_view session_id, int64_t after_seq,
-                                                       int limit);
+                                                       int limit, const ReviewMerger& merge_review);
 // The principal's sessions after `after` (newest first), titles containing
 // `title_filter` case-insensitively ("" = all); at most `limit` of them and
 // about paging::kMaxPageBytes.

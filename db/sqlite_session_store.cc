@@ -153,13 +153,14 @@ absl::StatusOr<v1::Session> SqliteSessionStore::CreateSession(std::string_view p
   return session;
 }
 
-absl::StatusOr<EncodedTurn> SqliteSessionStore::EncodeTurn(const TurnRecord& turn) const {
+absl::StatusOr<EncodedTurn> SqliteSessionStore::EncodeTurn(TurnRecord turn) const {
   RETURN_IF_ERROR(RequireIds(turn.principal, turn.session_id));
-  return agentd::EncodeTurn(turn, options_.compress_turns);
+  return agentd::EncodeTurn(std::move(turn), options_.compress_turns);
 }
 
 absl::StatusOr<int> SqliteSessionStore::AppendTurn(const TurnRecord& turn) {
-  ASSIGN_OR_RETURN(EncodedTurn encoded, EncodeTurn(turn));
+  RETURN_IF_ERROR(RequireIds(turn.principal, turn.session_id));
+  const EncodedTurn encoded = agentd::EncodeTurn(turn, options_.compress_turns);
   ASSIGN_OR_RETURN(int64_t seq,
                    writer_->Write(1, [&] { return sqlite::InsertTurn(*writer_conn_, encoded, NowMs()); }));
   return static_cast<int>(seq);
@@ -260,7 +261,7 @@ absl::StatusOr<v1::GetSessionResponse> SqliteSessionStore::GetSession(std::strin
     ASSIGN_OR_RETURN(after_seq, paging::DecodeTurnToken(page_token));
   }
   ReaderPool::Lease conn = readers_->Acquire();
-  return sqlite::SelectTurnsPage(*conn, principal, session_id, after_seq, limit);
+  return sqlite::SelectTurnsPage(*conn, principal, session_id, after_seq, limit, options_.merge_review);
 }
 
 absl::StatusOr<v1::ListSessionsResponse> SqliteSessionStore::ListSessions(std::string_view principal,

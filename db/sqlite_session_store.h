@@ -31,7 +31,7 @@ class SqliteSessionStore final : public SessionStore {
   absl::StatusOr<std::vector<v1::Fact>> LoadSessionFactSources(std::string_view principal,
                                                                std::string_view session_id) override;
   absl::StatusOr<int> AppendTurn(const TurnRecord& turn) override;
-  absl::StatusOr<EncodedTurn> EncodeTurn(const TurnRecord& turn) const override;
+  absl::StatusOr<EncodedTurn> EncodeTurn(TurnRecord turn) const override;
   void AppendTurnAsync(EncodedTurn turn, std::function<void(absl::StatusOr<int>)> done) override;
   absl::StatusOr<v1::GetSessionResponse> GetSession(std::string_view principal, std::string_view session_id,
                                                     int page_size, std::string_view page_token) override;

@@ -1,10 +1,13 @@
 #include "db/turn_codec.h"
 
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "db/blob_codec.h"
+#include "db/turn_dictionaries.h"
+#include "server/common/status_macros.h"
 
 namespace agentd {
 namespace {
@@ -13,10 +16,52 @@ absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.
 
 }  // namespace
 
-EncodedTurn EncodeTurn(const TurnRecord& turn, bool compress) {
-  auto encode = [compress](std::string serialized) {
-    return compress ? EncodeStoredBlob(std::move(serialized)) : serialized;
+namespace {
+
+// Registers the dictionaries shipped in this build (once) and returns the
+// newest one's id.
+uint32_t RegisterShippedDictionaries() {
+  static const uint32_t newest = [] {
+    uint32_t id = 0;
+    for (const schema::ShippedDictionary& dict : schema::kTurnDictionaries) {
+      if (dict.bytes == nullptr) continue;
+      id = RegisterBlobDictionary(std::string_view(reinterpret_cast<const char*>(dict.bytes), dict.size));
+    }
+    return id;
+  }();
+  return newest;
+}
+
+// Moves (or copies, for a const record) the turn's parts into a StoredTurn.
+template <typename Record>
+v1::StoredTurn ToStoredTurn(Record&& turn) {
+  constexpr bool kMove = !std::is_const_v<std::remove_reference_t<Record>>;
+  auto take = [](auto& from, auto* to) {
+    if constexpr (kMove) {
+      to->Swap(&from);
+    } else {
+      *to = from;
+    }
   };
+  v1::StoredTurn body;
+  take(turn.request, body.mutable_request());
+  take(turn.route, body.mutable_route());
+  body.set_merger_version(turn.merge.merger_version);
+  body.mutable_section_owners()->Reserve(static_cast<int>(turn.merge.section_owners.size()));
+  for (auto& owner : turn.merge.section_owners) take(owner, body.add_section_owners());
+  body.mutable_runs()->Reserve(static_cast<int>(turn.outputs.size()));
+  body.mutable_outputs()->Reserve(static_cast<int>(turn.outputs.size()));
+  for (auto& output : turn.outputs) {
+    take(output.run, body.add_runs());
+    take(output.output, body.add_outputs());
+  }
+  take(turn.merge.requirements, body.mutable_requirements());
+  for (auto& fact : turn.merge.facts) take(fact, body.add_facts());
+  return body;
+}
+
+template <typename Record>
+EncodedTurn Encode(Record&& turn, bool compress) {
   EncodedTurn out;
   out.principal = turn.principal;
   out.session_id = turn.session_id;
@@ -24,21 +69,45 @@ EncodedTurn EncodeTurn(const TurnRecord& turn, bool compress) {
   out.title = turn.title;
   out.request_id = turn.request_id;
   out.facts = EncodeFacts(turn.session_facts, turn.session_fact_sources);
-  out.request = encode(turn.request.SerializeAsString());
-  out.route = encode(turn.route.SerializeAsString());
-  out.review = encode(turn.review.SerializeAsString());
-  out.outputs.reserve(turn.outputs.size());
-  for (const AgentOutputRecord& record : turn.outputs) {
-    EncodedTurn::Output& o = out.outputs.emplace_back();
-    o.agent = record.run.agent();
-    o.status = AgentStatusName(record.run.status());
-    o.error = record.run.error();
-    o.latency_ms = record.run.latency_ms();
-    if (record.output.ByteSizeLong() != 0) o.output = encode(record.output.SerializeAsString());
-  }
+  out.merger_version = turn.merge.merger_version;
   out.status = turn.status;
   out.latency_ms = turn.latency_ms;
+  std::string body = ToStoredTurn(std::forward<Record>(turn)).SerializeAsString();
+  out.body = compress ? EncodeStoredBlob(std::move(body), RegisterShippedDictionaries()) : std::move(body);
   return out;
+}
+
+}  // namespace
+
+EncodedTurn EncodeTurn(const TurnRecord& turn, bool compress) { return Encode(turn, compress); }
+EncodedTurn EncodeTurn(TurnRecord&& turn, bool compress) { return Encode(std::move(turn), compress); }
+
+uint32_t CurrentTurnDictionaryId() { return RegisterShippedDictionaries(); }
+
+absl::StatusOr<v1::StoredTurn> DecodeTurnBody(std::string_view blob, const std::string& store_name) {
+  v1::StoredTurn body;
+  RETURN_IF_ERROR(ParseStoredMessage(blob, &body, store_name, "turn"));
+  return body;
+}
+
+std::vector<AgentOutputRecord> OutputsOf(v1::StoredTurn& body) {
+  std::vector<AgentOutputRecord> outputs(static_cast<size_t>(body.runs_size()));
+  for (int i = 0; i < body.runs_size(); ++i) {
+    outputs[i].run.Swap(body.mutable_runs(i));
+    if (i < body.outputs_size()) outputs[i].output.Swap(body.mutable_outputs(i));
+  }
+  return outputs;
+}
+
+MergeRecord MergeRecordOf(v1::StoredTurn& body) {
+  MergeRecord merge;
+  merge.merger_version = body.merger_version();
+  merge.section_owners.resize(static_cast<size_t>(body.section_owners_size()));
+  for (int i = 0; i < body.section_owners_size(); ++i) merge.section_owners[i].Swap(body.mutable_section_owners(i));
+  merge.requirements.Swap(body.mutable_requirements());
+  merge.facts.resize(static_cast<size_t>(body.facts_size()));
+  for (int i = 0; i < body.facts_size(); ++i) merge.facts[i].Swap(body.mutable_facts(i));
+  return merge;
 }
 
 std::string EncodeFacts(const v1::Requirements& requirements, const std::vector<v1::Fact>& sources) {
@@ -60,6 +129,7 @@ absl::Status ParseStoredMessage(std::string_view blob, google::protobuf::Message
                                 const std::string& store_name, std::string_view column) {
   std::string inflated;
   if (!blob.empty() && blob[0] == '\0') {
+    RegisterShippedDictionaries();
     absl::StatusOr<std::string> decoded = DecodeStoredBlob(blob);
     if (!decoded.ok()) {
       return absl::DataLossError(absl::StrCat("session store ", store_name, ": ", AV(column),

@@ -1,21 +1,28 @@
-// The turn codec: how a turn's messages become the bytes a store keeps, and
-// back. Backend-neutral (no SQL), so every SessionStore backend stores the
-// same bytes and reads what another wrote.
+// The turn codec: how a turn becomes the bytes a store keeps, and back.
+// Backend-neutral (no SQL), so every SessionStore backend stores the same
+// bytes and reads what another wrote.
 //
-// Each message is serialized and, when compression is on, passed through
-// db/blob_codec.h; on read, compressed and plain blobs both decode. The
-// session facts share one blob with their provenance (see EncodeFacts).
+// A turn is one blob, the "body": an agentd.v1.StoredTurn (request, route,
+// each agent's answer once, and what the review was merged from; not the
+// review, which is merged again on read). With compression on, the body is
+// compressed with the newest shipped zstd dictionary (db/dictionaries/,
+// trained on the bundled agents' answers); the blob names its dictionary,
+// and blobs with an older dictionary, with none, or plain, all still read.
+// Turns written before bodies existed kept request, route and review as
+// separate blobs (ParseStoredMessage reads those).
 //
 // Thread-safe (pure functions).
 #ifndef AGENTD_DB_TURN_CODEC_H_
 #define AGENTD_DB_TURN_CODEC_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "agentd/v1/store.pb.h"
 #include "db/turn_record.h"
 #include "google/protobuf/message_lite.h"
 
@@ -30,20 +37,27 @@ struct EncodedTurn {
   std::string title;
   std::string request_id;           // "" = none
   std::string facts;                // session facts + provenance
-  std::string request, route, review;
-  struct Output {
-    std::string agent, status, error;
-    double latency_ms = 0;
-    std::string output;             // empty: the agent gave none
-  };
-  std::vector<Output> outputs;
+  std::string body;                 // the StoredTurn blob
+  int merger_version = 0;
   std::string status;
   double latency_ms = 0;
 };
 
 // `turn` encoded; `compress` as StoreOptions::compress_turns says. The
-// caller has checked principal and session id.
+// caller has checked principal and session id. The rvalue form moves the
+// messages out of `turn` instead of copying them.
 EncodedTurn EncodeTurn(const TurnRecord& turn, bool compress);
+EncodedTurn EncodeTurn(TurnRecord&& turn, bool compress);
+
+// A body blob back; DATA_LOSS naming the store if it is damaged.
+absl::StatusOr<v1::StoredTurn> DecodeTurnBody(std::string_view blob, const std::string& store_name);
+// The agents' answers of a decoded body, and what the review is merged from.
+std::vector<AgentOutputRecord> OutputsOf(v1::StoredTurn& body);  // moves out of `body`
+MergeRecord MergeRecordOf(v1::StoredTurn& body);                 // moves out of `body`
+
+// The id of the zstd dictionary new bodies are compressed with (0: none
+// shipped in this build).
+uint32_t CurrentTurnDictionaryId();
 
 // The facts blob: a Review used only as an envelope for its `requirements`
 // and `facts` fields, so the Requirements and their provenance share a blob

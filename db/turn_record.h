@@ -4,9 +4,13 @@
 #ifndef AGENTD_DB_TURN_RECORD_H_
 #define AGENTD_DB_TURN_RECORD_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+
+#include "agentd/v1/definition.pb.h"
 #include "agentd/v1/orchestrator.pb.h"
 #include "agentd/v1/plugin.pb.h"
 #include "agentd/v1/review.pb.h"
@@ -18,6 +22,17 @@ struct AgentOutputRecord {
   v1::AgentResponse output;         // empty when the agent did not answer
 };
 
+// What a turn's review was merged from besides the agents' answers. The
+// store keeps it with the answers instead of the review, and merges the
+// review again on read with the merger of the recorded version
+// (StoreOptions::merge_review), which gives back the review that was sent.
+struct MergeRecord {
+  int merger_version = 0;
+  std::vector<v1::AgentDefinition> section_owners;  // name and sections of the agents that ran
+  v1::Requirements requirements;                    // the facts the agents saw
+  std::vector<v1::Fact> facts;
+};
+
 struct TurnRecord {
   std::string principal;
   std::string session_id;           // chosen by the caller (new or existing)
@@ -26,13 +41,17 @@ struct TurnRecord {
   std::string request_id;           // the caller's idempotency key; "" = none
   v1::ReviewRequest request;
   v1::RouteDecision route;
-  std::vector<AgentOutputRecord> outputs;
-  v1::Review review;
+  std::vector<AgentOutputRecord> outputs;  // in route order
+  MergeRecord merge;
   v1::Requirements session_facts;   // the session's accumulated facts after this turn
   std::vector<v1::Fact> session_fact_sources;  // their provenance (turn numbers set)
   std::string status;               // "ok", "partial"
   double latency_ms = 0;
 };
+
+// Merges a stored turn's review again (the orchestrator's versioned merger).
+using ReviewMerger =
+    std::function<absl::StatusOr<v1::Review>(const MergeRecord&, const std::vector<AgentOutputRecord>&)>;
 
 }  // namespace agentd
 

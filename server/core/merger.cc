@@ -264,4 +264,29 @@ v1::Review Merge(const MergeInput& input) {
   return review;
 }
 
+absl::StatusOr<v1::Review> MergeByVersion(int version, const MergeInput& input) {
+  switch (version) {
+    case 1: return Merge(input);
+    default:
+      return absl::FailedPreconditionError(absl::StrCat(
+          "turn was merged by merger version ", version, ", which this agentd does not have (it has 1 to ",
+          kMergerVersion, ")"));
+  }
+}
+
+absl::StatusOr<v1::Review> MergeStoredTurn(const MergeRecord& record,
+                                           const std::vector<AgentOutputRecord>& outputs) {
+  MergeInput input;
+  input.outcomes.reserve(outputs.size());
+  for (const AgentOutputRecord& output : outputs) {
+    AgentOutcome& outcome = input.outcomes.emplace_back();
+    outcome.run = output.run;
+    if (output.output.ByteSizeLong() != 0) outcome.response = output.output;  // Merge skips an empty answer like none
+  }
+  input.definitions = record.section_owners;
+  input.requirements = record.requirements;
+  input.facts = record.facts;
+  return MergeByVersion(record.merger_version, input);
+}
+
 }  // namespace agentd

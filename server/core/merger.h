@@ -14,9 +14,11 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "agentd/v1/definition.pb.h"
 #include "agentd/v1/plugin.pb.h"
 #include "agentd/v1/review.pb.h"
+#include "db/turn_record.h"
 
 namespace agentd {
 
@@ -35,6 +37,18 @@ struct MergeInput {
 };
 
 v1::Review Merge(const MergeInput& input);
+
+// The version of Merge that the store records with each turn: a turn's
+// review is not stored but merged again on read by the merger of the
+// turn's version, so a change to what Merge produces takes a new version,
+// and the old one stays reachable through MergeByVersion.
+inline constexpr int kMergerVersion = 1;
+// FAILED_PRECONDITION for a version this build does not have.
+absl::StatusOr<v1::Review> MergeByVersion(int version, const MergeInput& input);
+// A stored turn's review, merged again by the version it was written with:
+// the session store's StoreOptions::merge_review.
+absl::StatusOr<v1::Review> MergeStoredTurn(const MergeRecord& record,
+                                           const std::vector<AgentOutputRecord>& outputs);
 
 // The canonical heading of a section id ("api_design" → "API Design");
 // unknown ids are title-cased.

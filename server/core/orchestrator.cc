@@ -119,6 +119,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorC
   store_options.compress_turns = o->config_.compress_turns;
   Orchestrator* core = o.get();
   store_options.on_commit = [core](const StoreCommit& commit) { core->OnStoreCommit(commit); };
+  store_options.merge_review = MergeStoredTurn;
   ASSIGN_OR_RETURN(o->store_, SessionStore::Open(store_options));
   if (o->config_.retention_days < 0) {
     return absl::InvalidArgumentError(absl::StrCat("retention_days must be 0 (keep forever) or more, got ",
@@ -455,6 +456,9 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   *response.mutable_route() = route;
   response.set_session_id(session_id);
 
+  // The turn keeps what the review was merged from, not the review: it is
+  // merged again (and its Markdown rendered) when the turn is read. Every
+  // message is moved into the record, which EncodeTurn moves on.
   TurnRecord record;
   record.principal = ctx.principal;
   record.session_id = session_id;
@@ -463,31 +467,25 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   record.title = request.title().empty() ? std::string(Utf8Prefix(request.text(), 80)) : request.title();
   record.request = request;
   record.route = std::move(route);  // last use
+  record.outputs.reserve(merge.outcomes.size());
   for (AgentOutcome& o : merge.outcomes) {
-    AgentOutputRecord out;
-    out.run = o.run;
-    if (o.response.has_value()) out.output = *std::move(o.response);  // merged already
-    record.outputs.push_back(std::move(out));
+    AgentOutputRecord& out = record.outputs.emplace_back();
+    out.run.Swap(&o.run);
+    if (o.response.has_value()) out.output.Swap(&*o.response);
   }
-  // The markdown is most of a review's bytes and is rendered from the rest
-  // deterministically: it is rendered again when the turn is read. The
-  // review itself is lent to the record to be encoded (a swap, not a copy:
-  // a review is tens of KB of small strings) and taken back after it.
-  std::string markdown = std::move(*response.mutable_review()->mutable_markdown());
-  response.mutable_review()->clear_markdown();
-  record.review.Swap(response.mutable_review());
-  record.session_facts = facts.requirements;
-  record.session_fact_sources = facts.facts;
+  record.merge.merger_version = kMergerVersion;
+  record.merge.section_owners = std::move(merge.definitions);
+  record.merge.requirements.Swap(&merge.requirements);
+  record.merge.facts = std::move(merge.facts);
+  record.session_facts = std::move(facts.requirements);
+  record.session_fact_sources = std::move(facts.facts);
   for (v1::Fact& f : record.session_fact_sources) {
     if (f.turn() == 0) f.set_turn(turn);
   }
-  record.status = record.review.partial() ? "partial" : "ok";
+  record.status = response.review().partial() ? "partial" : "ok";
   record.latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-  absl::StatusOr<EncodedTurn> encoded = store_->EncodeTurn(record);
-  response.mutable_review()->Swap(&record.review);
-  response.mutable_review()->set_markdown(std::move(markdown));
-  if (!encoded.ok()) return encoded.status();
-  return PreparedTurn{std::move(response), *std::move(encoded)};
+  ASSIGN_OR_RETURN(EncodedTurn encoded, store_->EncodeTurn(std::move(record)));
+  return PreparedTurn{std::move(response), std::move(encoded)};
 }
 
 std::vector<Orchestrator::AgentState> Orchestrator::AgentStates() const {

@@ -40,9 +40,21 @@ class SessionStoreTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, ec);
   }
 
+  // Stands in for the orchestrator's merger: the review of a stored turn is
+  // its first answer's summary, marked with the merger version.
+  static absl::StatusOr<v1::Review> TestMerger(const MergeRecord& merge,
+                                               const std::vector<AgentOutputRecord>& outputs) {
+    if (merge.merger_version != 7) return absl::FailedPreconditionError("unknown merger version");
+    v1::Review review;
+    review.set_markdown(outputs.empty() ? "" : outputs[0].output.summary());
+    for (const AgentOutputRecord& o : outputs) *review.add_agents() = o.run;
+    return review;
+  }
+
   StoreOptions Options() {
     StoreOptions options;
     options.path = path_;
+    options.merge_review = TestMerger;
     options.clock = [this] { return absl::FromUnixMillis(now_ms_.load()); };
     return options;
   }
@@ -83,7 +95,7 @@ class SessionStoreTest : public ::testing::Test {
     turn.title = "title of " + turn.session_id;
     turn.request.set_text(text);
     turn.route.set_summary("backend-architect");
-    turn.review.set_markdown("# Review of " + text);
+    turn.merge.merger_version = 7;
     turn.session_facts.set_team_size(12);
     v1::Fact fact;
     fact.set_field("team_size");
@@ -96,7 +108,7 @@ class SessionStoreTest : public ::testing::Test {
     output.run.set_status(v1::AGENT_STATUS_OK);
     output.run.set_latency_ms(3.5);
     output.output.set_agent("backend-architect");
-    output.output.set_summary("fine");
+    output.output.set_summary("# Review of " + text);
     turn.outputs.push_back(output);
     AgentOutputRecord failed;
     failed.run.set_agent("sre");
@@ -176,14 +188,13 @@ TEST_F(SessionStoreTest, CreateAppendGetListDelete) {
             absl::StatusCode::kNotFound);
   store.reset();
 
-  // Turns and agent outputs went with the session (ON DELETE CASCADE).
+  // Turns went with the session (ON DELETE CASCADE); a turn is one row,
+  // its answers inside it.
   sqlite3* db = RawOpen();
   EXPECT_EQ(QueryText(db, "SELECT count(*) FROM turns WHERE session_id = '" + created->id() + "'"), "0");
-  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM agent_outputs WHERE session_id = '" + created->id() + "'"),
-            "0");
-  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM agent_outputs WHERE session_id = '" + fresh + "'"), "2");
-  EXPECT_EQ(QueryText(db, "SELECT status || '/' || error FROM agent_outputs WHERE ord = 1"),
-            "AGENT_STATUS_TIMED_OUT/deadline exceeded");
+  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM turns WHERE session_id = '" + fresh + "'"), "1");
+  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM agent_outputs"), "0");
+  EXPECT_EQ(QueryText(db, "SELECT merger_version FROM turns WHERE session_id = '" + fresh + "'"), "7");
   EXPECT_EQ(QueryText(db, "PRAGMA journal_mode"), "wal");
   sqlite3_close(db);
 }
@@ -220,18 +231,22 @@ TEST_F(SessionStoreTest, TurnsAreStoredCompressedAndPlainOldRowsStillRead) {
   TurnRecord big = MakeTurn("alice", id, true, "big");
   std::string markdown;
   for (int i = 0; i < 300; ++i) absl::StrAppend(&markdown, "| row ", i, " | cache-aside | TTL 60 s |\n");
-  big.review.set_markdown(markdown);
+  big.outputs[0].output.set_summary(markdown);
   ASSERT_TRUE(store->AppendTurn(big).ok());
-  // A turn as an agentd without compression wrote it: plain protobuf blobs.
+  // A turn as an agentd of schema version 2 wrote it, uncompressed: its
+  // review in its own column, no body.
   ASSERT_TRUE(store->AppendTurn(MakeTurn("alice", id, false, "second")).ok());
   {
     sqlite3* db = RawOpen();
-    EXPECT_EQ(QueryText(db, "SELECT hex(substr(review, 1, 2)) FROM turns WHERE seq = 1"), "0073");
+    EXPECT_EQ(QueryText(db, "SELECT hex(substr(body, 1, 2)) FROM turns WHERE seq = 1"),
+              CurrentTurnDictionaryId() != 0 ? "0064" : "0073");  // "\0d": with the dictionary
     v1::Review plain;
     plain.set_markdown(markdown + "written plain");
     const std::string blob = plain.SerializeAsString();
     sqlite3_stmt* stmt = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE turns SET review = ?1 WHERE seq = 2", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE turns SET review = ?1, body = NULL, merger_version = 0 WHERE seq = 2",
+                                 -1, &stmt, nullptr),
+              SQLITE_OK);
     sqlite3_bind_blob(stmt, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_DONE);
     sqlite3_finalize(stmt);
@@ -253,8 +268,8 @@ TEST_F(SessionStoreTest, TurnsAreStoredCompressedAndPlainOldRowsStillRead) {
   ASSERT_TRUE(store->AppendTurn(big).ok());
   {
     sqlite3* db = RawOpen();
-    EXPECT_EQ(QueryText(db, "SELECT substr(review, 1, 1) = x'00' FROM turns WHERE seq = 3"), "0");
-    EXPECT_EQ(QueryText(db, "SELECT substr(review, 1, 1) = x'00' FROM turns WHERE seq = 1"), "1");
+    EXPECT_EQ(QueryText(db, "SELECT substr(body, 1, 1) = x'00' FROM turns WHERE seq = 3"), "0");
+    EXPECT_EQ(QueryText(db, "SELECT substr(body, 1, 1) = x'00' FROM turns WHERE seq = 1"), "1");
     sqlite3_close(db);
   }
   got = store->GetSession("alice", id, 0, "");
@@ -275,7 +290,7 @@ TEST_F(SessionStoreTest, LoadsEachAgentsOutputForATurn) {
   EXPECT_EQ((*outputs)[0].run.agent(), "backend-architect");
   EXPECT_EQ((*outputs)[0].run.status(), v1::AGENT_STATUS_OK);
   EXPECT_EQ((*outputs)[0].run.latency_ms(), 3.5);
-  EXPECT_EQ((*outputs)[0].output.summary(), "fine");
+  EXPECT_EQ((*outputs)[0].output.summary(), "# Review of q");
   EXPECT_EQ((*outputs)[1].run.status(), v1::AGENT_STATUS_TIMED_OUT);
   EXPECT_EQ((*outputs)[1].run.error(), "deadline exceeded");
   EXPECT_EQ((*outputs)[1].output.ByteSizeLong(), 0u);
@@ -715,12 +730,18 @@ TEST_F(SessionStoreTest, FullDatabaseRejectsTurnAndStaysConsistent) {
   auto store = OpenStore(options);
   ASSERT_NE(store, nullptr);
   std::string id = NewSessionId();
-  std::string filler(6000, 'x');
+  // Text that does not compress, so the quota is reached after a few turns.
+  std::string filler(6000, ' ');
+  uint32_t state = 12345;
+  for (char& c : filler) {
+    state = state * 1103515245u + 12345u;
+    c = static_cast<char>('a' + (state >> 16) % 26);
+  }
   int written = 0;
   absl::Status failure;
   for (int i = 0; i < 200 && failure.ok(); ++i) {
     TurnRecord turn = MakeTurn("alice", id, i == 0, absl::StrCat("turn ", i + 1));
-    turn.review.set_markdown(filler + std::to_string(i));
+    turn.outputs[0].output.set_summary(filler + std::to_string(i));
     auto seq = store->AppendTurn(std::move(turn));
     if (seq.ok()) {
       written = *seq;
@@ -788,7 +809,7 @@ TEST_F(SessionStoreTest, PrunesOldSessionsInBatches) {
   store.reset();
   sqlite3* db = RawOpen();
   EXPECT_EQ(QueryText(db, "SELECT count(*) FROM turns"), "3");
-  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM agent_outputs"), "6");
+  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM agent_outputs"), "0");
   sqlite3_close(db);
 }
 

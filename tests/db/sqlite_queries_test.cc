@@ -27,7 +27,7 @@ class SqliteQueriesTest : public ::testing::Test {
     turn.create_session = create;
     turn.title = "title " + id;
     turn.request.set_text(text);
-    turn.review.set_title("review of " + text);
+    turn.merge.merger_version = 1;
     turn.session_facts.set_team_size(3);
     AgentOutputRecord output;
     output.run.set_agent("backend-architect");
@@ -43,6 +43,14 @@ class SqliteQueriesTest : public ::testing::Test {
     return EncodeTurn(turn, /*compress=*/true);
   }
 
+  static ReviewMerger Merger() {
+    return [](const MergeRecord& merge, const std::vector<AgentOutputRecord>& outputs) {
+      v1::Review review;
+      review.set_title("merged: " + outputs[0].output.summary());
+      return absl::StatusOr<v1::Review>(review);
+    };
+  }
+
   testing_db::TempDir dir_;
   std::unique_ptr<Connection> conn_;
 };
@@ -50,7 +58,7 @@ class SqliteQueriesTest : public ::testing::Test {
 TEST_F(SqliteQueriesTest, InsertsTurnsWithIncreasingSeqAndReadsThemBack) {
   EXPECT_EQ(*InsertTurn(*conn_, Turn("alice", "s1", true, "one"), 1000), 1);
   EXPECT_EQ(*InsertTurn(*conn_, Turn("alice", "s1", false, "two"), 2000), 2);
-  auto page = SelectTurnsPage(*conn_, "alice", "s1", 0, 10);
+  auto page = SelectTurnsPage(*conn_, "alice", "s1", 0, 10, Merger());
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->session().turn_count(), 2);
   EXPECT_EQ(page->session().created_unix_ms(), 1000);
@@ -58,10 +66,10 @@ TEST_F(SqliteQueriesTest, InsertsTurnsWithIncreasingSeqAndReadsThemBack) {
   EXPECT_EQ(page->session().facts().team_size(), 3);
   ASSERT_EQ(page->turns_size(), 2);
   EXPECT_EQ(page->turns(1).request().text(), "two");
-  EXPECT_EQ(page->turns(1).review().title(), "review of two");
+  EXPECT_EQ(page->turns(1).review().title(), "merged: answer to two");
   EXPECT_TRUE(page->next_page_token().empty());
 
-  auto first = SelectTurnsPage(*conn_, "alice", "s1", 0, 1);
+  auto first = SelectTurnsPage(*conn_, "alice", "s1", 0, 1, Merger());
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->turns_size(), 1);
   EXPECT_EQ(*paging::DecodeTurnToken(first->next_page_token()), 1);
@@ -79,7 +87,7 @@ TEST_F(SqliteQueriesTest, AnotherPrincipalsSessionDoesNotExist) {
   ASSERT_TRUE(InsertTurn(*conn_, Turn("alice", "s1", true, "one"), 1000).ok());
   EXPECT_EQ(InsertTurn(*conn_, Turn("bob", "s1", false, "x"), 1).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(SelectSession(*conn_, "bob", "s1", nullptr).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(SelectTurnsPage(*conn_, "bob", "s1", 0, 5).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(SelectTurnsPage(*conn_, "bob", "s1", 0, 5, Merger()).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(SelectAgentOutputs(*conn_, "bob", "s1", 1).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(DeleteSession(*conn_, "bob", "s1").code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(InsertTurn(*conn_, Turn("bob", "s1", true, "x"), 1).status().code(),
@@ -168,6 +176,13 @@ TEST_F(SqliteQueriesTest, DeletesSessionsWithTheirTurnsAndPrunesByAge) {
   ASSERT_TRUE(DeleteSession(*conn_, "alice", "new").ok());
   EXPECT_EQ(*conn_->QueryText("SELECT count(*) FROM turns"), "0");
   EXPECT_EQ(*conn_->QueryText("SELECT count(*) FROM agent_outputs"), "0");
+}
+
+TEST_F(SqliteQueriesTest, ReadingATurnWithoutAMergerFails) {
+  ASSERT_TRUE(InsertTurn(*conn_, Turn("alice", "s1", true, "one"), 1000).ok());
+  EXPECT_EQ(SelectTurnsPage(*conn_, "alice", "s1", 0, 10, nullptr).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(conn_->InTransaction());
 }
 
 }  // namespace

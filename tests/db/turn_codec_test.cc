@@ -14,7 +14,15 @@ TurnRecord SampleTurn() {
   turn.title = "a title";
   turn.request.set_text(std::string(2000, 'r'));
   turn.route.set_summary("backend-architect");
-  turn.review.set_title(std::string(3000, 'v'));
+  turn.merge.merger_version = 3;
+  v1::AgentDefinition owner;
+  owner.set_name("backend-architect");
+  owner.add_sections("api_design");
+  turn.merge.section_owners.push_back(owner);
+  turn.merge.requirements.set_peak_rps(2000);
+  v1::Fact seen;
+  seen.set_field("peak_rps");
+  turn.merge.facts.push_back(seen);
   turn.session_facts.set_team_size(12);
   v1::Fact fact;
   fact.set_field("team_size");
@@ -45,7 +53,7 @@ Message Parse(const std::string& blob, std::string_view column = "column") {
   return message;
 }
 
-TEST(TurnCodecTest, EncodesEveryPartAndReadsItBackCompressedOrPlain) {
+TEST(TurnCodecTest, EncodesTheTurnAsOneBodyAndReadsItBackCompressedOrPlain) {
   const TurnRecord turn = SampleTurn();
   for (bool compress : {true, false}) {
     SCOPED_TRACE(compress);
@@ -56,19 +64,34 @@ TEST(TurnCodecTest, EncodesEveryPartAndReadsItBackCompressedOrPlain) {
     EXPECT_EQ(encoded.title, "a title");
     EXPECT_EQ(encoded.status, "ok");
     EXPECT_EQ(encoded.latency_ms, 42);
-    EXPECT_EQ(encoded.request[0] == '\0', compress);  // compressed blobs carry the marker
-    EXPECT_EQ(Parse<v1::ReviewRequest>(encoded.request).text(), turn.request.text());
-    EXPECT_EQ(Parse<v1::RouteDecision>(encoded.route).summary(), "backend-architect");
-    EXPECT_EQ(Parse<v1::Review>(encoded.review).title(), turn.review.title());
-    ASSERT_EQ(encoded.outputs.size(), 2u);
-    EXPECT_EQ(encoded.outputs[0].agent, "backend-architect");
-    EXPECT_EQ(encoded.outputs[0].status, "AGENT_STATUS_OK");
-    EXPECT_EQ(encoded.outputs[0].latency_ms, 3.5);
-    EXPECT_EQ(Parse<v1::AgentResponse>(encoded.outputs[0].output).summary(), std::string(1000, 'o'));
-    EXPECT_EQ(encoded.outputs[1].status, "AGENT_STATUS_TIMED_OUT");
-    EXPECT_EQ(encoded.outputs[1].error, "deadline exceeded");
-    EXPECT_TRUE(encoded.outputs[1].output.empty());  // no answer: no blob
+    EXPECT_EQ(encoded.merger_version, 3);
+    EXPECT_EQ(encoded.body[0] == '\0', compress);  // compressed blobs carry the marker
+    auto body = DecodeTurnBody(encoded.body, "test.db");
+    ASSERT_TRUE(body.ok()) << body.status();
+    EXPECT_EQ(body->request().text(), turn.request.text());
+    EXPECT_EQ(body->route().summary(), "backend-architect");
+    const MergeRecord merge = MergeRecordOf(*body);
+    EXPECT_EQ(merge.merger_version, 3);
+    ASSERT_EQ(merge.section_owners.size(), 1u);
+    EXPECT_EQ(merge.section_owners[0].sections(0), "api_design");
+    EXPECT_EQ(merge.requirements.peak_rps(), 2000);
+    ASSERT_EQ(merge.facts.size(), 1u);
+    const std::vector<AgentOutputRecord> outputs = OutputsOf(*body);
+    ASSERT_EQ(outputs.size(), 2u);
+    EXPECT_EQ(outputs[0].run.agent(), "backend-architect");
+    EXPECT_EQ(outputs[0].run.latency_ms(), 3.5);
+    EXPECT_EQ(outputs[0].output.summary(), std::string(1000, 'o'));
+    EXPECT_EQ(outputs[1].run.status(), v1::AGENT_STATUS_TIMED_OUT);
+    EXPECT_EQ(outputs[1].run.error(), "deadline exceeded");
+    EXPECT_EQ(outputs[1].output.ByteSizeLong(), 0u);
   }
+}
+
+TEST(TurnCodecTest, MovingTheRecordEncodesTheSameBytes) {
+  TurnRecord turn = SampleTurn();
+  const std::string copied = EncodeTurn(turn, true).body;
+  const std::string moved = EncodeTurn(std::move(turn), true).body;
+  EXPECT_EQ(copied, moved);
 }
 
 TEST(TurnCodecTest, FactsKeepTheirProvenance) {
@@ -85,12 +108,12 @@ TEST(TurnCodecTest, FactsKeepTheirProvenance) {
 
 TEST(TurnCodecTest, DamagedBlobsAreDataLossNamingTheColumn) {
   EncodedTurn encoded = EncodeTurn(SampleTurn(), /*compress=*/true);
-  std::string damaged = encoded.review;
+  std::string damaged = encoded.body;
   damaged[damaged.size() / 2] ^= 0x55;
-  v1::Review review;
-  absl::Status status = ParseStoredMessage(damaged, &review, "test.db", "review");
+  absl::Status status = DecodeTurnBody(damaged, "test.db").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
-  EXPECT_NE(status.message().find("review"), absl::string_view::npos) << status;
+  EXPECT_NE(status.message().find("turn"), absl::string_view::npos) << status;
+  v1::Review review;
   EXPECT_EQ(ParseStoredMessage(std::string("\x0a\xff", 2), &review, "test.db", "review").code(),
             absl::StatusCode::kDataLoss);
 }

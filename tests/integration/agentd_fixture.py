@@ -14,13 +14,48 @@ BUILD_DIR = os.environ["AGENTD_BUILD_DIR"]
 SOURCE_DIR = os.environ["AGENTD_SOURCE_DIR"]
 sys.path.insert(0, os.path.join(BUILD_DIR, "python"))
 
-from agentd.v1 import orchestrator_pb2, orchestrator_pb2_grpc, review_pb2  # noqa: E402,F401
+from agentd.v1 import orchestrator_pb2, orchestrator_pb2_grpc, review_pb2, store_pb2  # noqa: E402,F401
 
 AGENTD = os.path.join(BUILD_DIR, "bin", "agentd")
 AGENTCTL = os.path.join(BUILD_DIR, "bin", "agentctl")
 PLUGINS = os.path.join(BUILD_DIR, "lib", "agentd", "plugins")
 TEST_PLUGINS = os.path.join(BUILD_DIR, "tests", "plugins")
 AGENTS = os.path.join(BUILD_DIR, "share", "agentd", "agents")
+
+DICTIONARIES = os.path.join(SOURCE_DIR, "db", "dictionaries")
+
+
+def stored_message(blob):
+    """A blob as the store keeps it (db/blob_codec.h): plain protobuf,
+    b"\\0s" + a zstd frame (with its checksum), b"\\0d" + a zstd frame made
+    with one of db/dictionaries/ (the frame names it), or, from earlier
+    versions, b"\\0z" + varint(original size) + zlib stream. Decoded here with
+    other libraries than agentd's, so a wrong encoder cannot pass its own
+    check."""
+    import zlib
+    import zstandard
+    if blob.startswith(b"\0s"):
+        return zstandard.ZstdDecompressor().decompress(blob[2:])
+    if blob.startswith(b"\0d"):
+        dict_id = zstandard.get_frame_parameters(blob[2:]).dict_id
+        path = os.path.join(DICTIONARIES, "turns-%04d.zdict" % dict_id)
+        with open(path, "rb") as f:
+            dictionary = zstandard.ZstdCompressionDict(f.read())
+        return zstandard.ZstdDecompressor(dict_data=dictionary).decompress(blob[2:])
+    if not blob.startswith(b"\0z"):
+        return blob
+    pos, size, shift = 2, 0, 0
+    while True:
+        byte = blob[pos]
+        pos += 1
+        size |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    data = zlib.decompress(blob[pos:])
+    assert len(data) == size
+    return data
+
 
 # grpc.health.v1: HealthCheckResponse{status: SERVING} is field 1 = 1.
 _SERVING = b"\x08\x01"

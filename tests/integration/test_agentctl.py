@@ -6,7 +6,7 @@ import sqlite3
 import subprocess
 import unittest
 
-from agentd_fixture import AGENTCTL, AgentdProcess
+from agentd_fixture import AGENTCTL, AgentdProcess, store_pb2, stored_message
 
 FLASH_SALE = ("We need to handle 10,000 orders per minute during flash sales. "
               "Should we use microservices or a monolith?")
@@ -40,10 +40,11 @@ class AgentctlTest(unittest.TestCase):
         self.assertIn("### Architecture Pattern", out.stdout)
         db = sqlite3.connect(self.server.db)
         try:
-            texts = [r[0] for r in db.execute("SELECT request FROM turns")]
+            bodies = [store_pb2.StoredTurn.FromString(stored_message(r[0]))
+                      for r in db.execute("SELECT body FROM turns")]
         finally:
             db.close()
-        self.assertTrue(any(FLASH_SALE.encode() in t for t in texts))
+        self.assertIn(FLASH_SALE, [b.request.text for b in bodies])
 
     def test_review_json_is_the_proto3_json_mapping(self):
         out = self.ctl("--json", "review", FLASH_SALE)

@@ -12,13 +12,11 @@ import sqlite3
 import tempfile
 import threading
 import unittest
-import zlib
 
-import zstandard
 
 import grpc
 
-from agentd_fixture import AgentdProcess, orchestrator_pb2 as pb, review_pb2
+from agentd_fixture import AgentdProcess, orchestrator_pb2 as pb, store_pb2, stored_message
 
 CLIENTS = 6
 KILL_AFTER = 40          # acknowledged turns per round before the SIGKILL
@@ -28,28 +26,6 @@ QUESTIONS = [
     "Our payments need strong consistency on PostgreSQL; how do we scale reads for {n}k users?",
     "Which message broker fits {n},000 events per second with replay?",
 ]
-
-
-def stored_message(blob):
-    """A turn blob as the store keeps it (db/blob_codec.h): plain protobuf,
-    b"\\0s" + a zstd frame (with its checksum), or, from earlier versions,
-    b"\\0z" + varint(original size) + zlib stream. Decoded here with other
-    libraries than agentd's, so a wrong encoder cannot pass its own check."""
-    if blob.startswith(b"\0s"):
-        return zstandard.ZstdDecompressor().decompress(blob[2:])
-    if not blob.startswith(b"\0z"):
-        return blob
-    pos, size, shift = 2, 0, 0
-    while True:
-        byte = blob[pos]
-        pos += 1
-        size |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            break
-    plain = zlib.decompress(blob[pos:])
-    assert len(plain) == size, (len(plain), size)
-    return plain
 
 
 class Ledger:
@@ -156,17 +132,16 @@ class CrashTest(unittest.TestCase):
             self.assertEqual(db.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
             self.assertEqual(db.execute("PRAGMA foreign_key_check").fetchall(), [])
             # Whatever was stored is whole: turns numbered 1..turn_count, each
-            # with its review and its agents' rows.
+            # with its body: the request and every agent's run and answer.
             for session_id, turn_count in db.execute("SELECT id, turn_count FROM sessions"):
                 seqs = [s for (s,) in db.execute("SELECT seq FROM turns WHERE session_id = ? ORDER BY seq",
                                                  (session_id,))]
                 self.assertEqual(seqs, list(range(1, turn_count + 1)), session_id)
-            for session_id, seq, blob in db.execute("SELECT session_id, seq, review FROM turns"):
-                review = review_pb2.Review.FromString(stored_message(blob))
-                self.assertTrue(review.sections and review.agents, (session_id, seq))
-                n = db.execute("SELECT count(*) FROM agent_outputs WHERE session_id = ? AND seq = ?",
-                               (session_id, seq)).fetchone()[0]
-                self.assertGreater(n, 0, (session_id, seq))
+            for session_id, seq, blob in db.execute("SELECT session_id, seq, body FROM turns"):
+                body = store_pb2.StoredTurn.FromString(stored_message(blob))
+                self.assertTrue(body.request.text and body.runs, (session_id, seq))
+                self.assertEqual(len(body.outputs), len(body.runs), (session_id, seq))
+                self.assertTrue(any(o.sections for o in body.outputs), (session_id, seq))
         finally:
             db.close()
 

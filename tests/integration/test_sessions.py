@@ -99,6 +99,56 @@ class SessionsTest(unittest.TestCase, RpcAssertions):
         # The review says, in words, which facts came from an earlier turn.
         self.assertIn("earlier turn 1", second.review.markdown)
 
+    def test_turn_read_back_is_the_reply_that_was_sent_byte_for_byte(self):
+        # The store keeps each agent's answer once and merges the review
+        # again on read (by the merger version recorded with the turn), its
+        # Markdown rendered then: what comes back must be what was sent.
+        five = ["backend-architect", "api-architect", "database-architect", "devops-specialist",
+                "sre-specialist"]
+        first = self.review(FLASH_SALE, agents=five)
+        second = self.review("We are 40 engineers now. " + MICROSERVICES, first.session_id)
+        turns = [t for page in all_turns(self.stub, first.session_id) for t in page]
+        self.assertEqual([t.seq for t in turns], [1, 2])
+        for sent, stored in zip([first, second], turns):
+            self.assertTrue(sent.review.markdown)
+            self.assertEqual(stored.review.SerializeToString(deterministic=True),
+                             sent.review.SerializeToString(deterministic=True))
+            self.assertEqual(stored.route.SerializeToString(deterministic=True),
+                             sent.route.SerializeToString(deterministic=True))
+        (version, body, review) = sql(self.server.db, "SELECT merger_version, body IS NOT NULL, review IS NULL "
+                                      "FROM turns WHERE session_id = ? AND seq = 1", (first.session_id,))[0]
+        self.assertEqual((version, body, review), (1, 1, 1))
+
+    def test_turn_of_the_previous_format_reads_back_as_it_was_sent(self):
+        # Before turn bodies (schema 2), the review was stored whole, without
+        # its Markdown, and each answer in agent_outputs: such a turn still
+        # reads back as the reply that was sent.
+        sent = self.review(FLASH_SALE)
+        stored_review = review_pb2.Review()
+        stored_review.CopyFrom(sent.review)
+        stored_review.ClearField("markdown")
+        sql(self.server.db, "UPDATE turns SET body = NULL, merger_version = 0, request = ?, route = ?, review = ? "
+            "WHERE session_id = ? AND seq = 1",
+            (pb.ReviewRequest(text=FLASH_SALE).SerializeToString(), sent.route.SerializeToString(),
+             stored_review.SerializeToString(), sent.session_id))
+        ((turn,),) = all_turns(self.stub, sent.session_id)
+        self.assertEqual(turn.request.text, FLASH_SALE)
+        self.assertEqual(turn.review.SerializeToString(deterministic=True),
+                         sent.review.SerializeToString(deterministic=True))
+
+    def test_turn_body_names_the_dictionary_it_was_compressed_with(self):
+        sent = self.review(FLASH_SALE)
+        (body,) = sql(self.server.db, "SELECT body FROM turns WHERE session_id = ?", (sent.session_id,))[0]
+        self.assertEqual(body[:2], b"\x00d")  # zstd with a dictionary
+        frame = body[2:]
+        self.assertEqual(frame[:4], b"\x28\xb5\x2f\xfd")  # zstd magic
+        descriptor = frame[4]
+        id_size = [0, 1, 2, 4][descriptor & 3]
+        start = 5 + (0 if descriptor & 0x20 else 1)  # a window byte unless single-segment
+        dict_id = int.from_bytes(frame[start:start + id_size], "little")
+        shipped = sorted(os.listdir(os.path.join(os.environ["AGENTD_SOURCE_DIR"], "db", "dictionaries")))
+        self.assertEqual(dict_id, int(shipped[-1][len("turns-"):-len(".zdict")]))
+
     def test_a_later_statement_overrides_an_earlier_one(self):
         first = self.review(SIX)
         second = self.review("Actually we are 40 engineers in 5 teams. " + MICROSERVICES, first.session_id)

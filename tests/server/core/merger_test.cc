@@ -219,5 +219,42 @@ TEST(MergerTest, SectionHeadingsAndDecisionKeys) {
   EXPECT_EQ(SectionOfDecisionKey("nope.key"), "");
 }
 
+TEST(MergerTest, StoredTurnsMergeAgainByTheirVersion) {
+  MergeRecord record;
+  record.merger_version = kMergerVersion;
+  v1::AgentDefinition owner;
+  owner.set_name("backend-architect");
+  owner.add_sections("architecture");
+  record.section_owners.push_back(owner);
+  record.requirements.set_team_size(12);
+  AgentOutputRecord answered;
+  answered.run.set_agent("backend-architect");
+  answered.run.set_status(v1::AGENT_STATUS_OK);
+  answered.output.set_agent("backend-architect");
+  v1::Section* section = answered.output.add_sections();
+  section->set_id("architecture");
+  section->add_items()->set_text("Start with a modular monolith");
+  AgentOutputRecord failed;
+  failed.run.set_agent("sre-specialist");
+  failed.run.set_status(v1::AGENT_STATUS_FAILED);
+
+  MergeInput input;
+  input.outcomes.push_back({answered.run, answered.output});
+  input.outcomes.push_back({failed.run, std::nullopt});
+  input.definitions = record.section_owners;
+  input.requirements = record.requirements;
+  const v1::Review sent = Merge(input);
+
+  absl::StatusOr<v1::Review> again = MergeStoredTurn(record, {answered, failed});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->SerializeAsString(), sent.SerializeAsString());
+  EXPECT_TRUE(again->partial());
+
+  record.merger_version = kMergerVersion + 1;
+  absl::StatusOr<v1::Review> unknown = MergeStoredTurn(record, {answered, failed});
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(MergeByVersion(0, input).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace agentd
