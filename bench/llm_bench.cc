@@ -242,14 +242,16 @@ void BM_LlmAroundCall(benchmark::State& state) {
     TurnRecord record;
     record.principal = "bench";
     record.session_id = "s";
-    record.review = std::move(review);
+    record.merge.merger_version = kMergerVersion;
+    record.merge.section_owners.push_back(f.definition);
+    record.merge.requirements = merge.requirements;
     AgentOutputRecord out;
     out.run = merge.outcomes[0].run;
     out.output = *std::move(merge.outcomes[0].response);
     record.outputs.push_back(std::move(out));
     absl::StatusOr<EncodedTurn> encoded = (*store)->EncodeTurn(record);
     if (!encoded.ok()) state.SkipWithError(std::string(encoded.status().message()).c_str());
-    turn_bytes = record.review.ByteSizeLong();
+    turn_bytes = review.ByteSizeLong();
     benchmark::DoNotOptimize(encoded);
   }
   state.counters["review_bytes"] = static_cast<double>(turn_bytes);

@@ -205,7 +205,8 @@ absl::StatusOr<v1::ListSessionsResponse> SelectSessionsPage(Connection& conn,
 }
 
 absl::StatusOr<v1::GetSessionResponse> SelectTurnByRequest(Connection& conn, std::string_view principal,
-                                                           std::string_view request_id) {
+                                                           std::string_view request_id,
+                                                           const ReviewMerger& merge_review) {
   std::string session_id;
   int64_t seq = 0;
   {
@@ -216,7 +217,7 @@ absl::StatusOr<v1::GetSessionResponse> SelectTurnByRequest(Connection& conn, std
     session_id = std::string(st.Text(0));
     seq = st.Int(1);
   }
-  return SelectTurnsPage(conn, principal, session_id, seq - 1, 1);
+  return SelectTurnsPage(conn, principal, session_id, seq - 1, 1, merge_review);
 }
 
 absl::StatusOr<std::vector<AgentOutputRecord>> SelectAgentOutputs(Connection& conn,

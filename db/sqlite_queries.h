@@ -57,7 +57,8 @@ absl::StatusOr<v1::ListSessionsResponse> SelectSessionsPage(Connection& conn,
 // The session and the one turn `principal` stored with `request_id`;
 // NOT_FOUND if there is none.
 absl::StatusOr<v1::GetSessionResponse> SelectTurnByRequest(Connection& conn, std::string_view principal,
-                                                           std::string_view request_id);
+                                                           std::string_view request_id,
+                                                           const ReviewMerger& merge_review);
 // The agents' answers of turn `seq`, in the order they ran.
 absl::StatusOr<std::vector<AgentOutputRecord>> SelectAgentOutputs(Connection& conn,
                                                                   std::string_view principal,

@@ -240,7 +240,7 @@ absl::StatusOr<v1::GetSessionResponse> SqliteSessionStore::FindRequest(std::stri
                                                                        std::string_view request_id) {
   RETURN_IF_ERROR(RequireIds(principal, request_id));
   ReaderPool::Lease conn = readers_->Acquire();
-  return sqlite::SelectTurnByRequest(*conn, principal, request_id);
+  return sqlite::SelectTurnByRequest(*conn, principal, request_id, options_.merge_review);
 }
 
 absl::StatusOr<std::vector<AgentOutputRecord>> SqliteSessionStore::LoadAgentOutputs(

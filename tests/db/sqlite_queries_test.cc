@@ -101,14 +101,14 @@ TEST_F(SqliteQueriesTest, RequestIdsAreUniquePerPrincipalAndFindTheirTurn) {
   ASSERT_TRUE(InsertTurn(*conn_, first, 1000).ok());
   EncodedTurn second = Turn("alice", "s1", false, "two");
   ASSERT_TRUE(InsertTurn(*conn_, second, 2000).ok());  // no request_id: any number of them
-  auto found = SelectTurnByRequest(*conn_, "alice", "req-1");
+  auto found = SelectTurnByRequest(*conn_, "alice", "req-1", Merger());
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(found->session().id(), "s1");
   ASSERT_EQ(found->turns_size(), 1);
   EXPECT_EQ(found->turns(0).seq(), 1);
   EXPECT_EQ(found->turns(0).request().text(), "one");
   // Another principal neither finds it nor collides with it.
-  EXPECT_EQ(SelectTurnByRequest(*conn_, "bob", "req-1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(SelectTurnByRequest(*conn_, "bob", "req-1", Merger()).status().code(), absl::StatusCode::kNotFound);
   EncodedTurn bobs = Turn("bob", "s2", true, "b");
   bobs.request_id = "req-1";
   EXPECT_TRUE(InsertTurn(*conn_, bobs, 3000).ok());
