@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "server/observability/status_codes.h"
 #include "server/common/json_escape.h"
 #include "spdlog/async.h"
 #include "spdlog/async_logger.h"
@@ -13,10 +14,7 @@
 namespace agentd {
 namespace {
 
-constexpr std::array<const char*, 17> kCodes = {
-    "OK",           "CANCELLED",      "UNKNOWN",  "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-    "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-    "OUT_OF_RANGE", "UNIMPLEMENTED",  "INTERNAL", "UNAVAILABLE",      "DATA_LOSS",         "UNAUTHENTICATED"};
+constexpr const auto& kCodes = kStatusCodeNames;
 
 void Field(std::string& out, std::string_view name, std::string_view value) {
   out += ",\"";

@@ -5,15 +5,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "server/observability/status_codes.h"
 
 namespace agentd {
 namespace {
 
-// gRPC's status code names, by number.
-constexpr std::array<const char*, 17> kCodes = {
-    "OK",       "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-    "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-    "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+constexpr const auto& kCodes = kStatusCodeNames;
 
 constexpr std::array<const char*, 5> kOutcomes = {"ok", "failed", "timed_out", "cancelled", "skipped"};
 
