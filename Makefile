@@ -6,7 +6,7 @@ LISTEN  ?= 127.0.0.1:50051
 DB      ?= ./var/agentd.db
 JOBS    ?= $(shell nproc)
 
-.PHONY: all deps build run test demo bench clean
+.PHONY: all deps build run test demo bench bench-peer clean
 
 all: build
 
@@ -30,11 +30,16 @@ demo: build
 	@./tools/demo.sh $(BUILD)
 
 # Benchmark numbers come from a Release build of what the load test runs.
-bench: deps
+# The LangGraph.js peer's npm packages are installed here and nowhere else.
+bench: deps bench-peer
 	cmake --preset release >/dev/null
 	cmake --build build-release -j $(JOBS) --target agentd agentctl backend_architect stub_peer \
 	  agentd_agents agentd_python_stubs agentd-bench-echo agentd-bench-bodies
 	./bench/run.sh build-release
+
+bench-peer:
+	@test -d bench/peers/langgraph/node_modules/@langchain/langgraph-checkpoint-sqlite || \
+	  (cd bench/peers/langgraph && npm_config_nodedir=/usr npm ci --no-audit --no-fund)
 
 clean:
 	rm -rf $(BUILD)
