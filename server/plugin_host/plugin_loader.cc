@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "spdlog/spdlog.h"
 
 namespace agentd {
 namespace {
@@ -76,6 +77,10 @@ absl::StatusOr<std::shared_ptr<PluginLibrary>> PluginLibrary::Load(const std::st
       table->name == nullptr) {
     ::dlclose(handle);
     return absl::FailedPreconditionError(absl::StrCat("plugin ", path, ": incomplete function table"));
+  }
+  if (table->abi_minor > AGENTD_PLUGIN_ABI_MINOR) {
+    spdlog::info("plugin {}: built for ABI {}.{}, this host knows {}.{}; what is newer goes unused", path,
+                 table->abi_major, table->abi_minor, AGENTD_PLUGIN_ABI_MAJOR, AGENTD_PLUGIN_ABI_MINOR);
   }
   return std::shared_ptr<PluginLibrary>(new PluginLibrary(path, handle, table));
 }

@@ -39,8 +39,15 @@ class PluginLibrary {
   const std::string& name() const { return name_; }
   const agentd_plugin_v1& table() const { return *table_; }
   bool thread_safe() const { return (table_->flags & AGENTD_PLUGIN_THREAD_SAFE) != 0; }
+  // The ABI minor the plugin was built with, and the one the host uses with
+  // it: the lower of that and AGENTD_PLUGIN_ABI_MINOR. The host reads only
+  // the table fields of the minor it uses, so a plugin built for a newer
+  // minor loads and works for what both know.
+  uint32_t abi_minor() const { return table_->abi_minor; }
+  uint32_t used_minor() const { return table_->abi_minor < AGENTD_PLUGIN_ABI_MINOR ? table_->abi_minor
+                                                                                    : AGENTD_PLUGIN_ABI_MINOR; }
   // ABI 1.1: the plugin reports progress through handle_with_progress.
-  bool reports_progress() const { return table_->abi_minor >= 1 && table_->handle_with_progress != nullptr; }
+  bool reports_progress() const { return used_minor() >= 1 && table_->handle_with_progress != nullptr; }
 
  private:
   PluginLibrary(std::string path, void* handle, const agentd_plugin_v1* table);

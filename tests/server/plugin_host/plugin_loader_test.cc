@@ -69,6 +69,28 @@ TEST(PluginLoaderTest, AnAbi10PluginStillLoadsAndAnswersWithoutProgress) {
   EXPECT_FALSE(called);
 }
 
+TEST(PluginLoaderTest, APluginBuiltForANewerMinorLoadsAndWorksForWhatBothKnow) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libnewer_minor.so");
+  ASSERT_TRUE(library.ok()) << library.status();
+  EXPECT_EQ((*library)->abi_minor(), AGENTD_PLUGIN_ABI_MINOR + 1u);
+  EXPECT_EQ((*library)->used_minor(), static_cast<uint32_t>(AGENTD_PLUGIN_ABI_MINOR));
+  EXPECT_TRUE((*library)->reports_progress());  // 1.1 is known to both
+  auto instance = AgentInstance::Create(*library, ConfigFor("future"));
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  v1::AgentRequest request;
+  request.set_text("hi");
+  std::string seen;
+  AgentInstance::ProgressFn progress = [&](std::string_view text) { seen.append(text); };
+  CancelState cancel;
+  auto with_progress = (*instance)->Handle(request, cancel, &progress);
+  ASSERT_TRUE(with_progress.ok()) << with_progress.status();
+  EXPECT_EQ(with_progress->summary(), "newer plugin answered: hi");
+  EXPECT_EQ(seen, "working");
+  auto plain = (*instance)->Handle(request, cancel);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->agent(), "future");
+}
+
 TEST(PluginLoaderTest, MissingFileIsNotFoundAndNamesThePath) {
   auto library = PluginLibrary::Load(kTestPlugins + "/libnope.so");
   EXPECT_EQ(library.status().code(), absl::StatusCode::kNotFound);
