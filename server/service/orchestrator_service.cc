@@ -289,8 +289,15 @@ grpc::ServerUnaryReactor* OrchestratorService::Route(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* OrchestratorService::ListAgents(grpc::CallbackServerContext* ctx,
                                                           const v1::ListAgentsRequest* request,
                                                           v1::ListAgentsResponse* response) {
-  return Now(ctx, "ListAgents", [this, request, response](const CallContext&) {
+  return Now(ctx, "ListAgents", [this, request, response](const CallContext& call) {
     *response = core_->ListAgents(*request);
+    // Where the server keeps its files is for operators (admin), not callers.
+    if (!call.admin) {
+      for (v1::AgentCard& card : *response->mutable_agents()) {
+        card.clear_source_path();
+        if (!card.unavailable_reason().empty()) card.set_unavailable_reason(ClientMessage(card.unavailable_reason()));
+      }
+    }
     return grpc::Status::OK;
   });
 }

@@ -12,7 +12,8 @@ import unittest
 
 import grpc
 
-from agentd_fixture import AGENTCTL, AGENTD, AGENTS, PLUGINS, AgentdProcess, orchestrator_pb2 as pb, wait_for
+from agentd_fixture import (AGENTCTL, AGENTD, AGENTS, PLUGINS, AgentdProcess, agents_and_plugins_with, health_serving,
+                            orchestrator_pb2 as pb, wait_for)
 
 FLASH_SALE = ("We need to handle 10,000 orders per minute during flash sales. "
               "Should we use microservices or a monolith?")
@@ -88,6 +89,11 @@ class PrincipalsTest(unittest.TestCase):
         details = self.assertCode(grpc.StatusCode.UNAUTHENTICATED, wrong.ListAgents, pb.ListAgentsRequest())
         self.assertNotIn("alice-token", details)
 
+    def test_health_answers_without_a_token(self):
+        # Load balancers and orchestrators probe health without credentials.
+        self.assertTrue(health_serving(self.server.address))
+        self.assertCode(grpc.StatusCode.UNAUTHENTICATED, self.server.stub().ListAgents, pb.ListAgentsRequest())
+
     def test_agentctl_sends_the_principals_token(self):
         base = [AGENTCTL, "--server=" + self.server.address]
         out = subprocess.run(base + ["sessions", "prune", "--older_than_days=30"], capture_output=True, text=True,
@@ -97,6 +103,53 @@ class PrincipalsTest(unittest.TestCase):
         out = subprocess.run(base + ["sessions", "prune", "--older_than_days=30"], capture_output=True, text=True,
                              timeout=60, env=dict(os.environ, AGENTD_TOKEN="ops-token"))
         self.assertEqual(out.returncode, 0, out.stderr)
+
+
+# An agent whose plugin is not installed: its card's reason names the plugin file agentd looked for.
+NO_PLUGIN = """---
+name: knitting-agent
+description: Answers questions about knitting patterns for woollen jumpers.
+plugin: no_such_plugin
+sections: [knitting_notes]
+---
+# Knitting agent
+"""
+
+
+class AgentCardsTest(unittest.TestCase):
+    """ListAgents tells callers what an agent is, not where the server keeps its files."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="agentd-cards-")
+        self.tokens = os.path.join(self.tmp, "tokens")
+        with open(self.tokens, "w") as f:
+            f.write(token_line("alice", "alice-token") + token_line("ops", "ops-token", admin=True))
+        agents, plugins = agents_and_plugins_with(self.tmp, {"knitting-agent.md": NO_PLUGIN}, test_plugins=False)
+        self.server = AgentdProcess(agents_dir=agents, plugins_dir=plugins,
+                                    extra_args=["--auth_tokens_file=" + self.tokens]).start()
+
+    def tearDown(self):
+        self.server.cleanup()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def cards(self, token):
+        reply = self.server.stub(token=token).ListAgents(pb.ListAgentsRequest(view=pb.AGENT_VIEW_FULL), timeout=10)
+        return {c.name: c for c in reply.agents}
+
+    def test_cards_name_no_server_paths_except_to_an_admin(self):
+        cards = self.cards("alice-token")
+        self.assertIn("backend-architect", cards)
+        self.assertNotIn(self.tmp, str(cards))
+        self.assertTrue(all(c.source_path == "" for c in cards.values()))
+        knitting = cards["knitting-agent"]
+        self.assertFalse(knitting.available)
+        self.assertIn("<path>", knitting.unavailable_reason)
+        # The operator still finds the files: in the log, and in an admin's cards.
+        self.assertIn(self.tmp, self.server.log())
+        admin_cards = self.cards("ops-token")
+        self.assertEqual(admin_cards["knitting-agent"].source_path,
+                         os.path.join(self.tmp, "agents", "knitting-agent.md"))
+        self.assertIn(self.tmp, admin_cards["knitting-agent"].unavailable_reason)
 
 
 class ReloadTest(unittest.TestCase):
