@@ -192,6 +192,15 @@ bool TransportRetryable(CURLcode code) {
   }
 }
 
+// A value safe to send as a traceparent header (it never carries a line break).
+bool IsTraceparent(std::string_view value) {
+  if (value.empty() || value.size() > 128) return false;
+  for (char c : value) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-')) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int HttpStatusOf(const absl::Status& status) {
@@ -251,6 +260,9 @@ absl::StatusOr<ChatResult> ChatClient::Once(const ChatCall& call, void* handle, 
   headers = curl_slist_append(headers, "Accept: text/event-stream, application/json");
   if (!endpoint_.api_key.empty()) {
     headers = curl_slist_append(headers, absl::StrCat("Authorization: Bearer ", endpoint_.api_key).c_str());
+  }
+  if (IsTraceparent(call.traceparent)) {
+    headers = curl_slist_append(headers, absl::StrCat("traceparent: ", call.traceparent).c_str());
   }
   curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);

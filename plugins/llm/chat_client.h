@@ -43,6 +43,10 @@ struct ChatCall {
   absl::Time deadline = absl::InfiniteFuture();
   std::function<bool()> cancelled;          // polled during the call; may be empty
   std::function<void(std::string_view)> on_text;  // streamed tokens; may be empty
+  // W3C trace context, sent as the `traceparent` header so the endpoint's
+  // traces join the caller's; empty, or anything but lowercase hex digits
+  // and dashes (at most 128 bytes), sends none.
+  std::string traceparent;
 };
 
 struct ChatResult {

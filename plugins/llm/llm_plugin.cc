@@ -76,6 +76,7 @@ class LlmAgent {
                                                    : absl::InfiniteFuture();
     call.cancelled = [&cancel] { return cancel.cancelled(); };
     call.on_text = [&progress](std::string_view text) { progress.Report(text); };
+    call.traceparent = request.traceparent();
     ResponseFormat format = format_.load();
     call.body = ChatRequestBody(prompt_, request, format);
     absl::StatusOr<ChatResult> result = client_.Complete(call);

@@ -419,6 +419,7 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   *agent_request.mutable_requirements() = facts.requirements;
   for (const v1::Fact& f : facts.facts) *agent_request.add_facts() = f;
   agent_request.set_turn(turn);
+  agent_request.set_traceparent(ctx.traceparent);
 
   std::vector<AgentSlot*> slots;
   bool model_backed = false;

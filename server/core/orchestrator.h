@@ -84,6 +84,7 @@ struct CallContext {
   bool admin = false;                   // may make the admin calls (PruneSessions)
   absl::Time deadline = absl::InfiniteFuture();
   std::function<bool()> cancelled;      // polled while agents run; may be empty
+  std::string traceparent;              // W3C trace context passed on to plugins; may be empty
 };
 
 // Progress of one review, delivered on the calling thread, in order:

@@ -175,6 +175,7 @@ absl::StatusOr<OrchestratorService::Admitted> OrchestratorService::Admit(grpc::C
   Admitted admitted;
   ASSIGN_OR_RETURN(admitted.call, Context(ctx));
   record->set_principal(admitted.call.principal);
+  admitted.call.traceparent = record->trace().traceparent();
   ASSIGN_OR_RETURN(admitted.ticket, admission_.Admit(admitted.call.principal));
   return admitted;
 }

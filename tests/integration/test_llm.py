@@ -158,6 +158,25 @@ class LlmAgentTest(unittest.TestCase):
         stored = self.stub.GetSession(pb.GetSessionRequest(session_id=response.session_id), timeout=10)
         self.assertEqual(stored.turns[0].review.agents[0].usage, run.usage)
 
+    def test_callers_trace_reaches_the_endpoint_as_traceparent(self):
+        trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+        self.fake.push({"content": json.dumps(ANSWER)}, {"content": json.dumps(ANSWER)})
+        _, call = self.stub.Review.with_call(
+            pb.ReviewRequest(text=QUESTION, agents=["capacity-planner", "backend-architect"]), timeout=30,
+            metadata=[("traceparent", "00-%s-%s-01" % (trace_id, parent_id))])
+        self.assertEqual(dict(call.initial_metadata())["trace-id"], trace_id)
+        version, sent_trace, span_id, flags = self.fake.requests[0]["headers"]["traceparent"].split("-")
+        # The caller's trace, under agentd's own span (a child of the caller's), sampled as the caller said.
+        self.assertEqual((version, sent_trace, flags), ("00", trace_id, "01"))
+        self.assertRegex(span_id, "^[0-9a-f]{16}$")
+        self.assertNotEqual(span_id, parent_id)
+        # Without a caller's trace, the endpoint gets the trace agentd started and returned.
+        _, call = self.stub.Review.with_call(
+            pb.ReviewRequest(text=QUESTION, agents=["capacity-planner", "backend-architect"]), timeout=30)
+        started = dict(call.initial_metadata())["trace-id"]
+        self.assertRegex(started, "^[0-9a-f]{32}$")
+        self.assertEqual(self.fake.requests[1]["headers"]["traceparent"].split("-")[1], started)
+
     def test_definition_model_overrides_and_earlier_turns_are_the_conversation(self):
         self.fake.push({"content": json.dumps(ANSWER)}, {"content": json.dumps(ANSWER)})
         first = review(self.stub, agents=("capacity-planner",))
