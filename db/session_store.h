@@ -69,8 +69,9 @@ class SessionStore {
  public:
   // Opens (creating if needed) the store at options.path — today always a
   // SQLite file — and migrates it to the newest schema this binary knows.
-  // FAILED_PRECONDITION if the schema is newer than that; UNAVAILABLE if it
-  // cannot be opened for writing.
+  // FAILED_PRECONDITION if the schema is newer than that; DATA_LOSS if the
+  // file is not a database or is damaged (checked whole before serving);
+  // UNAVAILABLE if it cannot be opened for writing.
   static absl::StatusOr<std::unique_ptr<SessionStore>> Open(StoreOptions options);
 
   virtual ~SessionStore() = default;

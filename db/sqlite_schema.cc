@@ -32,6 +32,17 @@ absl::Status CheckSchemaVersionKnown(int version, const std::string& path) {
   return absl::OkStatus();
 }
 
+absl::Status CheckIntact(Connection& conn) {
+  absl::StatusOr<std::string> verdict = conn.QueryText("PRAGMA quick_check(1)");
+  if (verdict.ok() && *verdict == "ok") return absl::OkStatus();
+  if (!verdict.ok() && verdict.status().code() != absl::StatusCode::kDataLoss) return verdict.status();
+  std::string problem = verdict.ok() ? *verdict : sqlite3_errmsg(conn.db());
+  return absl::DataLossError(absl::StrFormat(
+      "session store %s is damaged or not a database (PRAGMA quick_check: %s); restore it from a backup, "
+      "or move it aside to start with an empty store",
+      conn.path(), problem.substr(0, 200)));
+}
+
 absl::Status Migrate(Connection& conn) {
   for (const schema::Migration& migration : schema::kMigrations) {
     ASSIGN_OR_RETURN(int version, SchemaVersion(conn));

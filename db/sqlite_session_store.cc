@@ -77,7 +77,8 @@ absl::StatusOr<std::unique_ptr<SessionStore>> SqliteSessionStore::Open(StoreOpti
 
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
                    Connection::Open(options.path, /*read_only=*/false, options.busy_timeout_ms));
-  // Refuse a newer schema before touching the file in any way.
+  // Refuse a damaged file or a newer schema before writing anything to it.
+  RETURN_IF_ERROR(sqlite::CheckIntact(*writer));
   ASSIGN_OR_RETURN(int version, sqlite::SchemaVersion(*writer));
   RETURN_IF_ERROR(sqlite::CheckSchemaVersionKnown(version, options.path));
   RETURN_IF_ERROR(sqlite::ConfigureWriter(*writer, options.max_database_bytes));

@@ -36,6 +36,49 @@ class HealthTest(unittest.TestCase):
         finally:
             server.cleanup()
 
+    def stored_database(self, reviews=12):
+        """A server whose database holds `reviews` turns, stopped cleanly (its WAL checkpointed)."""
+        server = AgentdProcess(extra_args=["--compress_turns=false"]).start()
+        stub = server.stub()
+        for i in range(reviews):
+            stub.Review(pb.ReviewRequest(text="%s (%d)" % (QUESTION, i), agents=["backend-architect"]), timeout=30)
+        server.stop()
+        for suffix in ("-wal", "-shm"):  # a clean stop leaves nothing in them
+            if os.path.exists(server.db + suffix):
+                os.remove(server.db + suffix)
+        with open(server.db, "rb") as f:
+            header = f.read(100)
+        page_size = int.from_bytes(header[16:18], "big")
+        self.assertGreater(os.path.getsize(server.db), 8 * page_size)
+        return server, page_size
+
+    def assertRefusedAsDamaged(self, server):
+        with self.assertRaises(RuntimeError) as ctx:
+            server.start()
+        self.assertIn("agentd cannot start: DATA_LOSS", str(ctx.exception))
+        self.assertIn("damaged", str(ctx.exception))
+        self.assertNotEqual(server.proc.returncode, 0)
+
+    def test_a_database_damaged_inside_a_valid_header_is_refused_at_start(self):
+        server, page_size = self.stored_database()
+        try:
+            # The header page (with the schema) stays; the pages after it become noise.
+            size = os.path.getsize(server.db)
+            with open(server.db, "r+b") as f:
+                f.seek(page_size)
+                f.write(bytes((i * 7 + 3) % 251 for i in range(size - page_size)))
+            self.assertRefusedAsDamaged(server)
+        finally:
+            server.cleanup()
+
+    def test_a_truncated_database_is_refused_at_start(self):
+        server, page_size = self.stored_database()
+        try:
+            os.truncate(server.db, 3 * page_size)
+            self.assertRefusedAsDamaged(server)
+        finally:
+            server.cleanup()
+
     def test_not_serving_while_the_store_cannot_write_and_serving_again_after(self):
         # The child inherits a file size limit: a full disk for agentd alone.
         limit = 1024 * 1024
