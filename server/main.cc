@@ -76,8 +76,9 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
 ABSL_FLAG(int, request_threads, 16,
           "threads that route, run and merge reviews and serve session calls; more calls wait in line "
           "until their deadline (a review does not hold one while its turn is written)");
-ABSL_FLAG(int, inline_below_us, 200,
-          "an agent averaging less than this runs on the request thread when last in a fan-out (0 = never)");
+// Agents no longer run on the request thread (a hung one held it); the flag
+// is accepted and ignored so that existing command lines still start.
+ABSL_RETIRED_FLAG(int, inline_below_us, 200, "retired: every agent runs on its own share of the executor");
 ABSL_FLAG(bool, strict, false, "refuse to start when a definition or plugin fails to load");
 ABSL_FLAG(std::string, retention_days, "",
           "delete sessions not updated for this many days, at start and hourly "
@@ -195,7 +196,6 @@ int main(int argc, char** argv) {
   core.breaker_cool_down = absl::Milliseconds(absl::GetFlag(FLAGS_breaker_cool_down_ms));
   core.executor_threads = absl::GetFlag(FLAGS_executor_threads);
   core.agent_threads = absl::GetFlag(FLAGS_agent_threads);
-  core.inline_below = absl::Microseconds(absl::GetFlag(FLAGS_inline_below_us));
   core.strict = absl::GetFlag(FLAGS_strict);
   core.retention_days = static_cast<int>(std::min<int64_t>(
       NumberFlagOrEnv(absl::GetFlag(FLAGS_retention_days), "retention_days", "AGENTD_RETENTION_DAYS"), 1 << 20));

@@ -52,8 +52,7 @@ std::string CircuitBreaker::State(absl::Time now) const {
   return (now < open_until_ && !probe_in_flight_) ? "open" : "half_open";
 }
 
-Executor::Executor(int threads, absl::Duration inline_below)
-    : pool_(threads), inline_below_(inline_below) {}
+Executor::Executor(int threads) : pool_(threads) {}
 
 void Executor::Dispatch(AgentSlot* slot, std::function<void()> task) {
   {
@@ -105,9 +104,9 @@ struct RunState {
 
 double MillisSince(absl::Time start) { return absl::ToDoubleMilliseconds(absl::Now() - start); }
 
-// Runs agent `i` of a Run and records its outcome, on whichever thread calls
-// it (`pool` is null on the caller's own thread). An answer that comes after
-// the agent's deadline counts as timed out.
+// Runs agent `i` of a Run and records its outcome, on a thread of `pool`
+// within the agent's share. An answer that comes after the agent's deadline
+// counts as timed out.
 void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
               const v1::AgentRequest& request, v1::AgentRun run, WorkerPool* pool) {
   {
@@ -142,7 +141,7 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
   absl::MutexLock lock(&state->mu);
   if (state->abandoned[i]) {  // back from a call given up on: a thread took this one's place
     slot->stuck.fetch_sub(1);
-    if (pool != nullptr) pool->RetireThisThread();
+    pool->RetireThisThread();
   }
   if (state->settled[i]) {  // too late: Run has reported it already
     // A probe the caller stopped waiting for: leave the verdict to the next.
@@ -296,11 +295,6 @@ void AgentSlot::RecordLatency(absl::Duration latency) {
   average_latency_ns.store(old < 0 ? ns : old + (ns - old) / 8, std::memory_order_relaxed);
 }
 
-bool Executor::RunsInline(const AgentSlot& slot) const {
-  int64_t average = slot.average_latency_ns.load(std::memory_order_relaxed);
-  return average >= 0 && average < absl::ToInt64Nanoseconds(inline_below_);
-}
-
 std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
                                         const v1::AgentRequest& request, absl::Time deadline,
                                         const std::function<bool()>& caller_cancelled,
@@ -336,16 +330,9 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
     v1::AgentRequest agent_request = request;
     agent_request.set_agent(slot->definition.name());
     agent_request.set_deadline_unix_ms(absl::ToUnixMillis(state->cancel[i]->deadline));
-    // The caller's thread would only wait: the last agent runs on it when
-    // it is known to be fast, which saves the hop to a pool thread.
-    bool last = i + 1 == slots.size();
-    if (last && RunsInline(*slot)) {
-      RunAgent(state, slot, i, agent_request, std::move(run), nullptr);
-    } else {
-      Dispatch(slot, [this, state, slot, i, agent_request = std::move(agent_request), run = std::move(run)]() mutable {
-        RunAgent(state, slot, i, agent_request, std::move(run), &pool_);
-      });
-    }
+    Dispatch(slot, [this, state, slot, i, agent_request = std::move(agent_request), run = std::move(run)]() mutable {
+      RunAgent(state, slot, i, agent_request, std::move(run), &pool_);
+    });
   }
 
   // Deliver events as they happen; stop at the deadline or on cancel.

@@ -1,6 +1,8 @@
 // Fan-out: runs one request on several agents side by side, each under its
 // own deadline, behind a per-agent bulkhead and circuit breaker, each on
-// its own share of the threads (AgentLane). A call that outlives its
+// its own share of the threads (AgentLane). No agent runs on the caller's
+// thread, however fast it was: a plugin can hang at any call, and the
+// caller must get its answer at the deadline. A call that outlives its
 // deadline is abandoned: it keeps its thread and its place in its agent's
 // share until the plugin returns, the pool starts a thread in its place,
 // and once all of an agent's share is stuck, its calls are skipped (and its
@@ -94,7 +96,7 @@ struct AgentSlot {
   // Calls still in the plugin after their deadline passed (abandoned).
   std::atomic<int> stuck{0};
   CircuitBreaker breaker;
-  // Average latency of successful calls; -1 until the first one.
+  // Average latency of successful calls (a retry hint); -1 until the first one.
   std::atomic<int64_t> average_latency_ns{-1};
   void RecordLatency(absl::Duration latency);
 };
@@ -116,11 +118,9 @@ class ExecutionObserver {
 
 class Executor {
  public:
-  // `inline_below`: an agent whose average latency is below this runs on the
-  // caller's thread when it is the last one of a Run (the hop to a pool
-  // thread costs more than its work); zero never runs inline. An inline
-  // agent's deadline is enforced through its cancel token only.
-  Executor(int threads, absl::Duration inline_below);
+  // `threads`: the pool's threads, before any are added in place of
+  // abandoned calls.
+  explicit Executor(int threads);
   // The destructor finishes queued work and joins the threads.
 
   // Runs `request` (with `agent` set per slot) on every slot. Outcomes come
@@ -133,10 +133,8 @@ class Executor {
   // Runs `task` on the pool within `slot`'s share of threads.
   void Dispatch(AgentSlot* slot, std::function<void()> task);
   void RunInLane(AgentSlot* slot, std::function<void()> task);
-  bool RunsInline(const AgentSlot& slot) const;
 
   WorkerPool pool_;
-  const absl::Duration inline_below_;
 };
 
 }  // namespace agentd

@@ -112,7 +112,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorC
     return absl::FailedPreconditionError(absl::StrCat(
         "--strict: ", o->load_errors_.size(), " load error(s): ", absl::StrJoin(o->load_errors_, "; ")));
   }
-  o->executor_ = std::make_unique<Executor>(o->config_.executor_threads, o->config_.inline_below);
+  o->executor_ = std::make_unique<Executor>(o->config_.executor_threads);
   StoreOptions store_options;
   store_options.path = o->config_.db_path;
   store_options.max_database_bytes = o->config_.db_max_bytes;

@@ -43,9 +43,6 @@ struct OrchestratorConfig {
   // Executor threads one agent may hold at once, stuck calls included
   // (AgentLane); 0 = half of executor_threads, at least 1.
   int agent_threads = 0;
-  // Agents faster than this on average run on the request thread when last
-  // in a fan-out (see Executor); zero keeps every agent on the pool.
-  absl::Duration inline_below = absl::Microseconds(200);
   bool strict = false;                  // refuse to start when a definition or plugin fails
   size_t max_text_bytes = 64 * 1024;
   // Sessions not updated for this many days are deleted, at start and then

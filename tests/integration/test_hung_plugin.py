@@ -2,6 +2,7 @@
 itself: other agents keep answering, and SIGTERM under load ends within
 --shutdown_grace plus a margin, naming the abandoned plugin."""
 
+import os
 import shutil
 import signal
 import tempfile
@@ -98,6 +99,70 @@ class HungPluginTest(unittest.TestCase):
         self.assertEqual(self.server.proc.returncode, 0)
         log = self.server.log()
         self.assertIn("abandoning plugin call(s) of agent hung-agent", log)
+
+
+# A fast agent (answers in microseconds) until its `hang_while` file appears;
+# then its calls block, ignoring cancellation.
+QUICK = """---
+name: quick-agent
+description: A test agent that answers at once until it hangs.
+plugin: test_agent
+hang_while: %s
+sleep_ms: "60000"
+timeout_ms: 300
+sections: [quick_notes]
+---
+# Quick agent
+"""
+
+
+class FastAgentThatHangsTest(unittest.TestCase):
+    """An agent that was fast and then hangs holds only its own share of the
+    executor's threads, never the request threads: every caller gets its
+    answer at the agent's deadline and other reviews go on."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="agentd-quick-")
+        self.hang_file = os.path.join(self.tmp, "hang")
+        agents, plugins = agents_and_plugins_with(self.tmp, {"quick-agent.md": QUICK % self.hang_file})
+        self.server = AgentdProcess(agents_dir=agents, plugins_dir=plugins, extra_args=[
+            "--request_threads=2", "--executor_threads=4", "--shutdown_grace=%ds" % GRACE_S,
+            "--breaker_failures=1000"]).start()
+        self.stub = self.server.stub()
+
+    def tearDown(self):
+        self.server.cleanup()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def review(self, agent, i):
+        return self.stub.Review(pb.ReviewRequest(text="%s (%d)" % (QUESTION, i), agents=[agent]), timeout=30)
+
+    def test_a_hang_holds_no_request_thread(self):
+        for i in range(20):  # measured fast, as a trivial plugin is
+            self.review("quick-agent", i)
+        with open(self.hang_file, "w"):
+            pass
+
+        def hung_review(i):
+            try:
+                self.review("quick-agent", i)
+                return None
+            except grpc.RpcError as e:
+                return e
+
+        # Twice as many hung calls as there are request threads.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            errors = list(pool.map(hung_review, range(100, 104)))
+        for e in errors:
+            self.assertIsNotNone(e, "a review in which no agent answered came back OK")
+            # agentd answered at the agent's deadline; the caller's own deadline never fired.
+            self.assertEqual(e.code(), grpc.StatusCode.UNAVAILABLE, e.details())
+            self.assertIn("quick-agent", e.details())
+        # The request threads are free: another agent's review answers.
+        reply = self.review("backend-architect", 200)
+        self.assertEqual([a.status for a in reply.review.agents], [review_pb2.AGENT_STATUS_OK])
+        stuck = {a.name: a.in_flight for a in self.stub.ListAgents(pb.ListAgentsRequest(), timeout=10).agents}
+        self.assertGreater(stuck["quick-agent"], 0)  # still in the plugin, on its own threads
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@
 //   sleep_ms: how long `sleep` mode works, polling the cancel token; how
 //             long `hang` mode blocks, ignoring it (a plugin stuck in a call)
 //   fail_while: a file; while it exists every call fails (a flaky backend)
+//   hang_while: a file; while it exists every call blocks for sleep_ms,
+//               ignoring the cancel token (a fast agent that starts hanging)
 //   cancel_marker: file written when the plugin sees the cancel token set
 //   start_marker: file written when a call starts (so a test can cancel a
 //                 call it knows is running)
@@ -37,6 +39,7 @@ class TestAgent {
     agent->cancel_marker_ = option("cancel_marker", "");
     agent->start_marker_ = option("start_marker", "");
     agent->fail_while_ = option("fail_while", "");
+    agent->hang_while_ = option("hang_while", "");
     agent->key_ = option("key", "database.primary");
     agent->value_ = option("value", "mongodb");
     agent->section_ = config.definition().sections().empty() ? "test_notes" : config.definition().sections(0);
@@ -52,13 +55,12 @@ class TestAgent {
       progress.Report("step 2");
     }
     if (mode_ == "fail") return absl::UnavailableError("configured to fail");
-    if (!fail_while_.empty()) {
-      if (FILE* f = std::fopen(fail_while_.c_str(), "r")) {
-        std::fclose(f);
-        return absl::UnavailableError("failing while its fail_while file exists");
-      }
+    if (!fail_while_.empty() && Exists(fail_while_)) {
+      return absl::UnavailableError("failing while its fail_while file exists");
     }
-    if (mode_ == "hang") std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
+    if (mode_ == "hang" || (!hang_while_.empty() && Exists(hang_while_))) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
+    }
     if (mode_ == "sleep") {
       auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(sleep_ms_);
       while (std::chrono::steady_clock::now() < until) {
@@ -85,6 +87,11 @@ class TestAgent {
   }
 
  private:
+  static bool Exists(const std::string& path) {
+    FILE* f = std::fopen(path.c_str(), "r");
+    if (f != nullptr) std::fclose(f);
+    return f != nullptr;
+  }
   static void Touch(const std::string& path, const char* text) {
     if (FILE* f = std::fopen(path.c_str(), "w")) {
       std::fputs(text, f);
@@ -92,7 +99,7 @@ class TestAgent {
     }
   }
 
-  std::string name_, mode_, cancel_marker_, start_marker_, fail_while_, key_, value_, section_;
+  std::string name_, mode_, cancel_marker_, start_marker_, fail_while_, hang_while_, key_, value_, section_;
   int sleep_ms_ = 0;
 };
 
