@@ -15,6 +15,10 @@ lib/agentd/plugins (copy them aside before rebuilding to keep a "before").
 Echo and the request body come from the first build. NAME=BUILD_DIR,FLAG,...
 adds agentd flags; the observability A/B of docs/operations.md is
     bench/route_ab.py off=build-release on=build-release,--metrics_listen=127.0.0.1:0,--access_log=/tmp/access.log
+
+Each build's CPU time per request (user + system, all its threads, read
+from /proc during its h2load run) is reported beside the ratios: on a
+shared machine it moves far less than requests/s.
 """
 import os
 import statistics
@@ -23,6 +27,13 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadbench as lb  # noqa: E402
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of process `pid` so far, all threads."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main(argv):
@@ -59,20 +70,27 @@ def main(argv):
         for _, server, path in servers:
             lb.h2load(server.address, path, body, 10000, 16, 32)
         ratios = {name: [] for name, _ in builds}
+        cpu_us = {name: [] for name, _ in builds}  # CPU microseconds per request
         for _ in range(rounds):
             rps = {}
             for name, server, path in servers:
+                cpu_before = cpu_seconds(server.proc.pid)
                 result = lb.h2load(server.address, path, body, requests, 16, 32)
                 failure = lb.h2load_failure(name, result)
                 if failure:
                     lb.die(failure)
                 rps[name] = result["rps"]
+                if name in cpu_us:
+                    cpu_us[name].append((cpu_seconds(server.proc.pid) - cpu_before) * 1e6 / requests)
             for name in ratios:
                 ratios[name].append(rps[name] / rps["Echo"])
             print("Echo %.0f req/s; " % rps["Echo"] +
-                  ", ".join("%s %.3f" % (name, r[-1]) for name, r in ratios.items()), flush=True)
+                  ", ".join("%s %.3f (%.1f CPU us/req)" % (name, r[-1], cpu_us[name][-1])
+                            for name, r in ratios.items()), flush=True)
         print("median %s x Echo over %d rounds: " % ("Review" if review else "Route", rounds) +
               ", ".join("%s %.3f" % (name, statistics.median(r)) for name, r in ratios.items()))
+        print("median CPU per request: " +
+              ", ".join("%s %.1f us" % (name, statistics.median(c)) for name, c in cpu_us.items()))
     finally:
         for _, server, _ in servers:
             server.stop()

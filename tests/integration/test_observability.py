@@ -47,13 +47,14 @@ class ObservabilityTest(unittest.TestCase):
         cls.server.cleanup()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def access_lines(self, want, deadline_s=30):
-        """The access log's lines once at least `want` are there (it is written asynchronously)."""
+    def access_lines(self, want, deadline_s=30, until=lambda lines: True):
+        """The access log's lines once at least `want` are there and `until(lines)` holds
+        (it is written asynchronously)."""
         deadline = time.monotonic() + deadline_s
         while True:
             with open(self.access_log) as f:
                 lines = [json.loads(line) for line in f if line.strip()]
-            if len(lines) >= want or time.monotonic() > deadline:
+            if (len(lines) >= want and until(lines)) or time.monotonic() > deadline:
                 return lines
             time.sleep(0.02)
 
@@ -72,7 +73,7 @@ class ObservabilityTest(unittest.TestCase):
         new_id = dict(call.initial_metadata())["trace-id"]
         self.assertRegex(new_id, r"^[0-9a-f]{32}$")
         self.assertNotEqual(new_id, TRACE_ID)
-        lines = self.access_lines(2)
+        lines = self.access_lines(2, until=lambda lines: any(l["trace_id"] == new_id for l in lines))
         review = [l for l in lines if l["trace_id"] == TRACE_ID]
         self.assertEqual(len(review), 1, lines)
         line = review[0]
@@ -90,7 +91,7 @@ class ObservabilityTest(unittest.TestCase):
         self.stub.ListAgents(pb.ListAgentsRequest(), timeout=10)
         with self.assertRaises(grpc.RpcError):
             self.stub.GetSession(pb.GetSessionRequest(session_id="no-such-session"), timeout=10)
-        lines = self.access_lines(before + 2)[before:]
+        lines = self.access_lines(before + 2, until=lambda lines: lines[-1]["method"] == "GetSession")[before:]
         self.assertEqual([l["method"] for l in lines][-2:], ["ListAgents", "GetSession"])
         self.assertEqual(lines[-1]["code"], "NOT_FOUND")
 
