@@ -65,6 +65,19 @@ absl::StatusOr<SessionPosition> DecodeSessionToken(std::string_view token) {
   return position;
 }
 
+bool TurnsPageFull(v1::GetSessionResponse* page, int limit) {
+  if (page->turns_size() < limit) return false;
+  page->set_next_page_token(TurnToken(page->turns(page->turns_size() - 1).seq()));
+  return true;
+}
+
+bool SessionsPageFull(v1::ListSessionsResponse* page, int limit, size_t bytes) {
+  if (page->sessions_size() == 0 || (page->sessions_size() < limit && bytes < kMaxPageBytes)) return false;
+  const v1::Session& last = page->sessions(page->sessions_size() - 1);
+  page->set_next_page_token(SessionToken({last.updated_unix_ms(), last.id()}));
+  return true;
+}
+
 std::string LikeSubstringPattern(std::string_view needle) {
   std::string pattern = "%";
   for (char c : needle) {

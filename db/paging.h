@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "agentd/v1/orchestrator.pb.h"
 
 namespace agentd::paging {
 
@@ -36,6 +37,13 @@ struct SessionPosition {
 };
 std::string SessionToken(const SessionPosition& last);
 absl::StatusOr<SessionPosition> DecodeSessionToken(std::string_view token);
+
+// Called by a backend before it adds each row its listing query returned
+// (the query asks for one row more than `limit`): true when `page` is
+// already full, and then the page's next_page_token is set. A sessions
+// page is also full at kMaxPageBytes (`bytes` holds so far).
+bool TurnsPageFull(v1::GetSessionResponse* page, int limit);
+bool SessionsPageFull(v1::ListSessionsResponse* page, int limit, size_t bytes);
 
 // `%needle%` for SQL LIKE … ESCAPE '\' with the wildcards of `needle` taken
 // literally.

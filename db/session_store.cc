@@ -4,11 +4,14 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "db/postgres_connection.h"
+#include "db/postgres_session_store.h"
 #include "db/sqlite_session_store.h"
 
 namespace agentd {
 
 absl::StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(StoreOptions options) {
+  if (pg::IsPostgresUrl(options.path)) return PostgresSessionStore::Open(std::move(options));
   return SqliteSessionStore::Open(std::move(options));
 }
 

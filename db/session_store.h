@@ -1,8 +1,12 @@
 // SessionStore: agentd's durable record of sessions and their turns. This is
-// the contract the orchestrator uses; SqliteSessionStore
-// (db/sqlite_session_store.h) is the implementation today. A backend reuses
-// the backend-neutral parts: the group writer (db/group_writer.h), the turn
-// codec (db/turn_codec.h) and page tokens (db/paging.h).
+// the contract the orchestrator uses, with two implementations:
+// SqliteSessionStore (db/sqlite_session_store.h: one file, one process) and
+// PostgresSessionStore (db/postgres_session_store.h: one database shared by
+// replicas). Open picks one from StoreOptions::path. Both build on
+// SessionStoreBase (db/session_store_base.h), which holds the
+// backend-neutral parts: argument checks, the group writer
+// (db/group_writer.h), the turn codec (db/turn_codec.h) and page tokens
+// (db/paging.h).
 //
 // Every call names the principal it acts for. A session belongs to the
 // principal that created it; for anyone else it does not exist (NOT_FOUND),
@@ -14,7 +18,8 @@
 // for the writer.
 //
 // Errors: storage full → RESOURCE_EXHAUSTED; read-only, busy/locked, cannot
-// open, I/O error → UNAVAILABLE; damaged data → DATA_LOSS. A failed write is
+// open or reach the server, I/O error → UNAVAILABLE; damaged data →
+// DATA_LOSS. A failed write is
 // rolled back without affecting other writes, and reads keep working.
 //
 // All methods are thread-safe. Destroying the store finishes queued writes.
@@ -42,14 +47,21 @@ namespace agentd {
 using StoreCommit = GroupCommit;
 
 struct StoreOptions {
-  std::string path;                 // file path; parent directories are created
-  int reader_connections = 4;       // SQLite: read-only connections in the pool
-  int busy_timeout_ms = 5000;       // SQLite: wait for a lock held by another process
+  // A postgresql:// or postgres:// URL (libpq's form, e.g.
+  // postgresql://agentd@db:5432/agentd?sslmode=require) selects PostgreSQL;
+  // anything else is a SQLite file path (parent directories are created).
+  std::string path;
+  // Connections that serve reads (the pool; the writer has one more).
+  int reader_connections = 4;
+  // Wait for a lock held by another process (SQLite) or transaction
+  // (PostgreSQL lock_timeout) before the write fails with UNAVAILABLE.
+  int busy_timeout_ms = 5000;
   // Extra wait to grow a group; 0 = commit what is queued.
   absl::Duration max_batch_delay = absl::ZeroDuration();
   int max_batch_size = 256;
   // Quota on the database file (PRAGMA max_page_count); writes past it fail
-  // with RESOURCE_EXHAUSTED like a full disk. 0 = no quota.
+  // with RESOURCE_EXHAUSTED like a full disk. 0 = no quota. SQLite only:
+  // on PostgreSQL, Open refuses it (use the server's own limits).
   int64_t max_database_bytes = 0;
   // Compress turn bodies with the shipped zstd dictionary (db/turn_codec.h).
   // Either way the store reads both forms.
@@ -67,11 +79,12 @@ struct StoreOptions {
 
 class SessionStore {
  public:
-  // Opens (creating if needed) the store at options.path — today always a
-  // SQLite file — and migrates it to the newest schema this binary knows.
-  // FAILED_PRECONDITION if the schema is newer than that; DATA_LOSS if the
-  // file is not a database or is damaged (checked whole before serving);
-  // UNAVAILABLE if it cannot be opened for writing.
+  // Opens (creating if needed) the store at options.path — a SQLite file or
+  // a PostgreSQL URL — and migrates it to the newest schema this binary
+  // knows. FAILED_PRECONDITION if the schema is newer than that; DATA_LOSS
+  // if a SQLite file is not a database or is damaged (checked whole before
+  // serving); UNAVAILABLE if it cannot be opened for writing or the server
+  // cannot be reached.
   static absl::StatusOr<std::unique_ptr<SessionStore>> Open(StoreOptions options);
 
   virtual ~SessionStore() = default;

@@ -141,22 +141,6 @@ absl::StatusOr<Stmt> Statement(Connection& conn, const char* sql) {
   return Stmt(&conn, stmt);
 }
 
-// ---- ReaderPool -------------------------------------------------------------
-
-ReaderPool::Lease ReaderPool::Acquire() {
-  absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(
-      +[](std::vector<std::unique_ptr<Connection>>* free) { return !free->empty(); }, &free_));
-  std::unique_ptr<Connection> conn = std::move(free_.back());
-  free_.pop_back();
-  return Lease(this, std::move(conn));
-}
-
-void ReaderPool::Release(std::unique_ptr<Connection> conn) {
-  absl::MutexLock lock(&mu_);
-  free_.push_back(std::move(conn));
-}
-
 // ---- read transactions ------------------------------------------------------
 
 absl::Status BeginRead(Connection& conn) {

@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "db/connection_pool.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
@@ -117,35 +118,8 @@ class Stmt {
 // The cached statement for `sql` on `conn`, ready to bind.
 absl::StatusOr<Stmt> Statement(Connection& conn, const char* sql);
 
-// Read-only connections lent out one caller at a time. Thread-safe.
-class ReaderPool {
- public:
-  explicit ReaderPool(std::vector<std::unique_ptr<Connection>> connections)
-      : free_(std::move(connections)) {}
-
-  // Returns the connection to the pool when it goes out of scope.
-  class Lease {
-   public:
-    Lease(ReaderPool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    ~Lease() { pool_->Release(std::move(conn_)); }
-    Connection& operator*() const { return *conn_; }
-
-   private:
-    ReaderPool* pool_;
-    std::unique_ptr<Connection> conn_;
-  };
-
-  // Blocks until a connection is free.
-  Lease Acquire();
-
- private:
-  void Release(std::unique_ptr<Connection> conn);
-
-  absl::Mutex mu_;
-  std::vector<std::unique_ptr<Connection>> free_ ABSL_GUARDED_BY(mu_);
-};
+// Read-only connections lent out one caller at a time (db/connection_pool.h).
+using ReaderPool = ConnectionPool<Connection>;
 
 // Runs `body` (returning absl::Status) inside a read transaction so that
 // everything it reads comes from one snapshot.

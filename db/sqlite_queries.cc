@@ -48,29 +48,8 @@ absl::Status NotFound(std::string_view session_id) {
 
 // Columns title, facts, created_ms, updated_ms, turn_count from `title_col` on.
 absl::Status FillSession(const Stmt& row, int title_col, v1::Session* session, const std::string& path) {
-  session->set_title(std::string(row.Text(title_col)));
-  ASSIGN_OR_RETURN(v1::Review facts, DecodeFacts(row.Blob(title_col + 1), path));
-  *session->mutable_facts() = std::move(*facts.mutable_requirements());
-  session->set_created_unix_ms(row.Int(title_col + 2));
-  session->set_updated_unix_ms(row.Int(title_col + 3));
-  session->set_turn_count(static_cast<int32_t>(row.Int(title_col + 4)));
-  return absl::OkStatus();
-}
-
-// The request, route and review of a turn stored as a body; the review is
-// merged again from the stored answers.
-absl::Status ReadTurnBody(std::string_view blob, v1::Turn* turn, const std::string& path,
-                          const ReviewMerger& merge_review) {
-  ASSIGN_OR_RETURN(v1::StoredTurn body, DecodeTurnBody(blob, path));
-  turn->mutable_request()->Swap(body.mutable_request());
-  turn->mutable_route()->Swap(body.mutable_route());
-  if (!merge_review) {
-    return absl::FailedPreconditionError("session store has no merger to read turns with");
-  }
-  const std::vector<AgentOutputRecord> outputs = OutputsOf(body);
-  const MergeRecord merge = MergeRecordOf(body);
-  ASSIGN_OR_RETURN(*turn->mutable_review(), merge_review(merge, outputs));
-  return absl::OkStatus();
+  return FillSessionHeader(row.Text(title_col), row.Blob(title_col + 1), row.Int(title_col + 2),
+                           row.Int(title_col + 3), row.Int(title_col + 4), session, path);
 }
 
 }  // namespace
@@ -152,10 +131,7 @@ absl::StatusOr<v1::GetSessionResponse> SelectTurnsPage(Connection& conn, std::st
     for (;;) {
       ASSIGN_OR_RETURN(bool row, st.Step("load turns"));
       if (!row) break;
-      if (response.turns_size() == limit) {
-        response.set_next_page_token(paging::TurnToken(response.turns(limit - 1).seq()));
-        break;
-      }
+      if (paging::TurnsPageFull(&response, limit)) break;
       v1::Turn* turn = response.add_turns();
       turn->set_seq(static_cast<int32_t>(st.Int(0)));
       if (!st.IsNull(7)) {
@@ -191,11 +167,7 @@ absl::StatusOr<v1::ListSessionsResponse> SelectSessionsPage(Connection& conn,
   for (;;) {
     ASSIGN_OR_RETURN(bool row, st.Step("list sessions"));
     if (!row) break;
-    if (response.sessions_size() == limit || bytes >= paging::kMaxPageBytes) {
-      const v1::Session& last = response.sessions(response.sessions_size() - 1);
-      response.set_next_page_token(paging::SessionToken({last.updated_unix_ms(), last.id()}));
-      break;
-    }
+    if (paging::SessionsPageFull(&response, limit, bytes)) break;
     v1::Session* session = response.add_sessions();
     session->set_id(std::string(st.Text(0)));
     RETURN_IF_ERROR(FillSession(st, 1, session, conn.path()));

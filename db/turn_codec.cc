@@ -110,6 +110,20 @@ MergeRecord MergeRecordOf(v1::StoredTurn& body) {
   return merge;
 }
 
+absl::Status ReadTurnBody(std::string_view blob, v1::Turn* turn, const std::string& store_name,
+                          const ReviewMerger& merge_review) {
+  ASSIGN_OR_RETURN(v1::StoredTurn body, DecodeTurnBody(blob, store_name));
+  turn->mutable_request()->Swap(body.mutable_request());
+  turn->mutable_route()->Swap(body.mutable_route());
+  if (!merge_review) {
+    return absl::FailedPreconditionError("session store has no merger to read turns with");
+  }
+  const std::vector<AgentOutputRecord> outputs = OutputsOf(body);
+  const MergeRecord merge = MergeRecordOf(body);
+  ASSIGN_OR_RETURN(*turn->mutable_review(), merge_review(merge, outputs));
+  return absl::OkStatus();
+}
+
 std::string EncodeFacts(const v1::Requirements& requirements, const std::vector<v1::Fact>& sources) {
   v1::Review envelope;
   *envelope.mutable_requirements() = requirements;
@@ -123,6 +137,18 @@ absl::StatusOr<v1::Review> DecodeFacts(std::string_view blob, const std::string&
     return absl::DataLossError(absl::StrCat("session store ", store_name, ": unreadable session facts"));
   }
   return envelope;
+}
+
+absl::Status FillSessionHeader(std::string_view title, std::string_view facts_blob, int64_t created_ms,
+                               int64_t updated_ms, int64_t turn_count, v1::Session* session,
+                               const std::string& store_name) {
+  session->set_title(std::string(title));
+  ASSIGN_OR_RETURN(v1::Review facts, DecodeFacts(facts_blob, store_name));
+  *session->mutable_facts() = std::move(*facts.mutable_requirements());
+  session->set_created_unix_ms(created_ms);
+  session->set_updated_unix_ms(updated_ms);
+  session->set_turn_count(static_cast<int32_t>(turn_count));
+  return absl::OkStatus();
 }
 
 absl::Status ParseStoredMessage(std::string_view blob, google::protobuf::MessageLite* message,

@@ -54,6 +54,11 @@ absl::StatusOr<v1::StoredTurn> DecodeTurnBody(std::string_view blob, const std::
 // The agents' answers of a decoded body, and what the review is merged from.
 std::vector<AgentOutputRecord> OutputsOf(v1::StoredTurn& body);  // moves out of `body`
 MergeRecord MergeRecordOf(v1::StoredTurn& body);                 // moves out of `body`
+// `turn`'s request, route and review from a body blob, the review merged
+// again by `merge_review` (FAILED_PRECONDITION when there is none). What
+// every backend's read of a turn does with the body it fetched.
+absl::Status ReadTurnBody(std::string_view blob, v1::Turn* turn, const std::string& store_name,
+                          const ReviewMerger& merge_review);
 
 // The id of the zstd dictionary new bodies are compressed with (0: none
 // shipped in this build).
@@ -66,6 +71,11 @@ uint32_t CurrentTurnDictionaryId();
 std::string EncodeFacts(const v1::Requirements& requirements, const std::vector<v1::Fact>& sources);
 // DATA_LOSS naming `store_name` if the blob does not parse.
 absl::StatusOr<v1::Review> DecodeFacts(std::string_view blob, const std::string& store_name);
+// A session header (id aside) from its stored columns, as every backend
+// keeps them; DATA_LOSS if the facts blob does not parse.
+absl::Status FillSessionHeader(std::string_view title, std::string_view facts_blob, int64_t created_ms,
+                               int64_t updated_ms, int64_t turn_count, v1::Session* session,
+                               const std::string& store_name);
 
 // Parses a stored blob (compressed or plain) into `message`; DATA_LOSS naming
 // the store and `column` if it is damaged.

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "db/postgres_connection.h"
 #include "server/service/server.h"
 #include "server/service/logging.h"
 #include "spdlog/spdlog.h"
@@ -31,7 +32,12 @@ __attribute__((visibility("default"), used)) const char* malloc_conf = "percpu_a
 }
 
 ABSL_FLAG(std::string, listen, "", "host:port to listen on (env AGENTD_LISTEN; default 127.0.0.1:50051; port 0 = any free port)");
-ABSL_FLAG(std::string, db, "", "SQLite database file (env AGENTD_DB; default ./var/agentd.db)");
+ABSL_FLAG(std::string, db, "",
+          "session store: a SQLite file, or postgresql://user@host:port/dbname?... for a PostgreSQL "
+          "database shared by replicas (env AGENTD_DB; default ./var/agentd.db)");
+ABSL_FLAG(std::string, db_pool_size, "",
+          "session store connections that serve reads; the writer has one more "
+          "(env AGENTD_DB_POOL_SIZE; default 4)");
 ABSL_FLAG(std::string, agents_dir, "", "agent definitions folder (env AGENTD_AGENTS_DIR; default <exe>/../share/agentd/agents)");
 ABSL_FLAG(std::string, routing_examples, "",
           "labelled requests the router learns scope from: a .jsonl file or a folder of them (env "
@@ -200,6 +206,11 @@ int main(int argc, char** argv) {
   core.retention_days = static_cast<int>(std::min<int64_t>(
       NumberFlagOrEnv(absl::GetFlag(FLAGS_retention_days), "retention_days", "AGENTD_RETENTION_DAYS"), 1 << 20));
   core.compress_turns = absl::GetFlag(FLAGS_compress_turns);
+  if (const int64_t pool = NumberFlagOrEnv(absl::GetFlag(FLAGS_db_pool_size), "db_pool_size",
+                                           "AGENTD_DB_POOL_SIZE");
+      pool > 0) {
+    core.db_pool_size = static_cast<int>(std::min<int64_t>(pool, 1024));
+  }
   core.db_max_bytes = NumberFlagOrEnv(absl::GetFlag(FLAGS_db_max_bytes), "db_max_bytes", "AGENTD_DB_MAX_BYTES");
   core.llm.base_url = FlagOrEnv(absl::GetFlag(FLAGS_llm_base_url), "AGENTD_LLM_BASE_URL", "");
   core.llm.model = FlagOrEnv(absl::GetFlag(FLAGS_llm_model), "AGENTD_LLM_MODEL", "");
@@ -236,7 +247,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("agentd serving on {} (db {}, agents {}, plugins {}; {}, {} token(s){}) in {:.1f} ms",
-               (*server)->address(), core.db_path, core.agents_dir, core.plugins_dir,
+               (*server)->address(),
+               agentd::pg::IsPostgresUrl(core.db_path) ? agentd::pg::DisplayName(core.db_path) : core.db_path,
+               core.agents_dir, core.plugins_dir,
                config.tls.cert_file.empty() ? "plaintext" : "TLS", (*server)->token_count(),
                config.auth.client_certificates ? ", client certificates required" : "",
                absl::ToDoubleMilliseconds(absl::Now() - started));

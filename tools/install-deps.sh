@@ -10,6 +10,7 @@ packages=(
   libstemmer-dev
   python3-grpcio python3-protobuf python3-zstandard nghttp2-client
   libssl-dev openssl
+  libpq-dev postgresql-15 postgresql-client-15
   libcpp-httplib-dev prometheus python3-prometheus-client
 )
 missing=()

@@ -115,6 +115,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorC
   o->executor_ = std::make_unique<Executor>(o->config_.executor_threads);
   StoreOptions store_options;
   store_options.path = o->config_.db_path;
+  store_options.reader_connections = o->config_.db_pool_size;
   store_options.max_database_bytes = o->config_.db_max_bytes;
   store_options.compress_turns = o->config_.compress_turns;
   Orchestrator* core = o.get();

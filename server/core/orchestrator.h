@@ -33,7 +33,8 @@ struct OrchestratorConfig {
   // when that directory exists. "none": route on the definitions alone.
   std::string routing_examples;
   std::string plugins_dir;
-  std::string db_path;
+  std::string db_path;                  // SQLite file or postgresql:// URL (StoreOptions::path)
+  int db_pool_size = 4;                 // StoreOptions::reader_connections
   std::string fallback_agent;           // chosen when nothing is in scope
   absl::Duration agent_timeout = absl::Seconds(10);  // unless the definition says timeout_ms
   int max_in_flight = 256;              // per agent, queued or running, unless the definition says max_in_flight
