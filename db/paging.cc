@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 
 namespace agentd::paging {
 namespace {

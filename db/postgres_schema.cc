@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "db/postgres_migrations.h"
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 #include "spdlog/spdlog.h"
 
 namespace agentd::pg {

@@ -4,7 +4,7 @@
 
 #include "db/postgres_queries.h"
 #include "db/postgres_schema.h"
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 #include "spdlog/spdlog.h"
 
 namespace agentd {

@@ -3,7 +3,7 @@
 #include <limits>
 #include <utility>
 
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 
 namespace agentd {
 namespace {

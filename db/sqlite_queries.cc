@@ -4,7 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/common/status_macros.h"
+#include "db/legacy_layout.h"
+#include "common/status_macros.h"
 
 namespace agentd::sqlite {
 namespace {
@@ -140,6 +141,7 @@ absl::StatusOr<v1::GetSessionResponse> SelectTurnsPage(Connection& conn, std::st
         RETURN_IF_ERROR(ParseStoredMessage(st.Blob(1), turn->mutable_request(), conn.path(), "request"));
         RETURN_IF_ERROR(ParseStoredMessage(st.Blob(2), turn->mutable_route(), conn.path(), "route"));
         RETURN_IF_ERROR(ParseStoredMessage(st.Blob(3), turn->mutable_review(), conn.path(), "review"));
+        UpgradeLegacyStoredReview(turn->mutable_review());
       }
       turn->set_status(std::string(st.Text(4)));
       turn->set_latency_ms(st.Double(5));

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "db/sqlite_queries.h"
 #include "db/sqlite_schema.h"
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 #include "spdlog/spdlog.h"
 
 namespace agentd {

@@ -6,8 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "db/blob_codec.h"
+#include "db/legacy_layout.h"
 #include "db/turn_dictionaries.h"
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 
 namespace agentd {
 namespace {
@@ -57,6 +58,8 @@ v1::StoredTurn ToStoredTurn(Record&& turn) {
   }
   take(turn.merge.requirements, body.mutable_requirements());
   for (auto& fact : turn.merge.facts) take(fact, body.add_facts());
+  for (auto& spec : turn.merge.layout) take(spec, body.add_layout());
+  body.set_review_title(turn.merge.title);
   return body;
 }
 
@@ -107,6 +110,10 @@ MergeRecord MergeRecordOf(v1::StoredTurn& body) {
   merge.requirements.Swap(body.mutable_requirements());
   merge.facts.resize(static_cast<size_t>(body.facts_size()));
   for (int i = 0; i < body.facts_size(); ++i) merge.facts[i].Swap(body.mutable_facts(i));
+  merge.title = std::move(*body.mutable_review_title());
+  merge.layout.resize(static_cast<size_t>(body.layout_size()));
+  for (int i = 0; i < body.layout_size(); ++i) merge.layout[i].Swap(body.mutable_layout(i));
+  UpgradeLegacyMergeRecord(&merge);
   return merge;
 }
 

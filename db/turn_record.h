@@ -31,6 +31,8 @@ struct MergeRecord {
   std::vector<v1::AgentDefinition> section_owners;  // name and sections of the agents that ran
   v1::Requirements requirements;                    // the facts the agents saw
   std::vector<v1::Fact> facts;
+  std::string title;                                // the review's title
+  std::vector<v1::SectionSpec> layout;              // the section specs the review used
 };
 
 struct TurnRecord {

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "google/protobuf/stubs/logging.h"
-#include "server/core/markdown_renderer.h"
+#include "server/render/markdown_renderer.h"
 #include "server/core/merger.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -57,6 +57,10 @@ ABSL_FLAG(std::string, tls_client_ca, "",
           "certificate's subject CN");
 ABSL_FLAG(bool, allow_insecure_remote, false,
           "listen beyond loopback with no authentication (logged as a warning; refused without this flag)");
+ABSL_FLAG(std::string, review_title, "",
+          "the merged review's title (default: review_title in <agents_dir>/agentd.yaml)");
+ABSL_FLAG(std::string, default_plugin, "",
+          "the plugin hosting a definition that names none (default: default_plugin in <agents_dir>/agentd.yaml)");
 ABSL_FLAG(std::string, fallback_agent, "", "agent chosen when no scope covers a request (default: none, the review fails)");
 ABSL_FLAG(int, agent_timeout_ms, 10000, "per-agent deadline unless its definition sets timeout_ms");
 ABSL_FLAG(int, max_in_flight, 256,
@@ -100,7 +104,8 @@ ABSL_FLAG(std::string, llm_base_url, "",
           "The API key is read from AGENTD_LLM_API_KEY only");
 ABSL_FLAG(std::string, llm_model, "", "model to ask unless a definition names one (env AGENTD_LLM_MODEL)");
 ABSL_FLAG(bool, llm_default, false,
-          "definitions on stub_peer (no plugin of their own) are answered by the model (needs --llm_base_url)");
+          "definitions on the default plugin (no plugin of their own) are answered by the model (needs "
+          "--llm_base_url)");
 ABSL_FLAG(int, llm_max_retries, 2, "retries of a model call on HTTP 429/5xx or a failed connection");
 ABSL_FLAG(std::string, llm_response_format, "",
           "json_schema (default), json_object or none: how the answer's structure is asked for");
@@ -196,6 +201,8 @@ int main(int argc, char** argv) {
   core.plugins_dir = FlagOrEnv(absl::GetFlag(FLAGS_plugins_dir), "AGENTD_PLUGINS_DIR",
                                (exe_dir / "../lib/agentd/plugins").lexically_normal().string());
   core.fallback_agent = absl::GetFlag(FLAGS_fallback_agent);
+  core.review_title = absl::GetFlag(FLAGS_review_title);
+  core.default_plugin = absl::GetFlag(FLAGS_default_plugin);
   core.agent_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_agent_timeout_ms));
   core.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
   core.breaker_failures = absl::GetFlag(FLAGS_breaker_failures);

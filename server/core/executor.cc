@@ -100,6 +100,7 @@ struct RunState {
   bool want_progress = false;  // fixed before any task runs
   int pending ABSL_GUARDED_BY(mu) = 0;
   std::vector<std::unique_ptr<CancelState>> cancel;  // filled before any task runs, then fixed
+  std::shared_ptr<const void> keep_alive;  // the slots' owner; every task holds it through this state
 };
 
 double MillisSince(absl::Time start) { return absl::ToDoubleMilliseconds(absl::Now() - start); }
@@ -298,9 +299,10 @@ void AgentSlot::RecordLatency(absl::Duration latency) {
 std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
                                         const v1::AgentRequest& request, absl::Time deadline,
                                         const std::function<bool()>& caller_cancelled,
-                                        ExecutionObserver* observer) {
+                                        ExecutionObserver* observer, std::shared_ptr<const void> keep_alive) {
   const absl::Time start = absl::Now();
   std::shared_ptr<RunState> state = NewRunState(slots, start, deadline);
+  state->keep_alive = std::move(keep_alive);
   state->want_progress = observer != nullptr;
   for (size_t i = 0; i < slots.size(); ++i) {
     AgentSlot* slot = slots[i];

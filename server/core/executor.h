@@ -76,8 +76,9 @@ struct AgentLane {
   int on_threads ABSL_GUARDED_BY(mu) = 0;
 };
 
-// One hosted agent with its runtime guards. Owned by the orchestrator; lives
-// as long as the server.
+// One hosted agent with its runtime guards. Owned by an AgentSet
+// (agent_set.h); lives as long as the set, and the set as long as a call
+// on it runs (Executor::Run's keep_alive).
 struct AgentSlot {
   AgentSlot(v1::AgentDefinition def, int failure_threshold, absl::Duration cool_down)
       : definition(std::move(def)), breaker(failure_threshold, cool_down, definition.name()) {}
@@ -125,9 +126,11 @@ class Executor {
 
   // Runs `request` (with `agent` set per slot) on every slot. Outcomes come
   // back in slot order. `caller_cancelled` is polled while waiting.
+  // `keep_alive` (what owns the slots) is held until the last call of this
+  // Run returns from its plugin, abandoned ones included.
   std::vector<AgentOutcome> Run(const std::vector<AgentSlot*>& slots, const v1::AgentRequest& request,
                                 absl::Time deadline, const std::function<bool()>& caller_cancelled,
-                                ExecutionObserver* observer);
+                                ExecutionObserver* observer, std::shared_ptr<const void> keep_alive = nullptr);
 
  private:
   // Runs `task` on the pool within `slot`'s share of threads.

@@ -1,7 +1,6 @@
 #include "server/core/merger.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 #include <utility>
@@ -10,41 +9,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "server/core/markdown_renderer.h"
 
 namespace agentd {
 namespace {
-
-// The review format's sections (the seed's Structured Output Format, then
-// the peers' sections of DESIGN.md §7), in order.
-struct SectionSpec {
-  const char* id;
-  const char* heading;
-  const char* decision_prefix;  // decision keys "prefix.*" belong here
-};
-constexpr SectionSpec kSections[] = {
-    {"architecture_pattern", "Architecture Pattern", "architecture"},
-    {"event_driven_design", "Event-Driven Design", "messaging"},
-    {"caching_strategy", "Caching Strategy", "caching"},
-    {"database_architecture", "Database Architecture", "database"},
-    {"resilience_patterns", "Resilience Patterns", "resilience"},
-    {"observability", "Observability", "observability"},
-    {"scalability", "Scalability", "scalability"},
-    {"background_jobs", "Background Jobs", "jobs"},
-    {"recommendations", "Recommendations", nullptr},
-    {"risks", "Risks & Mitigation", nullptr},
-    {"api_design", "API Design", "api"},
-    {"data_modeling", "Data Modeling", "data"},
-    {"deployment_delivery", "Deployment & Delivery", "deployment"},
-    {"reliability_operations", "Reliability Operations", "reliability"},
-};
-
-int SectionRank(std::string_view id) {
-  for (size_t i = 0; i < std::size(kSections); ++i) {
-    if (id == kSections[i].id) return static_cast<int>(i);
-  }
-  return static_cast<int>(std::size(kSections));
-}
 
 // Two statements are the same when their words are: case, punctuation and
 // spacing do not count. (ASCII classification: the locale-aware <cctype>
@@ -119,35 +86,11 @@ void AddDeduplicated(const v1::Item& item, const std::string& agent,
 
 }  // namespace
 
-std::string SectionHeading(std::string_view section_id) {
-  for (const SectionSpec& s : kSections) {
-    if (section_id == s.id) return s.heading;
-  }
-  std::string heading;
-  bool start = true;
-  for (char c : section_id) {
-    if (c == '_' || c == '-') {
-      heading.push_back(' ');
-      start = true;
-    } else {
-      heading.push_back(start ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
-      start = false;
-    }
-  }
-  return heading;
-}
-
-std::string SectionOfDecisionKey(std::string_view key) {
-  std::string_view prefix = key.substr(0, key.find('.'));
-  for (const SectionSpec& s : kSections) {
-    if (s.decision_prefix != nullptr && prefix == s.decision_prefix) return s.id;
-  }
-  return "";
-}
-
 v1::Review Merge(const MergeInput& input) {
+  static const ReviewLayout kNoLayout;
+  const ReviewLayout& layout = input.layout != nullptr ? *input.layout : kNoLayout;
   v1::Review review;
-  review.set_title("Backend Architecture Review");
+  review.set_title(input.title);
 
   std::map<std::string, std::string> owner_of_section;
   for (const v1::AgentDefinition& def : input.definitions) {
@@ -171,7 +114,7 @@ v1::Review Merge(const MergeInput& input) {
       Gathered& g = gathered[s.id()];
       if (g.section.id().empty()) {
         g.section.set_id(s.id());
-        g.section.set_heading(s.heading().empty() ? SectionHeading(s.id()) : s.heading());
+        g.section.set_heading(s.heading().empty() ? layout.Heading(s.id()) : s.heading());
         g.section.set_owner(owner != owner_of_section.end() ? owner->second : response.agent());
         g.first_seen = order++;
       }
@@ -187,8 +130,8 @@ v1::Review Merge(const MergeInput& input) {
   }
   std::vector<Gathered*> ordered;
   for (auto& [id, g] : gathered) ordered.push_back(&g);
-  std::stable_sort(ordered.begin(), ordered.end(), [](const Gathered* a, const Gathered* b) {
-    int ra = SectionRank(a->section.id()), rb = SectionRank(b->section.id());
+  std::stable_sort(ordered.begin(), ordered.end(), [&layout](const Gathered* a, const Gathered* b) {
+    int ra = layout.Rank(a->section.id()), rb = layout.Rank(b->section.id());
     return ra != rb ? ra < rb : a->first_seen < b->first_seen;
   });
   for (Gathered* g : ordered) {
@@ -219,7 +162,8 @@ v1::Review Merge(const MergeInput& input) {
   }
   for (const std::string& key : key_order) {
     std::vector<v1::Decision>& all = by_key[key];
-    auto owner = owner_of_section.find(SectionOfDecisionKey(key));
+    const std::string section = layout.SectionOfDecisionKey(key);
+    auto owner = owner_of_section.find(section);
     size_t kept = 0;
     if (owner != owner_of_section.end()) {
       for (size_t i = 0; i < all.size(); ++i) {
@@ -240,6 +184,7 @@ v1::Review Merge(const MergeInput& input) {
       c->set_other_value(all[i].value());
       c->set_other_agent(all[i].agent());
       c->set_other_rationale(all[i].rationale());
+      c->set_section(section);
     }
   }
 
@@ -260,13 +205,13 @@ v1::Review Merge(const MergeInput& input) {
   }
   for (const v1::Fact& f : input.facts) *review.add_facts() = f;
   *review.mutable_requirements() = input.requirements;
-  review.set_markdown(RenderMarkdown(review));
   return review;
 }
 
 absl::StatusOr<v1::Review> MergeByVersion(int version, const MergeInput& input) {
   switch (version) {
-    case 1: return Merge(input);
+    case 1:  // the same Merge; the store supplied the layout v1 did not record
+    case 2: return Merge(input);
     default:
       return absl::FailedPreconditionError(absl::StrCat(
           "turn was merged by merger version ", version, ", which this agentd does not have (it has 1 to ",
@@ -284,6 +229,9 @@ absl::StatusOr<v1::Review> MergeStoredTurn(const MergeRecord& record,
     if (output.output.ByteSizeLong() != 0) outcome.response = output.output;  // Merge skips an empty answer like none
   }
   input.definitions = record.section_owners;
+  const ReviewLayout layout(record.layout);
+  input.layout = &layout;
+  input.title = record.title;
   input.requirements = record.requirements;
   input.facts = record.facts;
   return MergeByVersion(record.merger_version, input);

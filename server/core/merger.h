@@ -1,11 +1,14 @@
 // The merger: many agents' answers → one Review (DESIGN.md §7).
 //
-// Pure and deterministic. Sections come in the review format's order, each
-// with an owner (the agent whose definition lists it under `sections:`);
+// Pure and deterministic. Sections come in the layout's order (the hosted
+// definitions' `sections:`, review_layout.h), each with an owner (the agent
+// whose definition lists it under `sections:`);
 // items keep the agent that said them, duplicates appear once with every
 // agent that said them, recommendations are ranked by priority across
 // agents, and two agents deciding one key differently become a Conflict in
 // which the key's owner wins. A failed agent makes the review partial.
+// Merge does not render Markdown: the service does, once, at the edge
+// (markdown_renderer.h).
 #ifndef AGENTD_SERVER_CORE_MERGER_H_
 #define AGENTD_SERVER_CORE_MERGER_H_
 
@@ -19,6 +22,7 @@
 #include "agentd/v1/plugin.pb.h"
 #include "agentd/v1/review.pb.h"
 #include "db/turn_record.h"
+#include "server/core/review_layout.h"
 
 namespace agentd {
 
@@ -31,7 +35,9 @@ struct AgentOutcome {
 
 struct MergeInput {
   std::vector<AgentOutcome> outcomes;            // route order, primary first
-  std::vector<v1::AgentDefinition> definitions;  // hosted agents, for section ownership
+  std::vector<v1::AgentDefinition> definitions;  // the agents that ran, for section ownership
+  const ReviewLayout* layout = nullptr;          // headings, order, decision keys; null = none. Not owned
+  std::string title;                             // the review's title
   v1::Requirements requirements;                 // the facts the agents saw
   std::vector<v1::Fact> facts;
 };
@@ -42,21 +48,17 @@ v1::Review Merge(const MergeInput& input);
 // review is not stored but merged again on read by the merger of the
 // turn's version, so a change to what Merge produces takes a new version,
 // and the old one stays reachable through MergeByVersion.
-inline constexpr int kMergerVersion = 1;
+//   1: the layout and title were fixed; such turns recorded neither, and
+//      the store supplies them on read (db/legacy_layout.h).
+//   2: the layout and title come from the definitions and settings; each
+//      turn records the part of the layout it used, and its title.
+inline constexpr int kMergerVersion = 2;
 // FAILED_PRECONDITION for a version this build does not have.
 absl::StatusOr<v1::Review> MergeByVersion(int version, const MergeInput& input);
 // A stored turn's review, merged again by the version it was written with:
 // the session store's StoreOptions::merge_review.
 absl::StatusOr<v1::Review> MergeStoredTurn(const MergeRecord& record,
                                            const std::vector<AgentOutputRecord>& outputs);
-
-// The canonical heading of a section id ("api_design" → "API Design");
-// unknown ids are title-cased.
-std::string SectionHeading(std::string_view section_id);
-
-// The section a decision key belongs to ("database.primary" →
-// "database_architecture"); empty when the key has no known section.
-std::string SectionOfDecisionKey(std::string_view key);
 
 }  // namespace agentd
 

@@ -9,11 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
-#include "google/protobuf/util/json_util.h"
-#include "server/common/overload.h"
-#include "server/common/status_macros.h"
+#include "common/overload.h"
+#include "common/status_macros.h"
 #include "server/core/conversation.h"
-#include "server/core/markdown_renderer.h"
 #include "server/core/merger.h"
 #include "server/core/request_limits.h"
 #include "server/definitions/definition_parser.h"
@@ -28,47 +26,6 @@ namespace {
 absl::Duration WriteReserve(absl::Time now, absl::Time deadline) {
   if (deadline == absl::InfiniteFuture()) return absl::ZeroDuration();
   return std::min(absl::Milliseconds(100), (deadline - now) / 5);
-}
-
-// The parts of an agent's card that do not change while the server runs.
-void BuildCards(AgentSlot* slot) {
-  const v1::AgentDefinition& def = slot->definition;
-  v1::AgentCard& card = slot->basic_card;
-  card.set_name(def.name());
-  card.set_description(def.description());
-  card.set_plugin(def.plugin());
-  card.set_available(slot->instance != nullptr);
-  card.set_unavailable_reason(slot->unavailable_reason);
-  card.set_stub(def.plugin() == "stub_peer");
-  card.set_maturity(def.maturity());
-  *card.mutable_sections() = def.sections();
-  card.set_source_path(def.source_path());
-  card.set_max_in_flight(slot->max_in_flight);
-  card.set_timeout_ms(static_cast<int32_t>(absl::ToInt64Milliseconds(slot->timeout)));
-  slot->full_card = card;
-  *slot->full_card.mutable_use_when() = def.use_when();
-  for (const v1::ScopeExclusion& s : def.not_for()) {
-    slot->full_card.add_not_for(s.redirect().empty() ? s.text() : absl::StrCat(s.text(), " (use ", s.redirect(), ")"));
-  }
-  *slot->full_card.mutable_competencies() = def.competencies();
-}
-
-// Turns are stored without their review's markdown (see Review): put it back.
-void RenderStoredReviews(v1::GetSessionResponse* response) {
-  for (v1::Turn& turn : *response->mutable_turns()) {
-    if (turn.review().markdown().empty()) turn.mutable_review()->set_markdown(RenderMarkdown(turn.review()));
-  }
-}
-
-// The host's model settings, in the options every llm plugin instance gets
-// (plugins/llm/llm_plugin.cc); they override a definition's own keys.
-void AddLlmOptions(const OrchestratorConfig::Llm& llm, v1::AgentConfig* config) {
-  auto& options = *config->mutable_options();
-  options["llm.base_url"] = llm.base_url;
-  options["llm.model"] = llm.model;
-  options["llm.api_key"] = llm.api_key;
-  options["llm.max_retries"] = absl::StrCat(llm.max_retries);
-  if (!llm.response_format.empty()) options["llm.response_format"] = llm.response_format;
 }
 
 FactSet SessionFactSet(const v1::Session& session, const std::vector<v1::Fact>& sources) {
@@ -106,11 +63,14 @@ absl::Status RequireAnAnswer(const std::vector<AgentOutcome>& outcomes, const st
 absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorConfig config) {
   std::unique_ptr<Orchestrator> o(new Orchestrator());
   o->config_ = std::move(config);
-  o->plugins_ = std::make_unique<PluginRegistry>(o->config_.plugins_dir);
-  RETURN_IF_ERROR(o->LoadAgents());
-  if (o->config_.strict && !o->load_errors_.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "--strict: ", o->load_errors_.size(), " load error(s): ", absl::StrJoin(o->load_errors_, "; ")));
+  ASSIGN_OR_RETURN(std::shared_ptr<AgentSet> agents, LoadAgentSet(o->config_));
+  if (o->config_.strict && !agents->load_errors.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("--strict: ", agents->load_errors.size(), " load error(s): ",
+                                                      absl::StrJoin(agents->load_errors, "; ")));
+  }
+  {
+    absl::MutexLock lock(&o->agents_mu_);
+    o->agents_ = std::move(agents);
   }
   o->executor_ = std::make_unique<Executor>(o->config_.executor_threads);
   StoreOptions store_options;
@@ -193,95 +153,9 @@ void Orchestrator::ProbeLoop() {
   }
 }
 
-absl::Status Orchestrator::LoadAgents() {
-  DefinitionLoadResult loaded = LoadDefinitions(config_.agents_dir);
-  for (const std::string& error : loaded.errors) {
-    spdlog::error("agent definition not loaded: {}", error);
-    load_errors_.push_back(error);
-  }
-  std::vector<v1::AgentDefinition> routable;
-  for (v1::AgentDefinition& def : loaded.definitions) {
-    if (def.plugin().empty()) def.set_plugin("stub_peer");
-    // --llm_default: the model answers what only a stub would (with no
-    // endpoint configured this changes nothing).
-    if (!config_.llm.base_url.empty() && config_.llm.default_for_stubs && def.plugin() == "stub_peer") {
-      def.set_plugin("llm");
-    }
-    auto slot = std::make_unique<AgentSlot>(def, config_.breaker_failures, config_.breaker_cool_down);
-    slot->timeout = def.timeout_ms() > 0 ? absl::Milliseconds(def.timeout_ms()) : config_.agent_timeout;
-    slot->max_in_flight = def.max_in_flight() > 0 ? def.max_in_flight() : config_.max_in_flight;
-    slot->thread_share = config_.agent_threads > 0 ? config_.agent_threads : std::max(1, config_.executor_threads / 2);
-    slot->plugin_path = plugins_->PathFor(def.plugin());
-    slot->section_owner.set_name(def.name());
-    *slot->section_owner.mutable_sections() = def.sections();
-    absl::StatusOr<std::shared_ptr<PluginLibrary>> library = plugins_->Get(def.plugin());
-    if (!library.ok()) {
-      slot->unavailable_reason = std::string(library.status().message());
-    } else {
-      v1::AgentConfig agent_config;
-      *agent_config.mutable_definition() = def;
-      // Unknown scalar front-matter keys are the plugin's options.
-      for (const auto& [key, value] : def.extra()) (*agent_config.mutable_options())[key] = value;
-      if (def.plugin() == "llm") AddLlmOptions(config_.llm, &agent_config);
-      absl::StatusOr<std::unique_ptr<AgentInstance>> instance = AgentInstance::Create(*library, agent_config);
-      if (instance.ok()) {
-        slot->instance = std::move(*instance);
-      } else {
-        slot->unavailable_reason = std::string(instance.status().message());
-      }
-    }
-    if (slot->instance == nullptr) {
-      spdlog::error("agent {} unavailable: {}", def.name(), slot->unavailable_reason);
-      load_errors_.push_back(absl::StrCat(def.source_path(), ": agent ", def.name(), " unavailable: ",
-                                          slot->unavailable_reason));
-    } else {
-      spdlog::info("agent {} hosted by {} ({})", def.name(), def.plugin(), slot->plugin_path);
-    }
-    BuildCards(slot.get());
-    routable.push_back(def);
-    slots_.push_back(std::move(slot));
-  }
-  RouterOptions router_options;
-  router_options.fallback_agent = config_.fallback_agent;
-  ASSIGN_OR_RETURN(std::vector<LabelledRequest> labelled, LoadRoutingExamples());
-  if (config_.route_assist && !config_.llm.base_url.empty()) {
-    RouteAssistOptions assist;
-    assist.base_url = config_.llm.base_url;
-    assist.model = config_.llm.model;
-    assist.api_key = config_.llm.api_key;
-    assist.threshold = config_.route_assist_threshold;
-    assist.timeout = config_.agent_timeout;
-    route_assist_ = std::make_unique<RouteAssist>(std::move(assist), routable);
-  }
-  ASSIGN_OR_RETURN(router_, Router::Create(std::move(routable), router_options, labelled));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<LabelledRequest>> Orchestrator::LoadRoutingExamples() {
-  std::string path = config_.routing_examples;
-  if (path == "none") return std::vector<LabelledRequest>();
-  if (path.empty()) {
-    path = (std::filesystem::path(config_.agents_dir) / "routing-examples").string();
-    std::error_code ec;
-    if (!std::filesystem::is_directory(path, ec)) return std::vector<LabelledRequest>();
-  }
-  absl::StatusOr<std::vector<LabelledRequest>> labelled = ReadLabelledRequests(path);
-  if (!labelled.ok()) {
-    // Like a bad definition: the server still routes, on the definitions
-    // alone, and --strict refuses to start.
-    spdlog::error("routing examples not loaded: {}", labelled.status().ToString());
-    load_errors_.push_back(std::string(labelled.status().message()));
-    return std::vector<LabelledRequest>();
-  }
-  spdlog::info("routing with {} labelled requests from {}", labelled->size(), path);
-  return labelled;
-}
-
-AgentSlot* Orchestrator::FindSlot(const std::string& name) const {
-  for (const auto& slot : slots_) {
-    if (slot->definition.name() == name) return slot.get();
-  }
-  return nullptr;
+std::shared_ptr<const AgentSet> Orchestrator::Agents() const {
+  absl::MutexLock lock(&agents_mu_);
+  return agents_;
 }
 
 absl::Status Orchestrator::ValidateText(const std::string& text) const {
@@ -304,8 +178,10 @@ absl::StatusOr<v1::RouteDecision> Orchestrator::Route(const v1::RouteRequest& re
 absl::Status Orchestrator::RouteInto(const v1::RouteRequest& request, v1::RouteDecision* decision) const {
   RETURN_IF_ERROR(ValidateText(request.text()));
   RETURN_IF_ERROR(ValidateAgentNames(request.agents()));
-  RETURN_IF_ERROR(router_->RouteInto(request.text(), {request.agents().begin(), request.agents().end()}, decision));
-  if (route_assist_ != nullptr) route_assist_->Apply(request.text(), !request.agents().empty(), decision);
+  std::shared_ptr<const AgentSet> agents = Agents();
+  RETURN_IF_ERROR(
+      agents->router->RouteInto(request.text(), {request.agents().begin(), request.agents().end()}, decision));
+  if (agents->route_assist != nullptr) agents->route_assist->Apply(request.text(), !request.agents().empty(), decision);
   return absl::OkStatus();
 }
 
@@ -334,7 +210,6 @@ absl::StatusOr<std::optional<v1::ReviewResponse>> Orchestrator::StoredReply(cons
       (!request.session_id().empty() && request.session_id() != found->session().id())) {
     return absl::AlreadyExistsError("request_id: already used for a different request; send a new request_id");
   }
-  RenderStoredReviews(&*found);
   v1::ReviewResponse response;
   response.set_session_id(found->session().id());
   response.set_turn(turn.seq());
@@ -350,7 +225,10 @@ void Orchestrator::ReviewAsync(const CallContext& ctx, const v1::ReviewRequest& 
   if (!request.request_id().empty()) {
     absl::StatusOr<std::optional<v1::ReviewResponse>> stored = StoredReply(ctx.principal, request);
     if (!stored.ok()) return done(stored.status());
-    if (stored->has_value()) return done(**std::move(stored));
+    if (stored->has_value()) {
+      if (ctx.finish_review) ctx.finish_review((*stored)->mutable_review());
+      return done(**std::move(stored));
+    }
     retry = std::make_shared<v1::ReviewRequest>();
     retry->set_request_id(request.request_id());
     retry->set_session_id(request.session_id());
@@ -362,14 +240,18 @@ void Orchestrator::ReviewAsync(const CallContext& ctx, const v1::ReviewRequest& 
     return;
   }
   auto response = std::make_shared<v1::ReviewResponse>(std::move(prepared->response));
+  if (ctx.finish_review) ctx.finish_review(response->mutable_review());
   store_->AppendTurnAsync(std::move(prepared->encoded),
-                          [this, response, retry, principal = ctx.principal,
+                          [this, response, retry, principal = ctx.principal, finish_review = ctx.finish_review,
                            done = std::move(done)](absl::StatusOr<int> seq) {
                             if (!seq.ok() && retry != nullptr && absl::IsAlreadyExists(seq.status())) {
                               // A concurrent call with the same request_id was stored first.
                               absl::StatusOr<std::optional<v1::ReviewResponse>> stored =
                                   StoredReply(principal, *retry);
-                              if (stored.ok() && stored->has_value()) return done(**std::move(stored));
+                              if (stored.ok() && stored->has_value()) {
+                                if (finish_review) finish_review((*stored)->mutable_review());
+                                return done(**std::move(stored));
+                              }
                             }
                             if (!seq.ok()) {
                               done(seq.status());
@@ -399,9 +281,10 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
     turn = session.turn_count() + 1;
   }
 
+  std::shared_ptr<const AgentSet> agents = Agents();
   ASSIGN_OR_RETURN(v1::RouteDecision route,
-                   router_->Route(request.text(), {request.agents().begin(), request.agents().end()}));
-  if (route_assist_ != nullptr) route_assist_->Apply(request.text(), !request.agents().empty(), &route);
+                   agents->router->Route(request.text(), {request.agents().begin(), request.agents().end()}));
+  if (agents->route_assist != nullptr) agents->route_assist->Apply(request.text(), !request.agents().empty(), &route);
   if (route.selected().empty()) {
     std::vector<std::string> unhosted;
     for (const v1::UnhostedAgent& u : route.unhosted()) unhosted.push_back(u.agent());
@@ -425,7 +308,7 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   std::vector<AgentSlot*> slots;
   bool model_backed = false;
   for (const v1::RouteChoice& choice : route.selected()) {
-    AgentSlot* slot = FindSlot(choice.agent());
+    AgentSlot* slot = agents->FindSlot(choice.agent());
     if (slot == nullptr) continue;
     slots.push_back(slot);
     model_backed = model_backed || slot->definition.plugin() == "llm";
@@ -438,7 +321,7 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   if (observer != nullptr) observer->OnRouted(route);
   absl::Time agents_deadline = ctx.deadline - WriteReserve(absl::Now(), ctx.deadline);
   std::vector<AgentOutcome> outcomes =
-      executor_->Run(slots, agent_request, agents_deadline, ctx.cancelled, observer);
+      executor_->Run(slots, agent_request, agents_deadline, ctx.cancelled, observer, agents);
   if (config_.metrics != nullptr) {
     for (const AgentOutcome& o : outcomes) {
       config_.metrics->RecordAgent(o.run.agent(), AgentOutcomeName(o.run.status()),
@@ -451,6 +334,8 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   MergeInput merge;
   merge.outcomes = std::move(outcomes);
   for (const AgentSlot* slot : slots) merge.definitions.push_back(slot->section_owner);
+  merge.layout = &agents->layout;
+  merge.title = agents->review_title;
   merge.requirements = facts.requirements;
   merge.facts = facts.facts;
   v1::ReviewResponse response;
@@ -477,6 +362,8 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   }
   record.merge.merger_version = kMergerVersion;
   record.merge.section_owners = std::move(merge.definitions);
+  record.merge.title = std::move(merge.title);
+  record.merge.layout = agents->layout.UsedBy(response.review());
   record.merge.requirements.Swap(&merge.requirements);
   record.merge.facts = std::move(merge.facts);
   record.session_facts = std::move(facts.requirements);
@@ -493,7 +380,8 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
 std::vector<Orchestrator::AgentState> Orchestrator::AgentStates() const {
   std::vector<AgentState> states;
   const absl::Time now = absl::Now();
-  for (const auto& slot : slots_) {
+  const std::shared_ptr<const AgentSet> agents = Agents();
+  for (const auto& slot : agents->slots) {
     states.push_back({slot->definition.name(), slot->in_flight.load(), slot->stuck.load(),
                       slot->breaker.State(now), slot->breaker.times_opened()});
   }
@@ -502,7 +390,8 @@ std::vector<Orchestrator::AgentState> Orchestrator::AgentStates() const {
 
 std::vector<std::string> Orchestrator::BusyAgents() const {
   std::vector<std::string> busy;
-  for (const auto& slot : slots_) {
+  const std::shared_ptr<const AgentSet> agents = Agents();
+  for (const auto& slot : agents->slots) {
     int in_flight = slot->in_flight.load(), stuck = slot->stuck.load();
     if (in_flight == 0 && stuck == 0) continue;
     busy.push_back(absl::StrCat(slot->definition.name(), " (", slot->plugin_path, "): ", in_flight,
@@ -515,7 +404,8 @@ v1::ListAgentsResponse Orchestrator::ListAgents(const v1::ListAgentsRequest& req
   const bool full = request.view() == v1::AGENT_VIEW_FULL;
   v1::ListAgentsResponse response;
   absl::Time now = absl::Now();
-  for (const auto& slot : slots_) {
+  const std::shared_ptr<const AgentSet> agents = Agents();
+  for (const auto& slot : agents->slots) {
     v1::AgentCard* card = response.add_agents();
     *card = full ? slot->full_card : slot->basic_card;
     card->set_in_flight(slot->in_flight.load());
@@ -539,7 +429,6 @@ absl::StatusOr<v1::GetSessionResponse> Orchestrator::GetSession(const CallContex
   RETURN_IF_ERROR(ValidateSessionId(request.session_id()));
   ASSIGN_OR_RETURN(v1::GetSessionResponse response,
                    store_->GetSession(ctx.principal, request.session_id(), request.page_size(), request.page_token()));
-  RenderStoredReviews(&response);
   return response;
 }
 
@@ -563,8 +452,8 @@ absl::Status Orchestrator::DeleteSession(const CallContext& ctx, const v1::Delet
   return store_->DeleteSession(ctx.principal, request.session_id());
 }
 
-absl::StatusOr<v1::ExportSessionResponse> Orchestrator::ExportSession(
-    const CallContext& ctx, const v1::ExportSessionRequest& request) {
+absl::StatusOr<v1::GetSessionResponse> Orchestrator::ExportSession(const CallContext& ctx,
+                                                                   const v1::ExportSessionRequest& request) {
   RETURN_IF_ERROR(ValidateSessionId(request.session_id()));
   // Gather every page: an export is the whole conversation.
   v1::GetSessionResponse all;
@@ -572,32 +461,11 @@ absl::StatusOr<v1::ExportSessionResponse> Orchestrator::ExportSession(
   do {
     ASSIGN_OR_RETURN(v1::GetSessionResponse page,
                      store_->GetSession(ctx.principal, request.session_id(), 1000, token));
-    RenderStoredReviews(&page);
     *all.mutable_session() = page.session();
     for (v1::Turn& t : *page.mutable_turns()) *all.add_turns() = std::move(t);
     token = page.next_page_token();
   } while (!token.empty());
-
-  v1::ExportSessionResponse response;
-  if (request.format() == v1::EXPORT_FORMAT_JSON) {
-    google::protobuf::util::JsonPrintOptions options;
-    options.add_whitespace = true;
-    std::string json;
-    auto status = google::protobuf::util::MessageToJsonString(all, &json, options);
-    if (!status.ok()) return absl::InternalError(std::string(status.message()));
-    response.set_content(std::move(json));
-    response.set_content_type("application/json");
-    return response;
-  }
-  std::string md = absl::StrCat("# Session: ", all.session().title(), "\n\nSession `", all.session().id(),
-                                "`, ", all.turns_size(), " turn(s).\n");
-  for (const v1::Turn& t : all.turns()) {
-    absl::StrAppend(&md, "\n---\n\n# Turn ", t.seq(), "\n\n**Question**: ", t.request().text(), "\n\n",
-                    t.review().markdown(), "\n");
-  }
-  response.set_content(std::move(md));
-  response.set_content_type("text/markdown");
-  return response;
+  return all;
 }
 
 absl::StatusOr<v1::PruneSessionsResponse> Orchestrator::PruneSessions(const v1::PruneSessionsRequest& request) {

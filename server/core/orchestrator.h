@@ -19,62 +19,14 @@
 #include "agentd/v1/orchestrator.pb.h"
 #include "db/retention_pruner.h"
 #include "db/session_store.h"
+#include "server/core/agent_set.h"
 #include "server/core/executor.h"
+#include "server/core/orchestrator_config.h"
 #include "server/core/route_assist.h"
 #include "server/core/router.h"
 #include "server/observability/metrics.h"
 
 namespace agentd {
-
-struct OrchestratorConfig {
-  std::string agents_dir;
-  // Labelled requests the router takes as examples (labelled_requests.h): a
-  // .jsonl file or a directory of them. Empty: <agents_dir>/routing-examples
-  // when that directory exists. "none": route on the definitions alone.
-  std::string routing_examples;
-  std::string plugins_dir;
-  std::string db_path;                  // SQLite file or postgresql:// URL (StoreOptions::path)
-  int db_pool_size = 4;                 // StoreOptions::reader_connections
-  std::string fallback_agent;           // chosen when nothing is in scope
-  absl::Duration agent_timeout = absl::Seconds(10);  // unless the definition says timeout_ms
-  int max_in_flight = 256;              // per agent, queued or running, unless the definition says max_in_flight
-  int breaker_failures = 5;             // failures in a row that open an agent's breaker
-  absl::Duration breaker_cool_down = absl::Seconds(30);
-  int executor_threads = 8;
-  // Executor threads one agent may hold at once, stuck calls included
-  // (AgentLane); 0 = half of executor_threads, at least 1.
-  int agent_threads = 0;
-  bool strict = false;                  // refuse to start when a definition or plugin fails
-  size_t max_text_bytes = 64 * 1024;
-  // Sessions not updated for this many days are deleted, at start and then
-  // every retention_interval, in small batches beside serving. 0 = keep forever.
-  int retention_days = 0;
-  absl::Duration retention_interval = absl::Hours(1);
-  // Quota on the session database file: a review that would grow it past
-  // this fails with RESOURCE_EXHAUSTED, as on a full disk. 0 = no quota.
-  int64_t db_max_bytes = 0;
-  // Compress turn blobs (db/blob_codec.h): about 2.6x less disk for CPU
-  // on the request thread.
-  bool compress_turns = true;
-  // Where agent outcomes and store commits are counted; null = nowhere.
-  // Not owned; must outlive the orchestrator.
-  Metrics* metrics = nullptr;
-  // A language model endpoint (plugins/llm, docs/llm.md). With no base_url,
-  // nothing below changes anything: agentd behaves as it does without them.
-  struct Llm {
-    std::string base_url;          // OpenAI-compatible, e.g. http://127.0.0.1:11434/v1
-    std::string model;
-    std::string api_key;           // handed to the llm plugin only; never logged
-    int max_retries = 2;
-    std::string response_format;   // json_schema | json_object | none; empty = json_schema
-    bool default_for_stubs = false;  // definitions on stub_peer are answered by the model
-    int history_turns = 8;         // earlier turns a model-backed agent sees
-  } llm;
-  // --route_assist=llm: ask the model when the lexical router is unsure
-  // (route_assist.h). Needs llm.base_url.
-  bool route_assist = false;
-  double route_assist_threshold = 0.5;
-};
 
 // Per-call context from the service edge.
 struct CallContext {
@@ -83,6 +35,9 @@ struct CallContext {
   absl::Time deadline = absl::InfiniteFuture();
   std::function<bool()> cancelled;      // polled while agents run; may be empty
   std::string traceparent;              // W3C trace context passed on to plugins; may be empty
+  // Applied to a review's result on the request thread before it is stored
+  // or replied (the service renders Markdown with it); may be empty.
+  std::function<void(v1::Review*)> finish_review;
 };
 
 // Progress of one review, delivered on the calling thread, in order:
@@ -120,7 +75,8 @@ class Orchestrator {
   absl::StatusOr<v1::GetSessionResponse> GetSession(const CallContext& ctx, const v1::GetSessionRequest& request);
   absl::StatusOr<v1::ListSessionsResponse> ListSessions(const CallContext& ctx, const v1::ListSessionsRequest& request);
   absl::Status DeleteSession(const CallContext& ctx, const v1::DeleteSessionRequest& request);
-  absl::StatusOr<v1::ExportSessionResponse> ExportSession(const CallContext& ctx, const v1::ExportSessionRequest& request);
+  // Every turn of the session; the service formats the export (review_edge.h).
+  absl::StatusOr<v1::GetSessionResponse> ExportSession(const CallContext& ctx, const v1::ExportSessionRequest& request);
   absl::StatusOr<v1::PruneSessionsResponse> PruneSessions(const v1::PruneSessionsRequest& request);
 
   // Agents with calls still in their plugin, one line each ("agent (plugin
@@ -148,16 +104,16 @@ class Orchestrator {
   };
   std::vector<AgentState> AgentStates() const;
 
-  // What went wrong at load time ("path:line: reason"), for logs and tests.
-  const std::vector<std::string>& load_errors() const { return load_errors_; }
+  // What went wrong loading the agents in use ("path:line: reason"), for
+  // logs and tests.
+  std::vector<std::string> load_errors() const { return Agents()->load_errors; }
   SessionStore& store() { return *store_; }
 
  private:
   Orchestrator() = default;
-  absl::Status LoadAgents();
-  absl::StatusOr<std::vector<LabelledRequest>> LoadRoutingExamples();
   absl::Status ValidateText(const std::string& text) const;
-  AgentSlot* FindSlot(const std::string& name) const;
+  // The agents in use now. A call keeps the set it got until it is done.
+  std::shared_ptr<const AgentSet> Agents() const;
   // The turn `principal` stored earlier with request.request_id(), as a
   // reply; nullopt when there is none. ALREADY_EXISTS when that turn was for
   // a different request (other text or session).
@@ -174,11 +130,8 @@ class Orchestrator {
                                            ReviewObserver* observer);
 
   OrchestratorConfig config_;
-  std::vector<std::string> load_errors_;
-  std::vector<std::unique_ptr<AgentSlot>> slots_;  // sorted by name
-  std::unique_ptr<PluginRegistry> plugins_;
-  std::unique_ptr<Router> router_;
-  std::unique_ptr<RouteAssist> route_assist_;  // null unless configured
+  mutable absl::Mutex agents_mu_;
+  std::shared_ptr<const AgentSet> agents_ ABSL_GUARDED_BY(agents_mu_);
   std::unique_ptr<Executor> executor_;
   // Store health (store_writable()); before store_, whose writer reports
   // to it until the store is closed.

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 #include "server/core/router_explainer.h"
 #include "server/core/router_model.h"
 #include "server/core/router_scorer.h"

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 
 namespace agentd::routing {
 namespace {

@@ -149,7 +149,7 @@ class RoutingModel {
   // index of the agent `redirect` names, -1 for none.
   int TargetIndex(const std::string& redirect);
   // `text` lowercased, with every agent name in it blanked: names are not
-  // scope ("chosen with the backend-architect" must not pull in "backend").
+  // scope ("chosen with the data-architect" must not pull in "data").
   std::string WithoutNames(const std::string& text) const;
   void AddRule(int owner, const char* kind, const std::string& text, bool against, int speaks_for,
                float kind_weight, const std::string& source, std::vector<std::string>* indexed_texts);

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 
 namespace agentd::routing {
 namespace {

@@ -19,9 +19,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 #include "server/definitions/front_matter.h"
 #include "server/definitions/markdown_body.h"
+#include "server/definitions/section_specs.h"
 
 namespace agentd {
 namespace {
@@ -33,7 +34,6 @@ using definitions_internal::ParseError;
 using definitions_internal::RawField;
 using definitions_internal::SplitFile;
 
-constexpr char kDefaultPlugin[] = "stub_peer";
 // Definitions are a few kilobytes; a bigger file is a mistake, not an agent.
 constexpr std::uintmax_t kMaxFileBytes = 4 << 20;
 
@@ -205,7 +205,7 @@ std::vector<std::string> SplitCommaList(absl::string_view text) {
   return out;
 }
 
-// tools / sections: "a, b" or a list; a map (tools per mode) gives the union.
+// tools: "a, b" or a list; a map (tools per mode) gives the union.
 std::vector<std::string> StringList(const RawField& field) {
   std::vector<std::string> out;
   std::set<std::string> seen;
@@ -290,8 +290,7 @@ absl::Status ApplyFrontMatter(const std::vector<RawField>& fields,
       def->clear_tools();
       for (std::string& tool : StringList(field)) def->add_tools(std::move(tool));
     } else if (key == "sections") {
-      def->clear_sections();
-      for (std::string& id : StringList(field)) def->add_sections(std::move(id));
+      if (absl::Status s = definitions_internal::ReadSectionSpecs(field, path, def); !s.ok()) return s;
     } else if (key == "timeout_ms") {
       int32_t ms = 0;
       if (absl::Status s = ReadNonNegativeInt(field, path, &ms); !s.ok()) return s;
@@ -330,7 +329,6 @@ absl::StatusOr<v1::AgentDefinition> Parse(absl::string_view content,
   }
   v1::AgentDefinition def;
   def.set_source_path(std::string(path));
-  def.set_plugin(kDefaultPlugin);
   // The opening '---' is the line to point at when no key names the agent.
   RETURN_IF_ERROR(ApplyFrontMatter(fields, path,
                                    split.front_matter_first_line - 1, &def,

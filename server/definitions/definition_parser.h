@@ -5,7 +5,8 @@
 //
 // From the front matter: name (required), description (with its <example>
 // blocks taken out), examples, color, maturity, model, tools, plugin
-// (default "stub_peer"), sections, timeout_ms, max_in_flight; other scalar
+// (empty when absent: the host then uses its configured default_plugin),
+// sections (see section_specs.h), timeout_ms, max_in_flight; other scalar
 // keys are kept in `extra`, other nested values are ignored. Front matter that
 // yaml-cpp rejects (many real files hold `: ` or `<example>` tags in a plain
 // one-line description) is read again leniently, key by key, as Claude Code

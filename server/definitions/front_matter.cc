@@ -92,6 +92,24 @@ std::string FlattenExampleMap(const YAML::Node& map) {
   return absl::StrJoin(parts, "\n");
 }
 
+// A map's keys with their scalar values; a list of scalars is joined with ", ".
+std::vector<std::pair<std::string, std::string>> MapEntries(const YAML::Node& map) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const auto& entry : map) {
+    if (!entry.first.IsScalar()) continue;
+    if (entry.second.IsScalar()) {
+      entries.emplace_back(entry.first.Scalar(), entry.second.Scalar());
+    } else if (entry.second.IsSequence()) {
+      std::vector<std::string> parts;
+      for (const auto& item : entry.second) {
+        if (item.IsScalar()) parts.push_back(item.Scalar());
+      }
+      entries.emplace_back(entry.first.Scalar(), absl::StrJoin(parts, ", "));
+    }
+  }
+  return entries;
+}
+
 bool ConvertYamlField(const YAML::Node& key, const YAML::Node& value,
                       int first_line, RawField* field) {
   if (!key.IsScalar()) return false;
@@ -107,8 +125,10 @@ bool ConvertYamlField(const YAML::Node& key, const YAML::Node& value,
     for (const auto& item : value) {
       if (item.IsScalar()) {
         field->items.push_back(item.Scalar());
+        field->item_maps.emplace_back();
       } else if (item.IsMap()) {
         field->items.push_back(FlattenExampleMap(item));
+        field->item_maps.push_back(MapEntries(item));
       }
     }
   } else if (value.IsMap()) {

@@ -7,6 +7,7 @@
 #define AGENTD_SERVER_DEFINITIONS_FRONT_MATTER_H_
 
 #include <string>
+#include <utility>
 #include "absl/strings/string_view.h"
 #include <vector>
 
@@ -41,6 +42,10 @@ struct RawField {
   Kind kind = Kind::kNull;
   std::string scalar;              // kScalar
   std::vector<std::string> items;  // kList; for kMap, its scalar values
+  // kList read by yaml-cpp: per item, its keys and scalar values when the
+  // item is a map (a list value is joined with ", "), else empty. The
+  // lenient reader leaves this empty.
+  std::vector<std::vector<std::pair<std::string, std::string>>> item_maps;
   int line = 1;                    // 1-based file line of the key
 };
 

@@ -9,7 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/common/status_macros.h"
+#include "common/status_macros.h"
 
 namespace agentd {
 namespace {

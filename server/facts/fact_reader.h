@@ -1,6 +1,6 @@
 // Facts: what is known about a caller's system, and where each piece came
 // from. A review request is read into a FactSet (an agentd.v1.Requirements
-// plus one agentd.v1.Fact per field set); the backend-architect engine decides
+// plus one agentd.v1.Fact per field set); agents (plugins) decide
 // from the Requirements and cites the Facts. Facts carry across a session's
 // turns: LayerFacts folds earlier turns, this turn's text and the caller's
 // structured fields into one set, later sources overriding earlier ones.

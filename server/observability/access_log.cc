@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/observability/status_codes.h"
-#include "server/common/json_escape.h"
+#include "common/json_escape.h"
 
 namespace agentd {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "server/common/overload.h"
+#include "common/overload.h"
 #include "spdlog/spdlog.h"
 
 namespace agentd {

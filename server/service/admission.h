@@ -1,7 +1,7 @@
 // Admission control at the service edge: how many calls may be queued or
 // running at once, in the whole server and per principal. A call past
 // either limit is refused before any work is done (RESOURCE_EXHAUSTED with
-// a retry hint, server/common/overload.h), instead of waiting in a queue
+// a retry hint, common/overload.h), instead of waiting in a queue
 // it cannot leave before its deadline.
 //
 // Thread-safe. A Ticket is held for as long as its call is queued or

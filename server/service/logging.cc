@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "server/common/json_escape.h"
+#include "common/json_escape.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"

@@ -9,8 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "server/common/overload.h"
-#include "server/common/status_macros.h"
+#include "common/overload.h"
+#include "common/status_macros.h"
+#include "server/service/review_edge.h"
 #include "spdlog/spdlog.h"
 
 namespace agentd {
@@ -244,6 +245,7 @@ grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContex
     FinishCall(reactor, record.get(), ToGrpcStatus(admitted.status(), ctx));
     return reactor;
   }
+  admitted->call.finish_review = RenderReview;
   pool_.Submit([this, ctx, reactor, request, response, record, admitted = *std::move(admitted)] {
     admitted.ticket->Running();
     // The ticket is held until the turn is committed: a call waiting for
@@ -272,6 +274,7 @@ grpc::ServerWriteReactor<v1::ReviewEvent>* OrchestratorService::StreamReview(grp
     reactor->FinishNow(ToGrpcStatus(admitted.status(), ctx));
     return reactor;
   }
+  admitted->call.finish_review = RenderReview;
   pool_.Submit([this, reactor, request, admitted = *std::move(admitted)] {
     admitted.ticket->Running();
     reactor->Run(core_, admitted.call, *request);
@@ -315,7 +318,9 @@ grpc::ServerUnaryReactor* OrchestratorService::GetSession(grpc::CallbackServerCo
                                                           const v1::GetSessionRequest* request,
                                                           v1::GetSessionResponse* response) {
   return OnPool(ctx, "GetSession", request->session_id(), [this, request, response](const CallContext& call) {
-    return Reply(core_->GetSession(call, *request), response);
+    absl::StatusOr<v1::GetSessionResponse> session = core_->GetSession(call, *request);
+    if (session.ok()) RenderTurns(&*session);
+    return Reply(std::move(session), response);
   });
 }
 
@@ -339,7 +344,9 @@ grpc::ServerUnaryReactor* OrchestratorService::ExportSession(grpc::CallbackServe
                                                              const v1::ExportSessionRequest* request,
                                                              v1::ExportSessionResponse* response) {
   return OnPool(ctx, "ExportSession", request->session_id(), [this, request, response](const CallContext& call) {
-    return Reply(core_->ExportSession(call, *request), response);
+    absl::StatusOr<v1::GetSessionResponse> session = core_->ExportSession(call, *request);
+    if (!session.ok()) return Reply(absl::StatusOr<v1::ExportSessionResponse>(session.status()), response);
+    return Reply(FormatExport(*std::move(session), request->format()), response);
   });
 }
 

@@ -17,7 +17,7 @@
 #include "absl/status/status.h"
 #include "agentd/v1/orchestrator.grpc.pb.h"
 #include "server/auth/authenticator.h"
-#include "server/common/thread_pool.h"
+#include "common/thread_pool.h"
 #include "server/core/orchestrator.h"
 #include "server/service/admission.h"
 #include "server/service/client_errors.h"

@@ -117,7 +117,7 @@ class SessionsTest(unittest.TestCase, RpcAssertions):
                              sent.route.SerializeToString(deterministic=True))
         (version, body, review) = sql(self.server.db, "SELECT merger_version, body IS NOT NULL, review IS NULL "
                                       "FROM turns WHERE session_id = ? AND seq = 1", (first.session_id,))[0]
-        self.assertEqual((version, body, review), (1, 1, 1))
+        self.assertEqual((version, body, review), (2, 1, 1))  # merger version 2: the turn records its layout
 
     def test_turn_of_the_previous_format_reads_back_as_it_was_sent(self):
         # Before turn bodies (schema 2), the review was stored whole, without

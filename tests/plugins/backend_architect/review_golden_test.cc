@@ -18,7 +18,9 @@
 #include "tests/plugins/backend_architect/golden.h"
 #include "plugins/backend_architect/engine.h"
 #include "server/core/merger.h"
+#include "server/definitions/agents_settings.h"
 #include "server/definitions/definition_parser.h"
+#include "server/render/markdown_renderer.h"
 #include "server/facts/fact_reader.h"
 
 namespace agentd::backend_architect {
@@ -30,8 +32,21 @@ std::string GoldenPath(const std::string& name) {
   return std::string(AGENTD_SOURCE_DIR) + "/tests/plugins/backend_architect/golden/" + name + ".md";
 }
 
-// The hosted backend-architect definition, as the server loads it: the
-// merger takes section ownership from its `sections:` key.
+// The bundled agents, as the server loads them: the merger takes section
+// ownership from backend-architect's `sections:` key, and the layout and
+// title from every definition and the folder's agentd.yaml.
+const DefinitionLoadResult& BundledAgents() {
+  static const DefinitionLoadResult loaded = LoadDefinitions(std::string(AGENTD_SOURCE_DIR) + "/agents");
+  return loaded;
+}
+
+std::string BundledTitle() {
+  absl::StatusOr<AgentsSettings> settings = LoadAgentsSettings(std::string(AGENTD_SOURCE_DIR) + "/agents");
+  EXPECT_TRUE(settings.ok()) << settings.status();
+  return settings.ok() ? settings->review_title : "";
+}
+
+// The hosted backend-architect definition, as the server loads it.
 v1::AgentDefinition BackendArchitectDefinition() {
   std::string path = std::string(AGENTD_SOURCE_DIR) + "/agents/backend-architect.md";
   std::ifstream in(path, std::ios::binary);
@@ -60,12 +75,17 @@ v1::Review ReviewEndToEnd(const std::string& text, const v1::Requirements& field
   outcome.run.set_latency_ms(0);  // measured by the executor in the server; fixed here
   outcome.response = Review(request);
 
+  static const ReviewLayout layout = ReviewLayout::FromDefinitions(BundledAgents().definitions);
   MergeInput input;
   input.outcomes.push_back(std::move(outcome));
   input.definitions.push_back(BackendArchitectDefinition());
+  input.layout = &layout;
+  input.title = BundledTitle();
   input.requirements = facts.requirements;
   input.facts = facts.facts;
-  return Merge(input);
+  v1::Review review = Merge(input);
+  review.set_markdown(RenderMarkdown(review));  // as the service does at the edge
+  return review;
 }
 
 int CountOf(const std::string& haystack, const std::string& needle) {

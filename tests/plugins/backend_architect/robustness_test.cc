@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "plugins/backend_architect/engine.h"
 #include "server/core/merger.h"
+#include "server/render/markdown_renderer.h"
 #include "server/facts/fact_reader.h"
 
 namespace agentd::backend_architect {
@@ -203,7 +204,7 @@ TEST(RobustnessTest, RandomFactsAndTextsNeverCrashAndRepeatExactly) {
     input.requirements = request.requirements();
     input.facts.assign(request.facts().begin(), request.facts().end());
     v1::Review review = Merge(input);
-    ASSERT_FALSE(review.markdown().empty()) << what;
+    ASSERT_FALSE(RenderMarkdown(review).empty()) << what;
     // Sections and decisions are the engine's own words: no NaN or infinity
     // may reach them (what the caller typed is quoted in Facts Used).
     for (const v1::Section& s : review.sections()) {

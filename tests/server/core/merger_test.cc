@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/render/markdown_renderer.h"
 
 namespace agentd {
 namespace {
@@ -10,12 +11,34 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+v1::SectionSpec Spec(const std::string& id, const std::string& heading, int order, const std::string& prefix = "") {
+  v1::SectionSpec spec;
+  spec.set_id(id);
+  spec.set_heading(heading);
+  spec.set_order(order);
+  if (!prefix.empty()) spec.add_decision_prefixes(prefix);
+  return spec;
+}
+
+// The layout these tests merge with, as definitions would state it.
+const ReviewLayout& TestLayout() {
+  static const ReviewLayout layout({Spec("architecture_pattern", "Architecture Pattern", 10, "architecture"),
+                                    Spec("database_architecture", "Database Architecture", 40, "database"),
+                                    Spec("recommendations", "Recommendations", 90),
+                                    Spec("risks", "Risks & Mitigation", 100),
+                                    Spec("api_design", "API Design", 110, "api"),
+                                    Spec("reliability_operations", "Reliability Operations", 140, "reliability")});
+  return layout;
+}
+
 v1::AgentDefinition Def(const std::string& name, std::vector<std::string> sections) {
   v1::AgentDefinition d;
   d.set_name(name);
   for (auto& s : sections) d.add_sections(s);
   return d;
 }
+
+std::string Md(const v1::Review& review) { return RenderMarkdown(review); }
 
 v1::Item* AddItem(v1::AgentResponse* r, const std::string& section, const std::string& text, int priority = 0) {
   v1::Section* s = nullptr;
@@ -44,6 +67,8 @@ MergeInput TwoAgents(v1::AgentResponse a, v1::AgentResponse b) {
   MergeInput in;
   in.definitions = {Def("backend-architect", {"architecture_pattern", "database_architecture", "recommendations", "risks"}),
                     Def("api-architect", {"api_design"})};
+  in.layout = &TestLayout();
+  in.title = "Test Review";
   in.outcomes.push_back(Ok(std::move(a)));
   in.outcomes.push_back(Ok(std::move(b)));
   return in;
@@ -68,8 +93,9 @@ TEST(MergerTest, SectionsFollowTheReviewFormatThenPeerSections) {
   MergeInput in = TwoAgents(api, be);
   v1::Review review = Merge(in);
   EXPECT_THAT(SectionIds(review), ElementsAre("architecture_pattern", "recommendations", "risks", "api_design"));
-  EXPECT_THAT(review.markdown(), HasSubstr("## Backend Architecture Review"));
-  EXPECT_LT(review.markdown().find("### Architecture Pattern"), review.markdown().find("### API Design"));
+  EXPECT_THAT(Md(review), HasSubstr("## Test Review"));
+  EXPECT_LT(Md(review).find("### Architecture Pattern"), Md(review).find("### API Design"));
+  EXPECT_TRUE(review.markdown().empty());  // rendered at the edge, not here
 }
 
 TEST(MergerTest, SectionOwnerComesFromDefinitionsAndOthersAreAttributed) {
@@ -85,8 +111,8 @@ TEST(MergerTest, SectionOwnerComesFromDefinitionsAndOthersAreAttributed) {
   // The owner's items first, then the other agent's, tagged.
   EXPECT_EQ(review.sections(0).items(0).agent(), "backend-architect");
   EXPECT_EQ(review.sections(0).items(1).agent(), "api-architect");
-  EXPECT_THAT(review.markdown(), HasSubstr("Keep the public API stable across the split _(api-architect)_"));
-  EXPECT_THAT(review.markdown(), Not(HasSubstr("Modular monolith _(")));
+  EXPECT_THAT(Md(review), HasSubstr("Keep the public API stable across the split _(api-architect)_"));
+  EXPECT_THAT(Md(review), Not(HasSubstr("Modular monolith _(")));
 }
 
 TEST(MergerTest, DuplicatesAppearOnceWithBothAgents) {
@@ -116,7 +142,7 @@ TEST(MergerTest, RecommendationsAreRankedByPriorityAcrossAgents) {
   std::vector<std::string> texts;
   for (const auto& i : review.sections(0).items()) texts.push_back(i.text());
   EXPECT_THAT(texts, ElementsAre("first", "second", "third", "unranked"));
-  EXPECT_THAT(review.markdown(), HasSubstr("1. first _(api-architect)_\n2. second\n3. third"));
+  EXPECT_THAT(Md(review), HasSubstr("1. first _(api-architect)_\n2. second\n3. third"));
 }
 
 TEST(MergerTest, ConflictingDecisionKeepsTheOwnersValueAndRecordsTheOther) {
@@ -141,7 +167,7 @@ TEST(MergerTest, ConflictingDecisionKeepsTheOwnersValueAndRecordsTheOther) {
   EXPECT_EQ(review.conflicts(0).other_agent(), "api-architect");
   EXPECT_EQ(review.conflicts(0).other_value(), "mongodb");
   // Shown beside the section the decision belongs to.
-  const std::string& md = review.markdown();
+  const std::string md = Md(review);
   size_t section = md.find("### Database Architecture");
   size_t conflict = md.find("**Conflict** on `database.primary`");
   ASSERT_NE(conflict, std::string::npos);
@@ -170,6 +196,7 @@ TEST(MergerTest, FailedAgentMakesThePartialReviewNotAFailedOne) {
   AddItem(&be, "architecture_pattern", "Modular monolith");
   MergeInput in;
   in.definitions = {Def("backend-architect", {"architecture_pattern"}), Def("sre-specialist", {"reliability_operations"})};
+  in.layout = &TestLayout();
   in.outcomes.push_back(Ok(be));
   AgentOutcome slow;
   slow.run.set_agent("sre-specialist");
@@ -180,8 +207,8 @@ TEST(MergerTest, FailedAgentMakesThePartialReviewNotAFailedOne) {
   EXPECT_TRUE(review.partial());
   ASSERT_EQ(review.agents_size(), 2);
   EXPECT_EQ(review.agents(1).status(), v1::AGENT_STATUS_TIMED_OUT);
-  EXPECT_THAT(review.markdown(), HasSubstr("**Partial review**: sre-specialist timed out (no answer within 200ms)"));
-  EXPECT_THAT(review.markdown(), HasSubstr("Modular monolith"));
+  EXPECT_THAT(Md(review), HasSubstr("**Partial review**: sre-specialist timed out (no answer within 200ms)"));
+  EXPECT_THAT(Md(review), HasSubstr("Modular monolith"));
 }
 
 TEST(MergerTest, AssumptionsAndQuestionsAreDeduplicatedWithProvenance) {
@@ -210,13 +237,47 @@ TEST(MergerTest, MergeIsDeterministic) {
   EXPECT_EQ(Merge(in).SerializeAsString(), Merge(in).SerializeAsString());
 }
 
-TEST(MergerTest, SectionHeadingsAndDecisionKeys) {
-  EXPECT_EQ(SectionHeading("api_design"), "API Design");
-  EXPECT_EQ(SectionHeading("risks"), "Risks & Mitigation");
-  EXPECT_EQ(SectionHeading("cache_tuning"), "Cache Tuning");
-  EXPECT_EQ(SectionOfDecisionKey("database.primary"), "database_architecture");
-  EXPECT_EQ(SectionOfDecisionKey("caching.invalidation"), "caching_strategy");
-  EXPECT_EQ(SectionOfDecisionKey("nope.key"), "");
+// A definition that brings its own sections places them where it says,
+// around the ones already hosted, with its own headings.
+TEST(MergerTest, ANewAgentsSectionsComeWhereItsDefinitionOrdersThem) {
+  std::vector<v1::SectionSpec> specs = TestLayout().specs();
+  specs.push_back(Spec("threat_model", "Threat Model", 5, "security"));
+  specs.push_back(Spec("secrets_handling", "Secrets", 105));
+  specs.push_back(Spec("open_notes", "", 0));
+  const ReviewLayout layout(specs);
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  AddItem(&be, "architecture_pattern", "Modular monolith");
+  AddItem(&be, "risks", "r");
+  v1::AgentResponse sec;
+  sec.set_agent("security-reviewer");
+  AddItem(&sec, "open_notes", "n");
+  AddItem(&sec, "secrets_handling", "Keep keys in a vault");
+  AddItem(&sec, "threat_model", "Spoofed webhooks");
+  auto* d = sec.add_decisions();
+  d->set_key("security.authn");
+  d->set_value("mtls");
+  MergeInput in;
+  in.definitions = {Def("backend-architect", {"architecture_pattern", "risks"}),
+                    Def("security-reviewer", {"threat_model", "secrets_handling", "open_notes"})};
+  in.layout = &layout;
+  in.outcomes.push_back(Ok(be));
+  in.outcomes.push_back(Ok(sec));
+  v1::Review review = Merge(in);
+  EXPECT_THAT(SectionIds(review),
+              ElementsAre("threat_model", "architecture_pattern", "risks", "secrets_handling", "open_notes"));
+  EXPECT_EQ(review.sections(0).heading(), "Threat Model");
+  EXPECT_EQ(review.sections(0).owner(), "security-reviewer");
+  EXPECT_EQ(review.sections(4).heading(), "Open Notes");  // no heading stated: the id title-cased
+  const std::string md = Md(review);
+  EXPECT_LT(md.find("### Threat Model"), md.find("### Architecture Pattern"));
+  EXPECT_LT(md.find("### Risks & Mitigation"), md.find("### Secrets"));
+  // The layout a turn records is what this review used, and merges it the same.
+  std::vector<v1::SectionSpec> used = layout.UsedBy(review);
+  ASSERT_EQ(used.size(), 5u);
+  const ReviewLayout recorded(used);
+  in.layout = &recorded;
+  EXPECT_EQ(Merge(in).SerializeAsString(), review.SerializeAsString());
 }
 
 TEST(MergerTest, StoredTurnsMergeAgainByTheirVersion) {
@@ -243,7 +304,13 @@ TEST(MergerTest, StoredTurnsMergeAgainByTheirVersion) {
   input.outcomes.push_back({failed.run, std::nullopt});
   input.definitions = record.section_owners;
   input.requirements = record.requirements;
+  record.layout = {Spec("architecture", "The Architecture", 1)};
+  record.title = "Recorded Title";
+  const ReviewLayout layout(record.layout);
+  input.layout = &layout;
+  input.title = record.title;
   const v1::Review sent = Merge(input);
+  EXPECT_EQ(sent.sections(0).heading(), "The Architecture");
 
   absl::StatusOr<v1::Review> again = MergeStoredTurn(record, {answered, failed});
   ASSERT_TRUE(again.ok()) << again.status();

@@ -64,7 +64,7 @@ TEST(ParseDefinitionTest, ReadsTheSeedShapeFrontMatterAndBody) {
             "sizing partitions, or planning retries and dead-letter handling.");
   EXPECT_EQ(def->color(), "purple");
   EXPECT_EQ(def->maturity(), "beta");
-  EXPECT_EQ(def->plugin(), "stub_peer");
+  EXPECT_EQ(def->plugin(), "");  // none named: the host uses its default_plugin
   EXPECT_EQ(def->source_path(), path);
   EXPECT_EQ(def->title(), "Queue Architect Agent");
   // '' inside the quoted list items is an escaped apostrophe.
@@ -260,6 +260,52 @@ TEST(ParseDefinitionTest, AgentdKeys) {
   auto comma = ParseDefinition("---\nname: p\nsections: api_design, deployment\n---\n", "p.md");
   ASSERT_TRUE(comma.ok()) << comma.status();
   EXPECT_THAT(comma->sections(), ElementsAre("api_design", "deployment"));
+}
+
+// A section may state its heading, its place in the review and the decision
+// keys that are its own; a plain id beside it keeps the defaults.
+TEST(ParseDefinitionTest, SectionsWithHeadingOrderAndDecisions) {
+  auto def = ParseDefinition(
+      "---\n"
+      "name: security-reviewer\n"
+      "sections:\n"
+      "  - id: threat_model\n"
+      "    heading: 'Threat Model & Abuse'\n"
+      "    order: 5\n"
+      "    decisions: [security, authn]\n"
+      "  - open_notes\n"
+      "---\n",
+      "s.md");
+  ASSERT_TRUE(def.ok()) << def.status();
+  EXPECT_THAT(def->sections(), ElementsAre("threat_model", "open_notes"));
+  ASSERT_EQ(def->section_specs_size(), 2);
+  EXPECT_EQ(def->section_specs(0).heading(), "Threat Model & Abuse");
+  EXPECT_EQ(def->section_specs(0).order(), 5);
+  EXPECT_THAT(def->section_specs(0).decision_prefixes(), ElementsAre("security", "authn"));
+  EXPECT_EQ(def->section_specs(1).id(), "open_notes");
+  EXPECT_EQ(def->section_specs(1).order(), 0);
+
+  auto no_id = ParseDefinition("---\nname: p\nsections:\n  - heading: Lost\n---\n", "p.md");
+  EXPECT_EQ(no_id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(no_id.status().message(), HasSubstr("p.md:3: sections: an entry written as a map needs an 'id'"));
+  auto bad_order = ParseDefinition("---\nname: p\nsections:\n  - id: a\n    order: soon\n---\n", "p.md");
+  EXPECT_THAT(bad_order.status().message(), HasSubstr("'order' must be a whole number"));
+}
+
+// The bundled definitions state today's review layout themselves.
+TEST(ParseDefinitionTest, BundledDefinitionsStateTheirSectionLayout) {
+  DefinitionLoadResult loaded = LoadDefinitions(std::string(AGENTD_SOURCE_DIR) + "/agents");
+  ASSERT_TRUE(loaded.errors.empty()) << loaded.errors[0];
+  int specs = 0;
+  for (const v1::AgentDefinition& def : loaded.definitions) {
+    ASSERT_EQ(def.section_specs_size(), def.sections_size()) << def.name();
+    for (const v1::SectionSpec& spec : def.section_specs()) {
+      EXPECT_FALSE(spec.heading().empty()) << def.name() << " " << spec.id();
+      EXPECT_GT(spec.order(), 0) << def.name() << " " << spec.id();
+      ++specs;
+    }
+  }
+  EXPECT_EQ(specs, 14);
 }
 
 TEST(ParseDefinitionTest, CrlfLineEndingsReadLikeLf) {

@@ -2,7 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/common/overload.h"
+#include "common/overload.h"
 
 namespace agentd {
 namespace {

@@ -1,7 +1,7 @@
 // The review's Markdown, checked the way a reader's tool sees it: rendered
 // with cmark (the CommonMark reference library) and asserted on the HTML
 // structure, plus the seed format's textual shape.
-#include "server/core/markdown_renderer.h"
+#include "server/render/markdown_renderer.h"
 
 #include <cmark.h>
 
@@ -186,6 +186,7 @@ TEST(MarkdownRendererTest, HeaderAndConflictsAreSeparateQuotes) {
   for (const char* other : {"mongodb", "dynamodb"}) {
     v1::Conflict* c = review.add_conflicts();
     c->set_key("database.primary");
+    c->set_section("database_architecture");
     c->set_kept_value("postgresql");
     c->set_kept_agent("backend-architect");
     c->set_other_value(other);
@@ -199,6 +200,23 @@ TEST(MarkdownRendererTest, HeaderAndConflictsAreSeparateQuotes) {
   // Each conflict its own quote, after the section's list.
   EXPECT_EQ(Count(html, "<blockquote>"), 3) << html;
   EXPECT_THAT(html, HasSubstr("</ul>\n<blockquote>\n<p><strong>Conflict</strong> on <code>database.primary</code>"));
+  EXPECT_EQ(Count(html, "<h3>Conflicts</h3>"), 0) << html;
+}
+
+// A conflict whose section is not in the review (or that has none) is still
+// shown, under a heading of its own.
+TEST(MarkdownRendererTest, ConflictsOutsideTheReviewsSectionsGetTheirOwnHeading) {
+  v1::Review review;
+  AddItem(AddSection(&review, "api_design", "API Design"), "", "Cursor pagination.");
+  v1::Conflict* c = review.add_conflicts();
+  c->set_key("database.primary");
+  c->set_section("database_architecture");
+  c->set_kept_value("postgresql");
+  c->set_other_value("mongodb");
+  std::string md = RenderMarkdown(review);
+  EXPECT_EQ(md.rfind("## Review\n", 0), 0u) << md;  // no title: a plain one
+  EXPECT_LT(md.find("### API Design"), md.find("### Conflicts\n"));
+  EXPECT_THAT(md, HasSubstr("**Conflict** on `database.primary`"));
 }
 
 TEST(MarkdownRendererTest, SameReviewSameBytes) {

@@ -1,4 +1,4 @@
-#include "server/core/markdown_renderer.h"
+#include "server/render/markdown_renderer.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,7 +12,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "server/core/merger.h"
 
 namespace agentd {
 namespace {
@@ -219,7 +218,7 @@ std::string FormatNumber(double value) {
 
 std::string RenderMarkdown(const v1::Review& review) {
   Writer out;
-  out.Heading(2, review.title().empty() ? "Backend Architecture Review" : review.title());
+  out.Heading(2, review.title().empty() ? "Review" : review.title());
 
   std::vector<std::string> header;
   std::vector<std::string> spoke;
@@ -245,7 +244,7 @@ std::string RenderMarkdown(const v1::Review& review) {
     int index = 0;
     for (const v1::Item& item : section.items()) RenderItem(item, section, ++index, out);
     for (const v1::Conflict& c : review.conflicts()) {
-      if (SectionOfDecisionKey(c.key()) == section.id()) out.Quote({ConflictText(c)});
+      if (!c.section().empty() && c.section() == section.id()) out.Quote({ConflictText(c)});
     }
   }
 
@@ -260,9 +259,8 @@ std::string RenderMarkdown(const v1::Review& review) {
   // Conflicts whose section is not in the review still have to be seen.
   bool conflicts_heading = false;
   for (const v1::Conflict& c : review.conflicts()) {
-    std::string section = SectionOfDecisionKey(c.key());
     bool shown = false;
-    for (const v1::Section& s : review.sections()) shown = shown || s.id() == section;
+    for (const v1::Section& s : review.sections()) shown = shown || (!c.section().empty() && s.id() == c.section());
     if (shown) continue;
     if (!conflicts_heading) out.Heading(3, "Conflicts");
     conflicts_heading = true;

@@ -1,8 +1,10 @@
 // Renders a merged Review as one Markdown document in the seed's Structured
-// Output Format: "## Backend Architecture Review", its sections in the
-// review's order ("### Architecture Pattern" ... "### Risks & Mitigation",
-// then the peers' sections), then decisions, conflicts, assumptions, open
-// questions, the facts used and the per-agent rows.
+// Output Format: "## <title>" ("## Review" when it has none), its sections
+// in the review's order, each conflict under the section of its key (or
+// under "Conflicts" when that section is not in the review), then
+// decisions, assumptions, open questions, the facts used and the per-agent
+// rows. Called once, at the service edge: the core's reviews carry no
+// Markdown.
 //
 // The output is CommonMark that renders as written: a labelled paragraph
 // ("**Trade-offs**: ...") is never swallowed by the list before it, a
@@ -11,8 +13,8 @@
 // (Decisions, Agents) use the GitHub pipe-table extension.
 //
 // Pure and deterministic; safe to call from any thread.
-#ifndef AGENTD_SERVER_CORE_MARKDOWN_RENDERER_H_
-#define AGENTD_SERVER_CORE_MARKDOWN_RENDERER_H_
+#ifndef AGENTD_SERVER_RENDER_MARKDOWN_RENDERER_H_
+#define AGENTD_SERVER_RENDER_MARKDOWN_RENDERER_H_
 
 #include <string>
 
@@ -27,4 +29,4 @@ std::string FormatNumber(double value);
 
 }  // namespace agentd
 
-#endif  // AGENTD_SERVER_CORE_MARKDOWN_RENDERER_H_
+#endif  // AGENTD_SERVER_RENDER_MARKDOWN_RENDERER_H_

@@ -1,0 +1,178 @@
+#include "server/core/agent_set.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "server/definitions/agents_settings.h"
+#include "server/definitions/definition_parser.h"
+#include "server/definitions/labelled_requests.h"
+#include "spdlog/spdlog.h"
+
+namespace agentd {
+namespace {
+
+// The parts of an agent's card that do not change while the set is loaded.
+void BuildCards(AgentSlot* slot, bool stub) {
+  const v1::AgentDefinition& def = slot->definition;
+  v1::AgentCard& card = slot->basic_card;
+  card.set_name(def.name());
+  card.set_description(def.description());
+  card.set_plugin(def.plugin());
+  card.set_available(slot->instance != nullptr);
+  card.set_unavailable_reason(slot->unavailable_reason);
+  card.set_stub(stub);
+  card.set_maturity(def.maturity());
+  *card.mutable_sections() = def.sections();
+  card.set_source_path(def.source_path());
+  card.set_max_in_flight(slot->max_in_flight);
+  card.set_timeout_ms(static_cast<int32_t>(absl::ToInt64Milliseconds(slot->timeout)));
+  slot->full_card = card;
+  *slot->full_card.mutable_use_when() = def.use_when();
+  for (const v1::ScopeExclusion& s : def.not_for()) {
+    slot->full_card.add_not_for(s.redirect().empty() ? s.text() : absl::StrCat(s.text(), " (use ", s.redirect(), ")"));
+  }
+  *slot->full_card.mutable_competencies() = def.competencies();
+}
+
+// The host's model settings, in the options every llm plugin instance gets
+// (plugins/llm/llm_plugin.cc); they override a definition's own keys.
+void AddLlmOptions(const OrchestratorConfig::Llm& llm, v1::AgentConfig* config) {
+  auto& options = *config->mutable_options();
+  options["llm.base_url"] = llm.base_url;
+  options["llm.model"] = llm.model;
+  options["llm.api_key"] = llm.api_key;
+  options["llm.max_retries"] = absl::StrCat(llm.max_retries);
+  if (!llm.response_format.empty()) options["llm.response_format"] = llm.response_format;
+}
+
+// The agents folder's settings, with the configuration's overrides.
+AgentsSettings Settings(const OrchestratorConfig& config, std::vector<std::string>* errors) {
+  absl::StatusOr<AgentsSettings> loaded = LoadAgentsSettings(config.agents_dir);
+  AgentsSettings settings;
+  if (loaded.ok()) {
+    settings = *std::move(loaded);
+  } else {
+    spdlog::error("agents settings not loaded: {}", loaded.status().ToString());
+    errors->push_back(std::string(loaded.status().message()));
+  }
+  if (!config.review_title.empty()) settings.review_title = config.review_title;
+  if (!config.default_plugin.empty()) settings.default_plugin = config.default_plugin;
+  return settings;
+}
+
+// One agent's slot: its plugin instance, or why it has none.
+std::unique_ptr<AgentSlot> LoadSlot(v1::AgentDefinition def, const OrchestratorConfig& config,
+                                    const AgentsSettings& settings, PluginRegistry& plugins) {
+  if (def.plugin().empty()) def.set_plugin(settings.default_plugin);
+  // --llm_default: the model answers what the default plugin would (with no
+  // endpoint configured this changes nothing).
+  const bool on_default = !def.plugin().empty() && def.plugin() == settings.default_plugin;
+  const bool to_model = !config.llm.base_url.empty() && config.llm.default_for_stubs && on_default;
+  if (to_model) def.set_plugin("llm");
+  auto slot = std::make_unique<AgentSlot>(def, config.breaker_failures, config.breaker_cool_down);
+  slot->timeout = def.timeout_ms() > 0 ? absl::Milliseconds(def.timeout_ms()) : config.agent_timeout;
+  slot->max_in_flight = def.max_in_flight() > 0 ? def.max_in_flight() : config.max_in_flight;
+  slot->thread_share = config.agent_threads > 0 ? config.agent_threads : std::max(1, config.executor_threads / 2);
+  slot->section_owner.set_name(def.name());
+  *slot->section_owner.mutable_sections() = def.sections();
+  if (def.plugin().empty()) {
+    slot->unavailable_reason = "the definition names no plugin and no default_plugin is configured";
+  } else {
+    slot->plugin_path = plugins.PathFor(def.plugin());
+    absl::StatusOr<std::shared_ptr<PluginLibrary>> library = plugins.Get(def.plugin());
+    if (!library.ok()) {
+      slot->unavailable_reason = std::string(library.status().message());
+    } else {
+      v1::AgentConfig agent_config;
+      *agent_config.mutable_definition() = def;
+      // Unknown scalar front-matter keys are the plugin's options.
+      for (const auto& [key, value] : def.extra()) (*agent_config.mutable_options())[key] = value;
+      if (def.plugin() == "llm") AddLlmOptions(config.llm, &agent_config);
+      absl::StatusOr<std::unique_ptr<AgentInstance>> instance = AgentInstance::Create(*library, agent_config);
+      if (instance.ok()) {
+        slot->instance = std::move(*instance);
+      } else {
+        slot->unavailable_reason = std::string(instance.status().message());
+      }
+    }
+  }
+  // A stub answers from its definition alone: it runs on the default plugin
+  // (which hosts files with no plugin of their own) or its definition says
+  // maturity: stub, unless the model answers it instead.
+  BuildCards(slot.get(), !to_model && (on_default || def.maturity() == "stub"));
+  return slot;
+}
+
+std::vector<LabelledRequest> LoadRoutingExamples(const OrchestratorConfig& config, std::vector<std::string>* errors) {
+  std::string path = config.routing_examples;
+  if (path == "none") return {};
+  if (path.empty()) {
+    path = (std::filesystem::path(config.agents_dir) / "routing-examples").string();
+    std::error_code ec;
+    if (!std::filesystem::is_directory(path, ec)) return {};
+  }
+  absl::StatusOr<std::vector<LabelledRequest>> labelled = ReadLabelledRequests(path);
+  if (!labelled.ok()) {
+    // Like a bad definition: the server still routes, on the definitions
+    // alone, and --strict refuses to start.
+    spdlog::error("routing examples not loaded: {}", labelled.status().ToString());
+    errors->push_back(std::string(labelled.status().message()));
+    return {};
+  }
+  spdlog::info("routing with {} labelled requests from {}", labelled->size(), path);
+  return *std::move(labelled);
+}
+
+}  // namespace
+
+AgentSlot* AgentSet::FindSlot(const std::string& name) const {
+  for (const auto& slot : slots) {
+    if (slot->definition.name() == name) return slot.get();
+  }
+  return nullptr;
+}
+
+absl::StatusOr<std::shared_ptr<AgentSet>> LoadAgentSet(const OrchestratorConfig& config) {
+  auto set = std::make_shared<AgentSet>();
+  const AgentsSettings settings = Settings(config, &set->load_errors);
+  set->review_title = settings.review_title;
+  DefinitionLoadResult loaded = LoadDefinitions(config.agents_dir);
+  for (const std::string& error : loaded.errors) {
+    spdlog::error("agent definition not loaded: {}", error);
+    set->load_errors.push_back(error);
+  }
+  set->layout = ReviewLayout::FromDefinitions(loaded.definitions);
+  PluginRegistry plugins(config.plugins_dir);
+  std::vector<v1::AgentDefinition> routable;
+  for (v1::AgentDefinition& def : loaded.definitions) {
+    std::unique_ptr<AgentSlot> slot = LoadSlot(def, config, settings, plugins);
+    if (slot->instance == nullptr) {
+      spdlog::error("agent {} unavailable: {}", def.name(), slot->unavailable_reason);
+      set->load_errors.push_back(absl::StrCat(def.source_path(), ": agent ", def.name(), " unavailable: ",
+                                              slot->unavailable_reason));
+    } else {
+      spdlog::info("agent {} hosted by {} ({})", def.name(), slot->definition.plugin(), slot->plugin_path);
+    }
+    routable.push_back(slot->definition);
+    set->slots.push_back(std::move(slot));
+  }
+  RouterOptions router_options;
+  router_options.fallback_agent = config.fallback_agent;
+  std::vector<LabelledRequest> labelled = LoadRoutingExamples(config, &set->load_errors);
+  if (config.route_assist && !config.llm.base_url.empty()) {
+    RouteAssistOptions assist;
+    assist.base_url = config.llm.base_url;
+    assist.model = config.llm.model;
+    assist.api_key = config.llm.api_key;
+    assist.threshold = config.route_assist_threshold;
+    assist.timeout = config.agent_timeout;
+    set->route_assist = std::make_unique<RouteAssist>(std::move(assist), routable);
+  }
+  ASSIGN_OR_RETURN(set->router, Router::Create(std::move(routable), router_options, labelled));
+  return set;
+}
+
+}  // namespace agentd

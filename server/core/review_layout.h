@@ -1,0 +1,52 @@
+// The merged review's layout: its sections' headings and order, and which
+// section each decision key belongs to. It comes from the hosted agents'
+// definitions (their `sections:`, SectionSpec); the core knows no section of
+// its own. Immutable once built, so safe to share between threads.
+#ifndef AGENTD_SERVER_CORE_REVIEW_LAYOUT_H_
+#define AGENTD_SERVER_CORE_REVIEW_LAYOUT_H_
+
+#include <climits>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "agentd/v1/definition.pb.h"
+#include "agentd/v1/review.pb.h"
+
+namespace agentd {
+
+class ReviewLayout {
+ public:
+  ReviewLayout() = default;
+  // The first spec of an id wins, as the first definition listing a section
+  // owns it.
+  explicit ReviewLayout(std::vector<v1::SectionSpec> specs);
+  // Every section spec of `definitions`, in their order.
+  static ReviewLayout FromDefinitions(const std::vector<v1::AgentDefinition>& definitions);
+
+  // The spec's heading, or the id title-cased ("cache_tuning" → "Cache Tuning").
+  std::string Heading(absl::string_view section_id) const;
+  // Sort key: the spec's order; kUnordered for a section with none.
+  static constexpr int kUnordered = INT_MAX;
+  int Rank(absl::string_view section_id) const;
+  // The section whose decision prefix is the key's first part ("database" of
+  // "database.primary"); empty when none.
+  std::string SectionOfDecisionKey(absl::string_view key) const;
+  // The specs `review` was laid out with: those of its sections and of its
+  // decisions' and conflicts' sections. A turn records them, so merging it
+  // again later lays it out the same whatever is hosted then.
+  std::vector<v1::SectionSpec> UsedBy(const v1::Review& review) const;
+
+  const std::vector<v1::SectionSpec>& specs() const { return specs_; }
+
+ private:
+  const v1::SectionSpec* Find(absl::string_view section_id) const;
+  std::vector<v1::SectionSpec> specs_;
+  absl::flat_hash_map<std::string, size_t> by_id_;
+  absl::flat_hash_map<std::string, size_t> by_prefix_;
+};
+
+}  // namespace agentd
+
+#endif  // AGENTD_SERVER_CORE_REVIEW_LAYOUT_H_
