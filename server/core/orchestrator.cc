@@ -71,6 +71,31 @@ void AddLlmOptions(const OrchestratorConfig::Llm& llm, v1::AgentConfig* config) 
   if (!llm.response_format.empty()) options["llm.response_format"] = llm.response_format;
 }
 
+// Creates `slot`'s agent wherever its definition says its plugin runs, or
+// says in slot->unavailable_reason why it could not.
+void HostAgent(const OrchestratorConfig& config, PluginRegistry* plugins, AgentSlot* slot) {
+  const v1::AgentDefinition& def = slot->definition;
+  v1::AgentConfig agent_config;
+  *agent_config.mutable_definition() = def;
+  // Unknown scalar front-matter keys are the plugin's options.
+  for (const auto& [key, value] : def.extra()) (*agent_config.mutable_options())[key] = value;
+  if (def.plugin() == "llm") AddLlmOptions(config.llm, &agent_config);
+  absl::StatusOr<std::shared_ptr<HostedAgent>> hosted;
+  if (RunsOutOfProcess(def)) {
+    hosted = config.host_out_of_process ? config.host_out_of_process(agent_config)
+                                        : absl::UnimplementedError("this host runs no out-of-process plugins");
+  } else if (absl::StatusOr<std::shared_ptr<PluginLibrary>> library = plugins->Get(def.plugin()); !library.ok()) {
+    hosted = library.status();
+  } else {
+    hosted = AgentInstance::Create(*library, agent_config);
+  }
+  if (hosted.ok()) {
+    slot->instance = *std::move(hosted);
+  } else {
+    slot->unavailable_reason = std::string(hosted.status().message());
+  }
+}
+
 FactSet SessionFactSet(const v1::Session& session, const std::vector<v1::Fact>& sources) {
   FactSet set;
   set.requirements = session.facts();
@@ -211,25 +236,10 @@ absl::Status Orchestrator::LoadAgents() {
     slot->timeout = def.timeout_ms() > 0 ? absl::Milliseconds(def.timeout_ms()) : config_.agent_timeout;
     slot->max_in_flight = def.max_in_flight() > 0 ? def.max_in_flight() : config_.max_in_flight;
     slot->thread_share = config_.agent_threads > 0 ? config_.agent_threads : std::max(1, config_.executor_threads / 2);
-    slot->plugin_path = plugins_->PathFor(def.plugin());
+    slot->plugin_path = RunsOutOfProcess(def) ? OutOfProcessLocation(def) : plugins_->PathFor(def.plugin());
     slot->section_owner.set_name(def.name());
     *slot->section_owner.mutable_sections() = def.sections();
-    absl::StatusOr<std::shared_ptr<PluginLibrary>> library = plugins_->Get(def.plugin());
-    if (!library.ok()) {
-      slot->unavailable_reason = std::string(library.status().message());
-    } else {
-      v1::AgentConfig agent_config;
-      *agent_config.mutable_definition() = def;
-      // Unknown scalar front-matter keys are the plugin's options.
-      for (const auto& [key, value] : def.extra()) (*agent_config.mutable_options())[key] = value;
-      if (def.plugin() == "llm") AddLlmOptions(config_.llm, &agent_config);
-      absl::StatusOr<std::unique_ptr<AgentInstance>> instance = AgentInstance::Create(*library, agent_config);
-      if (instance.ok()) {
-        slot->instance = std::move(*instance);
-      } else {
-        slot->unavailable_reason = std::string(instance.status().message());
-      }
-    }
+    HostAgent(config_, plugins_.get(), slot.get());
     if (slot->instance == nullptr) {
       spdlog::error("agent {} unavailable: {}", def.name(), slot->unavailable_reason);
       load_errors_.push_back(absl::StrCat(def.source_path(), ": agent ", def.name(), " unavailable: ",
@@ -520,6 +530,12 @@ v1::ListAgentsResponse Orchestrator::ListAgents(const v1::ListAgentsRequest& req
     *card = full ? slot->full_card : slot->basic_card;
     card->set_in_flight(slot->in_flight.load());
     card->set_circuit_state(slot->breaker.State(now));
+    // A plugin process restarting, an endpoint not answering.
+    if (slot->instance == nullptr) continue;
+    if (absl::Status available = slot->instance->Availability(); !available.ok()) {
+      card->set_available(false);
+      card->set_unavailable_reason(std::string(available.message()));
+    }
   }
   return response;
 }

@@ -70,6 +70,11 @@ struct OrchestratorConfig {
     bool default_for_stubs = false;  // definitions on stub_peer are answered by the model
     int history_turns = 8;         // earlier turns a model-backed agent sees
   } llm;
+  // Hosts a definition whose plugin runs outside agentd (`command:` or
+  // `endpoint:`; server/plugin_host/remote/out_of_process.h). Unset: such
+  // definitions load as unavailable. Set by the binary, so the core links
+  // no plugin runtime it does not need.
+  std::function<absl::StatusOr<std::shared_ptr<HostedAgent>>(const v1::AgentConfig&)> host_out_of_process;
   // --route_assist=llm: ask the model when the lexical router is unsure
   // (route_assist.h). Needs llm.base_url.
   bool route_assist = false;
