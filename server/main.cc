@@ -19,6 +19,7 @@
 #include "absl/synchronization/notification.h"
 #include "db/postgres_connection.h"
 #include "server/plugin_host/remote/out_of_process.h"
+#include "server/plugin_host/remote/process_agent.h"
 #include "server/service/server.h"
 #include "server/service/logging.h"
 #include "spdlog/spdlog.h"
@@ -155,6 +156,7 @@ constexpr absl::Duration kPluginStartTimeout = absl::Seconds(10);
     spdlog::warn("shutdown: abandoning plugin call(s) of agent {}", busy);
   }
   spdlog::warn("shutdown: exiting without waiting for stuck plugin calls");
+  agentd::ProcessAgent::KillAllNow();  // destructors do not run: no plugin process outlives agentd
   spdlog::default_logger()->flush();
   std::fflush(nullptr);
   _exit(0);

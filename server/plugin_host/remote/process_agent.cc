@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -36,7 +36,22 @@ absl::Status WriteFile(const std::string& path, const std::string& bytes) {
   return done == bytes.size() ? absl::OkStatus() : absl::InternalError(absl::StrCat("short write to ", path));
 }
 
+// Every ProcessAgent alive, for KillAllNow.
+absl::Mutex all_mu(absl::kConstInit);
+std::set<ProcessAgent*>& All() ABSL_EXCLUSIVE_LOCKS_REQUIRED(all_mu) {
+  static auto* all = new std::set<ProcessAgent*>();
+  return *all;
+}
+
 }  // namespace
+
+void ProcessAgent::KillAllNow() {
+  absl::MutexLock all_lock(&all_mu);
+  for (ProcessAgent* agent : All()) {
+    absl::MutexLock lock(&agent->mu_);
+    if (agent->child_ != nullptr) agent->child_->Signal(SIGKILL);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<ProcessAgent>> ProcessAgent::Start(ProcessOptions options) {
   std::unique_ptr<ProcessAgent> agent(new ProcessAgent(std::move(options)));
@@ -57,6 +72,10 @@ absl::StatusOr<std::unique_ptr<ProcessAgent>> ProcessAgent::Start(ProcessOptions
     return s;
   }
   ProcessAgent* self = agent.get();
+  {
+    absl::MutexLock lock(&all_mu);
+    All().insert(self);
+  }
   agent->supervisor_ = std::thread([self] { self->Supervise(); });
   absl::MutexLock lock(&agent->mu_);
   agent->mu_.AwaitWithTimeout(absl::Condition(&agent->first_verdict_),
@@ -64,7 +83,11 @@ absl::StatusOr<std::unique_ptr<ProcessAgent>> ProcessAgent::Start(ProcessOptions
   return agent;
 }
 
-ProcessAgent::~ProcessAgent() { Stop(); }
+ProcessAgent::~ProcessAgent() {
+  Stop();
+  absl::MutexLock lock(&all_mu);
+  All().erase(this);
+}
 
 void ProcessAgent::Supervise() {
   absl::Duration backoff = options_.min_backoff;

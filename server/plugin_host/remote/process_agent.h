@@ -55,6 +55,11 @@ class ProcessAgent : public HostedAgent {
   // and removes the private folder. Idempotent.
   void Stop();
 
+  // SIGKILLs the process group of every ProcessAgent's child now, for an
+  // agentd that exits without running destructors (a plugin call stuck in
+  // process): no plugin process outlives it. Thread-safe.
+  static void KillAllNow();
+
   // For tests: the current child's pid (0 when none) and how many children
   // have exited so far.
   pid_t pid() const;
