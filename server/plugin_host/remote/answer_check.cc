@@ -18,7 +18,6 @@ absl::Status CheckItems(const AnswerLimits& limits, const google::protobuf::Repe
                         int* count) {
   for (const v1::Item& item : items) {
     if (++*count > limits.max_items) return Bad(limits, absl::StrCat("more than ", limits.max_items, " items"));
-    if (item.text().empty()) return Bad(limits, "an item without text");
     if (TooLong(limits, item.text()) || TooLong(limits, item.rationale()) || TooLong(limits, item.mitigation())) {
       return Bad(limits, absl::StrCat("an item longer than ", limits.max_text_bytes, " bytes"));
     }
