@@ -18,6 +18,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "db/postgres_connection.h"
+#include "server/plugin_host/remote/out_of_process.h"
+#include "server/plugin_host/remote/process_agent.h"
 #include "server/service/server.h"
 #include "server/service/logging.h"
 #include "spdlog/spdlog.h"
@@ -148,6 +150,9 @@ std::filesystem::path ExecutableDir() {
 // may take before the process exits anyway.
 constexpr absl::Duration kShutdownMargin = absl::Milliseconds(1500);
 
+// How long a plugin process or remote plugin may take to become healthy at start.
+constexpr absl::Duration kPluginStartTimeout = absl::Seconds(10);
+
 // Exits now, naming the plugins whose calls are abandoned. Destructors are
 // not run: they would wait for the stuck threads. Committed turns are safe
 // in the database (WAL); nothing unacknowledged is claimed.
@@ -156,6 +161,7 @@ constexpr absl::Duration kShutdownMargin = absl::Milliseconds(1500);
     spdlog::warn("shutdown: abandoning plugin call(s) of agent {}", busy);
   }
   spdlog::warn("shutdown: exiting without waiting for stuck plugin calls");
+  agentd::ProcessAgent::KillAllNow();  // destructors do not run: no plugin process outlives agentd
   spdlog::default_logger()->flush();
   std::fflush(nullptr);
   _exit(0);
@@ -203,6 +209,9 @@ int main(int argc, char** argv) {
   core.fallback_agent = absl::GetFlag(FLAGS_fallback_agent);
   core.review_title = absl::GetFlag(FLAGS_review_title);
   core.default_plugin = absl::GetFlag(FLAGS_default_plugin);
+  core.host_out_of_process = [](const agentd::v1::AgentConfig& config) {
+    return agentd::HostOutOfProcess(config, kPluginStartTimeout);
+  };
   core.agent_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_agent_timeout_ms));
   core.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
   core.breaker_failures = absl::GetFlag(FLAGS_breaker_failures);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "server/definitions/agents_settings.h"
+#include "server/plugin_host/hosted_agent.h"
 #include "server/definitions/definition_parser.h"
 #include "server/definitions/labelled_requests.h"
 #include "spdlog/spdlog.h"
@@ -48,6 +49,31 @@ void AddLlmOptions(const OrchestratorConfig::Llm& llm, v1::AgentConfig* config) 
   if (!llm.response_format.empty()) options["llm.response_format"] = llm.response_format;
 }
 
+// Creates `slot`'s agent wherever its definition says its plugin runs, or
+// says in slot->unavailable_reason why it could not.
+void HostAgent(const OrchestratorConfig& config, PluginRegistry& plugins, AgentSlot* slot) {
+  const v1::AgentDefinition& def = slot->definition;
+  v1::AgentConfig agent_config;
+  *agent_config.mutable_definition() = def;
+  // Unknown scalar front-matter keys are the plugin's options.
+  for (const auto& [key, value] : def.extra()) (*agent_config.mutable_options())[key] = value;
+  if (def.plugin() == "llm") AddLlmOptions(config.llm, &agent_config);
+  absl::StatusOr<std::shared_ptr<HostedAgent>> hosted;
+  if (RunsOutOfProcess(def)) {
+    hosted = config.host_out_of_process ? config.host_out_of_process(agent_config)
+                                        : absl::UnimplementedError("this host runs no out-of-process plugins");
+  } else if (absl::StatusOr<std::shared_ptr<PluginLibrary>> library = plugins.Get(def.plugin()); !library.ok()) {
+    hosted = library.status();
+  } else {
+    hosted = AgentInstance::Create(*library, agent_config);
+  }
+  if (hosted.ok()) {
+    slot->instance = *std::move(hosted);
+  } else {
+    slot->unavailable_reason = std::string(hosted.status().message());
+  }
+}
+
 // The agents folder's settings, with the configuration's overrides.
 AgentsSettings Settings(const OrchestratorConfig& config, std::vector<std::string>* errors) {
   absl::StatusOr<AgentsSettings> loaded = LoadAgentsSettings(config.agents_dir);
@@ -81,23 +107,8 @@ std::unique_ptr<AgentSlot> LoadSlot(v1::AgentDefinition def, const OrchestratorC
   if (def.plugin().empty()) {
     slot->unavailable_reason = "the definition names no plugin and no default_plugin is configured";
   } else {
-    slot->plugin_path = plugins.PathFor(def.plugin());
-    absl::StatusOr<std::shared_ptr<PluginLibrary>> library = plugins.Get(def.plugin());
-    if (!library.ok()) {
-      slot->unavailable_reason = std::string(library.status().message());
-    } else {
-      v1::AgentConfig agent_config;
-      *agent_config.mutable_definition() = def;
-      // Unknown scalar front-matter keys are the plugin's options.
-      for (const auto& [key, value] : def.extra()) (*agent_config.mutable_options())[key] = value;
-      if (def.plugin() == "llm") AddLlmOptions(config.llm, &agent_config);
-      absl::StatusOr<std::unique_ptr<AgentInstance>> instance = AgentInstance::Create(*library, agent_config);
-      if (instance.ok()) {
-        slot->instance = std::move(*instance);
-      } else {
-        slot->unavailable_reason = std::string(instance.status().message());
-      }
-    }
+    slot->plugin_path = RunsOutOfProcess(def) ? OutOfProcessLocation(def) : plugins.PathFor(def.plugin());
+    HostAgent(config, plugins, slot.get());
   }
   // A stub answers from its definition alone: it runs on the default plugin
   // (which hosts files with no plugin of their own) or its definition says

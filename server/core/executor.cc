@@ -121,7 +121,7 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
   }
   const CancelState& cancel = *state->cancel[i];
   const absl::Time began = absl::Now();
-  AgentInstance::ProgressFn progress;
+  HostedAgent::ProgressFn progress;
   if (state->want_progress) {
     progress = [&state, i](std::string_view text) {
       absl::MutexLock lock(&state->mu);

@@ -86,7 +86,7 @@ struct AgentSlot {
   v1::AgentDefinition section_owner;  // name and sections only: what the merger needs, cheap to copy
   v1::AgentCard basic_card;           // ListAgents' static parts, built once at load
   v1::AgentCard full_card;
-  std::shared_ptr<AgentInstance> instance;  // null when unavailable
+  std::shared_ptr<HostedAgent> instance;  // null when it could not be created
   std::string unavailable_reason;
   std::string plugin_path;
   absl::Duration timeout = absl::Seconds(10);

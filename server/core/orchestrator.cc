@@ -410,6 +410,12 @@ v1::ListAgentsResponse Orchestrator::ListAgents(const v1::ListAgentsRequest& req
     *card = full ? slot->full_card : slot->basic_card;
     card->set_in_flight(slot->in_flight.load());
     card->set_circuit_state(slot->breaker.State(now));
+    // A plugin process restarting, an endpoint not answering.
+    if (slot->instance == nullptr) continue;
+    if (absl::Status available = slot->instance->Availability(); !available.ok()) {
+      card->set_available(false);
+      card->set_unavailable_reason(std::string(available.message()));
+    }
   }
   return response;
 }

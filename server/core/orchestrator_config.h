@@ -5,12 +5,21 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
+
+#include "absl/status/statusor.h"
 
 #include "absl/time/time.h"
 #include "server/observability/metrics.h"
 
 namespace agentd {
+
+class HostedAgent;  // server/plugin_host/hosted_agent.h
+namespace v1 {
+class AgentConfig;
+}  // namespace v1
 
 struct OrchestratorConfig {
   std::string agents_dir;
@@ -59,6 +68,11 @@ struct OrchestratorConfig {
     bool default_for_stubs = false;  // definitions on the default plugin are answered by the model
     int history_turns = 8;         // earlier turns a model-backed agent sees
   } llm;
+  // Hosts a definition whose plugin runs outside agentd (`command:` or
+  // `endpoint:`; server/plugin_host/remote/out_of_process.h). Unset: such
+  // definitions load as unavailable. Set by the binary, so the core links
+  // no plugin runtime it does not need.
+  std::function<absl::StatusOr<std::shared_ptr<HostedAgent>>(const v1::AgentConfig&)> host_out_of_process;
   // --route_assist=llm: ask the model when the lexical router is unsure
   // (route_assist.h). Needs llm.base_url.
   bool route_assist = false;

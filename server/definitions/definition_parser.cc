@@ -244,6 +244,29 @@ void AddExample(std::string question, std::vector<std::string>* examples) {
   }
 }
 
+// command: "prog arg ..." (split on spaces) or a list (argv as written);
+// endpoint: "host:port". Either makes the agent's plugin run outside agentd.
+absl::Status ApplyHosting(const RawField& field, absl::string_view path,
+                          v1::AgentDefinition* def) {
+  const bool scalar = field.kind == RawField::Kind::kScalar;
+  std::string value(absl::StripAsciiWhitespace(field.scalar));
+  if (field.key == "endpoint") {
+    if (!scalar || value.empty()) return Error(path, field.line, "'endpoint' must be host:port");
+    def->set_endpoint(value);
+    def->set_plugin("remote");
+    return absl::OkStatus();
+  }
+  def->clear_command();
+  if (scalar) {
+    for (absl::string_view arg : absl::StrSplit(value, ' ', absl::SkipEmpty())) def->add_command(std::string(arg));
+  } else if (field.kind == RawField::Kind::kList) {
+    for (const std::string& arg : field.items) def->add_command(arg);
+  }
+  if (def->command().empty()) return Error(path, field.line, "'command' must name a program");
+  def->set_plugin("process");
+  return absl::OkStatus();
+}
+
 absl::Status ApplyFrontMatter(const std::vector<RawField>& fields,
                               absl::string_view path, int name_missing_line,
                               v1::AgentDefinition* def, int* name_line) {
@@ -252,6 +275,10 @@ absl::Status ApplyFrontMatter(const std::vector<RawField>& fields,
   bool have_name = false;
   for (const RawField& field : fields) {
     const std::string& key = field.key;
+    if (key == "command" || key == "endpoint") {
+      RETURN_IF_ERROR(ApplyHosting(field, path, def));
+      continue;
+    }
     const bool scalar = field.kind == RawField::Kind::kScalar;
     std::string value(absl::StripAsciiWhitespace(field.scalar));
     if (key == "name") {
@@ -285,7 +312,8 @@ absl::Status ApplyFrontMatter(const std::vector<RawField>& fields,
     } else if (key == "model") {
       if (scalar) def->set_model(value);
     } else if (key == "plugin") {
-      if (scalar && !value.empty()) def->set_plugin(value);
+      // command: / endpoint: decide the plugin, wherever they stand.
+      if (scalar && !value.empty() && def->command().empty() && def->endpoint().empty()) def->set_plugin(value);
     } else if (key == "tools") {
       def->clear_tools();
       for (std::string& tool : StringList(field)) def->add_tools(std::move(tool));
@@ -305,6 +333,9 @@ absl::Status ApplyFrontMatter(const std::vector<RawField>& fields,
     // Unknown lists and maps are someone else's configuration: ignored.
   }
   if (!have_name) return Error(path, name_missing_line, "missing 'name'");
+  if (!def->command().empty() && !def->endpoint().empty()) {
+    return Error(path, name_missing_line, "'command' and 'endpoint' both given: a plugin runs in one place");
+  }
 
   std::vector<std::string> described;
   std::string cleaned =

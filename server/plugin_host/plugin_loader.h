@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "agentd/plugin.h"
 #include "agentd/v1/plugin.pb.h"
+#include "server/plugin_host/hosted_agent.h"
 
 namespace agentd {
 
@@ -57,30 +58,18 @@ class PluginLibrary {
   const agentd_plugin_v1* table_;
 };
 
-// Cancellation shared between the host and a running Handle call: set by
-// the host when the caller cancels, read through the ABI's cancel token,
-// which also reports cancelled once the deadline has passed.
-struct CancelState {
-  std::atomic<bool> cancelled{false};
-  absl::Time deadline = absl::InfiniteFuture();
-  bool IsCancelled() const { return cancelled.load(std::memory_order_relaxed) || absl::Now() >= deadline; }
-};
-
-class AgentInstance {
+// One agent served by an in-process plugin (the C ABI).
+class AgentInstance : public HostedAgent {
  public:
   // Calls the plugin's create() with `config` serialized.
   static absl::StatusOr<std::unique_ptr<AgentInstance>> Create(
       std::shared_ptr<PluginLibrary> library, const v1::AgentConfig& config);
-  ~AgentInstance();
+  ~AgentInstance() override;
 
-  // Receives a plugin's progress text on the thread running Handle.
-  using ProgressFn = std::function<void(std::string_view)>;
-
-  // Runs one request; the plugin's error code and message come back as the
-  // status (its message prefixed with the agent name). `progress`, when set
-  // and the plugin reports progress, gets it as it comes.
+  // The plugin's error code and message come back as the status (its
+  // message prefixed with the agent name).
   absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const CancelState& cancel,
-                                           const ProgressFn* progress = nullptr) const;
+                                           const ProgressFn* progress = nullptr) const override;
 
   const PluginLibrary& library() const { return *library_; }
   const std::string& agent() const { return agent_; }

@@ -12,7 +12,10 @@
 //   start_marker: file written when a call starts (so a test can cancel a
 //                 call it knows is running)
 //   key / value: the decision `dissent` mode makes (to disagree on purpose)
+//   abort_on: text; a request whose text holds it aborts the whole process
+//             (a plugin that crashes mid-call; run it out of process)
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -40,6 +43,7 @@ class TestAgent {
     agent->start_marker_ = option("start_marker", "");
     agent->fail_while_ = option("fail_while", "");
     agent->hang_while_ = option("hang_while", "");
+    agent->abort_on_ = option("abort_on", "");
     agent->key_ = option("key", "database.primary");
     agent->value_ = option("value", "mongodb");
     agent->section_ = config.definition().sections().empty() ? "test_notes" : config.definition().sections(0);
@@ -50,6 +54,7 @@ class TestAgent {
   absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const sdk::CancelToken& cancel,
                                            const sdk::Progress& progress) {
     if (!start_marker_.empty()) Touch(start_marker_, "started\n");
+    if (!abort_on_.empty() && request.text().find(abort_on_) != std::string::npos) std::abort();
     if (mode_ == "progress") {
       progress.Report("step 1 ");
       progress.Report("step 2");
@@ -99,7 +104,7 @@ class TestAgent {
     }
   }
 
-  std::string name_, mode_, cancel_marker_, start_marker_, fail_while_, hang_while_, key_, value_, section_;
+  std::string name_, mode_, cancel_marker_, start_marker_, fail_while_, hang_while_, abort_on_, key_, value_, section_;
   int sleep_ms_ = 0;
 };
 

@@ -618,5 +618,30 @@ TEST(LoadDefinitionsTest, LoadsTheWholeCompatCorpus) {
                              }));
 }
 
+TEST(ParseDefinitionTest, CommandAndEndpointChooseWhereThePluginRuns) {
+  auto command = ParseDefinition("---\nname: a\nplugin: stub_peer\ncommand: /usr/bin/python3  plugin.py --fast\n---\n",
+                                 "a.md");
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_THAT(command->command(), ElementsAre("/usr/bin/python3", "plugin.py", "--fast"));
+  EXPECT_EQ(command->plugin(), "process");
+  auto listed = ParseDefinition("---\nname: b\ncommand: [prog, \"an arg\"]\n---\n", "b.md");
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_THAT(listed->command(), ElementsAre("prog", "an arg"));
+  auto remote = ParseDefinition("---\nname: c\nendpoint: plugins.internal:7070\nplugin: stub_peer\n---\n", "c.md");
+  ASSERT_TRUE(remote.ok()) << remote.status();
+  EXPECT_EQ(remote->endpoint(), "plugins.internal:7070");
+  EXPECT_EQ(remote->plugin(), "remote");
+  EXPECT_TRUE(remote->extra().empty());
+}
+
+TEST(ParseDefinitionTest, CommandAndEndpointAreCheckedWithTheirLine) {
+  auto both = ParseDefinition("---\nname: a\ncommand: prog\nendpoint: h:1\n---\n", "a.md");
+  ASSERT_FALSE(both.ok());
+  EXPECT_THAT(both.status().message(), HasSubstr("'command' and 'endpoint' both given"));
+  auto empty = ParseDefinition("---\nname: a\ncommand: \"\"\n---\n", "a.md");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_THAT(empty.status().message(), HasSubstr("a.md:3"));
+}
+
 }  // namespace
 }  // namespace agentd

@@ -1,0 +1,66 @@
+// HostedAgent: one agent as the orchestrator calls it, wherever its plugin
+// runs — in agentd's process behind the C ABI (AgentInstance,
+// plugin_loader.h), in a child process agentd supervises (ProcessAgent), or
+// behind an endpoint someone else runs (RemoteAgent; both in remote/). The
+// executor's bulkheads, breakers, deadlines and partial reviews wrap every
+// kind the same way, through this interface only.
+#ifndef AGENTD_SERVER_PLUGIN_HOST_HOSTED_AGENT_H_
+#define AGENTD_SERVER_PLUGIN_HOST_HOSTED_AGENT_H_
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agentd/v1/plugin.pb.h"
+
+namespace agentd {
+
+// Cancellation shared between the host and a running Handle call: set by
+// the host when the caller cancels, read through the ABI's cancel token
+// (or turned into a gRPC cancel), which also reports cancelled once the
+// deadline has passed.
+struct CancelState {
+  std::atomic<bool> cancelled{false};
+  absl::Time deadline = absl::InfiniteFuture();
+  bool IsCancelled() const { return cancelled.load(std::memory_order_relaxed) || absl::Now() >= deadline; }
+};
+
+class HostedAgent {
+ public:
+  // Receives a plugin's progress text on the thread running Handle.
+  using ProgressFn = std::function<void(std::string_view)>;
+
+  virtual ~HostedAgent() = default;
+
+  // Runs one request; thread-safe. The answer, or a canonical status whose
+  // message names the agent and says why. `cancel` carries the deadline and
+  // the caller's cancel. `progress`, when set and the plugin reports
+  // progress, gets it as it comes.
+  virtual absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const CancelState& cancel,
+                                                   const ProgressFn* progress = nullptr) const = 0;
+
+  // OK while the agent can take calls; otherwise why not (its plugin
+  // process is restarting, its endpoint does not answer). Cheap: ListAgents
+  // calls it. In-process agents are always available once created.
+  virtual absl::Status Availability() const { return absl::OkStatus(); }
+};
+
+// Whether `definition`'s plugin runs outside agentd (`command:` or
+// `endpoint:`; remote/out_of_process.h hosts those).
+inline bool RunsOutOfProcess(const v1::AgentDefinition& definition) {
+  return !definition.command().empty() || !definition.endpoint().empty();
+}
+
+// Where such a plugin runs, for logs: "command <program>" or "endpoint <host:port>".
+inline std::string OutOfProcessLocation(const v1::AgentDefinition& definition) {
+  if (!definition.endpoint().empty()) return "endpoint " + definition.endpoint();
+  return "command " + (definition.command().empty() ? std::string() : definition.command(0));
+}
+
+}  // namespace agentd
+
+#endif  // AGENTD_SERVER_PLUGIN_HOST_HOSTED_AGENT_H_

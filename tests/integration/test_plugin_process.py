@@ -1,0 +1,132 @@
+"""Plugins out of agentd's process (docs/plugins.md), against the real
+binary: a `command:` plugin process that aborts in the middle of a request
+fails only its own run (the review is partial, the other agent answers,
+agentd stays up) and is restarted and answers the next request; it stops
+with agentd. An `endpoint:` nobody serves is listed as unavailable and the
+server starts anyway."""
+
+import os
+import re
+import shutil
+import socket
+import tempfile
+import time
+import unittest
+
+from agentd_fixture import (AGENTD, TEST_PLUGINS, AgentdProcess, agents_and_plugins_with, health_serving,
+                            orchestrator_pb2 as pb, review_pb2, wait_for)
+
+QUESTION = "We need to handle 10,000 orders per minute during flash sales. Should we use microservices?"
+SERVE = os.path.join(os.path.dirname(AGENTD), "agentd-plugin-serve")
+
+CRASHY = """---
+name: crashy-agent
+description: A test agent in a plugin process that aborts on request.
+command: {serve} {plugins}/libtest_agent.so
+abort_on: CRASH-NOW
+sections: [crashy_notes]
+timeout_ms: 5000
+---
+# Crashy agent
+"""
+
+GONE = """---
+name: gone-agent
+description: A remote test agent that nobody serves.
+endpoint: 127.0.0.1:{port}
+sections: [gone_notes]
+timeout_ms: 2000
+---
+# Gone agent
+"""
+
+
+def unused_port():
+    """A port nothing listens on (bound then released; nothing here listens again)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+class PluginProcessTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="agentd-process-")
+        agents, plugins = agents_and_plugins_with(self.tmp, {
+            "crashy-agent.md": CRASHY.format(serve=SERVE, plugins=TEST_PLUGINS),
+            "gone-agent.md": GONE.format(port=unused_port()),
+        })
+        self.server = AgentdProcess(agents_dir=agents, plugins_dir=plugins).start()
+        self.stub = self.server.stub()
+
+    def tearDown(self):
+        self.server.cleanup()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def cards(self):
+        return {a.name: a for a in self.stub.ListAgents(pb.ListAgentsRequest(), timeout=10).agents}
+
+    def review(self, text):
+        reply = self.stub.Review(pb.ReviewRequest(text=text, agents=["crashy-agent", "backend-architect"]),
+                                 timeout=30)
+        return reply, {a.agent: a for a in reply.review.agents}
+
+    def plugin_pids(self):
+        return [int(p) for p in re.findall(r"plugin process of agent crashy-agent started \(pid (\d+)\)",
+                                           self.server.log())]
+
+    def test_a_crash_mid_request_fails_only_that_run_and_the_plugin_comes_back(self):
+        reply, runs = self.review(QUESTION)
+        self.assertEqual(runs["crashy-agent"].status, review_pb2.AGENT_STATUS_OK, runs["crashy-agent"].error)
+        self.assertEqual(len(self.plugin_pids()), 1)
+
+        reply, runs = self.review(QUESTION + " CRASH-NOW")
+        crashed = runs["crashy-agent"]
+        self.assertEqual(crashed.status, review_pb2.AGENT_STATUS_FAILED)
+        self.assertIn("plugin process died during the call", crashed.error)
+        self.assertIn("SIGABRT", crashed.error)
+        self.assertEqual(runs["backend-architect"].status, review_pb2.AGENT_STATUS_OK)
+        self.assertTrue(reply.review.partial)
+        self.assertTrue(health_serving(self.server.address))
+
+        # Restarted (with back-off), healthy again, and answering.
+        self.assertTrue(wait_for(lambda: self.cards()["crashy-agent"].available, timeout=30),
+                        self.cards()["crashy-agent"].unavailable_reason)
+        reply, runs = self.review(QUESTION)
+        self.assertEqual(runs["crashy-agent"].status, review_pb2.AGENT_STATUS_OK, runs["crashy-agent"].error)
+        self.assertIn("test_agent answered", str(reply.review))
+        pids = self.plugin_pids()
+        self.assertEqual(len(pids), 2)
+        self.assertNotEqual(pids[0], pids[1])
+
+    def test_the_plugin_process_stops_with_agentd(self):
+        pids = self.plugin_pids()
+        self.assertEqual(len(pids), 1)
+        self.assertTrue(alive(pids[0]))
+        self.server.stop()
+        self.assertEqual(self.server.proc.returncode, 0)
+        self.assertTrue(wait_for(lambda: not alive(pids[0]), timeout=10), "plugin process outlived agentd")
+
+    def test_an_unreachable_endpoint_is_unavailable_and_the_server_serves(self):
+        cards = self.cards()
+        self.assertFalse(cards["gone-agent"].available)
+        self.assertIn("127.0.0.1", cards["gone-agent"].unavailable_reason)
+        self.assertTrue(cards["crashy-agent"].available, cards["crashy-agent"].unavailable_reason)
+        reply = self.stub.Review(pb.ReviewRequest(text=QUESTION, agents=["gone-agent", "backend-architect"]),
+                                 timeout=30)
+        runs = {a.agent: a for a in reply.review.agents}
+        self.assertEqual(runs["gone-agent"].status, review_pb2.AGENT_STATUS_FAILED)
+        self.assertIn("gone-agent", runs["gone-agent"].error)
+        self.assertEqual(runs["backend-architect"].status, review_pb2.AGENT_STATUS_OK)
+        self.assertTrue(reply.review.partial)
+
+
+if __name__ == "__main__":
+    unittest.main()
