@@ -23,7 +23,7 @@ class CheckLayeringTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as root:
             os.makedirs(os.path.join(root, "db"))
             with open(os.path.join(root, "db", "store.cc"), "w") as f:
-                f.write('#include "db/store.h"\n#include "common/status_macros.h"\n')
+                f.write('#include "db/store.h"\n#include "server/core/merger.h"\n')
             result = run(root)
         self.assertEqual(result.returncode, 1)
         self.assertIn("db/store.cc:2:", result.stdout)
