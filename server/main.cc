@@ -167,6 +167,20 @@ constexpr absl::Duration kPluginStartTimeout = absl::Seconds(10);
   _exit(0);
 }
 
+// SIGHUP: re-read the tokens file, then the agents folder and the plugins.
+// Either keeps what it had when its files fail, and says why in the log.
+void ReloadOnSignal(agentd::AgentdServer& server) {
+  absl::Status reloaded = server.ReloadAuth();
+  if (reloaded.ok()) {
+    spdlog::info("SIGHUP: tokens reloaded, {} token(s)", server.token_count());
+  } else {
+    spdlog::error("SIGHUP: tokens not reloaded, keeping the {} token(s) in use: {}", server.token_count(),
+                  reloaded.ToString());
+  }
+  // ReloadAgents logs what changed and what failed.
+  server.core().ReloadAgents().IgnoreError();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -281,16 +295,8 @@ int main(int argc, char** argv) {
   std::thread watchdog;
   std::thread stopper([&] {
     int sig = 0;
-    // SIGHUP re-reads the tokens file; SIGINT or SIGTERM stops.
-    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
-      absl::Status reloaded = (*server)->ReloadAuth();
-      if (reloaded.ok()) {
-        spdlog::info("SIGHUP: tokens reloaded, {} token(s)", (*server)->token_count());
-      } else {
-        spdlog::error("SIGHUP: tokens not reloaded, keeping the {} token(s) in use: {}", (*server)->token_count(),
-                      reloaded.ToString());
-      }
-    }
+    // SIGHUP reloads tokens and agents; SIGINT or SIGTERM stops.
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) ReloadOnSignal(**server);
     spdlog::info("signal {}: shutting down, {} for running calls to finish", sig, absl::FormatDuration(grace));
     // A plugin stuck in a call cannot be stopped, and a thread stuck in it
     // cannot be joined: past the grace (and a margin for the last replies

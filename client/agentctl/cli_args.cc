@@ -119,6 +119,7 @@ const std::vector<CommandSpec>& Commands() {
       {"health", CommandKind::kHealth, Positional::kNone,
        {{"wait", false, SetWait}}},
       {"agents", CommandKind::kAgents, Positional::kNone, {}},
+      {"agents reload", CommandKind::kAgentsReload, Positional::kNone, {}},
       {"route", CommandKind::kRoute, Positional::kText,
        {{"agent", false, SetAgents}}},
       {"review", CommandKind::kReview, Positional::kText,
@@ -268,7 +269,20 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args) {
       continue;
     }
     if (command != nullptr) {
-      positionals.push_back(word);
+      // "agents" is a command, and "agents reload" another.
+      const CommandSpec* longer = nullptr;
+      if (positionals.empty()) {
+        const std::string extended = absl::StrCat(command->words, " ", word);
+        for (const CommandSpec& spec : Commands()) {
+          if (spec.words == extended) longer = &spec;
+        }
+      }
+      if (longer == nullptr) {
+        positionals.push_back(word);
+        continue;
+      }
+      command = longer;
+      out.command.kind = command->kind;
       continue;
     }
     // Still naming the command: "agents", or "sessions" then "list".
@@ -333,6 +347,7 @@ std::string Usage() {
 commands:
   health [--wait=DURATION]          is agentd SERVING? (--wait: wait that long for it)
   agents                            list hosted agents (cards)
+  agents reload                     admin: re-read the agents folder and plugins, say what changed
   route [--agent=NAME]... TEXT      who would answer TEXT, and why (nothing stored)
   review [--session=ID] [--agent=NAME]... [--requirements=JSON] [--stream] TEXT
                                     review TEXT; prints the review's markdown

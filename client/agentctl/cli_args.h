@@ -35,6 +35,7 @@ namespace agentd::agentctl {
 enum class CommandKind {
   kHealth,
   kAgents,
+  kAgentsReload,
   kRoute,
   kReview,
   kSessionsList,

@@ -103,6 +103,10 @@ int Runner::Run(const Command& command) {
       return Unary<agentd::v1::ListAgentsRequest, agentd::v1::ListAgentsResponse>(
           agentd::v1::ListAgentsRequest(), &Stub::ListAgents,
           [](const auto& r) { return RenderAgents(r); });
+    case CommandKind::kAgentsReload:
+      return Unary<agentd::v1::ReloadAgentsRequest, agentd::v1::ReloadAgentsResponse>(
+          agentd::v1::ReloadAgentsRequest(), &Stub::ReloadAgents,
+          [](const auto& r) { return RenderReload(r); });
     case CommandKind::kRoute: {
       agentd::v1::RouteRequest request;
       request.set_text(command.text);

@@ -106,6 +106,23 @@ absl::string_view AgentStatusWord(AgentStatus status) {
   }
 }
 
+std::string RenderReload(const agentd::v1::ReloadAgentsResponse& response) {
+  std::string out = "agents reloaded\n";
+  auto line = [&out](absl::string_view what, const auto& names) {
+    if (!names.empty()) absl::StrAppend(&out, "  ", what, ": ", absl::StrJoin(names, ", "), "\n");
+  };
+  line("added", response.added());
+  line("removed", response.removed());
+  line("changed", response.changed());
+  line("unchanged", response.unchanged());
+  line("kept as before (failed to load anew)", response.kept());
+  if (!response.errors().empty()) {
+    absl::StrAppend(&out, "failed to load:\n");
+    for (const std::string& error : response.errors()) absl::StrAppend(&out, "  ", error, "\n");
+  }
+  return out;
+}
+
 std::string RenderAgents(const agentd::v1::ListAgentsResponse& response) {
   if (response.agents().empty()) return "no agents hosted\n";
   std::vector<std::vector<std::string>> rows = {

@@ -31,6 +31,10 @@ absl::string_view AgentStatusWord(agentd::v1::AgentStatus status);
 // reason, stub or real, circuit state), aligned in columns.
 std::string RenderAgents(const agentd::v1::ListAgentsResponse& response);
 
+// `agentctl agents reload`: the agents added, removed, changed, unchanged
+// and kept as before, then what failed to load.
+std::string RenderReload(const agentd::v1::ReloadAgentsResponse& response);
+
 // `agentctl route`: the summary, then who was selected with each matching
 // rule quoted and scored, who was rejected and why, and unhosted agents.
 std::string RenderRoute(const agentd::v1::RouteDecision& decision);

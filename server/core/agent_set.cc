@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "server/definitions/agents_settings.h"
 #include "server/plugin_host/hosted_agent.h"
 #include "server/definitions/definition_parser.h"
@@ -49,10 +52,21 @@ void AddLlmOptions(const OrchestratorConfig::Llm& llm, v1::AgentConfig* config) 
   if (!llm.response_format.empty()) options["llm.response_format"] = llm.response_format;
 }
 
+bool SameDefinition(const v1::AgentDefinition& a, const v1::AgentDefinition& b) {
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
 // Creates `slot`'s agent wherever its definition says its plugin runs, or
-// says in slot->unavailable_reason why it could not.
-void HostAgent(const OrchestratorConfig& config, PluginRegistry& plugins, AgentSlot* slot) {
+// says in slot->unavailable_reason why it could not. An agent loaded before
+// (`previous`) with the very same definition keeps its instance: a plugin
+// process goes on running, an in-process plugin keeps its state.
+void HostAgent(const OrchestratorConfig& config, PluginRegistry& plugins, const AgentSlot* previous,
+               AgentSlot* slot) {
   const v1::AgentDefinition& def = slot->definition;
+  if (previous != nullptr && previous->instance != nullptr && SameDefinition(previous->definition, def)) {
+    slot->instance = previous->instance;
+    return;
+  }
   v1::AgentConfig agent_config;
   *agent_config.mutable_definition() = def;
   // Unknown scalar front-matter keys are the plugin's options.
@@ -74,8 +88,9 @@ void HostAgent(const OrchestratorConfig& config, PluginRegistry& plugins, AgentS
   }
 }
 
-// The agents folder's settings, with the configuration's overrides.
-AgentsSettings Settings(const OrchestratorConfig& config, std::vector<std::string>* errors) {
+// The agents folder's settings, with the configuration's overrides; on a
+// reload, a file that fails keeps the `previous` set's.
+AgentsSettings Settings(const OrchestratorConfig& config, const AgentSet* previous, std::vector<std::string>* errors) {
   absl::StatusOr<AgentsSettings> loaded = LoadAgentsSettings(config.agents_dir);
   AgentsSettings settings;
   if (loaded.ok()) {
@@ -83,6 +98,7 @@ AgentsSettings Settings(const OrchestratorConfig& config, std::vector<std::strin
   } else {
     spdlog::error("agents settings not loaded: {}", loaded.status().ToString());
     errors->push_back(std::string(loaded.status().message()));
+    if (previous != nullptr) return previous->settings;
   }
   if (!config.review_title.empty()) settings.review_title = config.review_title;
   if (!config.default_plugin.empty()) settings.default_plugin = config.default_plugin;
@@ -91,7 +107,8 @@ AgentsSettings Settings(const OrchestratorConfig& config, std::vector<std::strin
 
 // One agent's slot: its plugin instance, or why it has none.
 std::unique_ptr<AgentSlot> LoadSlot(v1::AgentDefinition def, const OrchestratorConfig& config,
-                                    const AgentsSettings& settings, PluginRegistry& plugins) {
+                                    const AgentsSettings& settings, PluginRegistry& plugins,
+                                    const AgentSlot* previous) {
   if (def.plugin().empty()) def.set_plugin(settings.default_plugin);
   // --llm_default: the model answers what the default plugin would (with no
   // endpoint configured this changes nothing).
@@ -108,7 +125,7 @@ std::unique_ptr<AgentSlot> LoadSlot(v1::AgentDefinition def, const OrchestratorC
     slot->unavailable_reason = "the definition names no plugin and no default_plugin is configured";
   } else {
     slot->plugin_path = RunsOutOfProcess(def) ? OutOfProcessLocation(def) : plugins.PathFor(def.plugin());
-    HostAgent(config, plugins, slot.get());
+    HostAgent(config, plugins, previous, slot.get());
   }
   // A stub answers from its definition alone: it runs on the default plugin
   // (which hosts files with no plugin of their own) or its definition says
@@ -146,30 +163,95 @@ AgentSlot* AgentSet::FindSlot(const std::string& name) const {
   return nullptr;
 }
 
-absl::StatusOr<std::shared_ptr<AgentSet>> LoadAgentSet(const OrchestratorConfig& config) {
-  auto set = std::make_shared<AgentSet>();
-  const AgentsSettings settings = Settings(config, &set->load_errors);
-  set->review_title = settings.review_title;
-  DefinitionLoadResult loaded = LoadDefinitions(config.agents_dir);
+namespace {
+
+bool Declares(const std::vector<v1::AgentDefinition>& definitions, const std::string& name) {
+  return std::any_of(definitions.begin(), definitions.end(),
+                     [&](const v1::AgentDefinition& d) { return d.name() == name; });
+}
+
+// Logs each definition file that failed. On a reload, an agent whose file it
+// was (the error starts with that file's path) and that no other file now
+// declares is carried over from `previous` as it was, and named in `kept`.
+void CarryOverFailedFiles(DefinitionLoadResult& loaded, const AgentSet* previous, AgentSet* set,
+                          std::set<std::string>* kept) {
   for (const std::string& error : loaded.errors) {
     spdlog::error("agent definition not loaded: {}", error);
     set->load_errors.push_back(error);
+    if (previous == nullptr) continue;
+    for (const auto& slot : previous->slots) {
+      const v1::AgentDefinition& def = slot->definition;
+      if (def.source_path().empty() || !absl::StartsWith(error, absl::StrCat(def.source_path(), ":"))) continue;
+      if (Declares(loaded.definitions, def.name())) continue;
+      spdlog::warn("agent {}: its file failed to load; still serving the definition loaded before", def.name());
+      loaded.definitions.push_back(def);
+      kept->insert(def.name());
+    }
   }
-  set->layout = ReviewLayout::FromDefinitions(loaded.definitions);
+  std::sort(loaded.definitions.begin(), loaded.definitions.end(),
+            [](const v1::AgentDefinition& a, const v1::AgentDefinition& b) { return a.name() < b.name(); });
+}
+
+// Builds one slot per definition. On a reload, an agent whose new plugin
+// cannot be created while its previous one runs keeps the previous one.
+void LoadSlots(const std::vector<v1::AgentDefinition>& definitions, const OrchestratorConfig& config,
+               const AgentSet* previous, AgentSet* set, std::set<std::string>* kept) {
   PluginRegistry plugins(config.plugins_dir);
-  std::vector<v1::AgentDefinition> routable;
-  for (v1::AgentDefinition& def : loaded.definitions) {
-    std::unique_ptr<AgentSlot> slot = LoadSlot(def, config, settings, plugins);
+  for (const v1::AgentDefinition& def : definitions) {
+    const AgentSlot* before = previous != nullptr ? previous->FindSlot(def.name()) : nullptr;
+    std::unique_ptr<AgentSlot> slot = LoadSlot(def, config, set->settings, plugins, before);
     if (slot->instance == nullptr) {
       spdlog::error("agent {} unavailable: {}", def.name(), slot->unavailable_reason);
       set->load_errors.push_back(absl::StrCat(def.source_path(), ": agent ", def.name(), " unavailable: ",
                                               slot->unavailable_reason));
-    } else {
+      if (before != nullptr && before->instance != nullptr) {
+        spdlog::warn("agent {}: still serving the definition and plugin loaded before", def.name());
+        slot = LoadSlot(before->definition, config, set->settings, plugins, before);
+        kept->insert(def.name());
+      }
+    } else if (slot->instance != (before != nullptr ? before->instance : nullptr)) {
       spdlog::info("agent {} hosted by {} ({})", def.name(), slot->definition.plugin(), slot->plugin_path);
     }
-    routable.push_back(slot->definition);
     set->slots.push_back(std::move(slot));
   }
+}
+
+// What a reload changed, by agent name.
+void Report(const AgentSet& previous, const AgentSet& next, const std::set<std::string>& kept,
+            v1::ReloadAgentsResponse* report) {
+  for (const auto& slot : next.slots) {
+    const std::string& name = slot->definition.name();
+    const AgentSlot* before = previous.FindSlot(name);
+    if (before == nullptr) {
+      report->add_added(name);
+    } else if (kept.count(name) > 0) {
+      report->add_kept(name);
+    } else if (SameDefinition(before->definition, slot->definition) && before->instance == slot->instance) {
+      report->add_unchanged(name);
+    } else {
+      report->add_changed(name);
+    }
+  }
+  for (const auto& slot : previous.slots) {
+    if (next.FindSlot(slot->definition.name()) == nullptr) report->add_removed(slot->definition.name());
+  }
+  for (const std::string& error : next.load_errors) report->add_errors(error);
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<AgentSet>> LoadAgentSet(const OrchestratorConfig& config, const AgentSet* previous,
+                                                       v1::ReloadAgentsResponse* report) {
+  auto set = std::make_shared<AgentSet>();
+  set->settings = Settings(config, previous, &set->load_errors);
+  set->review_title = set->settings.review_title;
+  DefinitionLoadResult loaded = LoadDefinitions(config.agents_dir);
+  std::set<std::string> kept;
+  CarryOverFailedFiles(loaded, previous, set.get(), &kept);
+  set->layout = ReviewLayout::FromDefinitions(loaded.definitions);
+  LoadSlots(loaded.definitions, config, previous, set.get(), &kept);
+  std::vector<v1::AgentDefinition> routable;
+  for (const auto& slot : set->slots) routable.push_back(slot->definition);
   RouterOptions router_options;
   router_options.fallback_agent = config.fallback_agent;
   std::vector<LabelledRequest> labelled = LoadRoutingExamples(config, &set->load_errors);
@@ -183,6 +265,7 @@ absl::StatusOr<std::shared_ptr<AgentSet>> LoadAgentSet(const OrchestratorConfig&
     set->route_assist = std::make_unique<RouteAssist>(std::move(assist), routable);
   }
   ASSIGN_OR_RETURN(set->router, Router::Create(std::move(routable), router_options, labelled));
+  if (previous != nullptr && report != nullptr) Report(*previous, *set, kept, report);
   return set;
 }
 

@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "agentd/v1/orchestrator.pb.h"
 #include "server/core/executor.h"
 #include "server/core/orchestrator_config.h"
 #include "server/core/review_layout.h"
 #include "server/core/route_assist.h"
 #include "server/core/router.h"
+#include "server/definitions/agents_settings.h"
 #include "server/plugin_host/plugin_loader.h"
 
 namespace agentd {
@@ -29,6 +31,7 @@ struct AgentSet {
   std::unique_ptr<RouteAssist> route_assist;      // null unless configured
   ReviewLayout layout;
   std::string review_title;
+  AgentsSettings settings;  // in effect, the configuration's overrides applied
   // What went wrong while loading ("path:line: reason"); the set holds the
   // agents that did load.
   std::vector<std::string> load_errors;
@@ -41,7 +44,18 @@ struct AgentSet {
 // the plugins in config.plugins_dir. A file or plugin that fails is a load
 // error and the rest still load; an error status only when the router cannot
 // be built at all.
-absl::StatusOr<std::shared_ptr<AgentSet>> LoadAgentSet(const OrchestratorConfig& config);
+//
+// A reload passes the set in use as `previous`, and then:
+// - an agent whose definition is unchanged shares its plugin instance (and
+//   so its plugin process) with `previous`;
+// - an agent whose file now fails to load, or whose new plugin cannot be
+//   created, is carried over from `previous` as it was;
+// - an agentd.yaml that fails keeps the previous settings.
+// `report`, when set, says what changed by agent name (and the errors).
+// `previous` is only read; plugins of agents it alone holds stop when it goes.
+absl::StatusOr<std::shared_ptr<AgentSet>> LoadAgentSet(const OrchestratorConfig& config,
+                                                       const AgentSet* previous = nullptr,
+                                                       v1::ReloadAgentsResponse* report = nullptr);
 
 }  // namespace agentd
 

@@ -148,6 +148,7 @@ void Orchestrator::ProbeLoop() {
       absl::MutexLock lock(&health_mu_);
       if (health_mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::Seconds(1))) return;
     }
+    ReleaseRetiredAgents();
     // A probe that commits turns store_writable() true (OnStoreCommit).
     if (!store_writable_.load()) store_->ProbeWrite().IgnoreError();
   }

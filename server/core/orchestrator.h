@@ -78,6 +78,13 @@ class Orchestrator {
   // Every turn of the session; the service formats the export (review_edge.h).
   absl::StatusOr<v1::GetSessionResponse> ExportSession(const CallContext& ctx, const v1::ExportSessionRequest& request);
   absl::StatusOr<v1::PruneSessionsResponse> PruneSessions(const v1::PruneSessionsRequest& request);
+  // Re-reads the agents folder and the plugins and swaps the new set in
+  // (LoadAgentSet: unchanged agents keep their plugin instance, a file that
+  // fails keeps what it held). Calls already running finish on the old set;
+  // plugins only it holds stop once its last call ends. One reload at a time.
+  // Errors, with the set in use unchanged: the router cannot be built, or
+  // config.strict and something failed to load.
+  absl::StatusOr<v1::ReloadAgentsResponse> ReloadAgents();
 
   // Agents with calls still in their plugin, one line each ("agent (plugin
   // path): N call(s) in flight, M past their deadline"); empty when none. Used
@@ -132,6 +139,12 @@ class Orchestrator {
   OrchestratorConfig config_;
   mutable absl::Mutex agents_mu_;
   std::shared_ptr<const AgentSet> agents_ ABSL_GUARDED_BY(agents_mu_);
+  // Sets replaced by a reload, until their last call ends (orchestrator_reload.cc).
+  std::vector<std::shared_ptr<const AgentSet>> retired_ ABSL_GUARDED_BY(agents_mu_);
+  absl::Mutex reload_mu_;  // held through a reload
+  // Destroys the retired sets no call holds any more (stopping plugin
+  // processes only they held); called by reloads and every second.
+  void ReleaseRetiredAgents();
   std::unique_ptr<Executor> executor_;
   // Store health (store_writable()); before store_, whose writer reports
   // to it until the store is closed.

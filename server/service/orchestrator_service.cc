@@ -362,4 +362,18 @@ grpc::ServerUnaryReactor* OrchestratorService::PruneSessions(grpc::CallbackServe
   });
 }
 
+grpc::ServerUnaryReactor* OrchestratorService::ReloadAgents(grpc::CallbackServerContext* ctx,
+                                                            const v1::ReloadAgentsRequest*,
+                                                            v1::ReloadAgentsResponse* response) {
+  return OnPool(ctx, "ReloadAgents", "", [this, response](const CallContext& call) {
+    // It changes what every caller is served, and its report names the
+    // server's files: for operators only.
+    if (!call.admin) {
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          "ReloadAgents is an admin call; this principal is not an admin");
+    }
+    return Reply(core_->ReloadAgents(), response);
+  });
+}
+
 }  // namespace agentd

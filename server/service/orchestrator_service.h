@@ -74,6 +74,8 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
   grpc::ServerUnaryReactor* PruneSessions(grpc::CallbackServerContext* ctx,
                                           const v1::PruneSessionsRequest* request,
                                           v1::PruneSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* ReloadAgents(grpc::CallbackServerContext* ctx, const v1::ReloadAgentsRequest* request,
+                                         v1::ReloadAgentsResponse* response) override;
 
   // Calls queued, running and shed (for metrics).
   const Admission& admission() const { return admission_; }

@@ -13,7 +13,7 @@ namespace {
 // The RPCs of agentd.v1.Orchestrator, as metrics label them.
 constexpr const char* kMethods[] = {"Review",        "StreamReview",  "Route",         "ListAgents",
                                     "CreateSession", "GetSession",    "ListSessions",  "DeleteSession",
-                                    "ExportSession", "PruneSessions"};
+                                    "ExportSession", "PruneSessions", "ReloadAgents"};
 
 void RenderAgentStates(const std::vector<Orchestrator::AgentState>& states, std::string* out) {
   absl::StrAppend(out, "# HELP agentd_agent_in_flight Agent calls queued or running.\n",

@@ -86,6 +86,15 @@ def wait_for(condition, timeout=10.0):
     return condition()
 
 
+def alive(pid):
+    """Whether process `pid` exists (not yet reaped counts as existing)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 class _BearerInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
     """Adds "authorization: Bearer TOKEN" to every call on a plaintext channel."""
 

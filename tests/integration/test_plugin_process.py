@@ -13,7 +13,7 @@ import tempfile
 import time
 import unittest
 
-from agentd_fixture import (AGENTD, TEST_PLUGINS, AgentdProcess, agents_and_plugins_with, health_serving,
+from agentd_fixture import (AGENTD, TEST_PLUGINS, AgentdProcess, agents_and_plugins_with, alive, health_serving,
                             orchestrator_pb2 as pb, review_pb2, wait_for)
 
 QUESTION = "We need to handle 10,000 orders per minute during flash sales. Should we use microservices?"
@@ -46,14 +46,6 @@ def unused_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 class PluginProcessTest(unittest.TestCase):

@@ -64,6 +64,18 @@ TEST(CliArgsTest, TlsFlagsAreGlobal) {
   EXPECT_EQ(parsed->command.kind, CommandKind::kAgents);
 }
 
+TEST(CliArgsTest, AgentsAndAgentsReload) {
+  auto list = Parse({"agents"});
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->command.kind, CommandKind::kAgents);
+  auto reload = Parse({"--json", "agents", "reload"});
+  ASSERT_TRUE(reload.ok()) << reload.status();
+  EXPECT_EQ(reload->command.kind, CommandKind::kAgentsReload);
+  EXPECT_THAT(ErrorOf({"agents", "reload", "now"}), HasSubstr("'agents reload' takes no arguments"));
+  EXPECT_THAT(ErrorOf({"agents", "restart"}), HasSubstr("'agents' takes no arguments, got 'restart'"));
+  EXPECT_THAT(Usage(), HasSubstr("agents reload"));
+}
+
 TEST(CliArgsTest, NegatedBooleans) {
   auto parsed = Parse({"--nojson", "review", "--nostream", "hi"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();

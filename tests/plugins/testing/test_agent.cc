@@ -8,6 +8,8 @@
 //   fail_while: a file; while it exists every call fails (a flaky backend)
 //   hang_while: a file; while it exists every call blocks for sleep_ms,
 //               ignoring the cancel token (a fast agent that starts hanging)
+//   wait_while: a file; while it exists a call waits for it to go, polling
+//               the cancel token (a call a test ends when it chooses)
 //   cancel_marker: file written when the plugin sees the cancel token set
 //   start_marker: file written when a call starts (so a test can cancel a
 //                 call it knows is running)
@@ -43,6 +45,7 @@ class TestAgent {
     agent->start_marker_ = option("start_marker", "");
     agent->fail_while_ = option("fail_while", "");
     agent->hang_while_ = option("hang_while", "");
+    agent->wait_while_ = option("wait_while", "");
     agent->abort_on_ = option("abort_on", "");
     agent->key_ = option("key", "database.primary");
     agent->value_ = option("value", "mongodb");
@@ -65,6 +68,10 @@ class TestAgent {
     }
     if (mode_ == "hang" || (!hang_while_.empty() && Exists(hang_while_))) {
       std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
+    }
+    while (!wait_while_.empty() && Exists(wait_while_)) {
+      if (cancel.cancelled()) return absl::CancelledError("saw the cancel token");
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     if (mode_ == "sleep") {
       auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(sleep_ms_);
@@ -104,7 +111,7 @@ class TestAgent {
     }
   }
 
-  std::string name_, mode_, cancel_marker_, start_marker_, fail_while_, hang_while_, abort_on_, key_, value_, section_;
+  std::string name_, mode_, cancel_marker_, start_marker_, fail_while_, hang_while_, wait_while_, abort_on_, key_, value_, section_;
   int sleep_ms_ = 0;
 };
 
