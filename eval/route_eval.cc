@@ -63,6 +63,8 @@ ABSL_FLAG(double, domain_smoothing, agentd::RouterOptions().domain_smoothing, "R
 ABSL_FLAG(double, domain_word_cap, agentd::RouterOptions().domain_word_cap, "RouterOptions.domain_word_cap");
 ABSL_FLAG(double, min_domain_relevance, agentd::RouterOptions().min_domain_relevance,
           "RouterOptions.min_domain_relevance");
+ABSL_FLAG(double, off_topic_example_weight, agentd::RouterOptions().off_topic_example_weight,
+          "RouterOptions.off_topic_example_weight");
 ABSL_FLAG(std::string, features_out, "",
           "write each request's selection signals per agent here (JSON lines; for eval/train_selector.py)");
 ABSL_FLAG(std::string, decisions_out, "",
@@ -375,6 +377,7 @@ int main(int argc, char** argv) {
   options.domain_smoothing = absl::GetFlag(FLAGS_domain_smoothing);
   options.domain_word_cap = absl::GetFlag(FLAGS_domain_word_cap);
   options.min_domain_relevance = absl::GetFlag(FLAGS_min_domain_relevance);
+  options.off_topic_example_weight = absl::GetFlag(FLAGS_off_topic_example_weight);
   if (const std::string out = absl::GetFlag(FLAGS_decisions_out); !out.empty()) {
     decisions_out = std::fopen(out.c_str(), "w");
     if (decisions_out == nullptr) {

@@ -104,7 +104,7 @@ absl::Status RoutingModel::Build(const std::vector<LabelledRequest>& labelled) {
   agent_count_ = static_cast<int>(hosted_.size() + unhosted_.size());
   RankNames();
   WeighTerms();
-  WeighDomainWords();
+  WeighDomainWords(labelled);
   WeighLabelledPostings();
   CountLabelledVotes(labelled);
   return absl::OkStatus();
@@ -249,11 +249,30 @@ void RoutingModel::WeighTerms() {
   }
 }
 
-void RoutingModel::WeighDomainWords() {
+void RoutingModel::WeighDomainWords(const std::vector<LabelledRequest>& labelled) {
+  // Off-topic labelled requests (nothing in scope, no agent named) are
+  // negative evidence: the share of their words a term takes is added,
+  // weighted, to everyday English's, so a word they use in another sense
+  // (the "index" of a cookbook, a team's "deployment") reads as less the
+  // domain's.
+  std::vector<double> off_topic_uses(index_.term_count(), 0.0);
+  double off_topic_words = 0;
+  std::vector<text::TextIndex::QueryTerm> terms;
+  for (const LabelledRequest& request : labelled) {
+    if (NamesItsAgents(request) || !request.InScope().empty()) continue;
+    off_topic_words += static_cast<double>(index_.Analyze(WithoutNames(request.text), &terms));
+    for (const text::TextIndex::QueryTerm& t : terms) {
+      if (!t.phrase) off_topic_uses[t.term] += 1.0;
+    }
+  }
+  const double negative = off_topic_words > 0 ? options_.off_topic_example_weight / off_topic_words : 0.0;
   const double s = options_.domain_smoothing;
   domain_weight_.assign(index_.term_count(), 0.0f);
   for (uint32_t t = 0; t < index_.term_count(); ++t) {
-    const double ratio = std::exp(std::min<double>(index_.specificity(t), 30.0));
+    // P_rules(t) / (P_english(t) + weight * P_off_topic(t)).
+    const double english = index_.background_frequency(t);
+    const double ratio = std::exp(std::min<double>(index_.specificity(t), 30.0)) /
+                         (1.0 + negative * off_topic_uses[t] / english);
     domain_weight_[t] = static_cast<float>(std::min(options_.domain_word_cap, std::log((ratio + s) / (1.0 + s))));
   }
   unknown_word_weight_ = static_cast<float>(std::log(s / (1.0 + s)));

@@ -156,7 +156,8 @@ class RoutingModel {
   void AddRules(const std::vector<LabelledRequest>& labelled, std::vector<std::string>* indexed_texts);
   void RankNames();
   void WeighTerms();
-  void WeighDomainWords();
+  // Fills domain_weight_; `labelled`'s off-topic requests count against words.
+  void WeighDomainWords(const std::vector<LabelledRequest>& labelled);
   // (*rules_using)[agent] = how many of the definitions' rules (or, with
   // `labelled`, of the labelled requests) speaking for it use `term`.
   void CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const;

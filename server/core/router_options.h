@@ -45,20 +45,25 @@ struct RouterOptions {
   // Off-topic requests: a request is routed only when its words read as the
   // domain's (building or running software) more than as everyday English.
   // Each distinct content word w of the request weighs
-  //   log((P_rules(w) / P_english(w) + domain_smoothing) / (1 + domain_smoothing)),
-  // capped at domain_word_cap: a word the rules (definitions and labelled
-  // requests) use no more than spoken English does weighs about 0, one they
-  // never use log(s / (1 + s)) < 0, a topic word up to the cap. Their mean
-  // is the request's domain relevance; below min_domain_relevance nothing is
-  // chosen (explicit agents still are), and Route names the words it read
-  // as out of the domain and the closest agents. Only a router built with
-  // labelled requests applies it (the rules alone are too little text for
-  // the domain's word frequencies). Chosen with
-  // agentd-route-eval on the files the router is built on and the fitted
-  // part of eval/routing-offtopic*.jsonl (eval/README.md).
+  //   log((P_rules(w) / (P_english(w) + off_topic_example_weight * P_off(w))
+  //        + domain_smoothing) / (1 + domain_smoothing)),
+  // capped at domain_word_cap, where P_rules is its share of the rules' and
+  // the labelled in-scope requests' words, P_english its share of spoken
+  // English and P_off its share of the off-topic labelled requests' words
+  // (negative examples: "index" in a cookbook). A word the rules use no more
+  // than those do weighs about 0, one they never use log(s / (1 + s)) < 0, a
+  // topic word up to the cap. Their mean is the request's domain relevance;
+  // below min_domain_relevance nothing is chosen (explicit agents still
+  // are), and Route names the words it read as out of the domain and the
+  // closest agents. Only a router built with labelled requests applies it
+  // (the rules alone are too little text for the domain's word
+  // frequencies). Chosen with agentd-route-eval on the files the router is
+  // built on (agents/routing-examples/, eval/README.md); the held-out
+  // off-topic file and the blind files took no part.
   double domain_smoothing = 0.1;
   double domain_word_cap = 4.0;
   double min_domain_relevance = 0.3;
+  double off_topic_example_weight = 0.3;
   // Reasons reported per agent, best first.
   int max_reasons = 4;
 };

@@ -451,12 +451,14 @@ void TextIndex::Finalize(double k1, double b) {
   std::vector<std::string_view> keys(postings_.size());
   for (const auto& [key, id] : term_ids_) keys[id] = key;
   specificity_.assign(postings_.size(), 0.0f);
+  background_.assign(postings_.size(), 0.0);
   for (uint32_t t = 0; t < postings_.size(); ++t) {
+    background_[t] = BackgroundFrequency(keys[t]);
     if (keys[t].find(' ') != std::string_view::npos) continue;
     double uses = 0;
     for (const Posting& p : postings_[t]) uses += p.weight;
     const double share = total > 0 ? uses / total : 0.0;
-    specificity_[t] = static_cast<float>(std::log(share / BackgroundFrequency(keys[t])));
+    specificity_[t] = static_cast<float>(std::log(share / background_[t]));
   }
   for (uint32_t t = 0; t < postings_.size(); ++t) {
     const size_t space = keys[t].find(' ');

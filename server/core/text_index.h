@@ -100,6 +100,9 @@ class TextIndex {
   // documents use no more than everyday speech does; 5 or more for topic
   // words. Valid after Finalize.
   float specificity(uint32_t term) const { return specificity_[term]; }
+  // BackgroundFrequency of the term's key (for a phrase, its rarer word's).
+  // Valid after Finalize.
+  double background_frequency(uint32_t term) const { return background_[term]; }
   size_t document_count() const { return doc_lengths_.size(); }
   size_t term_count() const { return postings_.size(); }
 
@@ -108,6 +111,7 @@ class TextIndex {
   std::vector<std::vector<Posting>> postings_;  // by term id; weight = tf until Finalize
   std::vector<uint32_t> doc_lengths_;           // words per document
   std::vector<float> specificity_;              // by term id, after Finalize
+  std::vector<double> background_;              // by term id, after Finalize
 };
 
 }  // namespace agentd::text
