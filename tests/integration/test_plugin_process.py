@@ -106,6 +106,12 @@ class PluginProcessTest(unittest.TestCase):
         self.assertEqual(self.server.proc.returncode, 0)
         self.assertTrue(wait_for(lambda: not alive(pids[0]), timeout=10), "plugin process outlived agentd")
 
+    def test_the_plugin_process_dies_with_a_killed_agentd(self):
+        pids = self.plugin_pids()
+        self.assertEqual(len(pids), 1)
+        self.server.kill()  # SIGKILL: no destructor, no shutdown code runs
+        self.assertTrue(wait_for(lambda: not alive(pids[0]), timeout=10), "plugin process outlived a killed agentd")
+
     def test_an_unreachable_endpoint_is_unavailable_and_the_server_serves(self):
         cards = self.cards()
         self.assertFalse(cards["gone-agent"].available)

@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,7 +10,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "spdlog/spdlog.h"
 
 extern char** environ;
@@ -59,6 +61,56 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
   return out;
 }
 
+// The program to run: argv[0] if it holds a '/', else the first executable
+// of that name on PATH (looked up here, as the child may only make
+// async-signal-safe calls before exec).
+std::string ResolveProgram(const std::string& program, const std::vector<std::string>& env) {
+  if (program.find('/') != std::string::npos) return program;
+  std::string path = "/usr/local/bin:/usr/bin:/bin";
+  for (const std::string& entry : env) {
+    if (absl::StartsWith(entry, "PATH=")) path = entry.substr(5);
+  }
+  for (absl::string_view dir : absl::StrSplit(path, ':')) {
+    std::string candidate = absl::StrCat(dir.empty() ? "." : dir, "/", program);
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return program;  // exec fails with ENOENT, reported as for any missing program
+}
+
+// In the child, before exec: only async-signal-safe calls. On failure the
+// errno goes to the parent through `report` (close-on-exec, so a successful
+// exec closes it with nothing written).
+[[noreturn]] void ExecChild(const char* program, char* const* argv, char* const* envp, const char* working_dir,
+                            int output, int report, pid_t parent) {
+  auto fail = [&report]() {
+    const int error = errno;
+    (void)!::write(report, &error, sizeof error);
+    ::_exit(127);
+  };
+  // Killed with agentd, even by SIGKILL (no destructor runs then): the
+  // kernel signals the child when the thread that started it ends.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail();
+  if (::getppid() != parent) ::_exit(127);  // agentd died before that took effect
+  if (::setpgid(0, 0) != 0) fail();
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &default_action, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) fail();
+  const int null = ::open("/dev/null", O_RDONLY);
+  if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(output, 1) < 0 || ::dup2(output, 2) < 0) fail();
+  if (working_dir[0] != '\0' && ::chdir(working_dir) != 0) fail();
+  // Only fds 0-2 stay open across exec; `report` moves to 3, close-on-exec.
+  if (::dup2(report, 3) < 0) fail();
+  report = 3;
+  if (::fcntl(report, F_SETFD, FD_CLOEXEC) != 0) fail();
+  ::close_range(4, ~0U, 0);
+  ::execve(program, argv, envp);
+  fail();
+  ::_exit(127);  // not reached: fail() exits
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Child>> Child::Spawn(const ChildSpec& spec) {
@@ -69,36 +121,42 @@ absl::StatusOr<std::unique_ptr<Child>> Child::Spawn(const ChildSpec& spec) {
     argv[0] = (std::filesystem::path(spec.working_dir) / argv[0]).lexically_normal().string();
   }
   std::vector<std::string> env = Environment(spec.env);
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-  if (!spec.working_dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.working_dir.c_str());
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setsigdefault(&attributes, &all);
-  pid_t pid = 0;
-  std::vector<char*> args = Pointers(argv), envp = Pointers(env);
-  int error = ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attributes, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  ::close(fds[1]);
-  if (error != 0) {
-    ::close(fds[0]);
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot start '", spec.argv[0], "': ", std::strerror(error)));
+  const std::string program = ResolveProgram(argv[0], env);
+  int output[2], report[2];
+  if (::pipe2(output, O_CLOEXEC) != 0) return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    const int error = errno;
+    ::close(output[0]);
+    ::close(output[1]);
+    return absl::InternalError(absl::StrCat("pipe: ", std::strerror(error)));
   }
-  return std::unique_ptr<Child>(new Child(pid, fds[0], spec.log_name));
+  std::vector<char*> args = Pointers(argv), envp = Pointers(env);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ExecChild(program.c_str(), args.data(), envp.data(), spec.working_dir.c_str(), output[1], report[1], parent);
+  }
+  const int fork_error = errno;
+  ::close(output[1]);
+  ::close(report[1]);
+  int exec_error = 0;
+  if (pid > 0) {
+    ssize_t n;
+    while ((n = ::read(report[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
+    }
+    if (n != sizeof exec_error) exec_error = 0;  // closed by a successful exec
+    if (exec_error != 0) {
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  ::close(report[0]);
+  if (pid < 0 || exec_error != 0) {
+    ::close(output[0]);
+    return absl::FailedPreconditionError(absl::StrCat("cannot start '", spec.argv[0],
+                                                      "': ", std::strerror(pid < 0 ? fork_error : exec_error)));
+  }
+  return std::unique_ptr<Child>(new Child(pid, output[0], spec.log_name));
 }
 
 Child::Child(pid_t pid, int log_fd, std::string log_name)

@@ -24,7 +24,10 @@ struct ChildSpec {
 // A started child: its own process group (pid == pgid), stdin from
 // /dev/null, stdout and stderr into agentd's log, only fds 0-2 open,
 // default signal dispositions and an empty signal mask (agentd blocks
-// SIGTERM in its threads; the child must not inherit that).
+// SIGTERM in its threads; the child must not inherit that), SIGKILLed by
+// the kernel when the thread that spawned it ends (PR_SET_PDEATHSIG), so it
+// never outlives agentd, even a SIGKILLed one. Spawn from a thread that
+// lives as long as the child (ProcessAgent's supervisor).
 class Child {
  public:
   static absl::StatusOr<std::unique_ptr<Child>> Spawn(const ChildSpec& spec);
