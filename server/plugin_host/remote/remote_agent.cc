@@ -1,5 +1,6 @@
 #include "server/plugin_host/remote/remote_agent.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -115,6 +116,7 @@ absl::StatusOr<v1::DescribeResponse> RemoteAgent::Probe(absl::Duration timeout) 
   if (!status.ok()) return fail(status, "Describe");
   absl::MutexLock lock(&mu_);
   for (const std::string& id : described.sections()) limits_.sections.insert(id);
+  max_concurrency_ = std::max(0, described.capabilities().max_concurrency());
   availability_ = absl::OkStatus();
   return described;
 }
@@ -129,8 +131,38 @@ void RemoteAgent::SetAvailability(absl::Status status) const {
   availability_ = std::move(status);
 }
 
+bool RemoteAgent::EnterCall(const CancelState& cancel) const {
+  absl::MutexLock lock(&mu_);
+  auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return max_concurrency_ == 0 || in_plugin_ < max_concurrency_;
+  };
+  // Polled so that a caller who goes away stops waiting too.
+  while (!mu_.AwaitWithTimeout(absl::Condition(&room), absl::Milliseconds(5))) {
+    if (cancel.IsCancelled()) return false;
+  }
+  ++in_plugin_;
+  return true;
+}
+
+void RemoteAgent::LeaveCall() const {
+  absl::MutexLock lock(&mu_);
+  --in_plugin_;
+}
+
 absl::StatusOr<v1::AgentResponse> RemoteAgent::Handle(const v1::AgentRequest& request, const CancelState& cancel,
                                                       const ProgressFn* progress) const {
+  if (!EnterCall(cancel)) {
+    absl::MutexLock lock(&mu_);
+    return absl::ResourceExhaustedError(absl::StrCat(options_.agent, ": the plugin's ", max_concurrency_,
+                                                     " call(s) at once (its max_concurrency) stayed busy"));
+  }
+  absl::StatusOr<v1::AgentResponse> answer = Call(request, cancel, progress);
+  LeaveCall();
+  return answer;
+}
+
+absl::StatusOr<v1::AgentResponse> RemoteAgent::Call(const v1::AgentRequest& request, const CancelState& cancel,
+                                                    const ProgressFn* progress) const {
   grpc::ClientContext context;
   if (cancel.deadline != absl::InfiniteFuture()) context.set_deadline(ToChrono(cancel.deadline));
   CancelWatcher::Get().Add(&context, &cancel);

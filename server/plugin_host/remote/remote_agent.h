@@ -37,7 +37,9 @@ class RemoteAgent : public HostedAgent {
 
   // Health (grpc.health.v1 Check of service "") then Describe, each within
   // `timeout`. Records the verdict that Availability() reports; the
-  // sections Describe names become answerable.
+  // sections Describe names become answerable, and the max_concurrency it
+  // states (when > 0) caps the calls Handle has in the plugin at once: a
+  // call past it waits for one to end, until its deadline.
   absl::StatusOr<v1::DescribeResponse> Probe(absl::Duration timeout);
 
   absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const CancelState& cancel,
@@ -49,9 +51,16 @@ class RemoteAgent : public HostedAgent {
   const std::string& target() const { return options_.target; }
 
  private:
+  // One Handle call on the wire.
+  absl::StatusOr<v1::AgentResponse> Call(const v1::AgentRequest& request, const CancelState& cancel,
+                                         const ProgressFn* progress) const;
   absl::StatusOr<v1::AgentResponse> Finish(const grpc::Status& status, v1::AgentResponse* response,
                                            bool answered, const std::string& protocol_error) const;
   void SetAvailability(absl::Status status) const;
+  // Waits for room under max_concurrency until `cancel` says stop; false
+  // when it did not come.
+  bool EnterCall(const CancelState& cancel) const;
+  void LeaveCall() const;
 
   const RemoteOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -59,6 +68,8 @@ class RemoteAgent : public HostedAgent {
   mutable absl::Mutex mu_;
   mutable absl::Status availability_ ABSL_GUARDED_BY(mu_);
   AnswerLimits limits_ ABSL_GUARDED_BY(mu_);
+  int max_concurrency_ ABSL_GUARDED_BY(mu_) = 0;  // 0: no cap
+  mutable int in_plugin_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // gRPC status → absl status, the message prefixed with `agent` and cut short.

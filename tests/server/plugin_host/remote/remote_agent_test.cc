@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <thread>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -29,7 +31,7 @@ using Options = std::map<std::string, std::string>;
 // test_agent (tests/plugins/testing) served over a Unix socket.
 class Served {
  public:
-  explicit Served(std::map<std::string, std::string> options) {
+  explicit Served(std::map<std::string, std::string> options, int max_concurrency = 0) {
     char dir[] = "/tmp/remote-agent-test-XXXXXX";
     dir_ = ::mkdtemp(dir);
     auto library = PluginLibrary::Load(kTestPlugins + "/libtest_agent.so");
@@ -41,6 +43,7 @@ class Served {
     instance_ = *AgentInstance::Create(*library, config);
     v1::DescribeResponse describe;
     describe.set_name("test_agent");
+    describe.mutable_capabilities()->set_max_concurrency(max_concurrency);
     service_ = std::make_unique<PluginService>(instance_.get(), describe);
     grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
@@ -102,6 +105,36 @@ TEST(RemoteAgentTest, TheCallersCancelBecomesAGrpcCancel) {
   cancel.cancelled.store(true);
   auto response = agent.Handle(v1::AgentRequest(), cancel);
   EXPECT_EQ(response.status().code(), absl::StatusCode::kCancelled) << response.status();
+}
+
+TEST(RemoteAgentTest, CallsPastTheStatedMaxConcurrencyWaitForRoom) {
+  const std::string dir = std::filesystem::temp_directory_path() / ("remote-cap-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string hold = dir + "/hold", started = dir + "/started";
+  std::ofstream(hold).put('x');
+  Served served(Options{{"wait_while", hold}, {"start_marker", started}}, /*max_concurrency=*/1);
+  RemoteAgent agent(OptionsFor(served.target()));
+  ASSERT_TRUE(agent.Probe(absl::Seconds(5)).ok());
+  CancelState first_cancel;
+  absl::StatusOr<v1::AgentResponse> first;
+  std::thread first_call([&] { first = agent.Handle(v1::AgentRequest(), first_cancel); });
+  const absl::Time limit = absl::Now() + absl::Seconds(10);
+  while (!std::filesystem::exists(started) && absl::Now() < limit) absl::SleepFor(absl::Milliseconds(2));
+  ASSERT_TRUE(std::filesystem::exists(started));
+  std::filesystem::remove(started);
+  // The one call the plugin takes is in it: a second waits, and at its
+  // deadline fails without having reached the plugin.
+  CancelState second_cancel;
+  second_cancel.deadline = absl::Now() + absl::Milliseconds(300);
+  auto second = agent.Handle(v1::AgentRequest(), second_cancel);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kResourceExhausted) << second.status();
+  EXPECT_THAT(second.status().message(), HasSubstr("max_concurrency"));
+  EXPECT_FALSE(std::filesystem::exists(started));
+  std::filesystem::remove(hold);
+  first_call.join();
+  EXPECT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(agent.Handle(v1::AgentRequest(), CancelState()).ok());
+  std::filesystem::remove_all(dir);
 }
 
 TEST(RemoteAgentTest, NobodyListeningIsUnavailable) {
