@@ -36,7 +36,11 @@
 // quoted in reasons as kind "labelled". Taken together they also vote: by
 // naive Bayes over the request's terms, how likely a request with these
 // words is in each agent's scope, one more signal for the selector
-// (SelectionSignals::labelled_vote).
+// (SelectionSignals::labelled_vote). The chosen agents come in the order of
+// the selector's probability, so the vote helps pick the first one. A
+// labelled request with nothing in scope is a negative example: its words
+// count against the request being in the domain at all (RouterOptions::
+// off_topic_example_weight).
 //
 // The code is in three parts: the routing model (router_model.h), built once
 // from the definitions and the labelled requests and immutable after; the
