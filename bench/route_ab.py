@@ -9,6 +9,11 @@ ratio to the Echo of its own round.
 
     bench/route_ab.py before=/path/to/old/build-release after=build-release
     ROUNDS=5 REQUESTS=50000 bench/route_ab.py ...
+    CALL=review5 ROUNDS=3 REQUESTS=3000 WARMUP=1000 bench/route_ab.py ...   # five-agent Reviews
+
+CALL=route (default), review (one agent, new session) or review5 (all five
+hosted agents, new session, the body of `make bench`); WARMUP (10000) is
+the per-server warm-up request count.
 
 Each NAME=BUILD_DIR needs bin/agentd, share/agentd/agents and
 lib/agentd/plugins (copy them aside before rebuilding to keep a "before").
@@ -48,11 +53,19 @@ def main(argv):
     work = tempfile.mkdtemp(prefix="agentd-route-ab-")
     first = os.path.abspath(builds[0][1])
     body = os.path.join(work, "route.body")
-    # CALL=review measures one-agent Reviews (new sessions) instead of Route.
-    review = os.environ.get("CALL", "route") == "review"
-    lb.subprocess.run([os.path.join(first, "bin", "agentd-bench-bodies"), "--out=" + body,
-                       "--message=" + ("review" if review else "route"),
-                       "--text=" + (lb.REVIEW_ONE_TEXT if review else lb.ROUTE_TEXT)], check=True)
+    # CALL=review measures one-agent Reviews (new sessions) instead of Route;
+    # CALL=review5 the five-agent Review of `make bench` (all hosted agents named).
+    call = os.environ.get("CALL", "route")
+    if call not in ("route", "review", "review5"):
+        print("CALL must be route, review or review5", file=sys.stderr)
+        return 2
+    review = call != "route"
+    body_flags = {"route": ["--message=route", "--text=" + lb.ROUTE_TEXT],
+                  "review": ["--message=review", "--text=" + lb.REVIEW_ONE_TEXT],
+                  "review5": ["--message=review", "--text=" + lb.REVIEW_FIVE_TEXT,
+                              "--agents=" + ",".join(lb.FIVE_AGENTS)]}[call]
+    lb.subprocess.run([os.path.join(first, "bin", "agentd-bench-bodies"), "--out=" + body, *body_flags],
+                      check=True)
     servers = [("Echo", lb.Server([os.path.join(first, "bin", "agentd-bench-echo"), "--listen=127.0.0.1:0",
                                    "--api=callback"], "echo listening on ", work), lb.ECHO_PATH)]
     for name, build in builds:
@@ -68,7 +81,7 @@ def main(argv):
         server.start()
     try:
         for _, server, path in servers:
-            lb.h2load(server.address, path, body, 10000, 16, 32)
+            lb.h2load(server.address, path, body, int(os.environ.get("WARMUP", "10000")), 16, 32)
         ratios = {name: [] for name, _ in builds}
         cpu_us = {name: [] for name, _ in builds}  # CPU microseconds per request
         for _ in range(rounds):

@@ -114,6 +114,9 @@ class SessionStore {
   // hand real work to another thread.
   // (EncodeTurn compresses as options.compress_turns says.)
   virtual absl::StatusOr<EncodedTurn> EncodeTurn(TurnRecord turn) const = 0;
+  // The same, leaving `*turn` as it was (its messages are lent to the
+  // encoder, not copied).
+  virtual absl::StatusOr<EncodedTurn> EncodeTurnKeeping(TurnRecord* turn) const = 0;
   virtual void AppendTurnAsync(EncodedTurn turn, std::function<void(absl::StatusOr<int>)> done) = 0;
   // The session and one page of its turns, oldest first, each with its
   // review merged again (options.merge_review). page_size 0 = 50, at most

@@ -75,6 +75,11 @@ absl::StatusOr<EncodedTurn> SessionStoreBase::EncodeTurn(TurnRecord turn) const 
   return agentd::EncodeTurn(std::move(turn), options_.compress_turns);
 }
 
+absl::StatusOr<EncodedTurn> SessionStoreBase::EncodeTurnKeeping(TurnRecord* turn) const {
+  RETURN_IF_ERROR(RequireIds(turn->principal, turn->session_id));
+  return agentd::EncodeTurnKeeping(turn, options_.compress_turns);
+}
+
 absl::StatusOr<int> SessionStoreBase::AppendTurn(const TurnRecord& turn) {
   RETURN_IF_ERROR(RequireIds(turn.principal, turn.session_id));
   const EncodedTurn encoded = agentd::EncodeTurn(turn, options_.compress_turns);

@@ -37,6 +37,7 @@ class SessionStoreBase : public SessionStore {
                                                                std::string_view session_id) final;
   absl::StatusOr<int> AppendTurn(const TurnRecord& turn) final;
   absl::StatusOr<EncodedTurn> EncodeTurn(TurnRecord turn) const final;
+  absl::StatusOr<EncodedTurn> EncodeTurnKeeping(TurnRecord* turn) const final;
   void AppendTurnAsync(EncodedTurn turn, std::function<void(absl::StatusOr<int>)> done) final;
   absl::StatusOr<v1::GetSessionResponse> GetSession(std::string_view principal, std::string_view session_id,
                                                     int page_size, std::string_view page_token) final;

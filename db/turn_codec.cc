@@ -63,8 +63,36 @@ v1::StoredTurn ToStoredTurn(Record&& turn) {
   return body;
 }
 
+// Gives back to `turn` what ToStoredTurn(std::move(turn)) swapped into `body`.
+void SwapBack(v1::StoredTurn& body, TurnRecord& turn) {
+  turn.request.Swap(body.mutable_request());
+  turn.route.Swap(body.mutable_route());
+  for (size_t i = 0; i < turn.merge.section_owners.size(); ++i) {
+    turn.merge.section_owners[i].Swap(body.mutable_section_owners(static_cast<int>(i)));
+  }
+  for (size_t i = 0; i < turn.outputs.size(); ++i) {
+    turn.outputs[i].run.Swap(body.mutable_runs(static_cast<int>(i)));
+    turn.outputs[i].output.Swap(body.mutable_outputs(static_cast<int>(i)));
+  }
+  turn.merge.requirements.Swap(body.mutable_requirements());
+  for (size_t i = 0; i < turn.merge.facts.size(); ++i) turn.merge.facts[i].Swap(body.mutable_facts(static_cast<int>(i)));
+  for (size_t i = 0; i < turn.merge.layout.size(); ++i) {
+    turn.merge.layout[i].Swap(body.mutable_layout(static_cast<int>(i)));
+  }
+}
+
+EncodedTurn EncodeHeader(const TurnRecord& turn);
+
 template <typename Record>
 EncodedTurn Encode(Record&& turn, bool compress) {
+  EncodedTurn out = EncodeHeader(turn);
+  std::string body = ToStoredTurn(std::forward<Record>(turn)).SerializeAsString();
+  out.body = compress ? EncodeStoredBlob(std::move(body), RegisterShippedDictionaries()) : std::move(body);
+  return out;
+}
+
+// The header columns of `turn` (everything but the body).
+EncodedTurn EncodeHeader(const TurnRecord& turn) {
   EncodedTurn out;
   out.principal = turn.principal;
   out.session_id = turn.session_id;
@@ -75,8 +103,6 @@ EncodedTurn Encode(Record&& turn, bool compress) {
   out.merger_version = turn.merge.merger_version;
   out.status = turn.status;
   out.latency_ms = turn.latency_ms;
-  std::string body = ToStoredTurn(std::forward<Record>(turn)).SerializeAsString();
-  out.body = compress ? EncodeStoredBlob(std::move(body), RegisterShippedDictionaries()) : std::move(body);
   return out;
 }
 
@@ -84,6 +110,15 @@ EncodedTurn Encode(Record&& turn, bool compress) {
 
 EncodedTurn EncodeTurn(const TurnRecord& turn, bool compress) { return Encode(turn, compress); }
 EncodedTurn EncodeTurn(TurnRecord&& turn, bool compress) { return Encode(std::move(turn), compress); }
+
+EncodedTurn EncodeTurnKeeping(TurnRecord* turn, bool compress) {
+  EncodedTurn out = EncodeHeader(*turn);
+  v1::StoredTurn body = ToStoredTurn(std::move(*turn));
+  std::string bytes = body.SerializeAsString();
+  SwapBack(body, *turn);
+  out.body = compress ? EncodeStoredBlob(std::move(bytes), RegisterShippedDictionaries()) : std::move(bytes);
+  return out;
+}
 
 uint32_t CurrentTurnDictionaryId() { return RegisterShippedDictionaries(); }
 

@@ -48,6 +48,9 @@ struct EncodedTurn {
 // messages out of `turn` instead of copying them.
 EncodedTurn EncodeTurn(const TurnRecord& turn, bool compress);
 EncodedTurn EncodeTurn(TurnRecord&& turn, bool compress);
+// The same bytes, made without copying `*turn`'s messages and leaving them in
+// it: for a caller that still needs the answers (the merge, after the encode).
+EncodedTurn EncodeTurnKeeping(TurnRecord* turn, bool compress);
 
 // A body blob back; DATA_LOSS naming the store if it is damaged.
 absl::StatusOr<v1::StoredTurn> DecodeTurnBody(std::string_view blob, const std::string& store_name);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <type_traits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -63,19 +64,25 @@ bool SameStatement(const v1::Item& a, const v1::Item& b) {
 using SeenItems = absl::flat_hash_map<uint64_t, int>;
 
 // Appends `item` (attributed to `agent` when it names no agent) unless an
-// equal one is there; then records the agent on the one that is.
-void AddDeduplicated(const v1::Item& item, const std::string& agent,
+// equal one is there; then records the agent on the one that is. `Item` is
+// a const v1::Item& (copied in) or a v1::Item& (moved in: Merge of an rvalue).
+template <typename ItemRef>
+void AddDeduplicated(ItemRef&& item, const std::string& agent,
                      google::protobuf::RepeatedPtrField<v1::Item>* items, SeenItems* seen) {
-  const std::string& by = item.agent().empty() ? agent : item.agent();
   auto [it, inserted] = seen->try_emplace(ItemKey(item), items->size());
   // A different statement with the same hash (about 1 in 10^17 per pair) is
   // kept as its own item.
   if (inserted || !SameStatement((*items)[it->second], item)) {
     v1::Item* added = items->Add();
-    *added = item;
+    if constexpr (std::is_const_v<std::remove_reference_t<ItemRef>>) {
+      *added = item;
+    } else {
+      added->Swap(&item);
+    }
     if (added->agent().empty()) added->set_agent(agent);
     return;
   }
+  const std::string& by = item.agent().empty() ? agent : item.agent();
   v1::Item& existing = (*items)[it->second];
   if (existing.agent() == by) return;
   for (const std::string& a : existing.also_agents()) {
@@ -86,19 +93,32 @@ void AddDeduplicated(const v1::Item& item, const std::string& agent,
 
 }  // namespace
 
-v1::Review Merge(const MergeInput& input) {
-  static const ReviewLayout kNoLayout;
-  const ReviewLayout& layout = input.layout != nullptr ? *input.layout : kNoLayout;
-  v1::Review review;
-  review.set_title(input.title);
+namespace {
 
-  std::map<std::string, std::string> owner_of_section;
-  for (const v1::AgentDefinition& def : input.definitions) {
-    for (const std::string& id : def.sections()) owner_of_section.emplace(id, def.name());
-  }
+// Copies from a const input, moves from a mutable one.
+template <typename Input>
+constexpr bool kMoves = !std::is_const_v<std::remove_reference_t<Input>>;
 
-  // Sections: gather every agent's items under their section id; the owner's
-  // items come first, then the others' in route order.
+// An answer's repeated fields: mutable (to move from) when the answer is.
+using google::protobuf::RepeatedPtrField;
+const RepeatedPtrField<v1::Section>& Sections(const v1::AgentResponse& r) { return r.sections(); }
+RepeatedPtrField<v1::Section>& Sections(v1::AgentResponse& r) { return *r.mutable_sections(); }
+const RepeatedPtrField<v1::Item>& Items(const v1::Section& s) { return s.items(); }
+RepeatedPtrField<v1::Item>& Items(v1::Section& s) { return *s.mutable_items(); }
+const RepeatedPtrField<v1::Decision>& Decisions(const v1::AgentResponse& r) { return r.decisions(); }
+RepeatedPtrField<v1::Decision>& Decisions(v1::AgentResponse& r) { return *r.mutable_decisions(); }
+const RepeatedPtrField<v1::Item>& Assumptions(const v1::AgentResponse& r) { return r.assumptions(); }
+RepeatedPtrField<v1::Item>& Assumptions(v1::AgentResponse& r) { return *r.mutable_assumptions(); }
+const RepeatedPtrField<v1::Item>& Questions(const v1::AgentResponse& r) { return r.questions(); }
+RepeatedPtrField<v1::Item>& Questions(v1::AgentResponse& r) { return *r.mutable_questions(); }
+
+using OwnerOfSection = std::map<std::string, std::string>;
+
+// Sections: every agent's items under their section id; the owner's items
+// come first, then the others' in route order; sections in layout order.
+template <typename Input>
+void MergeSections(Input&& input, const ReviewLayout& layout, const OwnerOfSection& owner_of_section,
+                   v1::Review* review) {
   struct Gathered {
     v1::Section section;
     SeenItems seen;
@@ -106,8 +126,8 @@ v1::Review Merge(const MergeInput& input) {
   };
   std::map<std::string, Gathered> gathered;
   int order = 0;
-  auto gather = [&](const v1::AgentResponse& response, bool owners_pass) {
-    for (const v1::Section& s : response.sections()) {
+  auto gather = [&](auto& response, bool owners_pass) {
+    for (auto& s : Sections(response)) {
       auto owner = owner_of_section.find(s.id());
       bool is_owner = owner != owner_of_section.end() && owner->second == response.agent();
       if (is_owner != owners_pass) continue;
@@ -118,13 +138,13 @@ v1::Review Merge(const MergeInput& input) {
         g.section.set_owner(owner != owner_of_section.end() ? owner->second : response.agent());
         g.first_seen = order++;
       }
-      for (const v1::Item& item : s.items()) {
+      for (auto& item : Items(s)) {
         AddDeduplicated(item, response.agent(), g.section.mutable_items(), &g.seen);
       }
     }
   };
   for (bool owners_pass : {true, false}) {
-    for (const AgentOutcome& o : input.outcomes) {
+    for (auto& o : input.outcomes) {
       if (o.response.has_value()) gather(*o.response, owners_pass);
     }
   }
@@ -134,6 +154,7 @@ v1::Review Merge(const MergeInput& input) {
     int ra = layout.Rank(a->section.id()), rb = layout.Rank(b->section.id());
     return ra != rb ? ra < rb : a->first_seen < b->first_seen;
   });
+  review->mutable_sections()->Reserve(static_cast<int>(ordered.size()));
   for (Gathered* g : ordered) {
     v1::Section& s = g->section;
     if (s.id() == "recommendations") {
@@ -145,19 +166,30 @@ v1::Review Merge(const MergeInput& input) {
                          return pa < pb;
                        });
     }
-    *review.add_sections() = std::move(s);
+    review->add_sections()->Swap(&s);
   }
+}
 
-  // Decisions: one per key. The key's owner (the owner of its section)
-  // decides; anyone else who decided differently is a recorded conflict.
+// Decisions: one per key. The key's owner (the owner of its section)
+// decides; anyone else who decided differently is a recorded conflict.
+template <typename Input>
+void MergeDecisions(Input&& input, const ReviewLayout& layout, const OwnerOfSection& owner_of_section,
+                    v1::Review* review) {
   std::vector<std::string> key_order;
   std::map<std::string, std::vector<v1::Decision>> by_key;
-  for (const AgentOutcome& o : input.outcomes) {
+  for (auto& o : input.outcomes) {
     if (!o.response.has_value()) continue;
-    for (v1::Decision d : o.response->decisions()) {
+    for (auto& from : Decisions(*o.response)) {
+      v1::Decision d;
+      if constexpr (kMoves<Input>) {
+        d.Swap(&from);
+      } else {
+        d = from;
+      }
       if (d.agent().empty()) d.set_agent(o.response->agent());
-      if (!by_key.count(d.key())) key_order.push_back(d.key());
-      by_key[d.key()].push_back(std::move(d));
+      auto [it, inserted] = by_key.try_emplace(d.key());
+      if (inserted) key_order.push_back(d.key());
+      it->second.push_back(std::move(d));
     }
   }
   for (const std::string& key : key_order) {
@@ -174,10 +206,9 @@ v1::Review Merge(const MergeInput& input) {
       }
     }
     const v1::Decision& winner = all[kept];
-    *review.add_decisions() = winner;
     for (size_t i = 0; i < all.size(); ++i) {
       if (i == kept || all[i].value() == winner.value()) continue;
-      v1::Conflict* c = review.add_conflicts();
+      v1::Conflict* c = review->add_conflicts();
       c->set_key(key);
       c->set_kept_value(winner.value());
       c->set_kept_agent(winner.agent());
@@ -186,32 +217,73 @@ v1::Review Merge(const MergeInput& input) {
       c->set_other_rationale(all[i].rationale());
       c->set_section(section);
     }
+    review->add_decisions()->Swap(&all[kept]);
   }
+}
+
+template <typename Input>
+v1::Review MergeImpl(Input&& input) {
+  static const ReviewLayout kNoLayout;
+  const ReviewLayout& layout = input.layout != nullptr ? *input.layout : kNoLayout;
+  v1::Review review;
+  review.set_title(input.title);
+
+  OwnerOfSection owner_of_section;
+  for (const v1::AgentDefinition& def : input.definitions) {
+    for (const std::string& id : def.sections()) owner_of_section.emplace(id, def.name());
+  }
+  MergeSections(input, layout, owner_of_section, &review);
+  MergeDecisions(input, layout, owner_of_section, &review);
 
   SeenItems seen_assumptions, seen_questions;
-  for (const AgentOutcome& o : input.outcomes) {
+  for (auto& o : input.outcomes) {
     if (!o.response.has_value()) continue;
-    for (const v1::Item& item : o.response->assumptions()) {
-      AddDeduplicated(item, o.response->agent(), review.mutable_assumptions(), &seen_assumptions);
+    auto& response = *o.response;
+    for (auto& item : Assumptions(response)) {
+      AddDeduplicated(item, response.agent(), review.mutable_assumptions(), &seen_assumptions);
     }
-    for (const v1::Item& item : o.response->questions()) {
-      AddDeduplicated(item, o.response->agent(), review.mutable_questions(), &seen_questions);
+    for (auto& item : Questions(response)) {
+      AddDeduplicated(item, response.agent(), review.mutable_questions(), &seen_questions);
     }
   }
 
-  for (const AgentOutcome& o : input.outcomes) {
-    *review.add_agents() = o.run;
+  review.mutable_agents()->Reserve(static_cast<int>(input.outcomes.size()));
+  for (auto& o : input.outcomes) {
     if (o.run.status() != v1::AGENT_STATUS_OK) review.set_partial(true);
+    if constexpr (kMoves<Input>) {
+      review.add_agents()->Swap(&o.run);
+    } else {
+      *review.add_agents() = o.run;
+    }
   }
-  for (const v1::Fact& f : input.facts) *review.add_facts() = f;
-  *review.mutable_requirements() = input.requirements;
+  for (auto& f : input.facts) {
+    if constexpr (kMoves<Input>) {
+      review.add_facts()->Swap(&f);
+    } else {
+      *review.add_facts() = f;
+    }
+  }
+  if constexpr (kMoves<Input>) {
+    review.mutable_requirements()->Swap(&input.requirements);
+  } else {
+    *review.mutable_requirements() = input.requirements;
+  }
   return review;
 }
 
+}  // namespace
+
+v1::Review Merge(const MergeInput& input) { return MergeImpl(input); }
+v1::Review Merge(MergeInput&& input) { return MergeImpl(input); }
+
 absl::StatusOr<v1::Review> MergeByVersion(int version, const MergeInput& input) {
+  return MergeByVersion(version, MergeInput(input));
+}
+
+absl::StatusOr<v1::Review> MergeByVersion(int version, MergeInput&& input) {
   switch (version) {
     case 1:  // the same Merge; the store supplied the layout v1 did not record
-    case 2: return Merge(input);
+    case 2: return Merge(std::move(input));
     default:
       return absl::FailedPreconditionError(absl::StrCat(
           "turn was merged by merger version ", version, ", which this agentd does not have (it has 1 to ",
@@ -234,7 +306,7 @@ absl::StatusOr<v1::Review> MergeStoredTurn(const MergeRecord& record,
   input.title = record.title;
   input.requirements = record.requirements;
   input.facts = record.facts;
-  return MergeByVersion(record.merger_version, input);
+  return MergeByVersion(record.merger_version, std::move(input));
 }
 
 }  // namespace agentd

@@ -43,6 +43,10 @@ struct MergeInput {
 };
 
 v1::Review Merge(const MergeInput& input);
+// The same review, made by moving the answers' items, decisions, runs and
+// facts out of `input` instead of copying them (what is left in it is
+// unspecified). For a caller that is done with the answers.
+v1::Review Merge(MergeInput&& input);
 
 // The version of Merge that the store records with each turn: a turn's
 // review is not stored but merged again on read by the merger of the
@@ -54,7 +58,9 @@ v1::Review Merge(const MergeInput& input);
 //      turn records the part of the layout it used, and its title.
 inline constexpr int kMergerVersion = 2;
 // FAILED_PRECONDITION for a version this build does not have.
+// The rvalue form moves out of `input` as Merge(MergeInput&&) does.
 absl::StatusOr<v1::Review> MergeByVersion(int version, const MergeInput& input);
+absl::StatusOr<v1::Review> MergeByVersion(int version, MergeInput&& input);
 // A stored turn's review, merged again by the version it was written with:
 // the session store's StoreOptions::merge_review.
 absl::StatusOr<v1::Review> MergeStoredTurn(const MergeRecord& record,

@@ -14,6 +14,7 @@
 #include "server/core/conversation.h"
 #include "server/core/merger.h"
 #include "server/core/request_limits.h"
+#include "server/core/review_turn.h"
 #include "server/definitions/definition_parser.h"
 #include "server/facts/fact_reader.h"
 #include "spdlog/spdlog.h"
@@ -28,34 +29,35 @@ absl::Duration WriteReserve(absl::Time now, absl::Time deadline) {
   return std::min(absl::Milliseconds(100), (deadline - now) / 5);
 }
 
+// Why a review has no agent to run: none was chosen, or the request is for
+// agents this server does not host.
+absl::Status NothingSelected(const v1::RouteDecision& route) {
+  std::vector<std::string> unhosted;
+  for (const v1::UnhostedAgent& u : route.unhosted()) unhosted.push_back(u.agent());
+  return absl::FailedPreconditionError(
+      unhosted.empty() ? absl::StrCat(route.summary(), " (--agent=NAME; `agentctl agents` lists them)")
+                       : absl::StrCat("this request is for ", absl::StrJoin(unhosted, ", "),
+                                      ", which this server does not host; no hosted agent's scope covers it"));
+}
+
+v1::AgentRequest AgentRequestFor(const v1::ReviewRequest& request, const std::string& session_id, int turn,
+                                 const FactSet& facts, const std::string& traceparent) {
+  v1::AgentRequest agent_request;
+  agent_request.set_request_id(NewSessionId());
+  agent_request.set_session_id(session_id);
+  agent_request.set_text(request.text());
+  *agent_request.mutable_requirements() = facts.requirements;
+  for (const v1::Fact& f : facts.facts) *agent_request.add_facts() = f;
+  agent_request.set_turn(turn);
+  agent_request.set_traceparent(traceparent);
+  return agent_request;
+}
+
 FactSet SessionFactSet(const v1::Session& session, const std::vector<v1::Fact>& sources) {
   FactSet set;
   set.requirements = session.facts();
   set.facts = sources;
   return set;
-}
-
-// A review needs at least one agent's answer: OK with nothing in it would
-// claim work that was not done. Past a full bulkhead the server is busy
-// (RESOURCE_EXHAUSTED, retry after about one call of that agent); otherwise
-// the agents failed (UNAVAILABLE). Either way every agent's reason is named.
-absl::Status RequireAnAnswer(const std::vector<AgentOutcome>& outcomes, const std::vector<AgentSlot*>& slots) {
-  std::string reasons;
-  absl::Duration retry_after = absl::ZeroDuration();
-  bool overloaded = false;
-  for (size_t i = 0; i < outcomes.size(); ++i) {
-    const AgentOutcome& o = outcomes[i];
-    if (o.run.status() == v1::AGENT_STATUS_OK) return absl::OkStatus();
-    absl::StrAppend(&reasons, reasons.empty() ? "" : "; ", o.run.agent(), ": ",
-                    o.run.error().substr(0, 200));
-    if (o.overloaded) {
-      overloaded = true;
-      int64_t average_ns = slots[i]->average_latency_ns.load(std::memory_order_relaxed);
-      retry_after = std::max(retry_after, average_ns > 0 ? absl::Nanoseconds(average_ns) : absl::Milliseconds(100));
-    }
-  }
-  std::string message = absl::StrCat("no agent answered (", reasons, "); nothing was stored");
-  return overloaded ? Overloaded(message, retry_after) : absl::UnavailableError(message);
 }
 
 }  // namespace
@@ -286,25 +288,10 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   ASSIGN_OR_RETURN(v1::RouteDecision route,
                    agents->router->Route(request.text(), {request.agents().begin(), request.agents().end()}));
   if (agents->route_assist != nullptr) agents->route_assist->Apply(request.text(), !request.agents().empty(), &route);
-  if (route.selected().empty()) {
-    std::vector<std::string> unhosted;
-    for (const v1::UnhostedAgent& u : route.unhosted()) unhosted.push_back(u.agent());
-    return absl::FailedPreconditionError(
-        unhosted.empty()
-            ? absl::StrCat(route.summary(), " (--agent=NAME; `agentctl agents` lists them)")
-            : absl::StrCat("this request is for ", absl::StrJoin(unhosted, ", "),
-                           ", which this server does not host; no hosted agent's scope covers it"));
-  }
+  if (route.selected().empty()) return NothingSelected(route);
 
   FactSet facts = LayerFacts(earlier, ReadFacts(request.text()), FactsFromFields(request.requirements()));
-  v1::AgentRequest agent_request;
-  agent_request.set_request_id(NewSessionId());
-  agent_request.set_session_id(session_id);
-  agent_request.set_text(request.text());
-  *agent_request.mutable_requirements() = facts.requirements;
-  for (const v1::Fact& f : facts.facts) *agent_request.add_facts() = f;
-  agent_request.set_turn(turn);
-  agent_request.set_traceparent(ctx.traceparent);
+  v1::AgentRequest agent_request = AgentRequestFor(request, session_id, turn, facts, ctx.traceparent);
 
   std::vector<AgentSlot*> slots;
   bool model_backed = false;
@@ -332,49 +319,30 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   if (ctx.cancelled && ctx.cancelled()) return absl::CancelledError("the caller cancelled the review");
   RETURN_IF_ERROR(RequireAnAnswer(outcomes, slots));
 
-  MergeInput merge;
-  merge.outcomes = std::move(outcomes);
-  for (const AgentSlot* slot : slots) merge.definitions.push_back(slot->section_owner);
-  merge.layout = &agents->layout;
-  merge.title = agents->review_title;
-  merge.requirements = facts.requirements;
-  merge.facts = facts.facts;
-  v1::ReviewResponse response;
-  *response.mutable_review() = Merge(merge);
-  *response.mutable_route() = route;
-  response.set_session_id(session_id);
-
   // The turn keeps what the review was merged from, not the review: it is
-  // merged again (and its Markdown rendered) when the turn is read. Every
-  // message is moved into the record, which EncodeTurn moves on.
-  TurnRecord record;
-  record.principal = ctx.principal;
-  record.session_id = session_id;
-  record.create_session = new_session;
-  record.request_id = request.request_id();
-  record.title = request.title().empty() ? std::string(Utf8Prefix(request.text(), 80)) : request.title();
-  record.request = request;
-  record.route = std::move(route);  // last use
-  record.outputs.reserve(merge.outcomes.size());
-  for (AgentOutcome& o : merge.outcomes) {
-    AgentOutputRecord& out = record.outputs.emplace_back();
-    out.run.Swap(&o.run);
-    if (o.response.has_value()) out.output.Swap(&*o.response);
-  }
+  // merged again (and its Markdown rendered) when the turn is read. The
+  // answers go into the record, are serialized for the store, and are then
+  // moved on into the review: each answer's text is copied by neither.
+  TurnRecord record = NewTurnRecord(ctx.principal, session_id, new_session, request);
+  record.route = std::move(route);  // moved on into the reply below
+  RecordOutputs(&outcomes, &record, agents->layout);
+  for (const AgentSlot* slot : slots) record.merge.section_owners.push_back(slot->section_owner);
   record.merge.merger_version = kMergerVersion;
-  record.merge.section_owners = std::move(merge.definitions);
-  record.merge.title = std::move(merge.title);
-  record.merge.layout = agents->layout.UsedBy(response.review());
-  record.merge.requirements.Swap(&merge.requirements);
-  record.merge.facts = std::move(merge.facts);
+  record.merge.title = agents->review_title;
+  record.merge.requirements = facts.requirements;
+  record.merge.facts = facts.facts;
   record.session_facts = std::move(facts.requirements);
   record.session_fact_sources = std::move(facts.facts);
   for (v1::Fact& f : record.session_fact_sources) {
     if (f.turn() == 0) f.set_turn(turn);
   }
-  record.status = response.review().partial() ? "partial" : "ok";
   record.latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-  ASSIGN_OR_RETURN(EncodedTurn encoded, store_->EncodeTurn(std::move(record)));
+  ASSIGN_OR_RETURN(EncodedTurn encoded, store_->EncodeTurnKeeping(&record));
+
+  v1::ReviewResponse response;
+  *response.mutable_review() = Merge(MergeInputOf(&record, &outcomes, &agents->layout));
+  response.mutable_route()->Swap(&record.route);
+  response.set_session_id(std::move(session_id));
   return PreparedTurn{std::move(response), std::move(encoded)};
 }
 

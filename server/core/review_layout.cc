@@ -58,12 +58,28 @@ std::string ReviewLayout::SectionOfDecisionKey(absl::string_view key) const {
 }
 
 std::vector<v1::SectionSpec> ReviewLayout::UsedBy(const v1::Review& review) const {
-  absl::flat_hash_set<std::string> used;
+  absl::flat_hash_set<absl::string_view> used;
   for (const v1::Section& s : review.sections()) used.insert(s.id());
-  for (const v1::Decision& d : review.decisions()) {
-    auto it = by_prefix_.find(absl::string_view(d.key()).substr(0, d.key().find('.')));
-    if (it != by_prefix_.end()) used.insert(specs_[it->second].id());
+  for (const v1::Decision& d : review.decisions()) MarkDecisionSection(d.key(), &used);
+  return SpecsOf(used);
+}
+
+std::vector<v1::SectionSpec> ReviewLayout::UsedByAnswers(
+    const std::vector<const v1::AgentResponse*>& answers) const {
+  absl::flat_hash_set<absl::string_view> used;
+  for (const v1::AgentResponse* answer : answers) {
+    for (const v1::Section& s : answer->sections()) used.insert(s.id());
+    for (const v1::Decision& d : answer->decisions()) MarkDecisionSection(d.key(), &used);
   }
+  return SpecsOf(used);
+}
+
+void ReviewLayout::MarkDecisionSection(absl::string_view key, absl::flat_hash_set<absl::string_view>* used) const {
+  auto it = by_prefix_.find(key.substr(0, key.find('.')));
+  if (it != by_prefix_.end()) used->insert(specs_[it->second].id());
+}
+
+std::vector<v1::SectionSpec> ReviewLayout::SpecsOf(const absl::flat_hash_set<absl::string_view>& used) const {
   std::vector<v1::SectionSpec> out;
   for (const v1::SectionSpec& spec : specs_) {
     if (used.contains(spec.id())) out.push_back(spec);

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "agentd/v1/definition.pb.h"
+#include "agentd/v1/plugin.pb.h"
 #include "agentd/v1/review.pb.h"
 
 namespace agentd {
@@ -37,11 +39,19 @@ class ReviewLayout {
   // decisions' and conflicts' sections. A turn records them, so merging it
   // again later lays it out the same whatever is hosted then.
   std::vector<v1::SectionSpec> UsedBy(const v1::Review& review) const;
+  // The same specs from the answers the review is merged from (Merge puts
+  // every section and decision key of every answer into the review), so a
+  // turn can record them before its review exists.
+  std::vector<v1::SectionSpec> UsedByAnswers(const std::vector<const v1::AgentResponse*>& answers) const;
 
   const std::vector<v1::SectionSpec>& specs() const { return specs_; }
 
  private:
   const v1::SectionSpec* Find(absl::string_view section_id) const;
+  // Adds the section of decision `key` (if any) to `used`.
+  void MarkDecisionSection(absl::string_view key, absl::flat_hash_set<absl::string_view>* used) const;
+  // The specs whose ids are in `used`, in layout order.
+  std::vector<v1::SectionSpec> SpecsOf(const absl::flat_hash_set<absl::string_view>& used) const;
   std::vector<v1::SectionSpec> specs_;
   absl::flat_hash_map<std::string, size_t> by_id_;
   absl::flat_hash_map<std::string, size_t> by_prefix_;

@@ -94,6 +94,23 @@ TEST(TurnCodecTest, MovingTheRecordEncodesTheSameBytes) {
   EXPECT_EQ(copied, moved);
 }
 
+TEST(TurnCodecTest, EncodingKeepingTheRecordEncodesTheSameBytesAndLeavesItWhole) {
+  TurnRecord turn = SampleTurn();
+  const TurnRecord before = SampleTurn();
+  const std::string copied = EncodeTurn(before, true).body;
+  const EncodedTurn kept = EncodeTurnKeeping(&turn, true);
+  EXPECT_EQ(kept.body, copied);
+  EXPECT_EQ(kept.status, before.status);
+  // Every message is back in the record: encoding it again gives the same.
+  EXPECT_EQ(turn.request.SerializeAsString(), before.request.SerializeAsString());
+  ASSERT_EQ(turn.outputs.size(), before.outputs.size());
+  for (size_t i = 0; i < turn.outputs.size(); ++i) {
+    EXPECT_EQ(turn.outputs[i].output.SerializeAsString(), before.outputs[i].output.SerializeAsString());
+    EXPECT_EQ(turn.outputs[i].run.SerializeAsString(), before.outputs[i].run.SerializeAsString());
+  }
+  EXPECT_EQ(EncodeTurn(std::move(turn), true).body, copied);
+}
+
 TEST(TurnCodecTest, FactsKeepTheirProvenance) {
   const TurnRecord turn = SampleTurn();
   std::string blob = EncodeFacts(turn.session_facts, turn.session_fact_sources);

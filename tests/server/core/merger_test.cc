@@ -237,6 +237,35 @@ TEST(MergerTest, MergeIsDeterministic) {
   EXPECT_EQ(Merge(in).SerializeAsString(), Merge(in).SerializeAsString());
 }
 
+TEST(MergerTest, MovingTheInputMergesTheSameReviewAsCopyingIt) {
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  AddItem(&be, "recommendations", "Add a read replica", 2);
+  AddItem(&be, "database_architecture", "PostgreSQL");
+  be.add_questions()->set_text("How many engineers work on this?");
+  auto* d = be.add_decisions();
+  d->set_key("database.primary");
+  d->set_value("postgresql");
+  v1::AgentResponse api;
+  api.set_agent("api-architect");
+  AddItem(&api, "recommendations", "add a READ replica.", 1);
+  AddItem(&api, "recommendations", "Version the API", 1);
+  AddItem(&api, "api_design", "REST with cursor paging");
+  api.add_questions()->set_text("how many engineers work on this");
+  api.add_assumptions()->set_text("Clients are mobile apps.");
+  auto* other = api.add_decisions();
+  other->set_key("database.primary");
+  other->set_value("mongodb");
+  MergeInput in = TwoAgents(be, api);
+  in.title = "Title";
+  in.requirements.set_team_size(12);
+  in.facts.emplace_back().set_field("team_size");
+  const std::string copied = Merge(in).SerializeAsString();
+  MergeInput moved = in;
+  EXPECT_EQ(Merge(std::move(moved)).SerializeAsString(), copied);
+  EXPECT_EQ(MergeByVersion(kMergerVersion, MergeInput(in))->SerializeAsString(), copied);
+}
+
 // A definition that brings its own sections places them where it says,
 // around the ones already hosted, with its own headings.
 TEST(MergerTest, ANewAgentsSectionsComeWhereItsDefinitionOrdersThem) {

@@ -47,5 +47,19 @@ TEST(ReviewLayoutTest, AReviewUsesTheSpecsOfItsSectionsAndDecisions) {
   EXPECT_THAT(ids, ::testing::ElementsAre("one", "three"));
 }
 
+TEST(ReviewLayoutTest, AnswersUseTheSpecsTheirMergedReviewUses) {
+  ReviewLayout layout = ReviewLayout::FromDefinitions({Owner("a", "one", "One", 1, "first"),
+                                                       Owner("b", "two", "Two", 2, "second"),
+                                                       Owner("c", "three", "Three", 3, "third")});
+  v1::AgentResponse a, b;
+  a.add_sections()->set_id("three");
+  b.add_decisions()->set_key("first.choice");
+  b.add_decisions()->set_key("unknown.choice");
+  std::vector<std::string> ids;
+  for (const v1::SectionSpec& spec : layout.UsedByAnswers({&a, &b})) ids.push_back(spec.id());
+  EXPECT_THAT(ids, ::testing::ElementsAre("one", "three"));
+  EXPECT_TRUE(layout.UsedByAnswers({}).empty());
+}
+
 }  // namespace
 }  // namespace agentd
