@@ -18,7 +18,8 @@ the per-server warm-up request count.
 Each NAME=BUILD_DIR needs bin/agentd, share/agentd/agents and
 lib/agentd/plugins (copy them aside before rebuilding to keep a "before").
 Echo and the request body come from the first build. NAME=BUILD_DIR,FLAG,...
-adds agentd flags; the observability A/B of docs/operations.md is
+adds agentd flags (env:NAME=VALUE sets an environment variable, e.g.
+env:MALLOC_CONF=background_thread:true); the observability A/B of docs/operations.md is
     bench/route_ab.py off=build-release on=build-release,--metrics_listen=127.0.0.1:0,--access_log=/tmp/access.log
 
 Each build's CPU time per request (user + system, all its threads, read
@@ -71,7 +72,10 @@ def main(argv):
     for name, build in builds:
         build = os.path.abspath(build)
         db_dir = tempfile.mkdtemp(dir=work)
-        servers.append((name, lb.Server([os.path.join(build, "bin", "agentd"), "--listen=127.0.0.1:0",
+        # A flag env:NAME=VALUE sets NAME in that server's environment instead.
+        env = ["env"] + [f[4:] for f in flags[name] if f.startswith("env:")]
+        flags[name] = [f for f in flags[name] if not f.startswith("env:")]
+        servers.append((name, lb.Server(env + [os.path.join(build, "bin", "agentd"), "--listen=127.0.0.1:0",
                                          "--db=" + os.path.join(db_dir, "agentd.db"), "--log_format=json",
                                          "--agents_dir=" + os.path.join(build, "share", "agentd", "agents"),
                                          "--plugins_dir=" + os.path.join(build, "lib", "agentd", "plugins"),
