@@ -35,6 +35,28 @@ double MultiplierWordValue(std::string_view word) {
   return 0;
 }
 
+// "a few hundred" (300), "a couple of thousand" (2,000): a vague count of
+// a round multiplier, read as its usual size. `at` is after the article.
+bool ReadFewOf(const std::vector<Token>& tokens, size_t at, double* value,
+               size_t* next) {
+  if (at + 1 >= tokens.size()) return false;
+  double count = 0;
+  if (tokens[at].text == "few") {
+    count = 3;
+  } else if (tokens[at].text == "couple") {
+    count = 2;
+  } else {
+    return false;
+  }
+  size_t i = at + 1;
+  if (tokens[i].text == "of" && i + 1 < tokens.size()) ++i;
+  const double m = tokens[i].text == "hundred" ? 100 : MultiplierWordValue(tokens[i].text);
+  if (m <= 0) return false;
+  *value = count * m;
+  *next = i + 1;
+  return true;
+}
+
 }  // namespace
 
 bool ReadNumber(const std::vector<Token>& tokens, size_t at, double* value,
@@ -47,6 +69,7 @@ bool ReadNumber(const std::vector<Token>& tokens, size_t at, double* value,
     v = t.number;
   } else if (t.kind == TokenKind::kWord) {
     const bool article = t.text == "a" || t.text == "an";
+    if (article && ReadFewOf(tokens, i, value, next)) return true;
     if (article || t.text == "dozen") {
       // "a dozen", "a hundred", "a million"; a bare "a" is not a number.
       const std::string_view w =

@@ -35,13 +35,12 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
   // fact of the decision matrix was given.
   bool pattern_topic = choices.monolith_score + choices.microservices_score > 0 ||
                        r.has_planned_services() || ctx.existing_services ||
-                       ctx.MentionsAny({"monolith", "microservice", "deployable", "services"});
+                       ctx.architecture_topic;
   int pattern_rank = pattern_topic ? 1 : 5;
-  bool cache_topic = ctx.MentionsAny({"cache", "caching", "redis", "memcached"});
-  bool resilience_topic = ctx.MentionsAny({"falls over", "resilien", "circuit", "retry",
-                                           "retries", "timeout", "cascad"});
+  bool cache_topic = ctx.cache_topic;
+  bool resilience_topic = ctx.resilience_topic;
   std::string cache_lead =
-      ctx.Mentions("redis") ? "Take load off Redis (near cache, single-flight, TTL jitter) and cache"
+      ctx.redis ? "Take load off Redis (near cache, single-flight, TTL jitter) and cache"
                             : "Cache";
   // A question about something else, with no fact of the decision matrix,
   // gets no advice to restructure: the section above states the default.
@@ -133,7 +132,7 @@ void Recommendations(const Context& ctx, const Choices& choices, Builder& out) {
                                       FormatNumber(choices.latency_budget_ms), " ms)");
   advice.push_back(
       {resilience_topic ? 0 : 3,
-       retried.empty() && ctx.Mentions("redis")
+       retried.empty() && ctx.redis
            ? absl::StrCat("Give Redis calls a short timeout and no retries, falling back to the "
                           "database behind a bulkhead; wrap synchronous downstream calls in "
                           "circuit breakers and ", schedule, ".")
@@ -228,7 +227,7 @@ void Risks(const Context& ctx, const Choices& choices, Builder& out) {
                             " from the queue, and load-test at twice the expected peak."),
          {"bursty", "peak_rps"});
   }
-  if (ctx.Mentions("redis")) {
+  if (ctx.redis) {
     risk("Redis as a single point of slowness: a stampede of misses or one hot key saturates "
          "it and every request waits on it.",
          "Near cache plus single-flight for hot keys, a circuit breaker around Redis that falls "

@@ -16,6 +16,61 @@ bool ReadHeavy(const v1::Requirements& r) {
   return r.has_read_ratio() ? r.read_ratio() >= kReadHeavyRatio : !r.write_heavy();
 }
 
+// The data shape, from the situations that imply one when the shape itself
+// was not named (or was named relational by "joins" that are the problem):
+// walking relationships is a graph, an append-only series a time series,
+// access by key only a key-value store, records that differ a document.
+v1::DataShape EffectiveShape(const v1::Requirements& r) {
+  if (r.relationship_traversal()) return v1::DATA_SHAPE_GRAPH;
+  const bool open = r.data_shape() == v1::DATA_SHAPE_UNSPECIFIED ||
+                    r.data_shape() == v1::DATA_SHAPE_RELATIONAL;
+  if (!open) return r.data_shape();
+  const bool strong = r.consistency() == v1::CONSISTENCY_STRONG;
+  if (r.append_only_series() && !strong) return v1::DATA_SHAPE_TIME_SERIES;
+  if (r.data_shape() == v1::DATA_SHAPE_RELATIONAL) return r.data_shape();
+  if (r.key_access_only()) return v1::DATA_SHAPE_KEY_VALUE;
+  if (r.varied_records()) return v1::DATA_SHAPE_DOCUMENT;
+  return r.data_shape();
+}
+
+constexpr int kManyInstances = 20;
+constexpr int kManyConnections = 300;
+
+int TotalConnections(const v1::Requirements& r) {
+  return r.has_instance_count() && r.has_connections_per_instance()
+             ? r.instance_count() * r.connections_per_instance()
+             : 0;
+}
+
+// The database's connections are the problem, or soon will be.
+bool ConnectionsStrained(const v1::Requirements& r) {
+  return r.connections_exhausted() || (r.has_instance_count() && r.instance_count() >= kManyInstances) ||
+         TotalConnections(r) >= kManyConnections;
+}
+
+std::string ConnectionsWhy(const v1::Requirements& r) {
+  if (TotalConnections(r) > 0) {
+    return absl::StrCat(r.instance_count(), " instances x ", r.connections_per_instance(),
+                        " connections = ", TotalConnections(r),
+                        " server connections, each costing the database memory and a process");
+  }
+  if (r.has_instance_count()) {
+    return absl::StrCat(r.instance_count(), " instances each holding their own pool ",
+                        r.connections_exhausted() ? "already exhaust" : "would exhaust",
+                        " database connections");
+  }
+  if (r.connections_exhausted()) return "the database already runs out of connections";
+  return "horizontally scaled instances each holding their own pool would exhaust database "
+         "connections";
+}
+
+// Writes dominate, or come in bursts whose last seconds may be lost; never
+// when the caller said a loss is not acceptable.
+bool WriteBehindFits(const v1::Requirements& r) {
+  if (r.has_write_loss_ok() && !r.write_loss_ok()) return false;
+  return r.write_heavy() || (r.write_loss_ok() && (r.bursty() || r.has_peak_rps()));
+}
+
 }  // namespace
 
 void CachingStrategy(const Context& ctx, Choices& choices, Builder& out) {
@@ -44,7 +99,7 @@ void CachingStrategy(const Context& ctx, Choices& choices, Builder& out) {
   std::string l2 = absl::StrCat("L2 (Application): ", store,
                                 " shared by all instances for hot reads and sessions; "
                                 "eviction allkeys-lfu, memory kept below 75%.");
-  if (ctx.Mentions("redis") && ctx.MentionsAny({"load", "slow", "degrad", "latency"})) {
+  if (ctx.redis && r.cache_under_load()) {
     absl::StrAppend(&l2, " Redis under load: put a small in-process near cache (a few seconds "
                          "of TTL) in front of the hottest keys, coalesce concurrent misses "
                          "(single-flight) so one miss does not become a stampede, add jitter to "
@@ -68,20 +123,29 @@ void CachingStrategy(const Context& ctx, Choices& choices, Builder& out) {
           "update the database, then delete the key. Balances and anything a payment decision "
           "reads come from the primary (or a projection read with its version), never from a "
           "cache that may be stale.";
-  } else if (r.write_heavy() && !strong && !ctx.money && !writes_absorbed) {
+  } else if (WriteBehindFits(r) && !strong && !ctx.money && !writes_absorbed) {
     choices.cache_pattern = "write_behind";
-    why = "Write-behind: writes dominate and a short loss window is acceptable, so the cache "
-          "absorbs writes and flushes to the database in batches. Never for money.";
-  } else if (strong && ReadHeavy(r)) {
+    why = r.write_loss_ok()
+              ? "Write-behind: writes come in bursts and losing the last seconds of them is "
+                "acceptable, so the cache absorbs writes and flushes to the database in batches. "
+                "Never for money."
+              : "Write-behind: writes dominate and a short loss window is acceptable, so the "
+                "cache absorbs writes and flushes to the database in batches. Never for money.";
+  } else if ((strong && ReadHeavy(r)) || (r.read_after_write() && !r.stale_reads_ok())) {
     choices.cache_pattern = "write_through";
-    why = "Write-through: reads are heavy and must see writes immediately (strong consistency), "
-          "so every write updates database and cache together.";
-  } else if (ctx.hot_keys && r.has_latency_p99_ms()) {
+    why = r.read_after_write()
+              ? "Write-through: a read must see the write just made, so every write updates "
+                "database and cache together; writes get slower, reads never see the old value."
+              : "Write-through: reads are heavy and must see writes immediately (strong "
+                "consistency), so every write updates database and cache together.";
+  } else if (ctx.hot_keys) {
     choices.cache_pattern = "refresh_ahead";
-    why = absl::StrCat("Refresh-ahead: a few hot keys with predictable access and a p99 target "
-                       "of ",
-                       FormatNumber(r.latency_p99_ms()),
-                       " ms; refreshing before expiry keeps misses off the hot path.");
+    why = absl::StrCat(
+        "Refresh-ahead: a few hot keys read at predictable times",
+        r.has_latency_p99_ms()
+            ? absl::StrCat(" with a p99 target of ", FormatNumber(r.latency_p99_ms()), " ms")
+            : std::string(),
+        "; refreshing them before expiry keeps misses (and the rebuild wait) off the hot path.");
   } else {
     choices.cache_pattern = "cache_aside";
     why = "Cache-aside: read the cache, on a miss read the database and fill the cache; on a "
@@ -104,23 +168,26 @@ void CachingStrategy(const Context& ctx, Choices& choices, Builder& out) {
              {"read_ratio", "write_heavy", "consistency", "latency_p99_ms"});
 
   // Invalidation.
-  bool freshness = strong || ctx.MentionsAny({"fresh", "stale", "real-time", "real time",
-                                              "inventory", "stock", "price"});
+  bool freshness = strong || (r.has_stale_reads_ok() && !r.stale_reads_ok());
   bool has_broker = choices.broker != "none" && !choices.broker.empty();
   if (ctx.immutable_content) {
     choices.invalidation = "version";
     why = "Version-based: content is immutable per version, so the version goes in the key and "
           "nothing is ever invalidated.";
+  } else if (r.changes_published()) {
+    choices.invalidation = "event";
+    why = "Event-based: every change is already published as an event; a consumer deletes the "
+          "affected keys the moment it arrives. Keep a TTL as a safety net for missed events.";
+  } else if (ctx.grouped_content) {
+    choices.invalidation = "tag";
+    why = "Tag-based: one change touches a group of entries (pages, fragments, API responses); "
+          "tagging them lets one purge remove the group, at the CDN and in the application "
+          "cache.";
   } else if (has_broker && freshness) {
     choices.invalidation = "event";
     why = absl::StrCat("Event-based: freshness matters and ", DisplayName(choices.broker),
                        " already carries change events; a consumer deletes the affected keys. "
                        "Keep a TTL as a safety net for missed events.");
-  } else if (ctx.grouped_content) {
-    choices.invalidation = "tag";
-    why = "Tag-based: a product change touches many entries (product page, category listings, "
-          "search results); tagging them lets one purge remove the group, at the CDN and in the "
-          "application cache.";
   } else {
     choices.invalidation = "ttl";
     why = "TTL-based: simple and self-healing; pick TTLs per data type by how stale it may be "
@@ -137,7 +204,7 @@ void DatabaseArchitecture(const Context& ctx, Choices& choices, Builder& out) {
   bool strong = r.consistency() == v1::CONSISTENCY_STRONG;
   std::string why;
   double confidence = 0.8;
-  switch (r.data_shape()) {
+  switch (EffectiveShape(r)) {
     case v1::DATA_SHAPE_DOCUMENT:
       if (aws && r.ops_maturity() == v1::OPS_MATURITY_LOW) {
         choices.database = "dynamodb";
@@ -226,25 +293,30 @@ void DatabaseArchitecture(const Context& ctx, Choices& choices, Builder& out) {
     writes_basis = r.has_read_ratio() ? "peak x write share" : "every request counted as a write";
   }
   bool cassandra_like = choices.database == "cassandra" || choices.database == "scylladb";
-  if (writes > kShardingWritesPerSecond || cassandra_like ||
+  if (writes > kShardingWritesPerSecond || cassandra_like || r.writes_beyond_one_node() ||
       (r.write_heavy() && r.has_peak_rps() && r.peak_rps() > kShardingWritesPerSecond)) {
     scaling.push_back("sharding");
     scaling_text.push_back(
         cassandra_like
             ? "Sharding: built in (partition key + time bucket); size partitions below ~100 MB."
-            : absl::StrCat("Sharding: ", FormatQuantity(writes), " writes/s (", writes_basis,
+        : writes > kShardingWritesPerSecond
+            ? absl::StrCat("Sharding: ", FormatQuantity(writes), " writes/s (", writes_basis,
                            ") is beyond one primary (~", FormatCount(kShardingWritesPerSecond),
-                           "/s); shard by a hash of the tenant or customer id."));
+                           "/s); shard by a hash of the tenant or customer id.")
+            : std::string("Sharding: write volume is beyond one primary; shard by a hash of "
+                          "the tenant or customer id (or by region where data must stay in "
+                          "one)."));
   } else if (r.has_peak_rps()) {
     scaling_text.push_back(absl::StrCat(
         "No sharding: at most ", FormatQuantity(writes), " writes/s (", writes_basis,
         "), well within one primary (~", FormatCount(kShardingWritesPerSecond), "/s)."));
   }
-  if (choices.sql) {
+  // Pooling when connections are the problem, or as the first step when
+  // nothing else is needed; read replicas or sharding alone otherwise.
+  if (choices.sql && (ConnectionsStrained(r) || scaling.empty())) {
     scaling.push_back("connection_pooling");
     scaling_text.push_back(absl::StrCat(
-        "Connection pooling: horizontally scaled instances each holding their own pool would "
-        "exhaust database connections; ",
+        "Connection pooling: ", ConnectionsWhy(r), "; ",
         choices.database == "mysql" ? "ProxySQL" : "PgBouncer (transaction mode)",
         " keeps the server pool small."));
   }

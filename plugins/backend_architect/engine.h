@@ -24,9 +24,9 @@ namespace agentd::backend_architect {
 // The agent name every item, decision and the response itself carry.
 inline constexpr char kAgentName[] = "backend-architect";
 
-// Reviews `request.requirements` (the merged facts) and `request.text` (used
-// only for what Requirements cannot hold: named downstream services, the
-// business unit of throughput, content kinds such as product pages).
+// Reviews `request.requirements` (the merged facts). The request text is
+// not read: server/facts turns words into Requirements fields (with the quote
+// each came from), so the same facts give the same review whatever the text.
 v1::AgentResponse Review(const v1::AgentRequest& request);
 
 }  // namespace agentd::backend_architect

@@ -2,7 +2,7 @@
 // tests. Not part of the plugin's interface: only engine.h is.
 //
 // Review() runs the section builders in the seed's order. Each builder reads
-// the Context (facts plus a few cues from the text), records what it decided
+// the Context (the facts, and names derived from them), records what it decided
 // in Choices so later sections (recommendations, risks) can build on it, and
 // appends items to the response. Nothing here is shared between calls.
 #ifndef AGENTD_PLUGINS_BACKEND_ARCHITECT_INTERNAL_H_
@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "agentd/v1/plugin.pb.h"
-#include "text/tokenizer.h"
 
 namespace agentd::backend_architect::internal {
 
@@ -68,33 +67,32 @@ struct Context {
   // team) removed; each removal is explained in `discarded`.
   v1::Requirements req;
   std::vector<std::string> discarded;
-  // The request text split by the text layer, for prose cues only.
-  std::shared_ptr<const text::TokenizedText> words;
-
-  // True when the request names `needle` (lower case; one or more words) in
-  // a clause that does not deny it ("we have no queue" does not mention a
-  // queue). Whole words: "load" is not in "download". The needle's last word
-  // may be a prefix of the text's word when it has 4 letters or more
-  // ("compensat" in "compensating"), or take a plural "s"/"es".
-  bool Mentions(std::string_view needle) const;
-  bool MentionsAny(std::initializer_list<std::string_view> needles) const;
-
-  // Cues the Requirements message has no field for.
-  std::vector<std::string> downstreams;  // named dependencies, in a fixed order
+  // Derived from `req` once, so the section builders read names instead of
+  // enum tests. The engine never reads the request text: every cue below is
+  // a Requirements field the fact reader (server/facts) filled, with its
+  // quote, or the caller set.
+  std::vector<std::string> downstreams;  // named dependencies, in enum order
   std::string unit;                      // "orders", "events", ... or "requests"
-  bool money = false;                    // payments, orders, balances
-  bool grouped_content = false;          // catalog, product pages
-  bool immutable_content = false;        // versioned assets, immutable files
-  bool hot_keys = false;                 // hot keys, predictable popular reads
-  bool event_driven = false;             // asks for events / streaming
-  bool async_cue = false;                // queues, jobs, webhooks, async work
-  bool separate_read_model = false;      // read models, reporting, analytics
-  bool mysql = false;
-  bool memcached = false;
-  bool temporal_queries = false;         // "as of", history, time travel
-  bool compensation = false;             // "any step can fail", rollback
-  bool existing_services = false;        // services already call each other
-  bool ingest = false;                   // telemetry, IoT, sensor or clickstream ingestion
+  bool money = false;                    // handles_money
+  bool grouped_content = false;          // grouped_invalidation
+  bool immutable_content = false;
+  bool hot_keys = false;
+  bool event_driven = false;             // event_streaming
+  bool async_cue = false;                // async_work or event_streaming
+  bool separate_read_model = false;
+  bool mysql = false;                    // current_database
+  bool memcached = false;                // current_cache
+  bool redis = false;                    // Redis runs here (cache or dependency)
+  bool temporal_queries = false;
+  bool compensation = false;             // compensating_steps
+  bool existing_services = false;        // services_call_each_other
+  bool ingest = false;                   // append_only_series
+  bool architecture_topic = false;       // topics
+  bool cache_topic = false;
+  bool resilience_topic = false;
+
+ private:
+  void DeriveCues();  // fills the names above from `req` (cues.cc)
 };
 
 // ---- What was decided, for later sections -----------------------------------

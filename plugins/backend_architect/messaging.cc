@@ -10,6 +10,7 @@ namespace agentd::backend_architect::internal {
 namespace {
 
 constexpr double kKafkaEventsPerSecond = 10000;
+constexpr int kLongSagaSteps = 5;
 
 std::vector<std::string> AsyncNeeds(const Context& ctx, const Choices& choices) {
   const v1::Requirements& r = ctx.req;
@@ -31,7 +32,10 @@ std::vector<std::string> AsyncNeeds(const Context& ctx, const Choices& choices) 
   return needs;
 }
 
-std::vector<std::string> KafkaTriggers(const Context& ctx) {
+// Why Kafka would be the broker. `strong` counts the reasons only a log
+// gives (replay, ordering, history, throughput); streaming to several
+// consumers and ingest also suit a router or a managed topic.
+std::vector<std::string> KafkaTriggers(const Context& ctx, int* strong) {
   const v1::Requirements& r = ctx.req;
   std::vector<std::string> t;
   if (r.needs_replay()) t.push_back("replay");
@@ -41,7 +45,11 @@ std::vector<std::string> KafkaTriggers(const Context& ctx) {
     t.push_back(absl::StrCat(FormatQuantity(r.peak_rps()), " events/s (> ",
                              FormatCount(kKafkaEventsPerSecond), "/s)"));
   }
-  if (ctx.event_driven) t.push_back("event streaming to several consumers");
+  *strong = static_cast<int>(t.size());
+  // On GCP, Pub/Sub fans one stream out to push and pull subscribers itself.
+  if (ctx.event_driven && r.cloud() != v1::CLOUD_PROVIDER_GCP) {
+    t.push_back("event streaming to several consumers");
+  }
   if (ctx.ingest) t.push_back("a high-volume ingest stream that storage and analytics consumers read at their own pace");
   return t;
 }
@@ -52,7 +60,8 @@ void EventDrivenDesign(const Context& ctx, Choices& choices, Builder& out) {
   const v1::Requirements& r = ctx.req;
   v1::Section* section = out.AddSection("event_driven_design", "Event-Driven Design");
   std::vector<std::string> needs = AsyncNeeds(ctx, choices);
-  std::vector<std::string> kafka = KafkaTriggers(ctx);
+  int strong_kafka = 0;
+  std::vector<std::string> kafka = KafkaTriggers(ctx, &strong_kafka);
 
   std::string why;
   double confidence = 0.75;
@@ -64,7 +73,7 @@ void EventDrivenDesign(const Context& ctx, Choices& choices, Builder& out) {
     out.Ask("async", "Is there work that can finish after the response (emails, webhooks, "
                      "integrations, reports)?",
             "Any such work brings in a queue and changes the broker choice.", {});
-  } else if (!kafka.empty()) {
+  } else if (!kafka.empty() && (strong_kafka > 0 || !r.complex_routing())) {
     choices.broker = "kafka";
     why = absl::StrCat("Kafka for ", absl::StrJoin(kafka, ", "),
                        ": a retained, partitioned log lets consumers re-read history and keeps "
@@ -168,7 +177,7 @@ void EventDrivenDesign(const Context& ctx, Choices& choices, Builder& out) {
 
   // Sagas, only when one business step spans services.
   bool saga_needed = r.distributed_transaction() || choices.pattern == Pattern::kMicroservices ||
-                     ctx.Mentions("saga") || ctx.compensation ||
+                     ctx.compensation || r.no_coordinator() || r.central_flow_view() ||
                      (ctx.existing_services && ctx.event_driven);
   if (saga_needed) {
     std::vector<std::string> orchestrate;
@@ -179,10 +188,23 @@ void EventDrivenDesign(const Context& ctx, Choices& choices, Builder& out) {
     if (r.has_planned_services() && r.planned_services() >= 4) {
       orchestrate.push_back(absl::StrCat(r.planned_services(), " services take part"));
     }
-    bool choreography = orchestrate.empty() && r.ops_maturity() == v1::OPS_MATURITY_HIGH;
+    const bool long_flow = r.has_saga_steps() && r.saga_steps() >= kLongSagaSteps;
+    if (long_flow) orchestrate.push_back(absl::StrCat(r.saga_steps(), " steps"));
+    if (r.central_flow_view()) orchestrate.push_back("one place must show each flow's state");
+    // Refusing a coordinator outweighs the soft reasons for one (money,
+    // compensations), not a long flow or a need to see each flow's state.
+    bool choreography = r.no_coordinator() ? !long_flow && !r.central_flow_view()
+                                           : orchestrate.empty() &&
+                                                 r.ops_maturity() == v1::OPS_MATURITY_HIGH;
     choices.saga = choreography ? "choreography" : "orchestration";
     std::string saga_text;
-    if (choreography) {
+    if (choreography && r.no_coordinator()) {
+      saga_text = "Saga: choreography. No central coordinator is wanted and the flow is short: "
+                  "each service reacts to the previous step's event and emits its own, "
+                  "compensations included. Pros: loose coupling, no coordinator to run or to "
+                  "fail. Cons: the flow lives in no single place and cycles can creep in; trace "
+                  "every saga by a correlation id.";
+    } else if (choreography) {
       saga_text = "Saga: choreography. Few steps and a mature platform: each service reacts to "
                   "the previous step's event. Pros: loose coupling, no coordinator to run. Cons: "
                   "the flow lives in no single place and cycles can creep in; trace every saga "

@@ -65,7 +65,7 @@ void ResiliencePatterns(const Context& ctx, Choices& choices, Builder& out) {
         "(writes carry an idempotency key).");
   }
   out.AddItem(section, "", retry, {"latency_p99_ms"});
-  if (ctx.Mentions("redis")) {
+  if (ctx.redis) {
     // A cache is an optimisation: waiting or retrying on it costs more than
     // the database read it was meant to save.
     int timeout_ms = static_cast<int>(std::clamp(choices.latency_budget_ms / 20.0, 5.0, 50.0));
@@ -80,7 +80,7 @@ void ResiliencePatterns(const Context& ctx, Choices& choices, Builder& out) {
               "Bulkheads: a separate connection and thread pool per downstream, and a reserved "
               "pool for critical paths, so one slow dependency cannot take every worker.");
   std::string degrade =
-      ctx.Mentions("recommendation")
+      std::count(ctx.downstreams.begin(), ctx.downstreams.end(), "recommendation service") > 0
           ? "Graceful degradation for optional features: when recommendations are slow, "
             "return the page without them (or a cached list) instead of waiting."
           : absl::StrCat("Graceful degradation for optional features (",

@@ -9,7 +9,6 @@
 #include "absl/strings/str_format.h"
 #include "plugins/backend_architect/engine.h"
 #include "plugins/backend_architect/internal.h"
-#include "text/scope.h"
 
 namespace agentd::backend_architect::internal {
 
@@ -89,26 +88,6 @@ CapacityPlan PlanCapacity(double peak_rps, bool bursty) {
 
 namespace {
 
-// Dependencies a circuit breaker would wrap, in the order they are reported.
-struct Downstream {
-  std::string_view needle;
-  std::string_view name;
-};
-constexpr Downstream kDownstreams[] = {
-    {"payment", "payment provider"},   {"inventory", "inventory"},
-    {"shipping", "shipping"},          {"recommendation", "recommendation service"},
-    {"search", "search"},              {"pricing", "pricing"},
-    {"fraud", "fraud check"},          {"hotel", "hotel booking"},
-    {"flight", "flight booking"},      {"car ", "car rental"},
-    {"webhook", "webhook receivers"},  {"email", "email provider"},
-    {"notification", "notification service"}, {"redis", "Redis"},
-    {"third-party", "third-party APIs"}, {"third party", "third-party APIs"},
-};
-
-}  // namespace
-
-namespace {
-
 // Beyond these a figure is a typo or an overflow, not a system to design:
 // a billion requests per second, a latency target of a day.
 constexpr double kMaxPeakRps = 1e9;
@@ -124,9 +103,7 @@ std::string Shown(double value, int decimals = 2) {
 
 }  // namespace
 
-Context::Context(const v1::AgentRequest& request)
-    : req(request.requirements()),
-      words(std::make_shared<const text::TokenizedText>(request.text())) {
+Context::Context(const v1::AgentRequest& request) : req(request.requirements()) {
   if (req.has_peak_rps() && req.peak_rps() > kMaxPeakRps) {
     discarded.push_back(absl::StrCat("peak_rps ", Shown(req.peak_rps()), " is beyond ",
                                      FormatCount(kMaxPeakRps), " per second"));
@@ -171,73 +148,7 @@ Context::Context(const v1::AgentRequest& request)
                                      " is negative"));
     req.clear_planned_services();
   }
-  for (const Downstream& d : kDownstreams) {
-    if (Mentions(d.needle) &&
-        std::find(downstreams.begin(), downstreams.end(), d.name) == downstreams.end()) {
-      downstreams.emplace_back(d.name);
-    }
-  }
-  if (MentionsAny({"orders", "order processing", "checkout"})) unit = "orders";
-  else if (MentionsAny({"payment", "transaction"})) unit = "payments";
-  else if (MentionsAny({"message"})) unit = "messages";
-  else if (MentionsAny({"event"})) unit = "events";
-  else if (MentionsAny({"job"})) unit = "jobs";
-  else unit = "requests";
-  money = MentionsAny({"payment", "orders", "order processing", "checkout", "billing", "balance", "ledger",
-                       "money", "invoice", "wallet", "booking"});
-  grouped_content = MentionsAny({"catalog", "product page", "product listing", "category page"});
-  immutable_content = MentionsAny({"immutable", "versioned", "static asset", "image", "media"});
-  hot_keys = MentionsAny({"hot key", "hot-key", "leaderboard", "homepage", "trending",
-                          "popular"});
-  event_driven = MentionsAny({"event-driven", "event driven", "event streaming",
-                              "event stream", "publish", "subscribe"});
-  async_cue = event_driven ||
-              MentionsAny({"queue", "async", "background", "job", "webhook", "worker",
-                           "kafka", "rabbitmq", "sqs", "pubsub", "pub/sub", "broker",
-                           "saga", "notification", "email"});
-  separate_read_model = MentionsAny({"read model", "read and write model", "reporting",
-                                     "analytics", "dashboard", "search index"});
-  mysql = Mentions("mysql");
-  memcached = Mentions("memcached");
-  temporal_queries = MentionsAny({"as of", "time travel", "temporal", "point in time",
-                                  "point-in-time", "history of"});
-  existing_services = MentionsAny({"synchronous rest", "sync rest", "between services",
-                                   "our services", "service-to-service", "services call"});
-  ingest = MentionsAny({"ingest", "telemetry", " iot", "sensor", "clickstream"});
-  compensation = MentionsAny({"any step can fail", "compensat", "roll back", "rollback",
-                              "undo"});
-}
-
-namespace {
-
-// Whether the text's word `word` is the needle's last word `last`.
-bool LastWordMatches(std::string_view word, std::string_view last) {
-  if (word == last) return true;
-  if (word.size() <= last.size() || word.substr(0, last.size()) != last) return false;
-  if (last.size() >= 4) return true;
-  const std::string_view rest = word.substr(last.size());
-  return rest == "s" || rest == "es";
-}
-
-}  // namespace
-
-bool Context::Mentions(std::string_view needle) const {
-  const text::TokenizedText needle_words(needle);
-  const std::vector<text::Token>& want = needle_words.tokens();
-  const std::vector<text::Token>& have = words->tokens();
-  if (want.empty() || have.size() < want.size()) return false;
-  for (size_t i = 0; i + want.size() <= have.size(); ++i) {
-    size_t k = 0;
-    while (k + 1 < want.size() && have[i + k].text == want[k].text) ++k;
-    if (k + 1 != want.size() || !LastWordMatches(have[i + k].text, want[k].text)) continue;
-    if (!text::NegatedAround(have, i, i + want.size())) return true;
-  }
-  return false;
-}
-
-bool Context::MentionsAny(std::initializer_list<std::string_view> needles) const {
-  return std::any_of(needles.begin(), needles.end(),
-                     [this](std::string_view n) { return Mentions(n); });
+  DeriveCues();
 }
 
 namespace {

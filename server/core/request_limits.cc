@@ -48,6 +48,23 @@ absl::Status CheckEnum(const FieldDescriptor& field, int value) {
                                                  field.enum_type()->name(), " value"));
 }
 
+// A list of enum values (downstreams, topics): each known, and no longer
+// than the enum has values, since a value listed twice says nothing new.
+absl::Status CheckEnumList(const google::protobuf::Message& message, const FieldDescriptor& field) {
+  const google::protobuf::Reflection& r = *message.GetReflection();
+  const int size = r.FieldSize(message, &field);
+  if (size > field.enum_type()->value_count()) {
+    return absl::InvalidArgumentError(absl::StrCat("requirements.", field.name(), ": ", size,
+                                                   " values, more than ", field.enum_type()->name(),
+                                                   " has"));
+  }
+  for (int i = 0; i < size; ++i) {
+    absl::Status status = CheckEnum(field, r.GetRepeatedEnumValue(message, &field, i));
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
 // One set, singular field of Requirements, by kind.
 absl::Status CheckField(const google::protobuf::Message& message, const FieldDescriptor& field) {
   const google::protobuf::Reflection& r = *message.GetReflection();
@@ -79,6 +96,11 @@ absl::Status ValidateRequirements(const v1::Requirements& requirements) {
   std::vector<const FieldDescriptor*> set;
   requirements.GetReflection()->ListFields(requirements, &set);
   for (const FieldDescriptor* field : set) {
+    if (field->is_repeated() && field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+      absl::Status status = CheckEnumList(requirements, *field);
+      if (!status.ok()) return status;
+      continue;
+    }
     if (field->is_repeated() || field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       return absl::InternalError(absl::StrCat("requirements.", field->name(),
                                               ": has no range check; add one in request_limits.cc"));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -244,6 +246,10 @@ struct Candidate {
   uint32_t end = 0;
 };
 
+// Every value a Pick::kAll field was read with, each with its first quote,
+// in the order of the enum's numbers.
+using CandidateList = std::map<double, Candidate>;
+
 bool Better(Pick pick, const Candidate& c, const Candidate& best) {
   if (!best.present) return true;
   if (pick == Pick::kLargest) {
@@ -264,6 +270,38 @@ v1::Fact MakeFact(const v1::Requirements& r, const FieldDescriptor* field,
   return fact;
 }
 
+// A repeated enum field read from text: its values in enum order; the
+// quotes joined with "; " and the span of the earliest one.
+void AddListFact(std::string_view text, const FieldDescriptor* field,
+                 const CandidateList& values, FactSet* out) {
+  if (values.empty()) return;
+  const Reflection* refl = out->requirements.GetReflection();
+  std::vector<std::string> quotes;
+  uint32_t begin = UINT32_MAX;
+  uint32_t end = 0;
+  for (const auto& [value, c] : values) {
+    const int number = static_cast<int>(value);
+    if (number == 0 || field->enum_type()->FindValueByNumber(number) == nullptr) {
+      continue;
+    }
+    refl->AddEnumValue(&out->requirements, field, number);
+    std::string quote(text.substr(c.begin, c.end - c.begin));
+    if (std::find(quotes.begin(), quotes.end(), quote) == quotes.end()) {
+      quotes.push_back(std::move(quote));
+    }
+    if (c.begin < begin) {
+      begin = c.begin;
+      end = c.end;
+    }
+  }
+  if (quotes.empty()) return;
+  v1::Fact fact = MakeFact(out->requirements, field, v1::Fact::SOURCE_TEXT);
+  fact.set_quote(absl::StrJoin(quotes, "; "));
+  fact.set_span_begin(static_cast<int32_t>(begin));
+  fact.set_span_end(static_cast<int32_t>(end));
+  out->facts.push_back(std::move(fact));
+}
+
 }  // namespace
 
 FactSet ReadFacts(std::string_view text) {
@@ -272,6 +310,7 @@ FactSet ReadFacts(std::string_view text) {
   const std::vector<facts_internal::Token>& tokens = tokenized.tokens();
   const int field_count = v1::Requirements::descriptor()->field_count();
   std::vector<Candidate> best(static_cast<size_t>(field_count));
+  std::vector<CandidateList> lists(static_cast<size_t>(field_count));
 
   PatternMatch match;
   auto try_rule = [&](int id, size_t at) {
@@ -292,6 +331,10 @@ FactSet ReadFacts(std::string_view text) {
     if (IsIntegerField(cr.field) && value != std::floor(value)) return;
     Candidate c{true, value, rule.tier, tokens[match.first].begin,
                 tokens[match.end - 1].end};
+    if (cr.table->pick == Pick::kAll) {
+      lists[static_cast<size_t>(cr.field->index())].try_emplace(value, c);
+      return;
+    }
     Candidate& slot = best[static_cast<size_t>(cr.field->index())];
     if (Better(cr.table->pick, c, slot)) slot = c;
   };
@@ -312,7 +355,12 @@ FactSet ReadFacts(std::string_view text) {
 
   FactSet out;
   for (const FieldDescriptor* field : FieldsByNumber()) {
-    const Candidate& c = best[static_cast<size_t>(field->index())];
+    const size_t slot = static_cast<size_t>(field->index());
+    if (field->is_repeated()) {
+      AddListFact(text, field, lists[slot], &out);
+      continue;
+    }
+    const Candidate& c = best[slot];
     if (!c.present || !SetFromNumber(&out.requirements, field, c.value)) {
       continue;
     }

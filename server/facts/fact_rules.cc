@@ -33,7 +33,8 @@ const std::vector<std::pair<std::string_view, std::string_view>>& Macros() {
            "inbound|outbound|sensor|log|lines|entries|documents|files|images|"
            "deliveries|commands|bids|votes|posts|comments|likes|rpcs|"
            "invocations|submissions|purchases|tickets|rides|packets|metrics|"
-           "samples|spans|concurrent|peak|user|customer"},
+           "samples|spans|concurrent|peak|user|customer|increments|quotes|"
+           "positions|statements|counts"},
           {"{avkw}", "slo|slos|sla|slas|availability|uptime|available"},
           {"{latkw}",
            "latency|latencies|p99|p95|p90|p50|p999|p9999|tail|response|"
@@ -128,12 +129,7 @@ double PerMinute(const std::vector<double>& v) { return v[0] / 60; }
 double PerHour(const std::vector<double>& v) { return v[0] / 3600; }
 double PerDay(const std::vector<double>& v) { return v[0] / 86400; }
 double SecondsToMs(const std::vector<double>& v) { return v[0] * 1000; }
-double Percent(const std::vector<double>& v) { return v[0] / 100; }
-double RestPercent(const std::vector<double>& v) { return 1 - v[0] / 100; }
 double Product(const std::vector<double>& v) { return v[0] * v[1]; }
-double ShareOfFirst(const std::vector<double>& v) {
-  return v[0] + v[1] > 0 ? v[0] / (v[0] + v[1]) : kNoValue;
-}
 double MostlyWritesByPercent(const std::vector<double>& v) {
   return v[0] > 50 && v[0] <= 100 ? 1 : kNoValue;
 }
@@ -201,26 +197,16 @@ std::vector<FieldRules> BuildTables() {
       Num("# {noun} {noun}? {noun}? {every} {min}", PerMinute),
       Num("# {noun} {noun}? {noun}? {every} {hour}", PerHour),
       Num("# {noun} {noun}? {noun}? {every} {day}", PerDay),
+      // "1.5 billion playback events a day": one word of what they are.
+      Num("# _ {noun} {every} {sec}", First),
+      Num("# _ {noun} {every} {min}", PerMinute),
+      Num("# _ {noun} {every} {day}", PerDay),
       Num("# per|/ {sec}", First),
       Num("# per|/ {min}", PerMinute),
       Num("# per|/ {hour}", PerHour),
       Num("# {noun}? {noun}? {rate}", First),
       Num("# {noun}? {noun}? rpm", PerMinute),
       Num("{rate} of|:? #", First),
-  }});
-
-  t.push_back({.field = "read_ratio", .min = 0, .max = 1, .rules = {
-      Num("# %|percent of? {traffic}? {traffic}? is|are? reads|read", Percent),
-      Num("# %|percent of? {traffic}? {traffic}? is|are? writes|write",
-          RestPercent),
-      Num("# /|:|to # read|reads /|:|to write|writes", ShareOfFirst),
-      Num("reads|read :|is|are|at # %|percent", Percent),
-      Num("read|reads /|:|to write|writes ratio? of|is|:? # /|:|to #",
-          ShareOfFirst),
-      Is("read heavy|intensive|dominated|dominant|mostly", 0.9, 1),
-      Is("mostly|predominantly|primarily|largely reads|read", 0.9, 1),
-      Is("write heavy|intensive", 0.3, 1),
-      Is("mostly|predominantly|primarily|largely writes", 0.3, 1),
   }});
 
   t.push_back({.field = "consistency", .rules = {
@@ -337,13 +323,6 @@ std::vector<FieldRules> BuildTables() {
       Is("mature ..2 ops|devops|platform|sre|operations", OPS_MATURITY_HIGH),
   }});
 
-  t.push_back({.field = "needs_replay", .min = 0, .max = 1, .rules = {
-      Yes("replay|replays|replaying|replayable|replayed|rewind"),
-      Yes("reprocess|reprocessing|reprocessed"),
-      Yes("re process|processing|read|play|consume history|events?"),
-      Yes("rebuild|rebuilding|reconstruct ..3 from events|history"),
-  }});
-
   t.push_back({.field = "needs_ordering", .min = 0, .max = 1, .rules = {
       Yes("in order !to|for|that|of"),
       Yes("in the same|right|correct order"),
@@ -413,17 +392,6 @@ std::vector<FieldRules> BuildTables() {
       Yes("every change|modification|edit"),
   }});
 
-  t.push_back({.field = "complex_routing", .min = 0, .max = 1, .rules = {
-      Yes("route|routes|routed|routing ..4 by|on _? type|types|header|"
-          "headers|topic|topics|content|attribute|attributes|region|tenant|"
-          "key|priority"),
-      Yes("topic|content|header|headers|attribute|type|pattern based? "
-          "routing"),
-      Yes("routing key|keys"),
-      Yes("fan out|fanout ..6 by _?"),
-      Yes("topic|wildcard exchange|exchanges"),
-  }});
-
   t.push_back({.field = "early_stage", .min = 0, .max = 1, .rules = {
       Yes("mvp|mvps|prototype|prototypes|prototyping|poc"),
       Yes("startup|startups !time|times|latency|script|scripts|probe|probes|"
@@ -460,6 +428,8 @@ std::vector<FieldRules> BuildTables() {
       Num("# /|:|to # read|reads /|:|to write|writes", MostlyWritesByRatio),
   }});
 
+  AddSituationTables(&t);
+  AddSystemTables(&t);
   return t;
 }
 
@@ -475,10 +445,14 @@ absl::Status ValidateFieldRules() {
   for (const FieldRules& table : AllFieldRules()) {
     const google::protobuf::FieldDescriptor* field =
         d->FindFieldByName(std::string(table.field));
-    if (field == nullptr || field->is_repeated()) {
+    const bool list = table.pick == Pick::kAll;
+    if (field == nullptr || field->is_repeated() != list ||
+        (list && field->cpp_type() !=
+                     google::protobuf::FieldDescriptor::CPPTYPE_ENUM)) {
       return absl::InternalError(absl::StrCat(
           "rules for '", std::string(table.field),
-          "': no such singular Requirements field"));
+          "': no such Requirements field (singular, or a repeated enum for "
+          "Pick::kAll)"));
     }
     for (const Rule& rule : table.rules) {
       absl::StatusOr<Pattern> pattern = Pattern::Compile(rule.pattern);

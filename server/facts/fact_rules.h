@@ -34,6 +34,7 @@ struct Rule {
 enum class Pick {
   kFirst,    // the strongest tier, then the earliest in the text
   kLargest,  // the largest value: peak_rps is a peak
+  kAll,      // every value read, for a repeated enum field (downstreams)
 };
 
 struct FieldRules {
@@ -55,6 +56,12 @@ Rule Is(std::string_view pattern, double value, int tier = 0,
         double negated_value = kNoValue);
 Rule Exactly(std::string_view pattern, double value);  // no negation check
 double First(const std::vector<double>& numbers);
+
+// The tables of the situations behind the seed's caching, database and
+// messaging rules (situation_rules.cc) and of what the caller already runs
+// and asks about (system_rules.cc), appended to `tables`.
+void AddSituationTables(std::vector<FieldRules>* tables);
+void AddSystemTables(std::vector<FieldRules>* tables);
 
 // Every table, built once on first use; immutable afterwards.
 const std::vector<FieldRules>& AllFieldRules();

@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugins/backend_architect/engine.h"
+#include "server/facts/fact_reader.h"
 #include "tests/plugins/backend_architect/test_util.h"
 
 namespace agentd::backend_architect {
@@ -20,8 +21,12 @@ using testing::QuestionsText;
 using testing::Request;
 using testing::SectionText;
 
+// `r` with the facts read from `text` beneath it, as the orchestrator layers
+// them: the engine reads no text, so a situation a test states in words
+// reaches it as a Requirements field, the way a caller's question does.
 v1::AgentResponse ReviewOf(const v1::Requirements& r, const std::string& text = "") {
-  return Review(Request(r, text));
+  const FactSet facts = LayerFacts(FactSet{}, ReadFacts(text), FactsFromFields(r));
+  return Review(Request(facts.requirements, text));
 }
 
 // ---- Shape ---------------------------------------------------------------------
@@ -389,7 +394,9 @@ TEST(CacheInvalidationTest, EachStrategy) {
   EXPECT_EQ(DecisionValue(ReviewOf(v1::Requirements(), "Serve immutable versioned assets"),
                           "caching.invalidation"),
             "version");
-  EXPECT_EQ(DecisionValue(ReviewOf(v1::Requirements(), "How should we cache product pages?"),
+  EXPECT_EQ(DecisionValue(ReviewOf(v1::Requirements(),
+                                   "A product change must purge its page and every listing "
+                                   "that shows it together."),
                           "caching.invalidation"),
             "tag");
 }
@@ -456,13 +463,17 @@ TEST(DatabaseScalingTest, ReadReplicasShardingAndPooling) {
   v1::Requirements reads;
   reads.set_read_ratio(0.8);
   reads.set_peak_rps(1000);
+  // Read replicas alone: pooling is for connection pressure, or the first
+  // step when nothing else is needed.
+  EXPECT_EQ(DecisionValue(ReviewOf(reads), "database.scaling"), "read_replicas");
+  reads.set_instance_count(40);
   EXPECT_EQ(DecisionValue(ReviewOf(reads), "database.scaling"), "read_replicas,connection_pooling");
 
   v1::Requirements writes;
   writes.set_read_ratio(0.5);
   writes.set_peak_rps(20000);  // 10,000 writes/s
   v1::AgentResponse response = ReviewOf(writes);
-  EXPECT_EQ(DecisionValue(response, "database.scaling"), "sharding,connection_pooling");
+  EXPECT_EQ(DecisionValue(response, "database.scaling"), "sharding");
   EXPECT_THAT(SectionText(response, "database_architecture"), HasSubstr("10,000 writes/s"));
 
   v1::Requirements heavy;
@@ -610,7 +621,7 @@ TEST(InputTest, ImpossibleFactsAreIgnoredOutLoud) {
   r.set_read_ratio(3);
   r.set_peak_rps(-5);
   r.set_team_size(0);
-  v1::AgentResponse response = Review(testing::Request(r));
+  v1::AgentResponse response = ReviewOf(r);
   EXPECT_EQ(testing::DecisionValue(response, "observability.slo_availability"), "99.9");
   std::string assumptions = testing::AssumptionsText(response);
   EXPECT_THAT(assumptions, ::testing::HasSubstr("availability_slo 150 is not a percentage"));
@@ -626,15 +637,15 @@ namespace agentd::backend_architect {
 namespace {
 
 TEST(RecommendationsTest, TheQuestionsOwnTopicComesFirst) {
-  v1::AgentResponse caching = Review(testing::Request(
-      v1::Requirements(), "Our API response times degrade when Redis is under load."));
+  v1::AgentResponse caching = ReviewOf(
+      v1::Requirements(), "Our API response times degrade when Redis is under load.");
   const v1::Section* s = testing::FindSection(caching, "recommendations");
   ASSERT_NE(s, nullptr);
   EXPECT_THAT(s->items(0).text(), ::testing::HasSubstr("Take load off Redis"));
 
   v1::Requirements team;
   team.set_team_size(6);
-  v1::AgentResponse pattern = Review(testing::Request(team, "Review our backend"));
+  v1::AgentResponse pattern = ReviewOf(team, "Review our backend");
   EXPECT_THAT(testing::FindSection(pattern, "recommendations")->items(0).text(),
               ::testing::HasSubstr("one monolith"));
 }
@@ -658,8 +669,8 @@ std::string RecommendationsText(const v1::AgentResponse& response) {
 }
 
 TEST(ReadingAsAnArchitectTest, ACacheIsNotRetriedItIsBypassed) {
-  v1::AgentResponse response = Review(Request(
-      v1::Requirements(), "Our API response times degrade when Redis is under load."));
+  v1::AgentResponse response = ReviewOf(
+      v1::Requirements(), "Our API response times degrade when Redis is under load.");
   EXPECT_THAT(SectionText(response, "resilience_patterns"),
               HasSubstr("Redis calls are not retried: a 50 ms timeout"));
   std::string recs = RecommendationsText(response);
@@ -668,16 +679,16 @@ TEST(ReadingAsAnArchitectTest, ACacheIsNotRetriedItIsBypassed) {
 }
 
 TEST(ReadingAsAnArchitectTest, NoRestructuringAdviceForAnOffTopicQuestion) {
-  v1::AgentResponse caching = Review(Request(
-      v1::Requirements(), "Our API response times degrade when Redis is under load."));
+  v1::AgentResponse caching = ReviewOf(
+      v1::Requirements(), "Our API response times degrade when Redis is under load.");
   EXPECT_THAT(RecommendationsText(caching), Not(HasSubstr("monolith")));
   // The section still answers, from the defaults.
   EXPECT_NE(FindSection(caching, "architecture_pattern"), nullptr);
 }
 
 TEST(ReadingAsAnArchitectTest, ExistingServicesAreKeptNotMerged) {
-  v1::AgentResponse response = Review(Request(
-      v1::Requirements(), "We want to move from synchronous REST to event-driven architecture."));
+  v1::AgentResponse response = ReviewOf(
+      v1::Requirements(), "We want to move from synchronous REST to event-driven architecture.");
   std::string recs = RecommendationsText(response);
   EXPECT_THAT(recs, HasSubstr("Keep the services you have"));
   EXPECT_THAT(recs, Not(HasSubstr("Build one deployable")));
@@ -687,7 +698,7 @@ TEST(ReadingAsAnArchitectTest, PlannedServicesBeyondTheTeamBecomeModules) {
   v1::Requirements r;
   r.set_team_size(3);
   r.set_planned_services(40);
-  EXPECT_THAT(RecommendationsText(Review(Request(r, "40 microservices"))),
+  EXPECT_THAT(RecommendationsText(ReviewOf(r, "40 microservices")),
               HasSubstr("Treat the 40 planned services as candidate modules"));
 }
 
@@ -697,21 +708,21 @@ TEST(ReadingAsAnArchitectTest, AnIngestStreamGetsABroker) {
   r.set_write_heavy(true);
   r.set_data_shape(v1::DATA_SHAPE_TIME_SERIES);
   r.set_cloud(v1::CLOUD_PROVIDER_AZURE);
-  v1::AgentResponse response = Review(Request(r, "Telemetry from 200,000 IoT devices"));
+  v1::AgentResponse response = ReviewOf(r, "Telemetry from 200,000 IoT devices");
   EXPECT_EQ(DecisionValue(response, "messaging.broker"), "kafka");
   EXPECT_THAT(SectionText(response, "event_driven_design"), HasSubstr("Event Hubs"));
   EXPECT_EQ(DecisionValue(response, "caching.pattern"), "cache_aside");
   // Without the cue, a high write rate alone still needs a buffer.
   v1::Requirements plain = r;
   plain.clear_data_shape();
-  EXPECT_NE(DecisionValue(Review(Request(plain, "Counters")), "messaging.broker"), "none");
+  EXPECT_NE(DecisionValue(ReviewOf(plain, "Counters"), "messaging.broker"), "none");
 }
 
 TEST(ReadingAsAnArchitectTest, BalancesAreNeverServedFromACache) {
   v1::Requirements r;
   r.set_consistency(v1::CONSISTENCY_STRONG);
   r.set_read_ratio(0.9);
-  v1::AgentResponse response = Review(Request(r, "A payments ledger with account balances"));
+  v1::AgentResponse response = ReviewOf(r, "A payments ledger with account balances");
   EXPECT_EQ(DecisionValue(response, "caching.pattern"), "cache_aside");
   EXPECT_THAT(SectionText(response, "caching_strategy"), HasSubstr("Balances and anything a payment"));
 }
@@ -719,7 +730,7 @@ TEST(ReadingAsAnArchitectTest, BalancesAreNeverServedFromACache) {
 TEST(ReadingAsAnArchitectTest, EventSourcingIsARecommendationWhenChosen) {
   v1::Requirements r;
   r.set_needs_audit_trail(true);
-  EXPECT_THAT(RecommendationsText(Review(Request(r, "ledger"))),
+  EXPECT_THAT(RecommendationsText(ReviewOf(r, "ledger")),
               HasSubstr("Event-source only the aggregates that need their history"));
 }
 
@@ -727,7 +738,7 @@ TEST(ReadingAsAnArchitectTest, BurstsOutsideShopsDoNotTalkAboutSales) {
   v1::Requirements r;
   r.set_bursty(true);
   r.set_peak_rps(1500);
-  v1::AgentResponse response = Review(Request(r, "1,500 transactions per second at peak"));
+  v1::AgentResponse response = ReviewOf(r, "1,500 transactions per second at peak");
   std::string all = SectionText(response, "scalability") + SectionText(response, "risks") +
                     RecommendationsText(response);
   EXPECT_THAT(all, Not(HasSubstr("sale")));
@@ -738,7 +749,7 @@ TEST(ReadingAsAnArchitectTest, BurstsOutsideShopsDoNotTalkAboutSales) {
 TEST(ReadingAsAnArchitectTest, OneRetryIsSingular) {
   v1::Requirements r;
   r.set_latency_p99_ms(20);
-  EXPECT_THAT(RecommendationsText(Review(Request(r))), HasSubstr("(1 retry within 20 ms)"));
+  EXPECT_THAT(RecommendationsText(ReviewOf(r)), HasSubstr("(1 retry within 20 ms)"));
 }
 
 }  // namespace

@@ -36,6 +36,9 @@ TEST(GoldenTest, FlashSaleOrders) {
   v1::Requirements r;
   r.set_peak_rps(10000.0 / 60.0);
   r.set_bursty(true);
+  r.set_handles_money(true);                            // "orders"
+  r.set_throughput_unit(v1::THROUGHPUT_UNIT_ORDERS);
+  r.add_topics(v1::TOPIC_ARCHITECTURE);                 // "microservices"
   CompareWithGolden("flash_sale",
                     Request(r, "We need to handle 10,000 orders per minute during flash sales. "
                                "Should we use microservices or a monolith?"));
@@ -43,6 +46,10 @@ TEST(GoldenTest, FlashSaleOrders) {
 
 TEST(GoldenTest, RedisUnderLoad) {
   v1::Requirements r;
+  r.set_current_cache(v1::DATASTORE_REDIS);
+  r.add_downstreams(v1::DEPENDENCY_REDIS);
+  r.add_topics(v1::TOPIC_CACHING);
+  r.set_cache_under_load(true);  // "degrade when Redis is under load"
   CompareWithGolden("redis_caching",
                     Request(r, "Our API response times degrade when Redis is under load. How "
                                "should we structure our caching strategy?"));
@@ -50,6 +57,9 @@ TEST(GoldenTest, RedisUnderLoad) {
 
 TEST(GoldenTest, SyncRestToEvents) {
   v1::Requirements r;
+  r.set_event_streaming(true);            // "event-driven"
+  r.set_services_call_each_other(true);   // "synchronous REST"
+  r.set_throughput_unit(v1::THROUGHPUT_UNIT_EVENTS);
   CompareWithGolden("event_driven",
                     Request(r, "We want to move from synchronous REST to event-driven "
                                "architecture. What patterns should we use?"));

@@ -72,9 +72,24 @@ TEST(ValidateRequirementsTest, EveryFieldHasACheck) {
   const google::protobuf::Descriptor* d = v1::Requirements::descriptor();
   for (int i = 0; i < d->field_count(); ++i) {
     const google::protobuf::FieldDescriptor* f = d->field(i);
-    EXPECT_FALSE(f->is_repeated()) << f->name();
+    EXPECT_FALSE(f->is_repeated() && f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_ENUM)
+        << f->name();
     EXPECT_NE(f->cpp_type(), google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) << f->name();
   }
+}
+
+TEST(ValidateRequirementsTest, ChecksEveryValueOfAnEnumList) {
+  v1::Requirements r;
+  r.add_topics(v1::TOPIC_CACHING);
+  r.add_downstreams(v1::DEPENDENCY_REDIS);
+  EXPECT_TRUE(ValidateRequirements(r).ok());
+  r.GetReflection()->AddEnumValue(&r, r.GetDescriptor()->FindFieldByName("topics"), 42);
+  absl::Status s = ValidateRequirements(r);
+  ExpectInvalid(s, "topics");
+  EXPECT_THAT(std::string(s.message()), HasSubstr("Topic"));
+  v1::Requirements many;
+  for (int i = 0; i < 100; ++i) many.add_topics(v1::TOPIC_CACHING);
+  ExpectInvalid(ValidateRequirements(many), "topics");
 }
 
 TEST(ValidateTitleTest, CountsCharactersNotBytes) {
