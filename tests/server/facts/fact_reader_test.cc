@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/facts/fact_rules.h"
+#include "tests/server/facts/phrase_tests.h"
 
 namespace agentd {
 namespace {
@@ -15,55 +16,9 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-std::optional<v1::Fact> FindFact(const FactSet& set, const std::string& field) {
-  for (const v1::Fact& f : set.facts) {
-    if (f.field() == field) return f;
-  }
-  return std::nullopt;
-}
-
-std::string Describe(const FactSet& set) {
-  std::string out;
-  for (const v1::Fact& f : set.facts) {
-    out += f.field() + "=" + f.value() + " \"" + f.quote() + "\"; ";
-  }
-  return out.empty() ? "(no facts)" : out;
-}
-
 TEST(FieldRulesTest, EveryRuleCompilesAndFitsItsField) {
   const absl::Status status = facts_internal::ValidateFieldRules();
   EXPECT_TRUE(status.ok()) << status;
-}
-
-// One phrasing: the fact it must yield, with its normalised value and quote.
-struct Phrase {
-  std::string text;
-  std::string field;
-  std::string value;
-  std::string quote;
-};
-
-std::ostream& operator<<(std::ostream& os, const Phrase& p) {
-  return os << "\"" << p.text << "\" -> " << p.field << "=" << p.value;
-}
-
-class ReadsPhraseTest : public testing::TestWithParam<Phrase> {};
-
-TEST_P(ReadsPhraseTest, YieldsValueAndQuote) {
-  const Phrase& p = GetParam();
-  const FactSet set = ReadFacts(p.text);
-  const std::optional<v1::Fact> fact = FindFact(set, p.field);
-  ASSERT_TRUE(fact.has_value()) << "read: " << Describe(set);
-  EXPECT_EQ(fact->value(), p.value) << Describe(set);
-  EXPECT_EQ(fact->quote(), p.quote) << Describe(set);
-  EXPECT_EQ(fact->source(), v1::Fact::SOURCE_TEXT);
-  // The span points at the quote in the caller's text.
-  ASSERT_LE(fact->span_end(), static_cast<int>(p.text.size()));
-  EXPECT_EQ(p.text.substr(fact->span_begin(),
-                          fact->span_end() - fact->span_begin()),
-            p.quote);
-  // The Requirements carry the same value.
-  EXPECT_EQ(FactValue(set.requirements, p.field), p.value);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -323,24 +278,6 @@ INSTANTIATE_TEST_SUITE_P(
                "true", "transaction spanning services"},
         Phrase{"we considered 2PC", "distributed_transaction", "true",
                "2PC"}));
-
-// Phrases that must not yield `field`.
-struct NotRead {
-  std::string text;
-  std::string field;
-};
-
-std::ostream& operator<<(std::ostream& os, const NotRead& n) {
-  return os << "\"" << n.text << "\" !-> " << n.field;
-}
-
-class DoesNotReadTest : public testing::TestWithParam<NotRead> {};
-
-TEST_P(DoesNotReadTest, LeavesFieldUnset) {
-  const FactSet set = ReadFacts(GetParam().text);
-  EXPECT_FALSE(FindFact(set, GetParam().field).has_value()) << Describe(set);
-  EXPECT_EQ(FactValue(set.requirements, GetParam().field), "");
-}
 
 INSTANTIATE_TEST_SUITE_P(
     Negatives, DoesNotReadTest,

@@ -5,17 +5,10 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "server/facts/fact_reader.h"
+#include "tests/server/facts/phrase_tests.h"
 
 namespace agentd {
 namespace {
-
-std::optional<v1::Fact> FindFact(const FactSet& set, const std::string& field) {
-  for (const v1::Fact& f : set.facts) {
-    if (f.field() == field) return f;
-  }
-  return std::nullopt;
-}
 
 std::string ValueOf(const std::string& text, const std::string& field) {
   const std::optional<v1::Fact> fact = FindFact(ReadFacts(text), field);
