@@ -15,6 +15,17 @@ std::string ValueOf(const std::string& text, const std::string& field) {
   return fact.has_value() ? fact->value() : "(unset)";
 }
 
+INSTANTIATE_TEST_SUITE_P(
+    SystemReadMix, ReadsPhraseTest,
+    testing::Values(Phrase{"~90% of queries are SELECTs", "read_ratio", "0.9",
+                           "90% of queries are SELECTs"},
+                    Phrase{"Our MySQL primary", "current_database", "mysql", "MySQL"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    SystemWholeWords, DoesNotReadTest,
+    testing::Values(NotRead{"we download reports nightly", "cache_under_load"},
+                    NotRead{"we download reports nightly", "topics"}));
+
 TEST(ReadRatioTest, ReadsSharesRatiosAndMultiples) {
   EXPECT_EQ(ValueOf("~90% of queries are SELECTs from dashboards", "read_ratio"), "0.9");
   EXPECT_EQ(ValueOf("traffic is ~95% catalog reads", "read_ratio"), "0.95");
