@@ -188,6 +188,12 @@ absl::StatusOr<v1::AgentResponse> RemoteAgent::Call(const v1::AgentRequest& requ
   if (!protocol_error.empty()) context.TryCancel();
   grpc::Status status = reader->Finish();
   CancelWatcher::Get().Remove(&context);
+  // The plugin sees the same deadline and may answer CANCELLED for it before
+  // our own timer fires; either way it was the deadline that ended the call.
+  if (status.error_code() == grpc::StatusCode::CANCELLED && !cancel.cancelled.load(std::memory_order_relaxed) &&
+      absl::Now() >= cancel.deadline) {
+    status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded");
+  }
   return Finish(status, &response, answered, protocol_error);
 }
 
