@@ -1,5 +1,8 @@
 #include "tests/plugins/backend_architect/test_util.h"
 
+#include "plugins/backend_architect/engine.h"
+#include "server/facts/fact_reader.h"
+
 namespace agentd::backend_architect::testing {
 
 v1::AgentRequest Request(const v1::Requirements& requirements, const std::string& text) {
@@ -8,6 +11,11 @@ v1::AgentRequest Request(const v1::Requirements& requirements, const std::string
   request.set_text(text);
   request.set_agent("backend-architect");
   return request;
+}
+
+v1::AgentResponse ReviewOf(const v1::Requirements& requirements, const std::string& text) {
+  const FactSet facts = LayerFacts(FactSet{}, ReadFacts(text), FactsFromFields(requirements));
+  return Review(Request(facts.requirements, text));
 }
 
 const v1::Decision* FindDecision(const v1::AgentResponse& response, const std::string& key) {

@@ -1,5 +1,6 @@
-// Helpers for the backend-architect engine tests: build a request, find a
-// decision or section in a response.
+// Helpers for the backend-architect engine tests: build a request, review
+// facts stated as fields or in words, find a decision or section in a
+// response.
 #ifndef AGENTD_TESTS_PLUGINS_BACKEND_ARCHITECT_TEST_UTIL_H_
 #define AGENTD_TESTS_PLUGINS_BACKEND_ARCHITECT_TEST_UTIL_H_
 
@@ -10,6 +11,11 @@
 namespace agentd::backend_architect::testing {
 
 v1::AgentRequest Request(const v1::Requirements& requirements, const std::string& text = "");
+// The engine's review of `requirements` with the facts read from `text`
+// beneath them, as the orchestrator layers them: the engine reads no text,
+// so a situation a test states in words reaches it as a Requirements field,
+// the way a caller's question does.
+v1::AgentResponse ReviewOf(const v1::Requirements& requirements, const std::string& text = "");
 // The value decided under `key`, or "<absent>".
 std::string DecisionValue(const v1::AgentResponse& response, const std::string& key);
 const v1::Decision* FindDecision(const v1::AgentResponse& response, const std::string& key);
