@@ -11,23 +11,9 @@
 
 #include "gtest/gtest.h"
 #include "server/facts/fact_reader.h"
+#include "tests/server/facts/fact_lookup.h"
 
 namespace agentd {
-
-inline std::optional<v1::Fact> FindFact(const FactSet& set, const std::string& field) {
-  for (const v1::Fact& f : set.facts) {
-    if (f.field() == field) return f;
-  }
-  return std::nullopt;
-}
-
-inline std::string Describe(const FactSet& set) {
-  std::string out;
-  for (const v1::Fact& f : set.facts) {
-    out += f.field() + "=" + f.value() + " \"" + f.quote() + "\"; ";
-  }
-  return out.empty() ? "(no facts)" : out;
-}
 
 // One phrasing: the fact it must yield, with its normalised value and quote.
 struct Phrase {
