@@ -1,19 +1,20 @@
+// ParseDefinition and LoadDefinitions as a whole
+// (server/definitions/definition_parser.cc): the seed's shape, the public
+// compat corpus, errors that name the file and line, robustness against any
+// input, and loading a directory. The front matter's keys are tested in
+// front_matter_test.cc, the body's lists in markdown_body_test.cc.
 #include "server/definitions/definition_parser.h"
 
-#include <algorithm>
-#include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/definitions/front_matter.h"
-#include "server/definitions/markdown_body.h"
+#include "tests/server/definitions/definition_test_support.h"
 
 namespace agentd {
 namespace {
@@ -24,31 +25,10 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-const std::string kTestData =
-    std::string(AGENTD_SOURCE_DIR) + "/tests/server/definitions/testdata";
-const std::string kShared = AGENTD_SHARED_DIR;
-
-// The shared corpus (../shared beside the repository: the seed definition
-// and the compat files) is not part of a clone; a test that reads it skips,
-// saying what it needs, when it is absent.
-#define SKIP_WITHOUT_SHARED(relative)                                                          \
-  if (!std::filesystem::exists(std::filesystem::path(kShared) / (relative)))                   \
-  GTEST_SKIP() << "needs " << (relative) << " of the shared corpus (../shared beside the "     \
-               << "repository); not found, so skipped"
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
-std::vector<std::string> RedirectsOf(const v1::AgentDefinition& def) {
-  std::vector<std::string> out;
-  for (const auto& exclusion : def.not_for()) out.push_back(exclusion.redirect());
-  return out;
-}
+using testing_definitions::kTestData;
+using testing_definitions::kShared;
+using testing_definitions::ReadFile;
+using testing_definitions::RedirectsOf;
 
 // ---------------------------------------------------------------- seed shape
 
@@ -218,196 +198,6 @@ TEST(ParseDefinitionTest, CompatShapesReadAsIntended) {
               ElementsAre("Every deploy empties the cache and the database melts"));
 }
 
-// ------------------------------------------------------------- front matter
-
-TEST(ParseDefinitionTest, ToolsAsCommaStringOrList) {
-  auto from_string = ParseDefinition(
-      "---\nname: a\ndescription: d\ntools: Read,  Write ,Bash,\n---\n", "a.md");
-  ASSERT_TRUE(from_string.ok()) << from_string.status();
-  EXPECT_THAT(from_string->tools(), ElementsAre("Read", "Write", "Bash"));
-
-  auto from_list = ParseDefinition(
-      "---\nname: a\ndescription: d\ntools:\n  - Read\n  - Write\n---\n", "a.md");
-  ASSERT_TRUE(from_list.ok()) << from_list.status();
-  EXPECT_THAT(from_list->tools(), ElementsAre("Read", "Write"));
-
-  auto flow = ParseDefinition("---\nname: a\ntools: [Grep, Glob]\n---\n", "a.md");
-  ASSERT_TRUE(flow.ok()) << flow.status();
-  EXPECT_THAT(flow->tools(), ElementsAre("Grep", "Glob"));
-}
-
-TEST(ParseDefinitionTest, AgentdKeys) {
-  auto def = ParseDefinition(
-      "---\n"
-      "name: backend-architect\n"
-      "description: d\n"
-      "plugin: backend_architect\n"
-      "sections: [architecture_pattern, caching_strategy]\n"
-      "timeout_ms: 250\n"
-      "max_in_flight: 4\n"
-      "owner: platform-team\n"
-      "hooks:\n  pre: [lint]\n"
-      "---\n",
-      "x.md");
-  ASSERT_TRUE(def.ok()) << def.status();
-  EXPECT_EQ(def->plugin(), "backend_architect");
-  EXPECT_THAT(def->sections(), ElementsAre("architecture_pattern", "caching_strategy"));
-  EXPECT_EQ(def->timeout_ms(), 250);
-  EXPECT_EQ(def->max_in_flight(), 4);
-  EXPECT_EQ(def->extra().at("owner"), "platform-team");
-  EXPECT_EQ(def->extra().count("hooks"), 0u);
-
-  auto comma = ParseDefinition("---\nname: p\nsections: api_design, deployment\n---\n", "p.md");
-  ASSERT_TRUE(comma.ok()) << comma.status();
-  EXPECT_THAT(comma->sections(), ElementsAre("api_design", "deployment"));
-}
-
-// A section may state its heading, its place in the review and the decision
-// keys that are its own; a plain id beside it keeps the defaults.
-TEST(ParseDefinitionTest, SectionsWithHeadingOrderAndDecisions) {
-  auto def = ParseDefinition(
-      "---\n"
-      "name: security-reviewer\n"
-      "sections:\n"
-      "  - id: threat_model\n"
-      "    heading: 'Threat Model & Abuse'\n"
-      "    order: 5\n"
-      "    decisions: [security, authn]\n"
-      "  - open_notes\n"
-      "---\n",
-      "s.md");
-  ASSERT_TRUE(def.ok()) << def.status();
-  EXPECT_THAT(def->sections(), ElementsAre("threat_model", "open_notes"));
-  ASSERT_EQ(def->section_specs_size(), 2);
-  EXPECT_EQ(def->section_specs(0).heading(), "Threat Model & Abuse");
-  EXPECT_EQ(def->section_specs(0).order(), 5);
-  EXPECT_THAT(def->section_specs(0).decision_prefixes(), ElementsAre("security", "authn"));
-  EXPECT_EQ(def->section_specs(1).id(), "open_notes");
-  EXPECT_EQ(def->section_specs(1).order(), 0);
-
-  auto no_id = ParseDefinition("---\nname: p\nsections:\n  - heading: Lost\n---\n", "p.md");
-  EXPECT_EQ(no_id.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(no_id.status().message(), HasSubstr("p.md:3: sections: an entry written as a map needs an 'id'"));
-  auto bad_order = ParseDefinition("---\nname: p\nsections:\n  - id: a\n    order: soon\n---\n", "p.md");
-  EXPECT_THAT(bad_order.status().message(), HasSubstr("'order' must be a whole number"));
-}
-
-// The bundled definitions state today's review layout themselves.
-TEST(ParseDefinitionTest, BundledDefinitionsStateTheirSectionLayout) {
-  DefinitionLoadResult loaded = LoadDefinitions(std::string(AGENTD_SOURCE_DIR) + "/agents");
-  ASSERT_TRUE(loaded.errors.empty()) << loaded.errors[0];
-  int specs = 0;
-  for (const v1::AgentDefinition& def : loaded.definitions) {
-    ASSERT_EQ(def.section_specs_size(), def.sections_size()) << def.name();
-    for (const v1::SectionSpec& spec : def.section_specs()) {
-      EXPECT_FALSE(spec.heading().empty()) << def.name() << " " << spec.id();
-      EXPECT_GT(spec.order(), 0) << def.name() << " " << spec.id();
-      ++specs;
-    }
-  }
-  EXPECT_EQ(specs, 14);
-}
-
-TEST(ParseDefinitionTest, CrlfLineEndingsReadLikeLf) {
-  const std::string lf =
-      "---\nname: crlf\ndescription: |\n  First line.\n  Second line.\n"
-      "tools:\n  - Read\n---\n\n# Title\n\n## Use this agent when\n"
-      "- One thing\n\n## Do NOT use this agent for\n- Other things (use other-agent)\n";
-  std::string crlf;
-  for (char c : lf) {
-    if (c == '\n') crlf += '\r';
-    crlf += c;
-  }
-  auto a = ParseDefinition(lf, "lf.md");
-  auto b = ParseDefinition(crlf, "crlf.md");
-  ASSERT_TRUE(a.ok()) << a.status();
-  ASSERT_TRUE(b.ok()) << b.status();
-  EXPECT_EQ(b->description(), "First line.\nSecond line.");
-  EXPECT_EQ(a->description(), b->description());
-  EXPECT_EQ(b->title(), "Title");
-  EXPECT_THAT(b->use_when(), ElementsAre("One thing"));
-  EXPECT_THAT(RedirectsOf(*b), ElementsAre("other-agent"));
-  EXPECT_THAT(b->tools(), ElementsAre("Read"));
-}
-
-TEST(ParseDefinitionTest, BlockScalars) {
-  auto literal = ParseDefinition(
-      "---\nname: a\ndescription: |\n  Line one.\n\n  Line three.\n---\n", "a.md");
-  ASSERT_TRUE(literal.ok()) << literal.status();
-  EXPECT_EQ(literal->description(), "Line one.\n\nLine three.");
-
-  auto folded = ParseDefinition(
-      "---\nname: a\ndescription: >-\n  Folded\n  into one line.\nmodel: sonnet\n---\n",
-      "a.md");
-  ASSERT_TRUE(folded.ok()) << folded.status();
-  EXPECT_EQ(folded->description(), "Folded into one line.");
-  EXPECT_EQ(folded->model(), "sonnet");
-}
-
-// Front matter yaml-cpp rejects: a plain one-line description holding ": "
-// and <example> tags, with \n escapes, plus a quoted key later on.
-constexpr char kLenient[] =
-    "---\n"
-    "name: lenient-agent\n"
-    "description: Use this agent when: things break. Examples:\\n\\n<example>"
-    "Context: an outage\\nuser: \"Why is it down?\"\\nassistant: \"Let me "
-    "look.\"</example>\n"
-    "color: 'it''s blue'\n"
-    "model: \"say \\\"hi\\\"\"\n"
-    "tools: Read, Bash\n"
-    "---\n"
-    "Body.\n";
-
-TEST(ParseDefinitionTest, LenientReaderHandlesNonYamlFrontMatter) {
-  definitions_internal::SplitFile split;
-  definitions_internal::ParseError error;
-  ASSERT_TRUE(definitions_internal::SplitFrontMatter(kLenient, &split, &error));
-  std::vector<definitions_internal::RawField> fields;
-  ASSERT_FALSE(definitions_internal::ReadFrontMatterYaml(split, &fields))
-      << "the fixture must exercise the fallback";
-
-  auto def = ParseDefinition(kLenient, "lenient.md");
-  ASSERT_TRUE(def.ok()) << def.status();
-  EXPECT_EQ(def->name(), "lenient-agent");
-  EXPECT_EQ(def->description(), "Use this agent when: things break.");
-  EXPECT_THAT(def->examples(), ElementsAre("Why is it down?"));
-  EXPECT_EQ(def->color(), "it's blue");
-  EXPECT_EQ(def->model(), "say \"hi\"");
-  EXPECT_THAT(def->tools(), ElementsAre("Read", "Bash"));
-}
-
-TEST(ParseDefinitionTest, LenientReaderKeepsContinuationLinesAndQuotedLists) {
-  // Line 3 is not YAML (": " in a plain scalar); the continuation line and
-  // the quoted multi-line list item must still land where they belong.
-  const char* text =
-      "---\n"
-      "name: cont\n"
-      "description: Handles this: and that\n"
-      "  and continues here.\n"
-      "examples:\n"
-      "- '<example>\n"
-      "Context: col-0 text inside a quote\n"
-      "  user: \"It''s the question\"\n"
-      "</example>'\n"
-      "---\n";
-  auto def = ParseDefinition(text, "cont.md");
-  ASSERT_TRUE(def.ok()) << def.status();
-  EXPECT_EQ(def->description(), "Handles this: and that and continues here.");
-  EXPECT_THAT(def->examples(), ElementsAre("It's the question"));
-  EXPECT_EQ(def->extra().count("Context"), 0u);
-}
-
-TEST(ParseDefinitionTest, ExampleBlocksInsideProseLeaveNoGaps) {
-  auto def = ParseDefinition(
-      "---\nname: gaps\ndescription: \"Before.  <example>Context: only "
-      "context here</example>  After.\"\n---\n",
-      "gaps.md");
-  ASSERT_TRUE(def.ok()) << def.status();
-  EXPECT_EQ(def->description(), "Before. After.");
-  // No user line: the context stands for the question.
-  EXPECT_THAT(def->examples(), ElementsAre("only context here"));
-}
-
 // ------------------------------------------------------------------- errors
 
 TEST(ParseDefinitionTest, ErrorsNamePathAndLine) {
@@ -511,65 +301,6 @@ TEST(ParseDefinitionRobustnessTest, HugeLinesAndDeepNesting) {
   ExpectCleanResult("---\nname: deep\n---\n" + quotes + "\n" + dashes + "z\n");
 }
 
-// ------------------------------------------------------------ body helpers
-
-TEST(MarkdownBodyTest, MarkerPhrasesFoundInTheWild) {
-  using definitions_internal::ClassifyMarker;
-  using definitions_internal::ListMarker;
-  EXPECT_EQ(ClassifyMarker("Use this agent when:", false), ListMarker::kUseWhen);
-  EXPECT_EQ(ClassifyMarker("Scope & When to Use", true), ListMarker::kUseWhen);
-  EXPECT_EQ(ClassifyMarker("Use the Security Architect When", true), ListMarker::kUseWhen);
-  EXPECT_EQ(ClassifyMarker("Engage the API Architect for:", false), ListMarker::kUseWhen);
-  EXPECT_EQ(ClassifyMarker("Do NOT use this agent for:", false), ListMarker::kNotFor);
-  EXPECT_EQ(ClassifyMarker("Do NOT Engage For", true), ListMarker::kNotFor);
-  EXPECT_EQ(ClassifyMarker("When NOT to use", true), ListMarker::kNotFor);
-  EXPECT_EQ(ClassifyMarker("Don't use for", false), ListMarker::kNotFor);
-  EXPECT_EQ(ClassifyMarker("Not for:", false), ListMarker::kNotFor);
-  EXPECT_EQ(ClassifyMarker("Your core competencies include:", false),
-            ListMarker::kCompetencies);
-  EXPECT_EQ(ClassifyMarker("Engage Specialists For", true), ListMarker::kNone);
-  EXPECT_EQ(ClassifyMarker("Methodology", true), ListMarker::kNone);
-  // Prose that mentions the phrase is not a label.
-  EXPECT_EQ(ClassifyMarker(std::string(130, 'a') + " use this agent when", false),
-            ListMarker::kNone);
-}
-
-TEST(MarkdownBodyTest, RedirectForms) {
-  using definitions_internal::ParseExclusion;
-  auto check = [](const char* item, const char* text, const char* redirect) {
-    SCOPED_TRACE(item);
-    auto exclusion = ParseExclusion(item);
-    EXPECT_EQ(exclusion.text, text);
-    EXPECT_EQ(exclusion.redirect, redirect);
-  };
-  check("Frontend work (use frontend-architect)", "Frontend work", "frontend-architect");
-  check("Query tuning (use dba instead)", "Query tuning", "dba");
-  check("API contracts (\xE2\x86\x92 api-architect)", "API contracts", "api-architect");
-  check("Pipelines: Use devops-specialist", "Pipelines", "devops-specialist");
-  check("Security: Use security-architect (we help on incidents)", "Security",
-        "security-architect");
-  check("Queues (use integration-architect if available, otherwise solution-architect)",
-        "Queues", "integration-architect");
-  check("Storage (use separate storage + reference)",
-        "Storage (use separate storage + reference)", "");
-  check("Code: Use language-specific specialists",
-        "Code: Use language-specific specialists", "");
-  check("Plain item", "Plain item", "");
-}
-
-TEST(MarkdownBodyTest, ListsUnderHeadingsAndNestedItems) {
-  auto scope = definitions_internal::ParseBody(
-      "Intro without a heading.\n\n"
-      "## When to use\n\nSome words first.\n\n"
-      "* Alpha\n  * nested, ignored\n* Beta\n\n"
-      "## Other\n\n- not a rule\n\n"
-      "### Core competencies\n1. One\n2. Two\n");
-  EXPECT_EQ(scope.title, "When to use");
-  EXPECT_THAT(scope.use_when, ElementsAre("Alpha", "Beta"));
-  EXPECT_THAT(scope.competencies, ElementsAre("One", "Two"));
-  EXPECT_THAT(scope.not_for, IsEmpty());
-}
-
 // ---------------------------------------------------------- LoadDefinitions
 
 TEST(LoadDefinitionsTest, BrokenFilesAreReportedAndTheOthersLoad) {
@@ -616,31 +347,6 @@ TEST(LoadDefinitionsTest, LoadsTheWholeCompatCorpus) {
                              [](const auto& a, const auto& b) {
                                return a.name() < b.name();
                              }));
-}
-
-TEST(ParseDefinitionTest, CommandAndEndpointChooseWhereThePluginRuns) {
-  auto command = ParseDefinition("---\nname: a\nplugin: stub_peer\ncommand: /usr/bin/python3  plugin.py --fast\n---\n",
-                                 "a.md");
-  ASSERT_TRUE(command.ok()) << command.status();
-  EXPECT_THAT(command->command(), ElementsAre("/usr/bin/python3", "plugin.py", "--fast"));
-  EXPECT_EQ(command->plugin(), "process");
-  auto listed = ParseDefinition("---\nname: b\ncommand: [prog, \"an arg\"]\n---\n", "b.md");
-  ASSERT_TRUE(listed.ok()) << listed.status();
-  EXPECT_THAT(listed->command(), ElementsAre("prog", "an arg"));
-  auto remote = ParseDefinition("---\nname: c\nendpoint: plugins.internal:7070\nplugin: stub_peer\n---\n", "c.md");
-  ASSERT_TRUE(remote.ok()) << remote.status();
-  EXPECT_EQ(remote->endpoint(), "plugins.internal:7070");
-  EXPECT_EQ(remote->plugin(), "remote");
-  EXPECT_TRUE(remote->extra().empty());
-}
-
-TEST(ParseDefinitionTest, CommandAndEndpointAreCheckedWithTheirLine) {
-  auto both = ParseDefinition("---\nname: a\ncommand: prog\nendpoint: h:1\n---\n", "a.md");
-  ASSERT_FALSE(both.ok());
-  EXPECT_THAT(both.status().message(), HasSubstr("'command' and 'endpoint' both given"));
-  auto empty = ParseDefinition("---\nname: a\ncommand: \"\"\n---\n", "a.md");
-  ASSERT_FALSE(empty.ok());
-  EXPECT_THAT(empty.status().message(), HasSubstr("a.md:3"));
 }
 
 }  // namespace
