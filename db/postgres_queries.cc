@@ -81,7 +81,8 @@ absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, in
   return r.Int(0, 0);
 }
 
-absl::Status DeleteSession(Connection& conn, std::string_view principal, std::string_view session_id) {
+absl::Status DeleteSessionWithTurns(Connection& conn, std::string_view principal,
+                                    std::string_view session_id) {
   ASSIGN_OR_RETURN(Result r, conn.Query(kDeleteSession, Params().Text(session_id).Text(principal),
                                         "delete session"));
   if (r.Affected() == 0) return NotFound(session_id);

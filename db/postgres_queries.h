@@ -34,7 +34,8 @@ absl::Status InsertSession(Connection& conn, std::string_view id, std::string_vi
 // replicas. ALREADY_EXISTS if (principal, request_id) is taken.
 absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, int64_t now_ms);
 // The session with its turns; NOT_FOUND if there is none.
-absl::Status DeleteSession(Connection& conn, std::string_view principal, std::string_view session_id);
+absl::Status DeleteSessionWithTurns(Connection& conn, std::string_view principal,
+                                    std::string_view session_id);
 // Up to `limit` sessions not updated since `cutoff_ms`; how many went.
 absl::StatusOr<int64_t> DeleteSessionsBefore(Connection& conn, int64_t cutoff_ms, int64_t limit);
 // Rewrites a row to itself: the commit must reach the disk, so a full disk

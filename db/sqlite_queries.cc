@@ -89,7 +89,8 @@ absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, in
   return seq;
 }
 
-absl::Status DeleteSession(Connection& conn, std::string_view principal, std::string_view session_id) {
+absl::Status DeleteSessionWithTurns(Connection& conn, std::string_view principal,
+                                    std::string_view session_id) {
   ASSIGN_OR_RETURN(Stmt st, Statement(conn, kDeleteSession));
   st.BindText(1, session_id).BindText(2, principal);
   RETURN_IF_ERROR(st.Run("delete session"));

@@ -1,11 +1,12 @@
 // SqliteSessionStore: the SessionStore in one SQLite database file (WAL mode,
 // synchronous=FULL, schema migrated at Open; see db/sqlite_schema.h).
 //
-// What every backend shares (argument checks, page tokens, turn encoding,
-// the group writer) is SessionStoreBase (db/session_store_base.h); this
-// class adds the SQL (db/sqlite_queries.h) on one read-write connection,
-// used by the writer thread only, and a small pool of read-only connections
-// that serve reads without waiting for the writer.
+// What every backend shares is SessionStoreBase (db/session_store_base.h:
+// argument checks, page tokens, turn encoding, the group writer) and
+// SqlSessionStore (db/sql_session_store.h: the writer connection, the reader
+// pool, the hooks); this file adds what is SQLite's own: opening and
+// checking the file, read-only reader connections, BEGIN IMMEDIATE, and the
+// health probe. The SQL is db/sqlite_queries.h.
 //
 // SQLite errors map as db/sqlite_connection.h's SqliteError says.
 // Thread-safe; the destructor finishes the queued writes.
@@ -14,43 +15,31 @@
 
 #include <memory>
 
-#include "db/session_store_base.h"
+#include "db/sql_session_store.h"
 #include "db/sqlite_connection.h"
+#include "db/sqlite_queries.h"
 
 namespace agentd {
 
-class SqliteSessionStore final : public SessionStoreBase {
+// What SqlSessionStore needs of SQLite (see db/sql_session_store.h).
+struct SqliteBackend {
+  using Connection = sqlite::Connection;
+  static absl::Status Begin(Connection& conn);
+  static absl::Status Commit(Connection& conn);
+  static absl::Status Probe(Connection& conn);
+  // Read-only connections never lose their link: the read runs as it is.
+  template <typename Body>
+  static auto OnReader(Connection& conn, Body body) {
+    return body(conn);
+  }
+};
+
+class SqliteSessionStore final : public SqlSessionStore<SqliteBackend> {
  public:
   static absl::StatusOr<std::unique_ptr<SessionStore>> Open(StoreOptions options);
-  ~SqliteSessionStore() override;
 
  private:
-  class WriterTransaction;
-  SqliteSessionStore(StoreOptions options, std::unique_ptr<sqlite::Connection> writer,
-                     std::unique_ptr<sqlite::ReaderPool> readers);
-
-  absl::Status WriteSession(std::string_view id, std::string_view principal, std::string_view title,
-                            std::string_view facts_blob, int64_t now_ms) override;
-  absl::StatusOr<int64_t> WriteTurn(const EncodedTurn& turn, int64_t now_ms) override;
-  absl::Status WriteDeleteSession(std::string_view principal, std::string_view session_id) override;
-  absl::StatusOr<int64_t> WritePruneBatch(int64_t cutoff_ms, int64_t limit) override;
-  absl::Status WriteProbe() override;
-  absl::StatusOr<v1::Session> ReadSession(std::string_view principal, std::string_view session_id,
-                                          v1::Review* facts_out) override;
-  absl::StatusOr<v1::GetSessionResponse> ReadTurnsPage(std::string_view principal, std::string_view session_id,
-                                                       int64_t after_seq, int limit) override;
-  absl::StatusOr<v1::ListSessionsResponse> ReadSessionsPage(std::string_view principal,
-                                                            const paging::SessionPosition& after, int limit,
-                                                            std::string_view title_filter) override;
-  absl::StatusOr<v1::GetSessionResponse> ReadTurnByRequest(std::string_view principal,
-                                                           std::string_view request_id) override;
-  absl::StatusOr<std::vector<AgentOutputRecord>> ReadAgentOutputs(std::string_view principal,
-                                                                  std::string_view session_id,
-                                                                  int64_t seq) override;
-
-  std::unique_ptr<sqlite::Connection> writer_conn_;  // used on the writer thread only
-  std::unique_ptr<sqlite::ReaderPool> readers_;
-  std::unique_ptr<WriterTransaction> transaction_;
+  using SqlSessionStore::SqlSessionStore;
 };
 
 }  // namespace agentd

@@ -89,7 +89,7 @@ TEST_F(SqliteQueriesTest, AnotherPrincipalsSessionDoesNotExist) {
   EXPECT_EQ(SelectSession(*conn_, "bob", "s1", nullptr).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(SelectTurnsPage(*conn_, "bob", "s1", 0, 5, Merger()).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(SelectAgentOutputs(*conn_, "bob", "s1", 1).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(DeleteSession(*conn_, "bob", "s1").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(DeleteSessionWithTurns(*conn_, "bob", "s1").code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(InsertTurn(*conn_, Turn("bob", "s1", true, "x"), 1).status().code(),
             absl::StatusCode::kAlreadyExists);
   EXPECT_FALSE(conn_->InTransaction());  // reads close their snapshot even on error
@@ -173,7 +173,7 @@ TEST_F(SqliteQueriesTest, DeletesSessionsWithTheirTurnsAndPrunesByAge) {
   EXPECT_EQ(*DeleteSessionsBefore(*conn_, 2000, 1), 1);
   EXPECT_EQ(*DeleteSessionsBefore(*conn_, 2000, 10), 1);
   EXPECT_EQ(*DeleteSessionsBefore(*conn_, 2000, 10), 0);
-  ASSERT_TRUE(DeleteSession(*conn_, "alice", "new").ok());
+  ASSERT_TRUE(DeleteSessionWithTurns(*conn_, "alice", "new").ok());
   EXPECT_EQ(*conn_->QueryText("SELECT count(*) FROM turns"), "0");
   EXPECT_EQ(*conn_->QueryText("SELECT count(*) FROM agent_outputs"), "0");
 }
