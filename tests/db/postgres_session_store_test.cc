@@ -17,7 +17,7 @@
 #include "db/postgres_schema.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/db/store_test_support.h"
+#include "tests/db/session_store_fixture.h"
 
 namespace agentd {
 namespace {
@@ -27,34 +27,14 @@ using ::testing::Not;
 using testing_db::MakeTurn;
 using testing_db::StoreBackend;
 
-class PostgresSessionStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    location_ = std::make_unique<testing_db::StoreLocation>(StoreBackend::kPostgres);
-    if (!location_->ok()) GTEST_SKIP() << pgtest::PostgresTestServer::SkipReason();
-  }
-  StoreOptions Options(const std::string& url) {
-    StoreOptions options;
-    options.path = url;
-    options.reader_connections = 2;
-    options.merge_review = testing_db::TestMerger;
-    return options;
-  }
-  std::unique_ptr<SessionStore> OpenStore(const std::string& url) {
-    auto store = SessionStore::Open(Options(url));
-    EXPECT_TRUE(store.ok()) << store.status();
-    return store.ok() ? std::move(*store) : nullptr;
-  }
-
-  std::unique_ptr<testing_db::StoreLocation> location_;
-};
+class PostgresSessionStoreTest : public testing_db::OnBackend<StoreBackend::kPostgres> {};
 
 TEST_F(PostgresSessionStoreTest, ReplicasStartingTogetherMigrateOnce) {
   constexpr int kReplicas = 6;
   std::vector<std::unique_ptr<SessionStore>> stores(kReplicas);
   std::vector<std::thread> threads;
   for (int i = 0; i < kReplicas; ++i) {
-    threads.emplace_back([&, i] { stores[i] = OpenStore(location_->path()); });
+    threads.emplace_back([&, i] { stores[i] = OpenStore(Options()); });
   }
   for (auto& t : threads) t.join();
   for (const auto& store : stores) ASSERT_NE(store, nullptr);
@@ -66,12 +46,12 @@ TEST_F(PostgresSessionStoreTest, ReplicasStartingTogetherMigrateOnce) {
 }
 
 TEST_F(PostgresSessionStoreTest, RefusesNewerSchema) {
-  ASSERT_NE(OpenStore(location_->path()), nullptr);
+  ASSERT_NE(OpenStore(Options()), nullptr);
   const int future = postgres_schema::kLatestVersion + 1;
   auto db = location_->Raw();
   ASSERT_TRUE(db->Exec(absl::StrCat("INSERT INTO agentd_schema_migrations (version, name) VALUES (", future,
                                     ", 'from_the_future')")));
-  auto store = SessionStore::Open(Options(location_->path()));
+  auto store = SessionStore::Open(Options());
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(store.status().message()), HasSubstr(absl::StrCat("schema version ", future)));
@@ -80,8 +60,8 @@ TEST_F(PostgresSessionStoreTest, RefusesNewerSchema) {
 // Two replicas on one database: a session started on one continues on the
 // other, and appends from both to one session get every seq exactly once.
 TEST_F(PostgresSessionStoreTest, SessionsCrossBetweenReplicas) {
-  auto a = OpenStore(location_->path());
-  auto b = OpenStore(location_->path());
+  auto a = OpenStore(Options());
+  auto b = OpenStore(Options());
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   const std::string id = NewSessionId();
@@ -112,7 +92,7 @@ TEST_F(PostgresSessionStoreTest, SessionsCrossBetweenReplicas) {
 
 // While another replica holds the pruner's lock, pruning here does nothing.
 TEST_F(PostgresSessionStoreTest, PrunerRunsOnOneReplicaAtATime) {
-  auto store = OpenStore(location_->path());
+  auto store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->AppendTurn(MakeTurn("alice", NewSessionId(), true, "old")).ok());
   const absl::Time cutoff = absl::Now() + absl::Hours(1);  // everything is older
@@ -133,13 +113,13 @@ TEST_F(PostgresSessionStoreTest, PrunerRunsOnOneReplicaAtATime) {
 TEST_F(PostgresSessionStoreTest, ReadOnlyDatabaseIsUnavailableForWritesButStillReadable) {
   const std::string id = NewSessionId();
   {
-    auto store = OpenStore(location_->path());
+    auto store = OpenStore(Options());
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->AppendTurn(MakeTurn("alice", id, true, "before")).ok());
   }
   const std::string dbname = location_->path().substr(location_->path().rfind('/') + 1);
   ASSERT_TRUE(location_->Raw()->Exec("ALTER DATABASE " + dbname + " SET default_transaction_read_only = on"));
-  auto store = OpenStore(location_->path());
+  auto store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   auto refused = store->AppendTurn(MakeTurn("alice", id, false, "refused"));
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable) << refused.status();
@@ -155,7 +135,7 @@ TEST_F(PostgresSessionStoreTest, ReadOnlyDatabaseIsUnavailableForWritesButStillR
 TEST_F(PostgresSessionStoreTest, ServerRestartIsUnavailableThenRecovers) {
   auto server = pgtest::PostgresTestServer::Private();
   ASSERT_NE(server, nullptr) << pgtest::PostgresTestServer::SkipReason();
-  auto store = OpenStore(server->CreateDatabase());
+  auto store = OpenStore(Options(server->CreateDatabase()));
   ASSERT_NE(store, nullptr);
   const std::string id = NewSessionId();
   ASSERT_EQ(*store->AppendTurn(MakeTurn("alice", id, true, "before")), 1);
@@ -180,7 +160,7 @@ TEST_F(PostgresSessionStoreTest, ServerRestartIsUnavailableThenRecovers) {
 }
 
 TEST_F(PostgresSessionStoreTest, RejectsSqliteOnlyQuota) {
-  StoreOptions options = Options(location_->path());
+  StoreOptions options = Options();
   options.max_database_bytes = 1 << 20;
   EXPECT_EQ(SessionStore::Open(options).status().code(), absl::StatusCode::kInvalidArgument);
 }

@@ -1,7 +1,12 @@
-// The fixture of the SessionStore contract suite (session_store_test.cc and
-// session_store_paging_test.cc, one suite split in two files for length):
-// each test opens its stores on a fresh location of the backend it is
-// instantiated for, with a test clock and the stand-in merger.
+// The fixtures of the session store tests. StoreFixture opens stores on a
+// fresh location of one backend (a file in a temporary directory, or an
+// empty database on the PostgreSQL test server; skipped, saying why, when
+// PostgreSQL cannot be used), with a test clock and the stand-in merger.
+// SessionStoreTest is the contract suite (session_store_test.cc and
+// session_store_paging_test.cc, one suite split in two files for length),
+// instantiated on EveryBackend(); the backend-only tests
+// (sqlite_session_store_test.cc, postgres_session_store_test.cc) derive
+// OnBackend<kSqlite> or OnBackend<kPostgres>.
 #ifndef AGENTD_TESTS_DB_SESSION_STORE_FIXTURE_H_
 #define AGENTD_TESTS_DB_SESSION_STORE_FIXTURE_H_
 
@@ -16,31 +21,50 @@
 
 namespace agentd::testing_db {
 
-class SessionStoreTest : public ::testing::TestWithParam<StoreBackend> {
+class StoreFixture : public ::testing::Test {
  protected:
+  virtual StoreBackend backend() const = 0;
+
   void SetUp() override {
-    location_ = std::make_unique<testing_db::StoreLocation>(GetParam());
+    location_ = std::make_unique<StoreLocation>(backend());
     if (!location_->ok()) GTEST_SKIP() << pgtest::PostgresTestServer::SkipReason();
   }
 
-  StoreOptions Options() {
+  // Options for a store at location_ (or at `path`: another file or
+  // database URL).
+  StoreOptions Options() { return Options(location_->path()); }
+  StoreOptions Options(const std::string& path) {
     StoreOptions options;
-    options.path = location_->path();
+    options.path = path;
     options.reader_connections = 2;
-    options.merge_review = testing_db::TestMerger;
+    options.merge_review = TestMerger;
     options.clock = [this] { return absl::FromUnixMillis(now_ms_.load()); };
     return options;
   }
 
+  // The store, or nullptr with a test failure saying why.
   std::unique_ptr<SessionStore> OpenStore(StoreOptions options) {
     auto store = SessionStore::Open(std::move(options));
     EXPECT_TRUE(store.ok()) << store.status();
     return store.ok() ? std::move(*store) : nullptr;
   }
 
-  std::unique_ptr<testing_db::StoreLocation> location_;
+  std::unique_ptr<StoreLocation> location_;
   std::atomic<int64_t> now_ms_{1'700'000'000'000};
 };
+
+template <StoreBackend kBackend>
+class OnBackend : public StoreFixture {
+ protected:
+  StoreBackend backend() const override { return kBackend; }
+};
+
+class SessionStoreTest : public StoreFixture, public ::testing::WithParamInterface<StoreBackend> {
+ protected:
+  StoreBackend backend() const override { return GetParam(); }
+};
+
+inline auto EveryBackend() { return ::testing::Values(StoreBackend::kSqlite, StoreBackend::kPostgres); }
 
 }  // namespace agentd::testing_db
 

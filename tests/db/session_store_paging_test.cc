@@ -14,11 +14,8 @@ namespace {
 
 using testing_db::MakeTurn;
 using testing_db::SessionStoreTest;
-using testing_db::StoreBackend;
 
-INSTANTIATE_TEST_SUITE_P(Backends, SessionStoreTest,
-                         ::testing::Values(StoreBackend::kSqlite, StoreBackend::kPostgres),
-                         testing_db::BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, SessionStoreTest, testing_db::EveryBackend(), testing_db::BackendName);
 
 TEST_P(SessionStoreTest, PagesThroughTurns) {
   auto store = OpenStore(Options());

@@ -25,11 +25,8 @@ namespace {
 
 using testing_db::MakeTurn;
 using testing_db::SessionStoreTest;
-using testing_db::StoreBackend;
 
-INSTANTIATE_TEST_SUITE_P(Backends, SessionStoreTest,
-                         ::testing::Values(StoreBackend::kSqlite, StoreBackend::kPostgres),
-                         testing_db::BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, SessionStoreTest, testing_db::EveryBackend(), testing_db::BackendName);
 
 TEST_P(SessionStoreTest, CreateAppendGetListDelete) {
   auto store = OpenStore(Options());
@@ -339,10 +336,8 @@ TEST_P(SessionStoreTest, PrunesOldSessionsInBatches) {
 TEST_P(SessionStoreTest, TurnsAreStoredCompressedOrPlainAndBothRead) {
   auto store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
-  std::string id = NewSessionId();
-  TurnRecord big = MakeTurn("alice", id, true, "big");
   const std::string markdown = testing_db::MarkdownTable(300);
-  big.outputs[0].output.set_summary(markdown);
+  TurnRecord big = testing_db::MakeTurnWithSummary("alice", NewSessionId(), true, markdown);
   ASSERT_TRUE(store->AppendTurn(big).ok());
   store.reset();
   StoreOptions plain_options = Options();
@@ -361,7 +356,7 @@ TEST_P(SessionStoreTest, TurnsAreStoredCompressedOrPlainAndBothRead) {
   EXPECT_LT(compressed.size(), plain.size() / 2);
   ASSERT_FALSE(plain.empty());
   EXPECT_NE(plain[0], '\0');
-  auto got = store->GetSession("alice", id, 0, "");
+  auto got = store->GetSession("alice", big.session_id, 0, "");
   ASSERT_TRUE(got.ok()) << got.status();
   ASSERT_EQ(got->turns_size(), 2);
   EXPECT_EQ(got->turns(0).review().markdown(), markdown);

@@ -17,7 +17,7 @@
 #include "db/schema_migrations.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/db/store_test_support.h"
+#include "tests/db/session_store_fixture.h"
 
 namespace agentd {
 namespace {
@@ -25,22 +25,12 @@ namespace {
 using ::testing::HasSubstr;
 using testing_db::MakeTurn;
 
-// A fresh directory per test, removed afterwards.
-class SqliteSessionStoreTest : public ::testing::Test {
+// SQLite tests look into the file itself, through a raw connection.
+class SqliteSessionStoreTest : public testing_db::OnBackend<testing_db::StoreBackend::kSqlite> {
  protected:
-  void SetUp() override { path_ = dir_.File("nested/agentd.db"); }
-
-  StoreOptions Options() {
-    StoreOptions options;
-    options.path = path_;
-    options.merge_review = testing_db::TestMerger;
-    return options;
-  }
-
-  std::unique_ptr<SessionStore> OpenStore(StoreOptions options) {
-    auto store = SessionStore::Open(std::move(options));
-    EXPECT_TRUE(store.ok()) << store.status();
-    return store.ok() ? std::move(*store) : nullptr;
+  void SetUp() override {
+    OnBackend::SetUp();
+    path_ = location_->path();
   }
 
   // A raw connection for checks the store API does not offer.
@@ -64,7 +54,6 @@ class SqliteSessionStoreTest : public ::testing::Test {
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   }
 
-  testing_db::TempDir dir_;
   std::string path_;
 };
 
@@ -260,16 +249,15 @@ TEST_F(SqliteSessionStoreTest, FullDatabaseRejectsTurnAndStaysConsistent) {
   sqlite3_close(db);
 }
 
+// A turn as an agentd of schema version 2 wrote it (its review in a column
+// of its own, no body) reads beside one with a compressed body. (Bodies
+// compressed or plain, on every backend: session_store_test.cc.)
 TEST_F(SqliteSessionStoreTest, TurnsOfSchemaTwoStillReadBesideBodies) {
+  const std::string markdown = testing_db::MarkdownTable(300);
   auto store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
-  std::string id = NewSessionId();
-  TurnRecord big = MakeTurn("alice", id, true, "big");
-  const std::string markdown = testing_db::MarkdownTable(300);
-  big.outputs[0].output.set_summary(markdown);
-  ASSERT_TRUE(store->AppendTurn(big).ok());
-  // A turn as an agentd of schema version 2 wrote it, uncompressed: its
-  // review in its own column, no body.
+  const std::string id = NewSessionId();
+  ASSERT_TRUE(store->AppendTurn(testing_db::MakeTurnWithSummary("alice", id, true, markdown)).ok());
   ASSERT_TRUE(store->AppendTurn(MakeTurn("alice", id, false, "second")).ok());
   {
     sqlite3* db = RawOpen();
@@ -292,26 +280,6 @@ TEST_F(SqliteSessionStoreTest, TurnsOfSchemaTwoStillReadBesideBodies) {
   ASSERT_EQ(got->turns_size(), 2);
   EXPECT_EQ(got->turns(0).review().markdown(), markdown);
   EXPECT_EQ(got->turns(1).review().markdown(), markdown + "written plain");
-  store.reset();
-
-  // With compression off, turns are written plain, and both still read.
-  StoreOptions plain_options = Options();
-  plain_options.compress_turns = false;
-  store = OpenStore(plain_options);
-  ASSERT_NE(store, nullptr);
-  big.create_session = false;
-  ASSERT_TRUE(store->AppendTurn(big).ok());
-  {
-    sqlite3* db = RawOpen();
-    EXPECT_EQ(QueryText(db, "SELECT substr(body, 1, 1) = x'00' FROM turns WHERE seq = 3"), "0");
-    EXPECT_EQ(QueryText(db, "SELECT substr(body, 1, 1) = x'00' FROM turns WHERE seq = 1"), "1");
-    sqlite3_close(db);
-  }
-  got = store->GetSession("alice", id, 0, "");
-  ASSERT_TRUE(got.ok()) << got.status();
-  ASSERT_EQ(got->turns_size(), 3);
-  EXPECT_EQ(got->turns(0).review().markdown(), markdown);
-  EXPECT_EQ(got->turns(2).review().markdown(), markdown);
 }
 
 }  // namespace

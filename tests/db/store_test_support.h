@@ -78,6 +78,14 @@ inline TurnRecord MakeTurn(std::string principal, std::string session_id, bool c
   return turn;
 }
 
+// MakeTurn whose first answer, and so its merged review, is `summary`.
+inline TurnRecord MakeTurnWithSummary(std::string principal, std::string session_id, bool create,
+                                      const std::string& summary) {
+  TurnRecord turn = MakeTurn(std::move(principal), std::move(session_id), create, "with summary");
+  turn.outputs[0].output.set_summary(summary);
+  return turn;
+}
+
 // A Markdown table of `rows` rows, as a review holds (it compresses well).
 inline std::string MarkdownTable(int rows) {
   std::string markdown;
