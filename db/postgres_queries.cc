@@ -37,7 +37,7 @@ constexpr char kListSessions[] =
 constexpr char kDeleteSession[] = "DELETE FROM sessions WHERE id = $1 AND principal = $2";
 constexpr char kPruneBatch[] =
     "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE updated_ms < $1 LIMIT $2)";
-constexpr char kTouchSchemaRow[] =
+constexpr char kTouchSchema[] =
     "UPDATE agentd_schema_migrations SET name = name "
     "WHERE version = (SELECT max(version) FROM agentd_schema_migrations)";
 
@@ -53,6 +53,14 @@ absl::Status FillSession(const Result& r, int row, int col, v1::Session* session
 }
 
 }  // namespace
+
+// ---- the group writer's transactions -----------------------------------------
+
+absl::Status BeginWriteTransaction(Connection& conn) {
+  return WithLiveLink(conn, [](Connection& c) { return c.Exec("BEGIN", "begin write transaction"); });
+}
+
+absl::Status CommitWriteTransaction(Connection& conn) { return conn.Exec("COMMIT", "commit"); }
 
 // ---- writes -----------------------------------------------------------------
 
@@ -94,8 +102,8 @@ absl::StatusOr<int64_t> DeleteSessionsBefore(Connection& conn, int64_t cutoff_ms
   return r.Affected();
 }
 
-absl::Status TouchSchemaRow(Connection& conn) {
-  return conn.Query(kTouchSchemaRow, Params(), "health probe").status();
+absl::Status TouchSchema(Connection& conn) {
+  return conn.Query(kTouchSchema, Params(), "health probe").status();
 }
 
 // ---- reads ------------------------------------------------------------------

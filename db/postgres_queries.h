@@ -24,6 +24,12 @@
 
 namespace agentd::pg {
 
+// ---- the group writer's transactions ----
+
+// BEGIN (reconnecting first if the server went away and came back) and COMMIT.
+absl::Status BeginWriteTransaction(Connection& conn);
+absl::Status CommitWriteTransaction(Connection& conn);
+
 // ---- writes (run by the group writer inside its transaction) ----
 
 // A session with no turns; ALREADY_EXISTS if the id is taken.
@@ -40,9 +46,16 @@ absl::Status DeleteSessionWithTurns(Connection& conn, std::string_view principal
 absl::StatusOr<int64_t> DeleteSessionsBefore(Connection& conn, int64_t cutoff_ms, int64_t limit);
 // Rewrites a row to itself: the commit must reach the disk, so a full disk
 // or a read-only database fails here (the health probe).
-absl::Status TouchSchemaRow(Connection& conn);
+absl::Status TouchSchema(Connection& conn);
 
 // ---- reads (as the same functions of db/sqlite_queries.h) ----
+
+// Runs the read `body(conn)` on a live link: a pooled connection may have
+// lost it while the server restarted (WithLiveLink).
+template <typename Body>
+auto RunRead(Connection& conn, Body body) {
+  return WithLiveLink(conn, body);
+}
 
 absl::StatusOr<v1::Session> SelectSession(Connection& conn, std::string_view principal,
                                           std::string_view session_id, v1::Review* facts_out);

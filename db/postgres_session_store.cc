@@ -10,16 +10,6 @@ namespace agentd {
 
 using pg::Connection;
 
-// ---- PostgresBackend ----------------------------------------------------------
-
-absl::Status PostgresBackend::Begin(Connection& conn) {
-  return pg::WithLiveLink(conn, [](Connection& c) { return c.Exec("BEGIN", "begin write transaction"); });
-}
-
-absl::Status PostgresBackend::Commit(Connection& conn) { return conn.Exec("COMMIT", "commit"); }
-
-absl::Status PostgresBackend::Probe(Connection& conn) { return pg::TouchSchemaRow(conn); }
-
 // ---- Open / pruning -------------------------------------------------------------
 
 absl::StatusOr<std::unique_ptr<SessionStore>> PostgresSessionStore::Open(StoreOptions options) {

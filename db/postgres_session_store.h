@@ -33,21 +33,7 @@
 
 namespace agentd {
 
-// What SqlSessionStore needs of PostgreSQL (see db/sql_session_store.h).
-struct PostgresBackend {
-  using Connection = pg::Connection;
-  // Reconnects first if the server went away and came back.
-  static absl::Status Begin(Connection& conn);
-  static absl::Status Commit(Connection& conn);
-  static absl::Status Probe(Connection& conn);
-  // A pooled connection may have lost its link: reconnect and retry once.
-  template <typename Body>
-  static auto OnReader(Connection& conn, Body body) {
-    return pg::WithLiveLink(conn, body);
-  }
-};
-
-class PostgresSessionStore final : public SqlSessionStore<PostgresBackend> {
+class PostgresSessionStore final : public SqlSessionStore<pg::Connection> {
  public:
   static absl::StatusOr<std::unique_ptr<SessionStore>> Open(StoreOptions options);
 

@@ -1,22 +1,17 @@
-// SqlSessionStore<Backend>: what the SQLite and PostgreSQL stores share on
-// top of SessionStoreBase (db/session_store_base.h). One writer connection,
-// used by the group writer's thread alone, runs the group's transactions
-// (a savepoint per write); a pool of reader connections (db/connection_pool.h)
-// serves reads without waiting for the writer. Every Write*/Read* hook is one
-// query of the backend's (db/sqlite_queries.h, db/postgres_queries.h).
-//
-// `Backend` (SqliteBackend, PostgresBackend) supplies what differs:
-//   using Connection = …;                        // sqlite::Connection, pg::Connection
-//   static absl::Status Begin(Connection&);      // opens a write transaction
-//   static absl::Status Commit(Connection&);
-//   static absl::Status Probe(Connection&);      // a write that must reach the disk
-//   template <typename Body>                     // runs body(conn) for a read
-//   static auto OnReader(Connection&, Body);     // (PostgreSQL: on a live link)
-// The queries themselves are found by argument-dependent lookup, in the
-// namespace of `Connection`: InsertSession, InsertTurn, DeleteSessionWithTurns,
-// DeleteSessionsBefore, SelectSession, SelectTurnsPage, SelectSessionsPage,
-// SelectTurnByRequest, SelectAgentOutputs — the same names and arguments in
-// both backends.
+// SqlSessionStore<Connection>: what the SQLite and PostgreSQL stores share
+// on top of SessionStoreBase (db/session_store_base.h). One writer
+// connection, used by the group writer's thread alone, runs the group's
+// transactions (a savepoint per write); a pool of reader connections
+// (db/connection_pool.h) serves reads without waiting for the writer. Every
+// Write*/Read* hook is one call into the backend's SQL (db/sqlite_queries.h
+// for sqlite::Connection, db/postgres_queries.h for pg::Connection), found
+// by argument-dependent lookup in the namespace of `Connection`; both
+// backends offer the same functions with the same arguments:
+// BeginWriteTransaction, CommitWriteTransaction, TouchSchema (the health
+// probe), InsertSession, InsertTurn, DeleteSessionWithTurns,
+// DeleteSessionsBefore, RunRead (how a read runs on a pooled connection),
+// SelectSession, SelectTurnsPage, SelectSessionsPage, SelectTurnByRequest
+// and SelectAgentOutputs.
 //
 // Thread-safe as SessionStore says; the destructor finishes queued writes
 // before the connections go.
@@ -33,10 +28,9 @@
 
 namespace agentd {
 
-template <typename Backend>
+template <typename Connection>
 class SqlSessionStore : public SessionStoreBase {
  public:
-  using Connection = typename Backend::Connection;
   using Pool = ConnectionPool<Connection>;
 
   ~SqlSessionStore() override { StopWriter(); }
@@ -71,8 +65,8 @@ class SqlSessionStore : public SessionStoreBase {
   class Transaction final : public GroupTransaction {
    public:
     explicit Transaction(Connection& conn) : conn_(conn) {}
-    absl::Status Begin() override { return Backend::Begin(conn_); }
-    absl::Status Commit() override { return Backend::Commit(conn_); }
+    absl::Status Begin() override { return BeginWriteTransaction(conn_); }
+    absl::Status Commit() override { return CommitWriteTransaction(conn_); }
     void Rollback() override { conn_.RollbackQuietly(); }
     absl::Status Savepoint() override { return conn_.Exec("SAVEPOINT op", "savepoint"); }
     absl::Status ReleaseSavepoint() override { return conn_.Exec("RELEASE op", "release savepoint"); }
@@ -100,13 +94,13 @@ class SqlSessionStore : public SessionStoreBase {
   absl::StatusOr<int64_t> WritePruneBatch(int64_t cutoff_ms, int64_t limit) override {
     return DeleteSessionsBefore(*writer_conn_, cutoff_ms, limit);
   }
-  absl::Status WriteProbe() override { return Backend::Probe(*writer_conn_); }
+  absl::Status WriteProbe() override { return TouchSchema(*writer_conn_); }
 
   // ---- reads: on a pooled connection ----
   template <typename Body>
   auto Read(Body body) {
     typename Pool::Lease conn = readers_->Acquire();
-    return Backend::OnReader(*conn, body);
+    return RunRead(*conn, body);
   }
   absl::StatusOr<v1::Session> ReadSession(std::string_view principal, std::string_view session_id,
                                           v1::Review* facts_out) override {

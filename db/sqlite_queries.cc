@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "db/legacy_layout.h"
+#include "db/sqlite_schema.h"
 #include "common/status_macros.h"
 
 namespace agentd::sqlite {
@@ -54,6 +55,24 @@ absl::Status FillSession(const Stmt& row, int title_col, v1::Session* session, c
 }
 
 }  // namespace
+
+// ---- the group writer's transactions -----------------------------------------
+
+absl::Status BeginWriteTransaction(Connection& conn) {
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, "BEGIN IMMEDIATE"));
+  return st.Run("begin write transaction");
+}
+
+absl::Status CommitWriteTransaction(Connection& conn) {
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, "COMMIT"));
+  return st.Run("commit");
+}
+
+absl::Status TouchSchema(Connection& conn) {
+  ASSIGN_OR_RETURN(int version, SchemaVersion(conn));
+  std::string sql = absl::StrCat("PRAGMA user_version = ", version);
+  return conn.Exec(sql.c_str(), "health probe");
+}
 
 // ---- writes -----------------------------------------------------------------
 

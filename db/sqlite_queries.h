@@ -22,6 +22,16 @@
 
 namespace agentd::sqlite {
 
+// ---- the group writer's transactions ----
+
+// BEGIN IMMEDIATE and COMMIT, as cached statements (they run once a group).
+absl::Status BeginWriteTransaction(Connection& conn);
+absl::Status CommitWriteTransaction(Connection& conn);
+// Sets user_version to what it is, which dirties page 1: the commit appends
+// it to the WAL, so a full disk or a read-only file fails here (the health
+// probe).
+absl::Status TouchSchema(Connection& conn);
+
 // ---- writes (run by the group writer inside its transaction) ----
 
 // A session with no turns; ALREADY_EXISTS if the id is taken.
@@ -37,6 +47,12 @@ absl::Status DeleteSessionWithTurns(Connection& conn, std::string_view principal
 absl::StatusOr<int64_t> DeleteSessionsBefore(Connection& conn, int64_t cutoff_ms, int64_t limit);
 
 // ---- reads ----
+
+// Runs the read `body(conn)`: a read-only connection has no link to lose.
+template <typename Body>
+auto RunRead(Connection& conn, Body body) {
+  return body(conn);
+}
 
 // The session header; `facts_out` (if set) gets the facts envelope with the
 // provenance (see EncodeFacts).

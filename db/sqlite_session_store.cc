@@ -13,33 +13,6 @@ namespace agentd {
 
 using sqlite::Connection;
 using sqlite::ReaderPool;
-using sqlite::Stmt;
-
-// ---- SqliteBackend ------------------------------------------------------------
-
-namespace {
-
-// BEGIN and COMMIT run once per group: cached statements, unlike savepoints.
-absl::Status RunCached(Connection& conn, const char* sql, std::string_view what) {
-  ASSIGN_OR_RETURN(Stmt st, sqlite::Statement(conn, sql));
-  return st.Run(what);
-}
-
-}  // namespace
-
-absl::Status SqliteBackend::Begin(Connection& conn) {
-  return RunCached(conn, "BEGIN IMMEDIATE", "begin write transaction");
-}
-
-absl::Status SqliteBackend::Commit(Connection& conn) { return RunCached(conn, "COMMIT", "commit"); }
-
-absl::Status SqliteBackend::Probe(Connection& conn) {
-  // Setting user_version to what it is dirties page 1: the commit appends it
-  // to the WAL, so a full disk or a read-only file fails here.
-  ASSIGN_OR_RETURN(int version, sqlite::SchemaVersion(conn));
-  std::string sql = absl::StrCat("PRAGMA user_version = ", version);
-  return conn.Exec(sql.c_str(), "health probe");
-}
 
 // ---- Open ---------------------------------------------------------------------
 

@@ -5,8 +5,8 @@
 // argument checks, page tokens, turn encoding, the group writer) and
 // SqlSessionStore (db/sql_session_store.h: the writer connection, the reader
 // pool, the hooks); this file adds what is SQLite's own: opening and
-// checking the file, read-only reader connections, BEGIN IMMEDIATE, and the
-// health probe. The SQL is db/sqlite_queries.h.
+// checking the file, and read-only reader connections. The SQL is
+// db/sqlite_queries.h.
 //
 // SQLite errors map as db/sqlite_connection.h's SqliteError says.
 // Thread-safe; the destructor finishes the queued writes.
@@ -21,20 +21,7 @@
 
 namespace agentd {
 
-// What SqlSessionStore needs of SQLite (see db/sql_session_store.h).
-struct SqliteBackend {
-  using Connection = sqlite::Connection;
-  static absl::Status Begin(Connection& conn);
-  static absl::Status Commit(Connection& conn);
-  static absl::Status Probe(Connection& conn);
-  // Read-only connections never lose their link: the read runs as it is.
-  template <typename Body>
-  static auto OnReader(Connection& conn, Body body) {
-    return body(conn);
-  }
-};
-
-class SqliteSessionStore final : public SqlSessionStore<SqliteBackend> {
+class SqliteSessionStore final : public SqlSessionStore<sqlite::Connection> {
  public:
   static absl::StatusOr<std::unique_ptr<SessionStore>> Open(StoreOptions options);
 
