@@ -12,8 +12,13 @@
 // measures the neighbours. The counters host_cpu_us and plugin_cpu_us (CPU
 // time per call of this process, all threads, and of the plugin process)
 // are what a call costs, and hold still under load.
+//
+// AGENTD_BENCH_PLUGIN_SERVE=/path/to/agentd-plugin-serve runs that build of
+// the plugin process instead of the one beside this binary (an A/B).
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <filesystem>
 #include <fstream>
@@ -65,7 +70,9 @@ HostedAgent& ProcessFor(const AgentSlot& slot) {
   std::filesystem::path bin = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
   ProcessOptions options;
   options.agent = slot.definition.name();
-  options.argv = {(bin / "agentd-plugin-serve").string(),
+  // AGENTD_BENCH_PLUGIN_SERVE names another build of it, to compare two in one run.
+  const char* serve = std::getenv("AGENTD_BENCH_PLUGIN_SERVE");
+  options.argv = {serve != nullptr ? std::string(serve) : (bin / "agentd-plugin-serve").string(),
                   bench::PluginsDir() + "/lib" + slot.definition.plugin() + ".so"};
   v1::AgentConfig config;
   *config.mutable_definition() = slot.definition;

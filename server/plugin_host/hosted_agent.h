@@ -43,11 +43,30 @@ class HostedAgent {
   virtual absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const CancelState& cancel,
                                                    const ProgressFn* progress = nullptr) const = 0;
 
+  // Handle on serialized messages: `request` holds an AgentRequest, the
+  // answer is an AgentResponse's bytes. For a caller that has bytes and
+  // wants bytes (the AgentPlugin service): an in-process plugin takes and
+  // gives bytes anyway, so it skips a parse and a serialization each way.
+  // Same statuses as Handle. This default parses, calls Handle, serializes.
+  virtual absl::StatusOr<std::string> HandleSerialized(std::string_view request, const CancelState& cancel,
+                                                       const ProgressFn* progress = nullptr) const;
+
   // OK while the agent can take calls; otherwise why not (its plugin
   // process is restarting, its endpoint does not answer). Cheap: ListAgents
   // calls it. In-process agents are always available once created.
   virtual absl::Status Availability() const { return absl::OkStatus(); }
 };
+
+inline absl::StatusOr<std::string> HostedAgent::HandleSerialized(std::string_view request, const CancelState& cancel,
+                                                                 const ProgressFn* progress) const {
+  v1::AgentRequest parsed;
+  if (!parsed.ParseFromArray(request.data(), static_cast<int>(request.size()))) {
+    return absl::InvalidArgumentError("request is not a serialized agentd.v1.AgentRequest");
+  }
+  absl::StatusOr<v1::AgentResponse> response = Handle(parsed, cancel, progress);
+  if (!response.ok()) return response.status();
+  return response->SerializeAsString();
+}
 
 // Whether `definition`'s plugin runs outside agentd (`command:` or
 // `endpoint:`; remote/out_of_process.h hosts those).

@@ -114,20 +114,18 @@ AgentInstance::AgentInstance(std::shared_ptr<PluginLibrary> library, agentd_inst
 
 AgentInstance::~AgentInstance() { library_->table().destroy(instance_); }
 
-absl::StatusOr<v1::AgentResponse> AgentInstance::Handle(const v1::AgentRequest& request,
-                                                        const CancelState& cancel,
-                                                        const ProgressFn* progress) const {
-  std::string bytes = request.SerializeAsString();
+absl::StatusOr<std::string> AgentInstance::HandleSerialized(std::string_view request, const CancelState& cancel,
+                                                            const ProgressFn* progress) const {
   SinkState state;
   agentd_sink sink{&state, &SinkEmit, &SinkFail};
   agentd_cancel_token token{const_cast<CancelState*>(&cancel), &IsCancelled};
   agentd_progress channel{const_cast<ProgressFn*>(progress), &ReportProgress};
   const bool with_progress = progress != nullptr && *progress && library_->reports_progress();
   auto call = [&] {
-    const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
-    return with_progress ? library_->table().handle_with_progress(instance_, data, bytes.size(), &token,
+    const auto* data = reinterpret_cast<const uint8_t*>(request.data());
+    return with_progress ? library_->table().handle_with_progress(instance_, data, request.size(), &token,
                                                                   &sink, &channel)
-                         : library_->table().handle(instance_, data, bytes.size(), &token, &sink);
+                         : library_->table().handle(instance_, data, request.size(), &token, &sink);
   };
   agentd_status code;
   if (library_->thread_safe()) {
@@ -142,8 +140,16 @@ absl::StatusOr<v1::AgentResponse> AgentInstance::Handle(const v1::AgentRequest& 
   if (!state.emitted) {
     return absl::InternalError(absl::StrCat(agent_, ": plugin returned OK without a response"));
   }
+  return std::move(state.response);
+}
+
+absl::StatusOr<v1::AgentResponse> AgentInstance::Handle(const v1::AgentRequest& request,
+                                                        const CancelState& cancel,
+                                                        const ProgressFn* progress) const {
+  absl::StatusOr<std::string> bytes = HandleSerialized(request.SerializeAsString(), cancel, progress);
+  if (!bytes.ok()) return bytes.status();
   v1::AgentResponse response;
-  if (!response.ParseFromString(state.response)) {
+  if (!response.ParseFromString(*bytes)) {
     return absl::InternalError(absl::StrCat(agent_, ": plugin emitted bytes that are not an AgentResponse"));
   }
   if (response.agent().empty()) response.set_agent(agent_);

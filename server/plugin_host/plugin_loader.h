@@ -70,6 +70,11 @@ class AgentInstance : public HostedAgent {
   // message prefixed with the agent name).
   absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const CancelState& cancel,
                                            const ProgressFn* progress = nullptr) const override;
+  // The bytes straight to the plugin and back: no parse, no serialization.
+  // The answer's bytes are not checked here (Handle parses them; whoever
+  // receives them must).
+  absl::StatusOr<std::string> HandleSerialized(std::string_view request, const CancelState& cancel,
+                                               const ProgressFn* progress = nullptr) const override;
 
   const PluginLibrary& library() const { return *library_; }
   const std::string& agent() const { return agent_; }

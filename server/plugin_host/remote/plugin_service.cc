@@ -1,12 +1,51 @@
 #include "server/plugin_host/remote/plugin_service.h"
 
 #include <chrono>
+#include <climits>
+#include <string>
 #include <utility>
 
+#include "grpcpp/impl/codegen/proto_utils.h"  // SerializationTraits for messages, as generated code has
+#include "grpcpp/impl/rpc_service_method.h"
+#include "grpcpp/support/method_handler.h"
+#include "server/plugin_host/remote/handle_event_frame.h"
+
 namespace agentd {
+namespace {
+
+// The methods as the generated AgentPlugin::Service registers them (the
+// generated code uses these same gRPC handler classes), Handle with bytes
+// for its request and responses instead of messages.
+constexpr char kDescribeMethod[] = "/agentd.v1.AgentPlugin/Describe";
+constexpr char kHandleMethod[] = "/agentd.v1.AgentPlugin/Handle";
+
+using DescribeHandler = grpc::internal::RpcMethodHandler<PluginService, v1::DescribeRequest, v1::DescribeResponse,
+                                                         grpc::protobuf::MessageLite, grpc::protobuf::MessageLite>;
+using HandleHandler = grpc::internal::ServerStreamingHandler<PluginService, grpc::ByteBuffer, grpc::ByteBuffer>;
+
+// The request's bytes in one piece: as gRPC holds them when it can,
+// otherwise copied together.
+std::string_view Contiguous(const grpc::ByteBuffer& buffer, grpc::Slice* slice) {
+  if (!buffer.TrySingleSlice(slice).ok() && !buffer.DumpToSingleSlice(slice).ok()) return {};
+  return std::string_view(reinterpret_cast<const char*>(slice->begin()), slice->size());
+}
+
+}  // namespace
 
 PluginService::PluginService(const HostedAgent* agent, v1::DescribeResponse describe)
-    : agent_(agent), describe_(std::move(describe)), watcher_([this] { Watch(); }) {}
+    : agent_(agent), describe_(std::move(describe)), watcher_([this] { Watch(); }) {
+  AddMethod(new grpc::internal::RpcServiceMethod(
+      kDescribeMethod, grpc::internal::RpcMethod::NORMAL_RPC,
+      new DescribeHandler([](PluginService* service, grpc::ServerContext*, const v1::DescribeRequest*,
+                             v1::DescribeResponse* response) { return service->Describe(response); },
+                          this)));
+  AddMethod(new grpc::internal::RpcServiceMethod(
+      kHandleMethod, grpc::internal::RpcMethod::SERVER_STREAMING,
+      new HandleHandler([](PluginService* service, grpc::ServerContext* context, const grpc::ByteBuffer* request,
+                           grpc::ServerWriter<grpc::ByteBuffer>* writer) {
+        return service->Handle(context, *request, writer);
+      }, this)));
+}
 
 PluginService::~PluginService() {
   {
@@ -25,14 +64,13 @@ void PluginService::Watch() {
   }
 }
 
-grpc::Status PluginService::Describe(grpc::ServerContext*, const v1::DescribeRequest*,
-                                     v1::DescribeResponse* response) {
+grpc::Status PluginService::Describe(v1::DescribeResponse* response) const {
   *response = describe_;
   return grpc::Status::OK;
 }
 
-grpc::Status PluginService::Handle(grpc::ServerContext* context, const v1::AgentRequest* request,
-                                   grpc::ServerWriter<v1::HandleEvent>* writer) {
+grpc::Status PluginService::Handle(grpc::ServerContext* context, const grpc::ByteBuffer& request,
+                                   grpc::ServerWriter<grpc::ByteBuffer>* writer) {
   CancelState cancel;
   if (context->deadline() != std::chrono::system_clock::time_point::max()) {
     cancel.deadline = absl::FromChrono(context->deadline());
@@ -42,23 +80,20 @@ grpc::Status PluginService::Handle(grpc::ServerContext* context, const v1::Agent
     absl::MutexLock lock(&mu_);
     calls_.insert(&call);
   }
-  HostedAgent::ProgressFn progress = [writer](std::string_view text) {
-    v1::HandleEvent event;
-    event.set_progress(std::string(text));
-    writer->Write(event);
-  };
-  absl::StatusOr<v1::AgentResponse> response = agent_->Handle(*request, cancel, &progress);
+  HostedAgent::ProgressFn progress = [writer](std::string_view text) { writer->Write(FrameProgress(text)); };
+  grpc::Slice request_bytes;
+  absl::StatusOr<std::string> answer = agent_->HandleSerialized(Contiguous(request, &request_bytes), cancel,
+                                                                &progress);
   {
     absl::MutexLock lock(&mu_);
     calls_.erase(&call);
   }
-  if (!response.ok()) {
-    return grpc::Status(static_cast<grpc::StatusCode>(response.status().code()),
-                        std::string(response.status().message()));
+  if (!answer.ok()) {
+    return grpc::Status(static_cast<grpc::StatusCode>(answer.status().code()),
+                        std::string(answer.status().message()));
   }
-  v1::HandleEvent event;
-  *event.mutable_response() = *std::move(response);
-  writer->WriteLast(event, grpc::WriteOptions());
+  if (answer->size() > INT_MAX) return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "answer over 2 GiB");
+  writer->WriteLast(FrameAnswer(*std::move(answer)), grpc::WriteOptions());
   return grpc::Status::OK;
 }
 

@@ -12,12 +12,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "server/plugin_host/plugin_loader.h"
 #include "server/plugin_host/remote/plugin_service.h"
+#include "server/plugin_host/remote/serving_health.h"
 
 namespace {
 
@@ -56,10 +56,11 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  grpc::EnableDefaultHealthCheckService(true);
+  agentd::ServingHealth health;
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
+  builder.RegisterService(&health);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) return Fail(absl::StrCat("cannot listen on ", address));
   int sig = 0;

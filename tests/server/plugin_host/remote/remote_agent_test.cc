@@ -12,13 +12,13 @@
 #include <string>
 
 #include "gmock/gmock.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "server/plugin_host/plugin_loader.h"
 #include "server/plugin_host/remote/plugin_service.h"
+#include "server/plugin_host/remote/serving_health.h"
 
 namespace agentd {
 namespace {
@@ -45,10 +45,10 @@ class Served {
     describe.set_name("test_agent");
     describe.mutable_capabilities()->set_max_concurrency(max_concurrency);
     service_ = std::make_unique<PluginService>(instance_.get(), describe);
-    grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
     builder.AddListeningPort(target(), grpc::InsecureServerCredentials());
     builder.RegisterService(service_.get());
+    builder.RegisterService(&health_);
     server_ = builder.BuildAndStart();
   }
   ~Served() {
@@ -61,6 +61,7 @@ class Served {
   std::string dir_;
   std::unique_ptr<AgentInstance> instance_;
   std::unique_ptr<PluginService> service_;
+  ServingHealth health_;
   std::unique_ptr<grpc::Server> server_;
 };
 
@@ -87,6 +88,14 @@ TEST(RemoteAgentTest, AnswersWithProgressOverTheSocket) {
   EXPECT_EQ(response->agent(), "echo");
   EXPECT_THAT(response->sections(0).items(0).text(), HasSubstr("hello"));
   EXPECT_EQ(seen, "step 1 step 2");
+}
+
+TEST(RemoteAgentTest, ThePluginsErrorKeepsItsCodeAndReason) {
+  Served served(Options{{"mode", "fail"}});
+  RemoteAgent agent(OptionsFor(served.target()));
+  auto response = agent.Handle(v1::AgentRequest(), CancelState());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable) << response.status();
+  EXPECT_EQ(response.status().message(), "echo: echo: configured to fail");
 }
 
 TEST(RemoteAgentTest, TheDeadlineEndsTheCallAndReachesThePlugin) {
