@@ -11,10 +11,8 @@
 // Wall-clock time is what a caller waits; on a shared machine it mostly
 // measures the neighbours. The counters host_cpu_us and plugin_cpu_us (CPU
 // time per call of this process, all threads, and of the plugin process)
-// are what a call costs, and hold still under load. plugin_waits is how
-// often per call the plugin's threads blocked and were woken (voluntary
-// context switches; threads that exited meanwhile are not counted).
-// answer_bytes is the size of the agent's serialized answer.
+// are what a call costs, and hold still under load. answer_bytes is the
+// size of the agent's serialized answer.
 //
 // AGENTD_BENCH_PLUGIN_SERVE=/path/to/agentd-plugin-serve runs that build of
 // the plugin process instead of the one beside this binary (an A/B).
@@ -60,22 +58,6 @@ double ProcessCpuSeconds(pid_t pid) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// How often the threads of another process blocked (voluntary context
-// switches, summed over /proc/PID/task/*/status): each is a sleep and a
-// wake-up, which is where a call across processes spends most of its CPU.
-double ProcessWaits(pid_t pid) {
-  if (pid == 0) return 0;
-  double waits = 0;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(task.path() / "status");
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) waits += std::stod(line.substr(line.find(':') + 1));
-    }
-  }
-  return waits;
-}
-
 std::map<std::string, std::unique_ptr<ProcessAgent>>& Started() {
   static auto* started = new std::map<std::string, std::unique_ptr<ProcessAgent>>();
   return *started;
@@ -119,7 +101,6 @@ void BM_PluginCall(benchmark::State& state) {
   const pid_t plugin_pid = state.range(1) == 0 ? 0 : Started()[name]->pid();
   const double host_start = SelfCpuSeconds();
   const double plugin_start = ProcessCpuSeconds(plugin_pid);
-  const double plugin_waits_start = ProcessWaits(plugin_pid);
   for (auto _ : state) {
     absl::StatusOr<v1::AgentResponse> response = agent.Handle(request, cancel);
     if (!response.ok()) {
@@ -131,7 +112,6 @@ void BM_PluginCall(benchmark::State& state) {
   const double calls = static_cast<double>(state.iterations());
   state.counters["host_cpu_us"] = (SelfCpuSeconds() - host_start) * 1e6 / calls;
   state.counters["plugin_cpu_us"] = (ProcessCpuSeconds(plugin_pid) - plugin_start) * 1e6 / calls;
-  state.counters["plugin_waits"] = (ProcessWaits(plugin_pid) - plugin_waits_start) / calls;
   state.counters["answer_bytes"] = static_cast<double>(agent.Handle(request, cancel)->ByteSizeLong());
   state.SetLabel(name + (state.range(1) == 0 ? " in process" : " as a plugin process"));
 }
