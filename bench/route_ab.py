@@ -35,13 +35,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadbench as lb  # noqa: E402
 
 
-def cpu_seconds(pid):
-    """User + system CPU seconds of process `pid` so far, all threads."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main(argv):
     builds = [arg.split("=", 1) for arg in argv[1:]]
     flags = {b[0]: b[1].split(",")[1:] for b in builds if len(b) == 2}
@@ -91,14 +84,14 @@ def main(argv):
         for _ in range(rounds):
             rps = {}
             for name, server, path in servers:
-                cpu_before = cpu_seconds(server.proc.pid)
+                cpu_before = lb.cpu_seconds(server.proc.pid)
                 result = lb.h2load(server.address, path, body, requests, 16, 32)
                 failure = lb.h2load_failure(name, result)
                 if failure:
                     lb.die(failure)
                 rps[name] = result["rps"]
                 if name in cpu_us:
-                    cpu_us[name].append((cpu_seconds(server.proc.pid) - cpu_before) * 1e6 / requests)
+                    cpu_us[name].append((lb.cpu_seconds(server.proc.pid) - cpu_before) * 1e6 / requests)
             for name in ratios:
                 ratios[name].append(rps[name] / rps["Echo"])
             print("Echo %.0f req/s; " % rps["Echo"] +
