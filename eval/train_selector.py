@@ -38,8 +38,13 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WEIGHTS = os.path.join(ROOT, 'server', 'core', 'selection_weights.inc')
 EXAMPLES_DIR = os.path.join(ROOT, 'agents', 'routing-examples')
-TRAIN_FILES = [os.path.join(ROOT, '..', 'shared', 'eval', 'routing-dev.jsonl')] + sorted(
-    os.path.join(EXAMPLES_DIR, f) for f in os.listdir(EXAMPLES_DIR) if f.endswith('.jsonl'))
+
+
+def train_files(shared_dir):
+    """The files the selector is fitted on: the shared dev file and the examples."""
+    return [os.path.join(shared_dir, 'eval', 'routing-dev.jsonl')] + sorted(
+        os.path.join(EXAMPLES_DIR, f) for f in os.listdir(EXAMPLES_DIR) if f.endswith('.jsonl'))
+
 TEST_ONLY = (['routing-holdout%d.jsonl' % i for i in range(12, 18)] +  # in eval/, never fitted on
              ['routing-everyday.jsonl', 'routing-multi.jsonl'])
 L2 = 1.0
@@ -216,9 +221,12 @@ def main():
     parser.add_argument('build_dir')
     parser.add_argument('--check', action='store_true')
     parser.add_argument('--cv', action='store_true')
+    parser.add_argument('--shared_dir', default=os.path.join(ROOT, '..', 'shared'),
+                        help='where eval/routing-dev.jsonl is (default: ../shared beside the repo)')
     args = parser.parse_args()
-    files = [f for f in TRAIN_FILES if os.path.exists(f)]
-    if args.check and len(files) != len(TRAIN_FILES):
+    wanted = train_files(args.shared_dir)
+    files = [f for f in wanted if os.path.exists(f)]
+    if args.check and len(files) != len(wanted):
         print('skipped: not every labelled file is here (../shared/eval beside the repo?)')
         return 77
     data = load(args.build_dir, files)

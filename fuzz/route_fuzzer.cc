@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "server/core/router.h"
-#include "server/core/text_index.h"
+#include "text/sentences.h"
 #include "server/definitions/definition_parser.h"
 #include "server/definitions/labelled_requests.h"
 

@@ -28,7 +28,9 @@ class Stemmer {
   sb_stemmer* stemmer_;
 };
 
-// Stemmer::Stem with a stemmer per thread, created on first use. Thread-safe.
+// Stemmer::Stem with a stemmer per thread, created on first use, and a
+// bounded memo of the stems it made (the router stems every request's words).
+// Thread-safe.
 // Code in a plugin that may be unloaded should use its own Stemmer instead
 // (a thread_local keeps its module loaded until the thread ends).
 std::string Stem(std::string_view word);

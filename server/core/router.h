@@ -7,8 +7,8 @@
 // agent name or keyword is known to the code, so adding or editing a
 // definition changes routing without a rebuild.
 //
-// Matching is lexical but tolerant of paraphrase: text is normalised and
-// stemmed, phrases count as well as words, and each term weighs what it is
+// Matching is lexical but tolerant of paraphrase: text is split and
+// stemmed by the text layer (text/, router_terms.h), phrases count as well as words, and each term weighs what it is
 // worth across all rules of all agents (BM25, IDF learned from the rules),
 // scaled by how many of an agent's rules use it, how many agents share it,
 // and how specific it is: how much more often the rules use it than ordinary

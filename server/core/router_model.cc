@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "text/sentences.h"
 
 namespace agentd::routing {
 namespace {
@@ -257,11 +258,11 @@ void RoutingModel::WeighDomainWords(const std::vector<LabelledRequest>& labelled
   // domain's.
   std::vector<double> off_topic_uses(index_.term_count(), 0.0);
   double off_topic_words = 0;
-  std::vector<text::TextIndex::QueryTerm> terms;
+  std::vector<TextIndex::QueryTerm> terms;
   for (const LabelledRequest& request : labelled) {
     if (NamesItsAgents(request) || !request.InScope().empty()) continue;
     off_topic_words += static_cast<double>(index_.Analyze(WithoutNames(request.text), &terms));
-    for (const text::TextIndex::QueryTerm& t : terms) {
+    for (const TextIndex::QueryTerm& t : terms) {
       if (!t.phrase) off_topic_uses[t.term] += 1.0;
     }
   }
@@ -279,15 +280,15 @@ void RoutingModel::WeighDomainWords(const std::vector<LabelledRequest>& labelled
 }
 
 std::vector<std::string> RoutingModel::OutOfDomainWords(std::string_view text) const {
-  std::vector<text::Term> words;
-  text::Tokenize(text, &words);
-  std::vector<text::TextIndex::QueryTerm> known;
+  std::vector<Term> words;
+  ExtractTerms(text, &words);
+  std::vector<TextIndex::QueryTerm> known;
   std::vector<std::string> out;
   absl::flat_hash_set<std::string> seen;
-  for (const text::Term& w : words) {
+  for (const Term& w : words) {
     if (w.key.find(' ') != std::string::npos || !seen.insert(w.key).second) continue;
     index_.Analyze(w.surface, &known);
-    const bool in_domain = std::any_of(known.begin(), known.end(), [&](const text::TextIndex::QueryTerm& q) {
+    const bool in_domain = std::any_of(known.begin(), known.end(), [&](const TextIndex::QueryTerm& q) {
       return !q.phrase && domain_weight_[q.term] > 0.5f;
     });
     if (!in_domain) out.push_back(w.surface);
@@ -303,12 +304,12 @@ void RoutingModel::SplitQuote(uint32_t rule, const std::string& indexed) {
     return;
   }
   // `indexed` has the same length as the text (names are blanked, not cut).
-  std::vector<text::TextIndex::QueryTerm> terms;
+  std::vector<TextIndex::QueryTerm> terms;
   for (size_t i = 0; i < quote.sentences.size(); ++i) {
     const auto [begin, end] = quote.sentences[i];
     index_.Analyze(std::string_view(indexed).substr(begin, end - begin), &terms);
     const uint32_t bit = uint32_t{1} << std::min<size_t>(i, 31);
-    for (const text::TextIndex::QueryTerm& t : terms) quote.term_sentences.emplace_back(t.term, bit);
+    for (const TextIndex::QueryTerm& t : terms) quote.term_sentences.emplace_back(t.term, bit);
   }
   std::sort(quote.term_sentences.begin(), quote.term_sentences.end());
   // One entry per term, its bits ORed.
@@ -336,7 +337,7 @@ void RoutingModel::CountLabelledVotes(const std::vector<LabelledRequest>& labell
   const size_t agents = static_cast<size_t>(agent_count_);
   std::vector<int> in_scope(agents), out_of_scope(agents);  // requests, per agent
   std::vector<int> in_scope_using(index_.term_count() * agents), out_of_scope_using(in_scope_using.size());
-  std::vector<text::TextIndex::QueryTerm> terms;
+  std::vector<TextIndex::QueryTerm> terms;
   std::vector<int8_t> label(agents);
   for (const LabelledRequest& request : labelled) {
     if (NamesItsAgents(request)) continue;
@@ -360,7 +361,7 @@ void RoutingModel::CountLabelledVotes(const std::vector<LabelledRequest>& labell
       if (label[a] < 0) continue;
       std::vector<int>& using_term = label[a] > 0 ? in_scope_using : out_of_scope_using;
       ++(label[a] > 0 ? in_scope : out_of_scope)[a];
-      for (const text::TextIndex::QueryTerm& t : terms) ++using_term[t.term * agents + a];
+      for (const TextIndex::QueryTerm& t : terms) ++using_term[t.term * agents + a];
     }
   }
   votes_for_.assign(agents, 0);
@@ -389,7 +390,7 @@ void RoutingModel::WeighLabelledPostings() {
   const size_t agents = static_cast<size_t>(agent_count_);
   for (uint32_t t = 0; t < index_.term_count(); ++t) {
     labelled_begin_[t] = static_cast<uint32_t>(labelled_postings_.size());
-    for (const text::TextIndex::Posting& p : index_.postings(t)) {
+    for (const TextIndex::Posting& p : index_.postings(t)) {
       if (p.doc < first_labelled_) continue;
       const Rule& rule = rules_[p.doc];
       // As the scorer weighs any hit; a labelled request never speaks for
@@ -424,7 +425,7 @@ void RoutingModel::KeepStrongestLabelledPostings(uint32_t begin_index) {
 
 void RoutingModel::CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const {
   std::fill(rules_using->begin(), rules_using->end(), 0);
-  for (const text::TextIndex::Posting& p : index_.postings(term)) {
+  for (const TextIndex::Posting& p : index_.postings(term)) {
     const Rule& rule = rules_[p.doc];
     if (rule.speaks_for >= 0 && (rule.owner < 0) == labelled) ++(*rules_using)[rule.speaks_for];
   }

@@ -8,8 +8,9 @@
 // what reasons quote of each rule. No per-request state lives here; the
 // scorer (router_scorer.h) keeps that, per thread.
 //
-// Text becomes terms in one place, Analyze (TextIndex's tokenizer and
-// stemmer today); the router reads nothing else of the text analysis.
+// Text becomes terms in one place, Analyze (router_terms.h over the text
+// layer's tokenizer and stemmer); the router reads nothing else of the text
+// analysis.
 //
 // Build it with Create; after that every method is const and thread-safe.
 #ifndef AGENTD_SERVER_CORE_ROUTER_MODEL_H_
@@ -90,11 +91,11 @@ class RoutingModel {
 
   // The one seam to the text analysis: the distinct known terms of `text`
   // and its count of content words (TextIndex::Analyze).
-  size_t Analyze(std::string_view text, std::vector<text::TextIndex::QueryTerm>* terms,
+  size_t Analyze(std::string_view text, std::vector<TextIndex::QueryTerm>* terms,
                  std::vector<uint32_t>* clause_words = nullptr) const {
     return index_.Analyze(text, terms, clause_words);
   }
-  const std::vector<text::TextIndex::Posting>& postings(uint32_t term) const { return index_.postings(term); }
+  const std::vector<TextIndex::Posting>& postings(uint32_t term) const { return index_.postings(term); }
   size_t term_count() const { return index_.term_count(); }
 
   const std::vector<v1::AgentDefinition>& hosted() const { return hosted_; }
@@ -185,7 +186,7 @@ class RoutingModel {
   std::vector<char> votes_for_;
   std::vector<float> vote_prior_;
   std::vector<float> vote_term_;  // [term * agent_count_ + agent]
-  text::TextIndex index_;
+  TextIndex index_;
   std::vector<float> term_agent_weight_;  // [term * agent_count_ + agent]
   std::vector<float> term_focus_;
   std::vector<float> domain_weight_;

@@ -62,7 +62,7 @@ struct RouterOptions {
   // off-topic file and the blind files took no part.
   double domain_smoothing = 0.1;
   double domain_word_cap = 4.0;
-  double min_domain_relevance = 0.3;
+  double min_domain_relevance = 0.35;
   double off_topic_example_weight = 0.3;
   // Reasons reported per agent, best first.
   int max_reasons = 4;

@@ -107,7 +107,7 @@ void RouteScorer::CollectHits(std::string_view text) {
 
 // How much term `term` of the request weighs in rule `p.doc`; 0 or less when
 // the hit does not count.
-float RouteScorer::HitWeight(const text::TextIndex::Posting& p, uint32_t term) const {
+float RouteScorer::HitWeight(const TextIndex::Posting& p, uint32_t term) const {
   const RoutingModel::Rule& rule = rules_[p.doc];
   // A rule speaking for nobody (a "not for" without redirect) is weighed as
   // if for its own agent: it only ever counts against it.
@@ -126,7 +126,7 @@ void RouteScorer::WeighHits() {
   const uint32_t first_labelled = model_->first_labelled();
   for (uint32_t q = 0; q < n_terms_; ++q) {
     const uint32_t term = request_.terms[q].term;
-    for (const text::TextIndex::Posting& p : model_->postings(term)) {
+    for (const TextIndex::Posting& p : model_->postings(term)) {
       if (p.doc >= first_labelled) break;  // postings are in rule order; labelled requests come last
       const float weight = HitWeight(p, term);
       if (weight >= 0) hits_.unsorted.push_back(Hit{p.doc, q, weight});
@@ -263,7 +263,7 @@ void RouteScorer::WeighDomainRelevance() {
   const size_t words = request_.content_words;
   double sum = 0;
   size_t known = 0;
-  for (const text::TextIndex::QueryTerm& t : request_.terms) {
+  for (const TextIndex::QueryTerm& t : request_.terms) {
     if (t.phrase) continue;
     sum += model_->domain_weight(t.term);
     ++known;
@@ -389,7 +389,7 @@ void RouteScorer::CountEvidence() {
 // requests put a request with these words in agent a's scope.
 double RouteScorer::LabelledVote(int a) const {
   double vote = model_->vote_prior(a);
-  for (const text::TextIndex::QueryTerm& t : request_.terms) vote += model_->vote_term(t.term, a);
+  for (const TextIndex::QueryTerm& t : request_.terms) vote += model_->vote_term(t.term, a);
   return vote;
 }
 

@@ -54,7 +54,7 @@ struct Hit {
 class RouteScorer {
  public:
   struct RequestTable {
-    std::vector<text::TextIndex::QueryTerm> terms;
+    std::vector<TextIndex::QueryTerm> terms;
     std::vector<uint32_t> clause_words;  // distinct content words per clause
     size_t content_words = 0;            // distinct content words, known or not
     std::string stripped;                // the text without its @mentions, when it had some
@@ -151,7 +151,7 @@ class RouteScorer {
   absl::Status ResolveExplicitAgents(std::string_view* text, const std::vector<std::string>& explicit_agents);
   absl::Status AddExplicit(std::string_view name, bool inline_mention);
   void CollectHits(std::string_view text);
-  float HitWeight(const text::TextIndex::Posting& p, uint32_t term) const;
+  float HitWeight(const TextIndex::Posting& p, uint32_t term) const;
   void WeighHits();
   void WeighLabelledHits();
   void CountHitsPerRule();

@@ -1,18 +1,13 @@
-// Text matching for the router: a tokenizer, a Porter stemmer and a small
-// BM25 index over short documents (the scope rules of agent definitions).
-//
-// Words are lowercased, split on anything that is not a letter or digit,
-// English function words and bare numbers are dropped, and what is left is
-// stemmed, so "caching", "cached" and "caches" meet on one term. Adjacent
-// stems also form phrase terms ("error budget"), which weigh more because
-// they are rarer. Term weights come from the indexed documents themselves
-// (BM25 with IDF over all documents); nothing about any domain is built in.
+// A small BM25 index over short documents (the router's scope rules), over
+// the terms router_terms.h reads from a text. Term weights come from the
+// indexed documents themselves (BM25 with IDF over all documents); nothing
+// about any domain is built in.
 //
 // A few short documents cannot tell an everyday word ("image", "breaks")
 // from a topic word ("queue"): both are rare among them. So each term also
 // has a specificity: how much more often the documents use it than ordinary
-// spoken English does (word counts of SUBTLEX-US, compiled in; see
-// eval/make_background_frequencies.py).
+// spoken English does (word counts of SUBTLEX-US, compiled in and stemmed
+// at build time by the same stemmer; see eval/make_background_frequencies.py).
 //
 // Build a TextIndex single-threaded (Add…, then Finalize); after Finalize
 // every const method is thread-safe.
@@ -26,40 +21,14 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "server/core/router_terms.h"
 
-namespace agentd::text {
-
-// The Porter (1980) stem of a lowercase ASCII word. Words of one or two
-// letters come back unchanged.
-std::string Stem(std::string_view word);
-
-// One indexed unit of a text: a stemmed word, or a phrase of two adjacent
-// stems joined by a space. `surface` is what the text said (lowercased).
-struct Term {
-  std::string key;
-  std::string surface;
-  uint32_t clause = 0;  // which clause of the text (see Tokenize)
-};
-
-// Splits `text` into terms: each kept word, each hyphen/slash compound
-// written as one word ("pub/sub" also gives "pubsub"), and each pair of
-// adjacent kept words of one clause. Clauses end at punctuation that ends a
-// clause or list item (". , ; : ? !" before a space) and at the joining
-// words "and", "also" and "but"; each term carries its clause's index.
-// Order follows the text; duplicates are kept.
-void Tokenize(std::string_view text, std::vector<Term>* out);
-
-// The sentences of `text`, as [begin, end) byte offsets, in order: a
-// sentence ends at '.', '?' or '!' followed by white space or the end of
-// the text (not after "e.g.", "i.e.", "vs." or "etc."). Leading and
-// trailing white space is left out. Each such end also ends a clause for
-// Tokenize, so every phrase it forms lies inside one sentence.
-std::vector<std::pair<uint32_t, uint32_t>> SplitSentences(std::string_view text);
+namespace agentd::routing {
 
 // How often ordinary spoken English uses the stem `key` (a share of all
 // words, summed over the words with that stem); words too rare to be listed
 // get half the smallest listed count. Phrases (keys with a space) get the
-// share of their rarer word. Thread-safe; the table is built on first use.
+// share of their rarer word. Thread-safe; a lookup in a table stemmed at build time.
 double BackgroundFrequency(std::string_view key);
 
 class TextIndex {
@@ -114,6 +83,6 @@ class TextIndex {
   std::vector<double> background_;              // by term id, after Finalize
 };
 
-}  // namespace agentd::text
+}  // namespace agentd::routing
 
 #endif  // AGENTD_SERVER_CORE_TEXT_INDEX_H_

@@ -10,64 +10,18 @@
 #include "gtest/gtest.h"
 #include "server/definitions/definition_parser.h"
 #include "server/definitions/labelled_requests.h"
+#include "tests/server/core/router_test_agents.h"
 
 namespace agentd {
 namespace {
 
+using router_test::Agent;
+using router_test::Agents;
+using router_test::MakeRouter;
+using router_test::Chosen;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct Exclusion {
-  std::string text;
-  std::string redirect;
-};
-
-v1::AgentDefinition Agent(std::string name, std::vector<std::string> use_when,
-                          std::vector<std::string> competencies,
-                          std::vector<Exclusion> not_for = {}) {
-  v1::AgentDefinition d;
-  d.set_name(std::move(name));
-  for (auto& r : use_when) d.add_use_when(std::move(r));
-  for (auto& r : competencies) d.add_competencies(std::move(r));
-  for (auto& e : not_for) {
-    v1::ScopeExclusion* x = d.add_not_for();
-    x->set_text(e.text);
-    x->set_redirect(e.redirect);
-  }
-  return d;
-}
-
-// Three small agents with disjoint scopes; web-designer and sql-wizard are
-// only named by redirects, never hosted.
-std::vector<v1::AgentDefinition> Agents() {
-  return {
-      Agent("cache-keeper",
-            {"Designing a caching strategy for read-heavy services",
-             "Choosing cache invalidation by TTL or by events"},
-            {"Cache-aside, write-through and write-behind patterns with Redis or Memcached"},
-            {{"Styling web pages and CSS layout", "web-designer"},
-             {"Rolling out releases to production servers", "deploy-hand"}}),
-      Agent("sql-tuner",
-            {"A SQL query is slow and needs an index", "Designing table schemas and indexes"},
-            {"Reading query plans and rewriting slow SQL"}),
-      Agent("deploy-hand",
-            {"Setting up CI pipelines and deploying containers to Kubernetes"},
-            {"Canary deployments and automatic rollback"}),
-  };
-}
-
-std::unique_ptr<Router> MakeRouter(RouterOptions options = {}) {
-  auto router = Router::Create(Agents(), options);
-  EXPECT_TRUE(router.ok()) << router.status();
-  return std::move(router).value();
-}
-
-std::vector<std::string> Chosen(const v1::RouteDecision& d) {
-  std::vector<std::string> names;
-  for (const auto& c : d.selected()) names.push_back(c.agent());
-  return names;
-}
 
 TEST(RouterTest, ExplicitAgentsComeFirstAndAreMarked) {
   auto router = MakeRouter();
@@ -321,175 +275,6 @@ TEST(RouterTest, ConcurrentRoutesAgree) {
   for (const auto& r : results) EXPECT_EQ(r, expected->SerializeAsString());
 }
 
-// The bundled definitions load and send the seed's own question to the
-// backend-architect.
-LabelledRequest Labelled(std::string text, std::vector<std::string> required,
-                         std::vector<std::string> unhosted = {}) {
-  LabelledRequest r;
-  r.source = "examples.jsonl:1";
-  r.text = std::move(text);
-  r.required = std::move(required);
-  r.unhosted = std::move(unhosted);
-  return r;
-}
-
-// A request in words no definition uses reaches the agent once requests
-// like it are labelled for it, and the reason quotes the labelled request.
-TEST(RouterTest, LabelledRequestsTeachScopeInUsersWords) {
-  const std::string request = "Storefront thumbnails regenerate whenever shoppers browse the catalogue";
-  auto before = MakeRouter()->Route(request, {});
-  ASSERT_TRUE(before.ok()) << before.status();
-  EXPECT_TRUE(before->selected().empty());
-
-  auto router = Router::Create(
-      Agents(), {},
-      {Labelled("Our storefront regenerates the same thumbnails whenever shoppers browse the catalogue",
-                {"cache-keeper"}),
-       Labelled("Catalogue thumbnails are rebuilt for every shopper who browses", {"cache-keeper"}),
-       Labelled("Shipping a new build to the servers takes an hour", {"deploy-hand"})});
-  ASSERT_TRUE(router.ok()) << router.status();
-  auto after = (*router)->Route(request, {});
-  ASSERT_TRUE(after.ok()) << after.status();
-  ASSERT_THAT(Chosen(*after), ElementsAre("cache-keeper")) << after->DebugString();
-  // Both labelled requests match; only the closer one is quoted, so that the
-  // definitions' rules keep their place among the reasons.
-  int quoted = 0;
-  for (const auto& reason : after->selected(0).reasons()) {
-    if (reason.kind() == "labelled") {
-      ++quoted;
-      EXPECT_THAT(reason.rule(), HasSubstr("Our storefront regenerates"));
-      EXPECT_THAT(reason.matched(), ::testing::Contains("thumbnails"));
-    }
-  }
-  EXPECT_EQ(quoted, 1) << after->DebugString();
-}
-
-// A reason quotes the sentences of a long rule that the request met, not
-// the whole rule; a rule met in every sentence is quoted whole.
-TEST(RouterTest, ReasonsQuoteTheSentencesThatMatched) {
-  std::vector<v1::AgentDefinition> agents = Agents();
-  agents[0].set_description(
-      "Keeps hot data close to the code. Designs caching layers in Redis or Memcached. "
-      "Knows the usual ways a cache goes stale.");
-  auto router = Router::Create(
-      agents, {},
-      {Labelled("Our product pages are slow. Could a Redis cache in front of the catalogue help?",
-                {"cache-keeper"})});
-  ASSERT_TRUE(router.ok()) << router.status();
-  auto d = (*router)->Route("Should the catalogue be cached in Redis or Memcached?", {});
-  ASSERT_TRUE(d.ok()) << d.status();
-  ASSERT_THAT(Chosen(*d), ElementsAre("cache-keeper")) << d->DebugString();
-  std::string description, labelled;
-  for (const auto& reason : d->selected(0).reasons()) {
-    if (reason.kind() == "description") description = reason.rule();
-    if (reason.kind() == "labelled") labelled = reason.rule();
-  }
-  EXPECT_EQ(description,
-            "\u2026 Designs caching layers in Redis or Memcached. Knows the usual ways a cache goes stale.")
-      << d->DebugString();
-  EXPECT_EQ(labelled, "\u2026 Could a Redis cache in front of the catalogue help?") << d->DebugString();
-  // Met in its first sentence only: the rest is marked as left out.
-  auto first = (*router)->Route("Keep hot data close to the code for the catalogue in Redis", {});
-  ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_FALSE(first->selected().empty()) << first->DebugString();
-  std::string first_description;
-  for (const auto& reason : first->selected(0).reasons()) {
-    if (reason.kind() == "description") first_description = reason.rule();
-  }
-  EXPECT_EQ(first_description,
-            "Keeps hot data close to the code. Designs caching layers in Redis or Memcached. \u2026")
-      << first->DebugString();
-}
-
-// A labelled request for an agent not hosted here names it, and says which
-// labelled request did; a request naming its agents teaches nothing.
-TEST(RouterTest, LabelledRequestsNameUnhostedAgentsAndSkipExplicitOnes) {
-  LabelledRequest names_its_agent = Labelled("Anyone can guess passwords forever on our login form", {});
-  names_its_agent.agents = {"sql-tuner"};
-  auto router = Router::Create(
-      Agents(), {},
-      {Labelled("Bots keep guessing passwords on our login form all night", {}, {"lock-smith"}),
-       Labelled("Nothing stops bots guessing passwords on the login form", {}, {"lock-smith"}),
-       names_its_agent,
-       Labelled("@sql-tuner bots guess passwords on our login form all night", {"sql-tuner"}),
-       // Requests for others, so that the labelled vote can tell lock-smith's words.
-       Labelled("The nightly report query got slow", {"sql-tuner"}),
-       Labelled("Catalogue pages should come from a cache", {"cache-keeper"})});
-  ASSERT_TRUE(router.ok()) << router.status();
-  auto d = (*router)->Route("Bots guess passwords on our login form all night", {});
-  ASSERT_TRUE(d.ok()) << d.status();
-  EXPECT_TRUE(d->selected().empty());
-  ASSERT_EQ(d->unhosted_size(), 1);
-  EXPECT_EQ(d->unhosted(0).agent(), "lock-smith");
-  EXPECT_EQ(d->unhosted(0).named_by(), "examples.jsonl:1");
-  for (const auto& r : d->rejected()) {
-    for (const auto& reason : r.reasons()) EXPECT_NE(reason.kind(), "labelled") << r.agent();
-  }
-}
-
-// The bundled agents with their labelled requests, as agentd builds them.
-std::unique_ptr<Router> BundledRouter() {
-  DefinitionLoadResult loaded = LoadDefinitions(AGENTD_SOURCE_DIR "/agents");
-  auto labelled = ReadLabelledRequests(AGENTD_SOURCE_DIR "/agents/routing-examples");
-  EXPECT_TRUE(labelled.ok()) << labelled.status();
-  auto router = Router::Create(std::move(loaded.definitions), {}, labelled.ok() ? *labelled : std::vector<LabelledRequest>{});
-  EXPECT_TRUE(router.ok()) << router.status();
-  return router.ok() ? std::move(*router) : nullptr;
-}
-
-TEST(RouterTest, OffTopicRequestsRouteNowhereAndSayWhy) {
-  auto router = BundledRouter();
-  ASSERT_NE(router, nullptr);
-  for (const char* text : {"What's the best way to cache firewood so it stays dry through winter?",
-                           "Our choir wants to split into two sections for the spring concert; how should we "
-                           "divide the altos?"}) {
-    SCOPED_TRACE(text);
-    auto d = router->Route(text, {});
-    ASSERT_TRUE(d.ok()) << d.status();
-    EXPECT_TRUE(d->selected().empty());
-    EXPECT_TRUE(d->unhosted().empty());
-    EXPECT_THAT(d->summary(), HasSubstr("no hosted agent's scope covers this request"));
-    EXPECT_THAT(d->summary(), HasSubstr("words read as outside the domain: "));
-    EXPECT_THAT(d->summary(), HasSubstr("closest agents: "));
-    ASSERT_FALSE(d->rejected().empty());
-  }
-  auto firewood_why = router->Route("What's the best way to cache firewood so it stays dry through winter?", {});
-  ASSERT_TRUE(firewood_why.ok());
-  EXPECT_THAT(firewood_why->summary(), HasSubstr("something other than building or running software"));
-  ASSERT_FALSE(firewood_why->rejected().empty());
-  EXPECT_THAT(firewood_why->rejected(0).why(), HasSubstr("outside the domain"));
-  auto firewood = router->Route("What's the best way to cache firewood so it stays dry through winter?", {});
-  ASSERT_TRUE(firewood.ok());
-  EXPECT_THAT(firewood->summary(), HasSubstr("firewood"));
-  EXPECT_THAT(firewood->summary(), Not(HasSubstr(" cache,")));  // read as the domain's word
-  // A caller who disagrees names the agent, which is always honoured.
-  auto named = router->Route("@backend-architect What's the best way to cache firewood so it stays dry?", {});
-  ASSERT_TRUE(named.ok());
-  EXPECT_THAT(Chosen(*named), ElementsAre("backend-architect"));
-  // In the domain, the same everyday-sense word routes.
-  auto in_domain = router->Route("Which index should we add to the orders table in Postgres so the checkout "
-                                 "query stops doing a sequential scan?",
-                                 {});
-  ASSERT_TRUE(in_domain.ok());
-  ASSERT_FALSE(in_domain->selected().empty());
-  EXPECT_EQ(in_domain->selected(0).agent(), "database-architect");
-}
-
-TEST(RouterTest, BundledAgentsRouteTheSeedQuestion) {
-  DefinitionLoadResult loaded = LoadDefinitions(AGENTD_SOURCE_DIR "/agents");
-  EXPECT_TRUE(loaded.errors.empty());
-  ASSERT_EQ(loaded.definitions.size(), 5u);
-  auto router = Router::Create(std::move(loaded.definitions));
-  ASSERT_TRUE(router.ok()) << router.status();
-  auto d = (*router)->Route(
-      "We need to handle 10,000 orders per minute during flash sales. Should we use "
-      "microservices or a monolith?",
-      {});
-  ASSERT_TRUE(d.ok());
-  ASSERT_FALSE(d->selected().empty());
-  EXPECT_EQ(d->selected(0).agent(), "backend-architect");
-}
-
 // "Memcached" is in one rule of cache-keeper only, once: a single stray word
 // of an otherwise unrelated request is not evidence enough to choose it, and
 // the rejection says so.
@@ -551,45 +336,6 @@ TEST(RouterTest, EverydayWordsDoNotPullInAPeer) {
   EXPECT_TRUE(everyday->selected().empty());
 }
 
-std::unique_ptr<Router> RouterOnBundledAgents(RouterOptions options = {}) {
-  DefinitionLoadResult loaded = LoadDefinitions(AGENTD_SOURCE_DIR "/agents");
-  EXPECT_TRUE(loaded.errors.empty());
-  auto router = Router::Create(std::move(loaded.definitions), options);
-  EXPECT_TRUE(router.ok()) << router.status();
-  return router.ok() ? std::move(*router) : nullptr;
-}
-
-// A short clause ("Steps?") is won by backend-architect on a few words, so
-// the thresholds let it in next to database-architect; the selector weighs
-// that thin match against the clear first choice and keeps it out, saying
-// why.
-TEST(RouterTest, TheSelectorKeepsOutAPeerPulledInByAFewWords) {
-  const std::string text = "We must rename a column on a huge production table without locking writes. Steps?";
-  auto d = RouterOnBundledAgents()->Route(text, {});
-  ASSERT_TRUE(d.ok()) << d.status();
-  EXPECT_THAT(Chosen(*d), ElementsAre("database-architect"));
-  auto backend = std::find_if(d->rejected().begin(), d->rejected().end(),
-                              [](const auto& r) { return r.agent() == "backend-architect"; });
-  ASSERT_NE(backend, d->rejected().end());
-  EXPECT_THAT(backend->why(), HasSubstr("selection probability"));
-  EXPECT_THAT(backend->why(), HasSubstr("within the thresholds"));
-
-  RouterOptions thresholds;
-  thresholds.learned_selection = false;
-  auto by_thresholds = RouterOnBundledAgents(thresholds)->Route(text, {});
-  ASSERT_TRUE(by_thresholds.ok()) << by_thresholds.status();
-  EXPECT_THAT(Chosen(*by_thresholds), ElementsAre("database-architect", "backend-architect"));
-}
-
-// The top score here is backend-architect's, on "traffic" alone, which the
-// thresholds reject; devops-specialist is the best agent they let through,
-// and is chosen whatever the selector thinks of it.
-TEST(RouterTest, TheBestAgentWithinTheThresholdsIsAlwaysChosen) {
-  auto d = RouterOnBundledAgents()->Route("Roll out the new version to 5% of traffic first, then to everyone.", {});
-  ASSERT_TRUE(d.ok()) << d.status();
-  EXPECT_THAT(Chosen(*d), ElementsAre("devops-specialist"));
-}
-
 // The signals the selector saw, one per agent, hosted first.
 TEST(RouterTest, RouteReportsTheSelectionSignals) {
   auto router = MakeRouter();
@@ -607,33 +353,6 @@ TEST(RouterTest, RouteReportsTheSelectionSignals) {
   EXPECT_FALSE(signals[3].hosted);
   EXPECT_THAT(Chosen(*d), ElementsAre("sql-tuner"));
   for (const SelectionSignals& s : signals) EXPECT_FALSE(s.has_labelled_vote) << s.agent;
-}
-
-// The labelled requests vote, by their words, for the agents they put in
-// scope and against the others; an agent none puts in scope gets no vote.
-TEST(RouterTest, LabelledRequestsVoteByTheirWords) {
-  auto router = Router::Create(
-      Agents(), {},
-      {Labelled("Storefront thumbnails regenerate for every shopper", {"cache-keeper"}),
-       Labelled("Thumbnails of the catalogue are rebuilt on every visit", {"cache-keeper"}),
-       Labelled("Shipping a build to the servers takes an hour", {"deploy-hand"}),
-       Labelled("A nightly build shipped to the servers broke checkout", {"deploy-hand"}),
-       Labelled("What should I cook for dinner tonight?", {})});
-  ASSERT_TRUE(router.ok()) << router.status();
-  std::vector<SelectionSignals> signals;
-  auto d = (*router)->Route("Why are the thumbnails rebuilt for every shopper?", {}, &signals);
-  ASSERT_TRUE(d.ok()) << d.status();
-  auto of = [&](const std::string& name) {
-    auto it = std::find_if(signals.begin(), signals.end(), [&](const auto& s) { return s.agent == name; });
-    EXPECT_NE(it, signals.end()) << name;
-    return it == signals.end() ? SelectionSignals{} : *it;
-  };
-  EXPECT_TRUE(of("cache-keeper").has_labelled_vote);
-  EXPECT_TRUE(of("deploy-hand").has_labelled_vote);
-  EXPECT_GT(of("cache-keeper").labelled_vote, 0);
-  EXPECT_LT(of("deploy-hand").labelled_vote, 0);
-  EXPECT_FALSE(of("sql-tuner").has_labelled_vote);  // no labelled request is its
-  EXPECT_EQ(of("sql-tuner").labelled_vote, 0);
 }
 
 }  // namespace

@@ -6,66 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "text/stemmer.h"
 
-namespace agentd::text {
+namespace agentd::routing {
 namespace {
-
-TEST(StemTest, PorterExamples) {
-  EXPECT_EQ(Stem("caresses"), "caress");
-  EXPECT_EQ(Stem("ponies"), "poni");
-  EXPECT_EQ(Stem("hopping"), "hop");
-  EXPECT_EQ(Stem("agreed"), "agre");
-  EXPECT_EQ(Stem("happy"), "happi");
-  EXPECT_EQ(Stem("relational"), "relat");
-  EXPECT_EQ(Stem("generalization"), "gener");
-  EXPECT_EQ(Stem("adjustment"), "adjust");
-  EXPECT_EQ(Stem("is"), "is");
-}
-
-TEST(StemTest, VariantsMeet) {
-  EXPECT_EQ(Stem("caching"), Stem("cache"));
-  EXPECT_EQ(Stem("cached"), Stem("caches"));
-  EXPECT_EQ(Stem("migrations"), Stem("migrate"));
-  EXPECT_EQ(Stem("retries"), Stem("retry"));
-  EXPECT_EQ(Stem("indexes"), Stem("indexing"));
-}
-
-std::vector<std::string> Keys(std::string_view text) {
-  std::vector<Term> terms;
-  Tokenize(text, &terms);
-  std::vector<std::string> keys;
-  for (const Term& t : terms) keys.push_back(t.key);
-  return keys;
-}
-
-TEST(TokenizeTest, DropsFunctionWordsAndNumbersAndFormsPhrases) {
-  EXPECT_THAT(Keys("How do we cache 10,000 product pages?"),
-              ::testing::ElementsAre("cach", "product", "page", "product page"));
-}
-
-TEST(TokenizeTest, FunctionWordBreaksAPhrase) {
-  // "read or write" must not make the phrase "read write".
-  EXPECT_THAT(Keys("read or write"), ::testing::ElementsAre("read", "write"));
-}
-
-TEST(TokenizeTest, CompoundsAlsoJoined) {
-  EXPECT_THAT(Keys("Pub/Sub"), ::testing::ElementsAre("pub", "sub", "pub sub", "pubsub"));
-}
-
-TEST(TokenizeTest, ClausesEndAtPunctuationAndJoiningWords) {
-  std::vector<Term> terms;
-  Tokenize("Pick brokers, and define alerting. Cache 10,000 pages", &terms);
-  std::vector<std::string> keys;
-  std::vector<uint32_t> clauses;
-  for (const Term& t : terms) {
-    keys.push_back(t.key);
-    clauses.push_back(t.clause);
-  }
-  // No phrase across a clause end ("broker defin"); "10,000" stays whole.
-  EXPECT_THAT(keys, ::testing::ElementsAre("pick", "broker", "pick broker", "defin", "alert",
-                                           "defin alert", "cach", "page"));
-  EXPECT_THAT(clauses, ::testing::ElementsAre(0, 0, 0, 1, 1, 1, 2, 2));
-}
 
 TEST(TextIndexTest, AnalyzeMarksTheClausesOfEachTerm) {
   TextIndex index;
@@ -134,17 +78,17 @@ TEST(TextIndexTest, RareTermsWeighMoreAndUnknownTermsAreDropped) {
 TEST(BackgroundFrequencyTest, EverydayWordsAreCommonTopicWordsRare) {
   // Spoken English says "game" and "break" far more than "queue" or
   // "latency"; words it never lists ("kubernetes") get a small floor.
-  EXPECT_GT(BackgroundFrequency(Stem("game")), 50 * BackgroundFrequency(Stem("latency")));
-  EXPECT_GT(BackgroundFrequency(Stem("breaks")), 10 * BackgroundFrequency(Stem("queue")));
-  const double unlisted = BackgroundFrequency(Stem("kubernetes"));
+  EXPECT_GT(BackgroundFrequency(text::Stem("game")), 50 * BackgroundFrequency(text::Stem("latency")));
+  EXPECT_GT(BackgroundFrequency(text::Stem("breaks")), 10 * BackgroundFrequency(text::Stem("queue")));
+  const double unlisted = BackgroundFrequency(text::Stem("kubernetes"));
   EXPECT_GT(unlisted, 0.0);
-  EXPECT_LE(unlisted, BackgroundFrequency(Stem("latency")));
+  EXPECT_LE(unlisted, BackgroundFrequency(text::Stem("latency")));
   // Counts of words with one stem add up: "breaking" and "breaks" meet.
-  EXPECT_EQ(BackgroundFrequency(Stem("breaking")), BackgroundFrequency(Stem("breaks")));
-  EXPECT_GE(BackgroundFrequency(Stem("breaks")), BackgroundFrequency("breaks"));
+  EXPECT_EQ(BackgroundFrequency(text::Stem("breaking")), BackgroundFrequency(text::Stem("breaks")));
+  EXPECT_GE(BackgroundFrequency(text::Stem("breaks")), BackgroundFrequency("breaks"));
   // A phrase is as frequent as its rarer word.
-  EXPECT_EQ(BackgroundFrequency(Stem("game") + " " + Stem("latency")),
-            BackgroundFrequency(Stem("latency")));
+  EXPECT_EQ(BackgroundFrequency(text::Stem("game") + " " + text::Stem("latency")),
+            BackgroundFrequency(text::Stem("latency")));
 }
 
 TEST(TextIndexTest, SpecificityRanksTopicWordsAboveEverydayWords) {
@@ -165,21 +109,5 @@ TEST(TextIndexTest, SpecificityRanksTopicWordsAboveEverydayWords) {
   EXPECT_EQ(index.specificity(terms[2].term), latency);
 }
 
-std::vector<std::string> Sentences(std::string_view text) {
-  std::vector<std::string> out;
-  for (const auto& [begin, end] : SplitSentences(text)) out.emplace_back(text.substr(begin, end - begin));
-  return out;
-}
-
-TEST(SplitSentencesTest, EndsAtStopsFollowedBySpace) {
-  EXPECT_THAT(Sentences("  Pick a broker.  Is Kafka right? Yes!"),
-              ::testing::ElementsAre("Pick a broker.", "Is Kafka right?", "Yes!"));
-  // Version numbers, thousands, abbreviations and a stop-less end stay inside.
-  EXPECT_THAT(Sentences("Upgrade to v1.2 for 10,000 users, e.g. the EU ones. Then measure"),
-              ::testing::ElementsAre("Upgrade to v1.2 for 10,000 users, e.g. the EU ones.", "Then measure"));
-  EXPECT_TRUE(SplitSentences("").empty());
-  EXPECT_TRUE(SplitSentences("   ").empty());
-}
-
 }  // namespace
-}  // namespace agentd::text
+}  // namespace agentd::routing
