@@ -4,6 +4,7 @@
 
 #include "db/sqlite_schema.h"
 #include "gtest/gtest.h"
+#include "tests/db/sample_turn.h"
 #include "tests/db/temp_dir.h"
 
 namespace agentd::sqlite {
@@ -21,26 +22,7 @@ class SqliteQueriesTest : public ::testing::Test {
 
   static EncodedTurn Turn(const std::string& principal, const std::string& id, bool create,
                           const std::string& text) {
-    TurnRecord turn;
-    turn.principal = principal;
-    turn.session_id = id;
-    turn.create_session = create;
-    turn.title = "title " + id;
-    turn.request.set_text(text);
-    turn.merge.merger_version = 1;
-    turn.session_facts.set_team_size(3);
-    AgentOutputRecord output;
-    output.run.set_agent("backend-architect");
-    output.run.set_status(v1::AGENT_STATUS_OK);
-    output.output.set_summary("answer to " + text);
-    turn.outputs.push_back(output);
-    AgentOutputRecord silent;
-    silent.run.set_agent("sre");
-    silent.run.set_status(v1::AGENT_STATUS_FAILED);
-    silent.run.set_error("boom");
-    turn.outputs.push_back(silent);
-    turn.status = "ok";
-    return EncodeTurn(turn, /*compress=*/true);
+    return EncodeTurn(testing_db::MakeTurn(principal, id, create, text), /*compress=*/true);
   }
 
   static ReviewMerger Merger() {
@@ -63,10 +45,10 @@ TEST_F(SqliteQueriesTest, InsertsTurnsWithIncreasingSeqAndReadsThemBack) {
   EXPECT_EQ(page->session().turn_count(), 2);
   EXPECT_EQ(page->session().created_unix_ms(), 1000);
   EXPECT_EQ(page->session().updated_unix_ms(), 2000);
-  EXPECT_EQ(page->session().facts().team_size(), 3);
+  EXPECT_EQ(page->session().facts().team_size(), 12);
   ASSERT_EQ(page->turns_size(), 2);
   EXPECT_EQ(page->turns(1).request().text(), "two");
-  EXPECT_EQ(page->turns(1).review().title(), "merged: answer to two");
+  EXPECT_EQ(page->turns(1).review().title(), "merged: # Review of two");
   EXPECT_TRUE(page->next_page_token().empty());
 
   auto first = SelectTurnsPage(*conn_, "alice", "s1", 0, 1, Merger());
@@ -77,9 +59,9 @@ TEST_F(SqliteQueriesTest, InsertsTurnsWithIncreasingSeqAndReadsThemBack) {
   auto outputs = SelectAgentOutputs(*conn_, "alice", "s1", 2);
   ASSERT_TRUE(outputs.ok()) << outputs.status();
   ASSERT_EQ(outputs->size(), 2u);
-  EXPECT_EQ((*outputs)[0].output.summary(), "answer to two");
-  EXPECT_EQ((*outputs)[1].run.status(), v1::AGENT_STATUS_FAILED);
-  EXPECT_EQ((*outputs)[1].run.error(), "boom");
+  EXPECT_EQ((*outputs)[0].output.summary(), "# Review of two");
+  EXPECT_EQ((*outputs)[1].run.status(), v1::AGENT_STATUS_TIMED_OUT);
+  EXPECT_EQ((*outputs)[1].run.error(), "deadline exceeded");
   EXPECT_EQ((*outputs)[1].output.ByteSizeLong(), 0u);
 }
 

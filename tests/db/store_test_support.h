@@ -1,6 +1,6 @@
-// What the session store tests share: the backends they run on, a sample
-// turn and a stand-in merger, and raw SQL access to a store's database for checks the
-// SessionStore API does not offer.
+// What the session store tests share: the backends they run on, a stand-in
+// merger, and raw SQL access to a store's database for checks the
+// SessionStore API does not offer. Sample turns are tests/db/sample_turn.h.
 //
 // StoreBackend names a backend for the parameterised suite; StoreLocation
 // gives a test a fresh place to open a store (a file in a temporary
@@ -20,6 +20,7 @@
 
 #include "db/turn_record.h"
 #include "gtest/gtest.h"
+#include "tests/db/sample_turn.h"
 #include "tests/db/temp_dir.h"
 #include "tests/support/postgres_server.h"
 
@@ -41,49 +42,6 @@ inline absl::StatusOr<v1::Review> TestMerger(const MergeRecord& merge,
   review.set_markdown(outputs.empty() ? "" : outputs[0].output.summary());
   for (const AgentOutputRecord& o : outputs) *review.add_agents() = o.run;
   return review;
-}
-
-// A turn with a request, a route, one fact and two agent outputs (one
-// answered with "# Review of <text>", one timed out), merged by version 7.
-inline TurnRecord MakeTurn(std::string principal, std::string session_id, bool create, std::string text) {
-  TurnRecord turn;
-  turn.principal = std::move(principal);
-  turn.session_id = std::move(session_id);
-  turn.create_session = create;
-  turn.title = "title of " + turn.session_id;
-  turn.request.set_text(text);
-  turn.route.set_summary("backend-architect");
-  turn.merge.merger_version = 7;
-  turn.session_facts.set_team_size(12);
-  v1::Fact fact;
-  fact.set_field("team_size");
-  fact.set_value("12");
-  fact.set_quote("12 engineers");
-  fact.set_turn(1);
-  turn.session_fact_sources.push_back(fact);
-  AgentOutputRecord output;
-  output.run.set_agent("backend-architect");
-  output.run.set_status(v1::AGENT_STATUS_OK);
-  output.run.set_latency_ms(3.5);
-  output.output.set_agent("backend-architect");
-  output.output.set_summary("# Review of " + text);
-  turn.outputs.push_back(output);
-  AgentOutputRecord failed;
-  failed.run.set_agent("sre");
-  failed.run.set_status(v1::AGENT_STATUS_TIMED_OUT);
-  failed.run.set_error("deadline exceeded");
-  turn.outputs.push_back(failed);
-  turn.status = "ok";
-  turn.latency_ms = 42;
-  return turn;
-}
-
-// MakeTurn whose first answer, and so its merged review, is `summary`.
-inline TurnRecord MakeTurnWithSummary(std::string principal, std::string session_id, bool create,
-                                      const std::string& summary) {
-  TurnRecord turn = MakeTurn(std::move(principal), std::move(session_id), create, "with summary");
-  turn.outputs[0].output.set_summary(summary);
-  return turn;
 }
 
 // A Markdown table of `rows` rows, as a review holds (it compresses well).

@@ -2,18 +2,16 @@
 
 #include "db/blob_codec.h"
 #include "gtest/gtest.h"
+#include "tests/db/sample_turn.h"
 
 namespace agentd {
 namespace {
 
+// testing_db::MakeTurn with a long request, a long answer, and what the
+// merger records: its version, a section owner and the facts it saw.
 TurnRecord SampleTurn() {
-  TurnRecord turn;
-  turn.principal = "alice";
-  turn.session_id = "s-1";
-  turn.create_session = true;
-  turn.title = "a title";
+  TurnRecord turn = testing_db::MakeTurnWithSummary("alice", "s-1", true, std::string(1000, 'o'));
   turn.request.set_text(std::string(2000, 'r'));
-  turn.route.set_summary("backend-architect");
   turn.merge.merger_version = 3;
   v1::AgentDefinition owner;
   owner.set_name("backend-architect");
@@ -23,25 +21,6 @@ TurnRecord SampleTurn() {
   v1::Fact seen;
   seen.set_field("peak_rps");
   turn.merge.facts.push_back(seen);
-  turn.session_facts.set_team_size(12);
-  v1::Fact fact;
-  fact.set_field("team_size");
-  fact.set_value("12");
-  fact.set_turn(1);
-  turn.session_fact_sources.push_back(fact);
-  AgentOutputRecord answered;
-  answered.run.set_agent("backend-architect");
-  answered.run.set_status(v1::AGENT_STATUS_OK);
-  answered.run.set_latency_ms(3.5);
-  answered.output.set_summary(std::string(1000, 'o'));
-  turn.outputs.push_back(answered);
-  AgentOutputRecord silent;
-  silent.run.set_agent("sre");
-  silent.run.set_status(v1::AGENT_STATUS_TIMED_OUT);
-  silent.run.set_error("deadline exceeded");
-  turn.outputs.push_back(silent);
-  turn.status = "ok";
-  turn.latency_ms = 42;
   return turn;
 }
 
@@ -61,7 +40,7 @@ TEST(TurnCodecTest, EncodesTheTurnAsOneBodyAndReadsItBackCompressedOrPlain) {
     EXPECT_EQ(encoded.principal, "alice");
     EXPECT_EQ(encoded.session_id, "s-1");
     EXPECT_TRUE(encoded.create_session);
-    EXPECT_EQ(encoded.title, "a title");
+    EXPECT_EQ(encoded.title, "title of s-1");
     EXPECT_EQ(encoded.status, "ok");
     EXPECT_EQ(encoded.latency_ms, 42);
     EXPECT_EQ(encoded.merger_version, 3);
