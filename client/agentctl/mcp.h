@@ -21,6 +21,9 @@
 // as the spec asks, no reply is sent for it. McpServer itself is used from
 // one thread; the backend is owned by the caller, must be thread-safe, and
 // must outlive the server.
+//
+// The code: JSON-RPC framing and the call pool in mcp.cc, the tools in
+// mcp_tools.cc, the gRPC backend in mcp_backend.cc.
 #ifndef AGENTD_CLIENT_AGENTCTL_MCP_H_
 #define AGENTD_CLIENT_AGENTCTL_MCP_H_
 

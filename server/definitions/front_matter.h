@@ -1,15 +1,17 @@
 // Internal to agentd_definitions: splits a definition file into front matter
 // and body, and reads the front matter into a flat list of top-level keys.
 // Two readers produce the same shape, so the rest of the parser does not care
-// which one succeeded: yaml-cpp first, then a lenient key-by-key reader for
-// the many real files that are not strict YAML.
+// which one succeeded: yaml-cpp first (front_matter_yaml.cc), then a lenient
+// key-by-key reader (front_matter_lenient.cc) for the many real files that
+// are not strict YAML. Splitting the file is front_matter.cc.
 #ifndef AGENTD_SERVER_DEFINITIONS_FRONT_MATTER_H_
 #define AGENTD_SERVER_DEFINITIONS_FRONT_MATTER_H_
 
 #include <string>
 #include <utility>
-#include "absl/strings/string_view.h"
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace agentd::definitions_internal {
 

@@ -45,8 +45,6 @@ bool TooDeepForYaml(absl::string_view text) {
   return false;
 }
 
-// ---------------------------------------------------------------- yaml-cpp
-
 std::string FlattenExampleMap(const YAML::Node& map) {
   // An example written as a map ({context, user, assistant}) becomes the same
   // "key: value" text an <example> block holds, so one extractor serves both.
