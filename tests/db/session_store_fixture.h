@@ -62,6 +62,15 @@ class OnBackend : public StoreFixture {
 class SessionStoreTest : public StoreFixture, public ::testing::WithParamInterface<StoreBackend> {
  protected:
   StoreBackend backend() const override { return GetParam(); }
+
+  // Options whose writer waits 50 ms for a group of up to `max_batch_size`
+  // writes, so writes from several threads share a commit.
+  StoreOptions GroupingOptions(int max_batch_size) {
+    StoreOptions options = Options();
+    options.max_batch_delay = absl::Milliseconds(50);
+    options.max_batch_size = max_batch_size;
+    return options;
+  }
 };
 
 inline auto EveryBackend() { return ::testing::Values(StoreBackend::kSqlite, StoreBackend::kPostgres); }

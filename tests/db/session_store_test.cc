@@ -212,10 +212,7 @@ TEST_P(SessionStoreTest, AsyncAppendCallsBackOnceAfterTheCommit) {
 }
 
 TEST_P(SessionStoreTest, ConcurrentAppendsShareCommits) {
-  StoreOptions options = Options();
-  options.max_batch_delay = absl::Milliseconds(50);
-  options.max_batch_size = 16;
-  auto store = OpenStore(options);
+  auto store = OpenStore(GroupingOptions(16));
   ASSERT_NE(store, nullptr);
   std::string shared = NewSessionId();
   ASSERT_TRUE(store->AppendTurn(MakeTurn("alice", shared, true, "start")).ok());
@@ -266,10 +263,7 @@ TEST_P(SessionStoreTest, ConcurrentAppendsShareCommits) {
 }
 
 TEST_P(SessionStoreTest, FailingWriteDoesNotFailItsGroup) {
-  StoreOptions options = Options();
-  options.max_batch_delay = absl::Milliseconds(50);
-  options.max_batch_size = 8;
-  auto store = OpenStore(options);
+  auto store = OpenStore(GroupingOptions(8));
   ASSERT_NE(store, nullptr);
   std::vector<std::string> good(4);
   for (auto& id : good) {
