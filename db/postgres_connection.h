@@ -122,15 +122,9 @@ class Connection {
   std::unordered_map<std::string, std::string> prepared_;  // sql → statement name
 };
 
-// Runs `body` (returning absl::Status) in one REPEATABLE READ READ ONLY
-// transaction, so everything it reads comes from one snapshot.
+// A REPEATABLE READ READ ONLY transaction, for InSnapshot (db/snapshot.h).
 absl::Status BeginSnapshot(Connection& conn);
 absl::Status EndSnapshot(Connection& conn, absl::Status body_status);
-template <typename Body>
-absl::Status InSnapshot(Connection& conn, Body body) {
-  if (absl::Status begin = BeginSnapshot(conn); !begin.ok()) return begin;
-  return EndSnapshot(conn, body());
-}
 
 // Runs `body(conn)` (returning absl::Status or StatusOr) on a link that
 // works: reconnects first if needed, and once more if the call found the

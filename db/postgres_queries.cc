@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "db/snapshot.h"
 
 namespace agentd::pg {
 namespace {

@@ -143,12 +143,12 @@ absl::StatusOr<Stmt> Statement(Connection& conn, const char* sql) {
 
 // ---- read transactions ------------------------------------------------------
 
-absl::Status BeginRead(Connection& conn) {
+absl::Status BeginSnapshot(Connection& conn) {
   ASSIGN_OR_RETURN(Stmt begin, Statement(conn, "BEGIN"));
   return begin.Run("begin read");
 }
 
-absl::Status EndRead(Connection& conn, absl::Status status) {
+absl::Status EndSnapshot(Connection& conn, absl::Status status) {
   // Ending a read-only transaction cannot lose anything; if COMMIT fails the
   // rollback makes sure the connection goes back to the pool clean.
   ASSIGN_OR_RETURN(Stmt commit, Statement(conn, "COMMIT"));

@@ -121,15 +121,9 @@ absl::StatusOr<Stmt> Statement(Connection& conn, const char* sql);
 // Read-only connections lent out one caller at a time (db/connection_pool.h).
 using ReaderPool = ConnectionPool<Connection>;
 
-// Runs `body` (returning absl::Status) inside a read transaction so that
-// everything it reads comes from one snapshot.
-absl::Status BeginRead(Connection& conn);
-absl::Status EndRead(Connection& conn, absl::Status body_status);
-template <typename Body>
-absl::Status InReadTransaction(Connection& conn, Body body) {
-  if (absl::Status begin = BeginRead(conn); !begin.ok()) return begin;
-  return EndRead(conn, body());
-}
+// A read transaction, for InSnapshot (db/snapshot.h).
+absl::Status BeginSnapshot(Connection& conn);
+absl::Status EndSnapshot(Connection& conn, absl::Status body_status);
 
 }  // namespace agentd::sqlite
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "db/legacy_layout.h"
+#include "db/snapshot.h"
 #include "db/sqlite_schema.h"
 #include "common/status_macros.h"
 
@@ -145,7 +146,7 @@ absl::StatusOr<v1::GetSessionResponse> SelectTurnsPage(Connection& conn, std::st
                                                        std::string_view session_id, int64_t after_seq,
                                                        int limit, const ReviewMerger& merge_review) {
   v1::GetSessionResponse response;
-  RETURN_IF_ERROR(InReadTransaction(conn, [&]() -> absl::Status {
+  RETURN_IF_ERROR(InSnapshot(conn, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(*response.mutable_session(), SelectSession(conn, principal, session_id, nullptr));
     ASSIGN_OR_RETURN(Stmt st, Statement(conn, kSelectTurns));
     st.BindText(1, session_id).Bind(2, after_seq).Bind(3, static_cast<int64_t>(limit) + 1);
@@ -219,7 +220,7 @@ absl::StatusOr<std::vector<AgentOutputRecord>> SelectAgentOutputs(Connection& co
                                                                   std::string_view session_id,
                                                                   int64_t seq) {
   std::vector<AgentOutputRecord> outputs;
-  RETURN_IF_ERROR(InReadTransaction(conn, [&]() -> absl::Status {
+  RETURN_IF_ERROR(InSnapshot(conn, [&]() -> absl::Status {
     // The session lookup is what keeps another principal's outputs hidden.
     RETURN_IF_ERROR(SelectSession(conn, principal, session_id, nullptr).status());
     {

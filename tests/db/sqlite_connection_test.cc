@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "db/snapshot.h"
 #include "gtest/gtest.h"
 #include "tests/db/temp_dir.h"
 
@@ -110,7 +111,7 @@ TEST(ReadTransactionTest, KeepsTheBodysErrorAndLeavesTheConnectionClean) {
   testing_db::TempDir dir;
   auto conn = OpenOrDie(dir.File("a.db"));
   ASSERT_NE(conn, nullptr);
-  absl::Status status = InReadTransaction(*conn, [&] {
+  absl::Status status = InSnapshot(*conn, [&] {
     EXPECT_TRUE(conn->InTransaction());
     return absl::NotFoundError("nothing here");
   });
