@@ -1,6 +1,8 @@
 #include "db/sqlite_schema.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -43,25 +45,44 @@ absl::Status CheckIntact(Connection& conn) {
       conn.path(), problem.substr(0, 200)));
 }
 
-absl::Status Migrate(Connection& conn) {
+namespace {
+
+// Applies, inside the caller's transaction, every migration newer than the
+// version the database has now. Returns the names applied.
+absl::StatusOr<std::vector<std::string>> ApplyPendingMigrations(Connection& conn) {
+  ASSIGN_OR_RETURN(int version, SchemaVersion(conn));
+  RETURN_IF_ERROR(CheckSchemaVersionKnown(version, conn.path()));
+  std::vector<std::string> applied;
   for (const schema::Migration& migration : schema::kMigrations) {
-    ASSIGN_OR_RETURN(int version, SchemaVersion(conn));
-    RETURN_IF_ERROR(CheckSchemaVersionKnown(version, conn.path()));
     if (version >= migration.version) continue;
-    RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE", "begin migration"));
-    absl::Status status = [&]() -> absl::Status {
-      ASSIGN_OR_RETURN(int locked_version, SchemaVersion(conn));
-      if (locked_version >= migration.version) return absl::OkStatus();
-      RETURN_IF_ERROR(conn.Exec(migration.sql, absl::StrCat("apply migration ", migration.name)));
-      std::string set_version = absl::StrCat("PRAGMA user_version = ", migration.version);
-      RETURN_IF_ERROR(conn.Exec(set_version.c_str(), "set schema version"));
-      return conn.Exec("COMMIT", absl::StrCat("commit migration ", migration.name));
-    }();
-    if (!status.ok()) {
-      conn.RollbackQuietly();
-      return status;
-    }
-    spdlog::info("session store {}: applied migration {}", conn.path(), migration.name);
+    RETURN_IF_ERROR(conn.Exec(migration.sql, absl::StrCat("apply migration ", migration.name)));
+    std::string set_version = absl::StrCat("PRAGMA user_version = ", migration.version);
+    RETURN_IF_ERROR(conn.Exec(set_version.c_str(), "set schema version"));
+    version = migration.version;
+    applied.emplace_back(migration.name);
+  }
+  return applied;
+}
+
+}  // namespace
+
+// All pending migrations go in one transaction: a new database is created
+// with one commit (one WAL sync) instead of one per migration, and a failure
+// leaves the database at the version it had.
+absl::Status Migrate(Connection& conn) {
+  ASSIGN_OR_RETURN(int version, SchemaVersion(conn));
+  RETURN_IF_ERROR(CheckSchemaVersionKnown(version, conn.path()));
+  if (version >= schema::kLatestVersion) return absl::OkStatus();
+  RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE", "begin migration"));
+  absl::StatusOr<std::vector<std::string>> applied = ApplyPendingMigrations(conn);
+  absl::Status status = applied.status();
+  if (status.ok()) status = conn.Exec("COMMIT", "commit migrations");
+  if (!status.ok()) {
+    conn.RollbackQuietly();
+    return status;
+  }
+  for (const std::string& name : *applied) {
+    spdlog::info("session store {}: applied migration {}", conn.path(), name);
   }
   return absl::OkStatus();
 }

@@ -28,7 +28,7 @@ absl::Status CheckSchemaVersionKnown(int version, const std::string& path);
 // about 3 s for 250 MB on a busy 2-core machine.
 absl::Status CheckIntact(Connection& conn);
 
-// Applies each missing migration in its own transaction. The version is
+// Applies the missing migrations, all in one transaction. The version is
 // re-read under the write lock so two processes opening one file at the same
 // time do not both migrate.
 absl::Status Migrate(Connection& conn);

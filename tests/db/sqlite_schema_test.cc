@@ -47,6 +47,19 @@ TEST(SqliteSchemaTest, FailedMigrationLeavesNoTransactionOpen) {
   EXPECT_EQ(*SchemaVersion(*conn), 0);
 }
 
+TEST(SqliteSchemaTest, MigrationsApplyAllOrNothing) {
+  testing_db::TempDir dir;
+  auto conn = OpenOrDie(dir.File("a.db"));
+  ASSERT_NE(conn, nullptr);
+  // A name the second migration creates, already taken: the first migration
+  // applies, the second fails, and the database keeps neither.
+  ASSERT_TRUE(conn->Exec("CREATE TABLE sessions_updated (x)", "squat").ok());
+  EXPECT_FALSE(Migrate(*conn).ok());
+  EXPECT_FALSE(conn->InTransaction());
+  EXPECT_EQ(*SchemaVersion(*conn), 0);
+  EXPECT_EQ(*conn->QueryText("SELECT count(*) FROM sqlite_master WHERE name = 'turns'"), "0");
+}
+
 TEST(SqliteSchemaTest, ConfiguresWalAndTheQuota) {
   testing_db::TempDir dir;
   auto conn = OpenOrDie(dir.File("a.db"));
