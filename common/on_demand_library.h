@@ -8,8 +8,11 @@
 // names (db/libpq_on_demand.cc, plugins/llm/curl_on_demand.cc) that look the
 // real ones up here, and does not link the libraries themselves.
 //
-// A library that cannot be opened is a missing package: the process exits
-// with a message naming it, as the loader would have at start.
+// A library that cannot be opened is a missing package. Callers ask Load()
+// before the first call, so a missing package becomes an error of the feature
+// that needs it (a model call, a PostgreSQL store), not the end of the
+// process. A forwarder called without a loaded library, or a function missing
+// from it (a package too old), still exits with a message naming the package.
 //
 // Thread-safe; a library stays open for the life of the process.
 #ifndef AGENTD_COMMON_ON_DEMAND_LIBRARY_H_
@@ -20,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <string>
 
 namespace agentd {
 
@@ -28,11 +32,21 @@ class OnDemandLibrary {
   // `soname`: e.g. "libpq.so.5"; `package`: the Debian package that ships it.
   constexpr OnDemandLibrary(const char* soname, const char* package) : soname_(soname), package_(package) {}
 
+  // Opens the library once. Returns true when it is loaded; otherwise
+  // `*missing` (when given) says which package to install, in words fit for
+  // a client: the soname and the package, never a path.
+  bool Load(std::string* missing = nullptr) {
+    std::call_once(opened_, [this] { handle_ = dlopen(soname_, RTLD_NOW | RTLD_LOCAL); });
+    if (handle_ == nullptr && missing != nullptr) {
+      *missing = std::string(soname_) + " cannot be loaded; install the " + package_ + " package";
+    }
+    return handle_ != nullptr;
+  }
+
   // The address of the library's function `name`, opening the library on
   // first use. Exits the process when the library or the name is missing.
   void* Symbol(const char* name) {
-    std::call_once(opened_, [this] { handle_ = dlopen(soname_, RTLD_NOW | RTLD_LOCAL); });
-    if (handle_ == nullptr) Die("cannot be loaded");
+    if (!Load()) Die("cannot be loaded");
     void* symbol = dlsym(handle_, name);
     if (symbol == nullptr) Die(name);
     return symbol;

@@ -1,8 +1,13 @@
 // The libpq functions agentd (and its tests) call, forwarded to libpq.so.5
 // opened on first use (common/on_demand_library.h): a server on SQLite never
 // loads libpq and the libraries it needs.
+#include "db/libpq_on_demand.h"
+
 #include <libpq-fe.h>
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "common/on_demand_library.h"
 
 namespace {
@@ -41,3 +46,13 @@ AGENTD_ON_DEMAND(libpq, char*, PQcmdTuples, (PGresult * result), (result))
 AGENTD_ON_DEMAND(libpq, int, PQgetisnull, (const PGresult* result, int row, int col), (result, row, col))
 AGENTD_ON_DEMAND(libpq, int, PQgetlength, (const PGresult* result, int row, int col), (result, row, col))
 AGENTD_ON_DEMAND(libpq, char*, PQgetvalue, (const PGresult* result, int row, int col), (result, row, col))
+
+namespace agentd::pg {
+
+absl::Status LoadLibpq() {
+  std::string missing;
+  if (libpq.Load(&missing)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("the PostgreSQL session store needs libpq: ", missing));
+}
+
+}  // namespace agentd::pg

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "db/libpq_on_demand.h"
 #include "spdlog/spdlog.h"
 
 namespace agentd::pg {
@@ -142,6 +143,7 @@ int64_t Result::Affected() const {
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& url, const std::string& name,
                                                              int lock_timeout_ms) {
+  if (absl::Status loaded = LoadLibpq(); !loaded.ok()) return loaded;
   // connect_timeout first: a value in the URL overrides it.
   const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"5", "agentd", url.c_str(), nullptr};

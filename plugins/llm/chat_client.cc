@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 #include <random>
 #include <thread>
 #include <utility>
@@ -17,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
+#include "plugins/llm/curl_on_demand.h"
 
 namespace agentd::llm {
 namespace {
@@ -212,10 +212,7 @@ int HttpStatusOf(const absl::Status& status) {
 
 ChatClient::ChatClient(ChatEndpoint endpoint)
     : endpoint_(std::move(endpoint)),
-      url_(absl::StrCat(absl::StripSuffix(absl::string_view(endpoint_.base_url), "/"), "/chat/completions")) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+      url_(absl::StrCat(absl::StripSuffix(absl::string_view(endpoint_.base_url), "/"), "/chat/completions")) {}
 
 ChatClient::~ChatClient() {
   absl::MutexLock lock(&mu_);
@@ -330,6 +327,7 @@ absl::StatusOr<ChatResult> ChatClient::Once(const ChatCall& call, void* handle, 
 }
 
 absl::StatusOr<ChatResult> ChatClient::Complete(const ChatCall& call) {
+  if (absl::Status curl = LoadCurl(); !curl.ok()) return curl;
   thread_local std::minstd_rand jitter(static_cast<unsigned>(
       std::chrono::steady_clock::now().time_since_epoch().count()));
   for (int attempt = 0;; ++attempt) {

@@ -4,8 +4,13 @@
 #define CURL_DISABLE_TYPECHECK  // curl_easy_setopt/getinfo are defined here, not wrapped
 #include <curl/curl.h>
 
-#include <cstdarg>
+#include "plugins/llm/curl_on_demand.h"
 
+#include <cstdarg>
+#include <mutex>
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "common/on_demand_library.h"
 
 namespace {
@@ -54,3 +59,17 @@ extern "C" CURLcode curl_easy_getinfo(CURL* curl, CURLINFO info, ...) {
   va_end(args);
   return code;
 }
+
+namespace agentd::llm {
+
+absl::Status LoadCurl() {
+  std::string missing;
+  if (!libcurl.Load(&missing)) {
+    return absl::FailedPreconditionError(absl::StrCat("the model client needs libcurl: ", missing));
+  }
+  static std::once_flag initialised;
+  std::call_once(initialised, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return absl::OkStatus();
+}
+
+}  // namespace agentd::llm
