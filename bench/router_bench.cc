@@ -133,6 +133,22 @@ void BM_RouteLongRequest(benchmark::State& state) {
 }
 BENCHMARK(BM_RouteLongRequest)->ArgName("bytes")->Arg(1024)->Arg(4096)->Arg(16384)->Unit(benchmark::kMicrosecond);
 
+// Building the router as agentd does at start: the bundled definitions and
+// the labelled requests of agents/routing-examples/ (read once, outside the
+// loop) become the routing model. This is most of agentd's startup CPU.
+void BM_BuildRouter(benchmark::State& state) {
+  const std::string agents = std::string(AGENTD_SOURCE_DIR) + "/agents";
+  const std::vector<agentd::v1::AgentDefinition> definitions = agentd::LoadDefinitions(agents).definitions;
+  const std::vector<agentd::LabelledRequest> labelled = ReadOrEmpty(agents + "/routing-examples");
+  for (auto _ : state) {
+    auto router = agentd::Router::Create(definitions, {}, labelled);
+    if (!router.ok()) state.SkipWithError("cannot build the router");
+    benchmark::DoNotOptimize(router);
+  }
+  state.counters["labelled"] = static_cast<double>(labelled.size());
+}
+BENCHMARK(BM_BuildRouter)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

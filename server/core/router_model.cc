@@ -32,29 +32,6 @@ bool IsNameChar(char c) {
 constexpr double kOrdinarySpecificity = 2.0;
 constexpr double kTopicSpecificity = 5.0;
 
-// Of the labelled requests of one agent that use a term, the router keeps
-// this many, those that weigh it most. A common word ("services", "api",
-// "team") is in hundreds of them; the strongest few already say what it
-// says about the agent, and the rest only cost time. With the 856 bundled
-// requests and the labelled vote, leave-one-file-out (eval/train_selector.py
-// --cv) gives 0.891 / 0.852 for 4 and for 8, 0.889 / 0.851 for 2;
-// router_bench 9.2, 9.7 and 8.8 us. (Before the vote: 0.889 / 0.827 for 8
-// against 0.890 / 0.831 unlimited. With 1,606 requests: unlimited 0.815 /
-// 0.715, 8: 0.814 / 0.707, even 1: 0.807 / 0.696; what a labelled request
-// teaches is mostly which agent its words belong to.)
-constexpr int kLabelledPostingsPerAgent = 4;
-
-// Additive smoothing of the labelled requests' vote (naive Bayes counts).
-// 0.25-1 give the same figures under --cv.
-constexpr double kVoteSmoothing = 0.5;
-
-// A labelled request that names its agents (in `agents`, or inline:
-// "@sre-specialist, is this alert sensible?") is labelled with them whatever
-// it is about: it says nothing about scope, for the rules or the vote.
-bool NamesItsAgents(const LabelledRequest& request) {
-  return !request.agents.empty() || !FindMentions(request.text).empty();
-}
-
 }  // namespace
 
 std::vector<Mention> FindMentions(std::string_view text) {
@@ -99,15 +76,25 @@ const std::string& RoutingModel::AgentName(int agent) const {
 absl::Status RoutingModel::Build(const std::vector<LabelledRequest>& labelled) {
   RETURN_IF_ERROR(IndexAgentNames());
   std::vector<std::string> indexed_texts;  // by rule, for SplitQuote
-  AddRules(labelled, &indexed_texts);
+  std::vector<LabelledText> read = ReadLabelled(labelled);
+  AddRules(labelled, read, &indexed_texts);
   index_.Finalize();
-  for (uint32_t r = 0; r < rules_.size(); ++r) SplitQuote(r, indexed_texts[r]);
+  for (uint32_t r = 0; r < rules_.size(); ++r) {
+    // A labelled request in scope for several agents is that many rules in a
+    // row, of one text: their sentences are the same.
+    if (r > first_labelled_ && quotes_[r].text == quotes_[r - 1].text) {
+      quotes_[r].sentences = quotes_[r - 1].sentences;
+      quotes_[r].term_sentences = quotes_[r - 1].term_sentences;
+    } else {
+      SplitQuote(r, indexed_texts[r]);
+    }
+  }
   agent_count_ = static_cast<int>(hosted_.size() + unhosted_.size());
   RankNames();
   WeighTerms();
-  WeighDomainWords(labelled);
+  WeighDomainWords(labelled, read);
   WeighLabelledPostings();
-  CountLabelledVotes(labelled);
+  CountLabelledVotes(labelled, read);
   return absl::OkStatus();
 }
 
@@ -165,16 +152,29 @@ std::string RoutingModel::WithoutNames(const std::string& text) const {
 }
 
 void RoutingModel::AddRule(int owner, const char* kind, const std::string& text, bool against, int speaks_for,
-                           float kind_weight, const std::string& source,
-                           std::vector<std::string>* indexed_texts) {
+                           float kind_weight, const std::string& source, std::vector<std::string>* indexed_texts,
+                           LabelledText* read) {
   if (absl::StripAsciiWhitespace(text).empty()) return;
-  indexed_texts->push_back(WithoutNames(text));
-  index_.Add(indexed_texts->back());
+  if (read != nullptr) {
+    indexed_texts->push_back(read->indexed);
+    if (read->analyzed) {
+      index_.Add(read->words);
+    } else {
+      index_.Add(read->words, &read->terms);
+      std::sort(read->terms.begin(), read->terms.end());
+      read->terms.erase(std::unique(read->terms.begin(), read->terms.end()), read->terms.end());
+      read->analyzed = true;
+    }
+  } else {
+    indexed_texts->push_back(WithoutNames(text));
+    index_.Add(indexed_texts->back());
+  }
   rules_.push_back(Rule{owner, speaks_for, kind_weight, against});
   quotes_.push_back(RuleQuote{kind, text, source, {}, {}});
 }
 
-void RoutingModel::AddRules(const std::vector<LabelledRequest>& labelled, std::vector<std::string>* indexed) {
+void RoutingModel::AddRules(const std::vector<LabelledRequest>& labelled, std::vector<LabelledText>& read,
+                            std::vector<std::string>* indexed) {
   const int hosted_count = static_cast<int>(hosted_.size());
   const std::string none;
   for (int a = 0; a < hosted_count; ++a) {
@@ -197,13 +197,16 @@ void RoutingModel::AddRules(const std::vector<LabelledRequest>& labelled, std::v
   // not, held by no definition. The same text twice is one example.
   absl::flat_hash_set<std::pair<std::string, int>> labelled_seen;
   first_labelled_ = static_cast<uint32_t>(rules_.size());
-  for (const LabelledRequest& request : labelled) {
-    if (NamesItsAgents(request)) continue;
+  for (size_t i = 0; i < labelled.size(); ++i) {
+    const LabelledRequest& request = labelled[i];
+    if (!read[i].counts) continue;
+    ExtractTerms(read[i].indexed, &read[i].words);
     for (const std::string& name : request.InScope()) {
       const int agent = TargetIndex(name);
       if (agent < 0 || !labelled_seen.emplace(request.text, agent).second) continue;
-      AddRule(-1, "labelled", request.text, false, agent, kExampleWeight, request.source, indexed);
+      AddRule(-1, "labelled", request.text, false, agent, kExampleWeight, request.source, indexed, &read[i]);
     }
+    std::vector<Term>().swap(read[i].words);
   }
 }
 
@@ -250,7 +253,8 @@ void RoutingModel::WeighTerms() {
   }
 }
 
-void RoutingModel::WeighDomainWords(const std::vector<LabelledRequest>& labelled) {
+void RoutingModel::WeighDomainWords(const std::vector<LabelledRequest>& labelled,
+                                    std::vector<LabelledText>& read) {
   // Off-topic labelled requests (nothing in scope, no agent named) are
   // negative evidence: the share of their words a term takes is added,
   // weighted, to everyday English's, so a word they use in another sense
@@ -259,12 +263,16 @@ void RoutingModel::WeighDomainWords(const std::vector<LabelledRequest>& labelled
   std::vector<double> off_topic_uses(index_.term_count(), 0.0);
   double off_topic_words = 0;
   std::vector<TextIndex::QueryTerm> terms;
-  for (const LabelledRequest& request : labelled) {
-    if (NamesItsAgents(request) || !request.InScope().empty()) continue;
-    off_topic_words += static_cast<double>(index_.Analyze(WithoutNames(request.text), &terms));
+  for (size_t i = 0; i < labelled.size(); ++i) {
+    if (!read[i].counts || !labelled[i].InScope().empty()) continue;
+    off_topic_words += static_cast<double>(index_.Analyze(read[i].indexed, &terms));
     for (const TextIndex::QueryTerm& t : terms) {
       if (!t.phrase) off_topic_uses[t.term] += 1.0;
     }
+    // What the vote reads of the request (it was not indexed: nothing is in scope).
+    read[i].terms.clear();
+    for (const TextIndex::QueryTerm& t : terms) read[i].terms.push_back(t.term);
+    read[i].analyzed = true;
   }
   const double negative = off_topic_words > 0 ? options_.off_topic_example_weight / off_topic_words : 0.0;
   const double s = options_.domain_smoothing;
@@ -323,104 +331,6 @@ void RoutingModel::SplitQuote(uint32_t rule, const std::string& indexed) {
   }
   quote.term_sentences.resize(kept);
   quote.term_sentences.shrink_to_fit();
-}
-
-int RoutingModel::KnownAgent(const std::string& name) const {
-  const std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
-  const int hosted = AgentIndex(lower);
-  if (hosted >= 0) return hosted;
-  auto it = unhosted_index_.find(lower);
-  return it == unhosted_index_.end() ? -1 : it->second;
-}
-
-void RoutingModel::CountLabelledVotes(const std::vector<LabelledRequest>& labelled) {
-  const size_t agents = static_cast<size_t>(agent_count_);
-  std::vector<int> in_scope(agents), out_of_scope(agents);  // requests, per agent
-  std::vector<int> in_scope_using(index_.term_count() * agents), out_of_scope_using(in_scope_using.size());
-  std::vector<TextIndex::QueryTerm> terms;
-  std::vector<int8_t> label(agents);
-  for (const LabelledRequest& request : labelled) {
-    if (NamesItsAgents(request)) continue;
-    // As eval/train_selector.py labels: required or unhosted, in scope;
-    // optional or merely acceptable first, neither; any other, out. The vote
-    // reads "optional" labels too; a name no rule or redirect made an agent
-    // is not one here.
-    std::fill(label.begin(), label.end(), 0);
-    for (const auto* names : {&request.optional, &request.primary_any}) {
-      for (const std::string& name : *names) {
-        if (const int a = KnownAgent(name); a >= 0) label[a] = -1;
-      }
-    }
-    for (const auto* names : {&request.required, &request.unhosted}) {
-      for (const std::string& name : *names) {
-        if (const int a = KnownAgent(name); a >= 0) label[a] = 1;
-      }
-    }
-    index_.Analyze(WithoutNames(request.text), &terms);
-    for (size_t a = 0; a < agents; ++a) {
-      if (label[a] < 0) continue;
-      std::vector<int>& using_term = label[a] > 0 ? in_scope_using : out_of_scope_using;
-      ++(label[a] > 0 ? in_scope : out_of_scope)[a];
-      for (const TextIndex::QueryTerm& t : terms) ++using_term[t.term * agents + a];
-    }
-  }
-  votes_for_.assign(agents, 0);
-  vote_prior_.assign(agents, 0.0f);
-  vote_term_.assign(index_.term_count() * agents, 0.0f);
-  for (size_t a = 0; a < agents; ++a) {
-    // An agent no labelled request puts in scope (a definition just added)
-    // gets no vote, rather than a vote against it.
-    if (in_scope[a] == 0) continue;
-    votes_for_[a] = 1;
-    const double in = in_scope[a], out = out_of_scope[a];
-    vote_prior_[a] = static_cast<float>(std::log((in + kVoteSmoothing) / (out + kVoteSmoothing)));
-    for (uint32_t t = 0; t < index_.term_count(); ++t) {
-      const double in_using = in_scope_using[t * agents + a], out_using = out_of_scope_using[t * agents + a];
-      if (in_using + out_using == 0) continue;
-      vote_term_[t * agents + a] = static_cast<float>(
-          std::log((in_using + kVoteSmoothing) / (in + 2 * kVoteSmoothing)) -
-          std::log((out_using + kVoteSmoothing) / (out + 2 * kVoteSmoothing)));
-    }
-  }
-}
-
-void RoutingModel::WeighLabelledPostings() {
-  labelled_begin_.assign(index_.term_count() + 1, 0);
-  labelled_postings_.clear();
-  const size_t agents = static_cast<size_t>(agent_count_);
-  for (uint32_t t = 0; t < index_.term_count(); ++t) {
-    labelled_begin_[t] = static_cast<uint32_t>(labelled_postings_.size());
-    for (const TextIndex::Posting& p : index_.postings(t)) {
-      if (p.doc < first_labelled_) continue;
-      const Rule& rule = rules_[p.doc];
-      // As the scorer weighs any hit; a labelled request never speaks for
-      // nobody, and a weightless hit of an example never counts.
-      const float weight = p.weight * rule.kind_weight * term_agent_weight_[t * agents + rule.speaks_for];
-      if (weight > 0) labelled_postings_.push_back(LabelledPosting{p.doc, rule.speaks_for, weight});
-    }
-    KeepStrongestLabelledPostings(labelled_begin_[t]);
-  }
-  labelled_begin_[index_.term_count()] = static_cast<uint32_t>(labelled_postings_.size());
-}
-
-void RoutingModel::KeepStrongestLabelledPostings(uint32_t begin_index) {
-  auto begin = labelled_postings_.begin() + begin_index;
-  auto end = labelled_postings_.end();
-  // Per agent, strongest first; of equals the first labelled request.
-  std::sort(begin, end, [](const LabelledPosting& x, const LabelledPosting& y) {
-    if (x.agent != y.agent) return x.agent < y.agent;
-    if (x.weight != y.weight) return x.weight > y.weight;
-    return x.rule < y.rule;
-  });
-  auto kept_end = begin;
-  int rank = 0;  // among the agent's postings
-  for (auto it = begin; it != end; ++it) {
-    rank = (it != begin && (it - 1)->agent == it->agent) ? rank + 1 : 0;
-    if (rank < kLabelledPostingsPerAgent) *kept_end++ = *it;
-  }
-  labelled_postings_.erase(kept_end, end);
-  std::sort(begin, labelled_postings_.end(),
-            [](const LabelledPosting& x, const LabelledPosting& y) { return x.rule < y.rule; });
 }
 
 void RoutingModel::CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const {

@@ -13,6 +13,7 @@
 // analysis.
 //
 // Build it with Create; after that every method is const and thread-safe.
+// router_model_labelled.cc holds what it learns from the labelled requests.
 #ifndef AGENTD_SERVER_CORE_ROUTER_MODEL_H_
 #define AGENTD_SERVER_CORE_ROUTER_MODEL_H_
 
@@ -143,8 +144,21 @@ class RoutingModel {
   }
 
  private:
+  // A labelled request's text is indexed once per agent it labels, then
+  // analyzed for the domain words and the vote: it is read (names blanked,
+  // words split and stemmed) once, and what the later steps need is kept.
+  struct LabelledText {
+    bool counts = false;          // false for a request that names its agents
+    std::string indexed;          // WithoutNames(text)
+    std::vector<Term> words;      // ExtractTerms(indexed), while its rules are added
+    bool analyzed = false;        // `terms` is filled
+    std::vector<uint32_t> terms;  // the distinct known terms of `indexed`, by id
+  };
+
   RoutingModel(std::vector<v1::AgentDefinition> hosted, RouterOptions options);
   absl::Status Build(const std::vector<LabelledRequest>& labelled);
+  std::vector<LabelledText> ReadLabelled(const std::vector<LabelledRequest>& labelled) const;
+  const std::vector<uint32_t>& LabelledTerms(LabelledText& read) const;
   absl::Status IndexAgentNames();
   // Redirect targets that are not hosted become agents of their own; the
   // index of the agent `redirect` names, -1 for none.
@@ -152,13 +166,17 @@ class RoutingModel {
   // `text` lowercased, with every agent name in it blanked: names are not
   // scope ("chosen with the data-architect" must not pull in "data").
   std::string WithoutNames(const std::string& text) const;
+  // `read`: the labelled request's text as already read; nullptr for a
+  // definition's rule.
   void AddRule(int owner, const char* kind, const std::string& text, bool against, int speaks_for,
-               float kind_weight, const std::string& source, std::vector<std::string>* indexed_texts);
-  void AddRules(const std::vector<LabelledRequest>& labelled, std::vector<std::string>* indexed_texts);
+               float kind_weight, const std::string& source, std::vector<std::string>* indexed_texts,
+               LabelledText* read = nullptr);
+  void AddRules(const std::vector<LabelledRequest>& labelled, std::vector<LabelledText>& read,
+                std::vector<std::string>* indexed_texts);
   void RankNames();
   void WeighTerms();
   // Fills domain_weight_; `labelled`'s off-topic requests count against words.
-  void WeighDomainWords(const std::vector<LabelledRequest>& labelled);
+  void WeighDomainWords(const std::vector<LabelledRequest>& labelled, std::vector<LabelledText>& read);
   // (*rules_using)[agent] = how many of the definitions' rules (or, with
   // `labelled`, of the labelled requests) speaking for it use `term`.
   void CountRulesUsing(uint32_t term, bool labelled, std::vector<int>* rules_using) const;
@@ -169,7 +187,7 @@ class RoutingModel {
   // The vote's agent for a label: hosted or unhosted, -1 if no rule made it one.
   int KnownAgent(const std::string& name) const;
   // Fills votes_for_, vote_prior_ and vote_term_ from the labelled requests.
-  void CountLabelledVotes(const std::vector<LabelledRequest>& labelled);
+  void CountLabelledVotes(const std::vector<LabelledRequest>& labelled, std::vector<LabelledText>& read);
   // Fills quotes_[rule]'s sentences; `indexed` is the text as indexed.
   void SplitQuote(uint32_t rule, const std::string& indexed);
 

@@ -35,14 +35,19 @@ double BackgroundFrequency(std::string_view key) {
 }
 
 uint32_t TextIndex::Add(std::string_view text) {
-  const uint32_t doc = static_cast<uint32_t>(doc_lengths_.size());
   std::vector<Term> terms;
   ExtractTerms(text, &terms);
+  return Add(terms);
+}
+
+uint32_t TextIndex::Add(std::span<const Term> terms, std::vector<uint32_t>* term_ids) {
+  const uint32_t doc = static_cast<uint32_t>(doc_lengths_.size());
   uint32_t words = 0;
   for (const Term& t : terms) {
     if (t.key.find(' ') == std::string::npos) ++words;
     auto [it, inserted] = term_ids_.try_emplace(t.key, static_cast<uint32_t>(postings_.size()));
     if (inserted) postings_.emplace_back();
+    if (term_ids != nullptr) term_ids->push_back(it->second);
     std::vector<Posting>& list = postings_[it->second];
     if (!list.empty() && list.back().doc == doc) {
       list.back().weight += 1.0f;

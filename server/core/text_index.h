@@ -15,6 +15,7 @@
 #define AGENTD_SERVER_CORE_TEXT_INDEX_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,6 +50,10 @@ class TextIndex {
 
   // Adds a document and returns its id (0, 1, 2, … in call order).
   uint32_t Add(std::string_view text);
+  // The same for a document whose terms were already read (ExtractTerms of
+  // its text), so that a text indexed several times is read once. With
+  // `term_ids`, appends each term's id to it.
+  uint32_t Add(std::span<const Term> terms, std::vector<uint32_t>* term_ids = nullptr);
   // Computes the weights. Call once, after the last Add.
   void Finalize(double k1 = 1.2, double b = 0.75);
 

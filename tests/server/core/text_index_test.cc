@@ -1,5 +1,6 @@
 #include "server/core/text_index.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,37 @@ TEST(TextIndexTest, SpecificityRanksTopicWordsAboveEverydayWords) {
   EXPECT_GT(latency, game + 3.0f);
   EXPECT_TRUE(terms[2].phrase);
   EXPECT_EQ(index.specificity(terms[2].term), latency);
+}
+
+// A text read once (ExtractTerms) and indexed from its terms is indexed as
+// the text itself is, and the ids given back are those Analyze finds.
+TEST(TextIndexTest, TermsReadOnceIndexAsTheirText) {
+  const std::string text = "Caching read-heavy services, and pub/sub queues; caching again";
+  std::vector<Term> read;
+  ExtractTerms(text, &read);
+  TextIndex from_text, from_terms;
+  for (TextIndex* index : {&from_text, &from_terms}) index->Add("queues for services");
+  from_text.Add(text);
+  std::vector<uint32_t> ids;
+  from_terms.Add(read, &ids);
+  from_text.Finalize();
+  from_terms.Finalize();
+  ASSERT_EQ(from_text.term_count(), from_terms.term_count());
+  for (uint32_t t = 0; t < from_text.term_count(); ++t) {
+    ASSERT_EQ(from_text.postings(t).size(), from_terms.postings(t).size());
+    for (size_t i = 0; i < from_text.postings(t).size(); ++i) {
+      EXPECT_EQ(from_text.postings(t)[i].doc, from_terms.postings(t)[i].doc);
+      EXPECT_EQ(from_text.postings(t)[i].weight, from_terms.postings(t)[i].weight);
+    }
+    EXPECT_EQ(from_text.specificity(t), from_terms.specificity(t));
+  }
+  ASSERT_EQ(ids.size(), read.size());
+  std::vector<TextIndex::QueryTerm> analyzed;
+  from_terms.Analyze(text, &analyzed);
+  std::set<uint32_t> distinct;
+  for (const TextIndex::QueryTerm& t : analyzed) distinct.insert(t.term);
+  EXPECT_EQ(std::set<uint32_t>(ids.begin(), ids.end()), distinct);
+  EXPECT_EQ(distinct.size(), analyzed.size());
 }
 
 }  // namespace
