@@ -65,16 +65,6 @@ FactSet SessionFactSet(const v1::Session& session, const std::vector<v1::Fact>& 
 absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorConfig config) {
   std::unique_ptr<Orchestrator> o(new Orchestrator());
   o->config_ = std::move(config);
-  ASSIGN_OR_RETURN(std::shared_ptr<AgentSet> agents, LoadAgentSet(o->config_));
-  if (o->config_.strict && !agents->load_errors.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat("--strict: ", agents->load_errors.size(), " load error(s): ",
-                                                      absl::StrJoin(agents->load_errors, "; ")));
-  }
-  {
-    absl::MutexLock lock(&o->agents_mu_);
-    o->agents_ = std::move(agents);
-  }
-  o->executor_ = std::make_unique<Executor>(o->config_.executor_threads);
   StoreOptions store_options;
   store_options.path = o->config_.db_path;
   store_options.reader_connections = o->config_.db_pool_size;
@@ -83,7 +73,24 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorC
   Orchestrator* core = o.get();
   store_options.on_commit = [core](const StoreCommit& commit) { core->OnStoreCommit(commit); };
   store_options.merge_review = MergeStoredTurn;
-  ASSIGN_OR_RETURN(o->store_, SessionStore::Open(store_options));
+  // The store opens (schema, migrations) on a second thread while the
+  // agents load and the routing model is built: startup waits for the
+  // longer of the two, not for both in turn. An agents error comes first.
+  absl::StatusOr<std::unique_ptr<SessionStore>> store;
+  std::thread opener([&store, &store_options] { store = SessionStore::Open(std::move(store_options)); });
+  absl::StatusOr<std::shared_ptr<AgentSet>> agents = LoadAgentSet(o->config_);
+  opener.join();
+  RETURN_IF_ERROR(agents.status());
+  if (o->config_.strict && !(*agents)->load_errors.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("--strict: ", (*agents)->load_errors.size(),
+                                                      " load error(s): ", absl::StrJoin((*agents)->load_errors, "; ")));
+  }
+  {
+    absl::MutexLock lock(&o->agents_mu_);
+    o->agents_ = *std::move(agents);
+  }
+  o->executor_ = std::make_unique<Executor>(o->config_.executor_threads);
+  ASSIGN_OR_RETURN(o->store_, std::move(store));
   if (o->config_.retention_days < 0) {
     return absl::InvalidArgumentError(absl::StrCat("retention_days must be 0 (keep forever) or more, got ",
                                                    o->config_.retention_days));
