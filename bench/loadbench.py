@@ -15,25 +15,20 @@ Usage: loadbench.py BUILD_DIR [--smoke | --long] [--requests N] [--warmup N]
 """
 
 import argparse
-import datetime
 import os
-import platform
-import re
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-
-import grpc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from peers import langgraph  # noqa: E402 (bench/peers/langgraph.py)
+from benchreport import Report, replace_section  # noqa: E402
+# Re-exported: postgres_bench.py and route_ab.py reach them through this module.
+from benchproc import RssSampler, Server, cpu_seconds, die, h2load, h2load_failure  # noqa: E402,F401
 
 # The request texts. REVIEW_ONE is answered by backend-architect alone;
 # REVIEW_FIVE names every hosted agent explicitly, so all five run; the
@@ -51,160 +46,11 @@ FOLLOW_UP_TEXT = "We also need an audit trail of every order change, kept for 7 
 
 ECHO_PATH = "/agentd.bench.Echo/Echo"
 SERVICE = "/agentd.v1.Orchestrator/"
-_SERVING = b"\x08\x01"  # grpc.health.v1.HealthCheckResponse{status: SERVING}
-
-
-def cpu_seconds(pid):
-    """User + system CPU seconds of process `pid` so far, all threads."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def die(message):
-    print("loadbench: " + message, file=sys.stderr)
-    sys.exit(1)
-
-
-# ---------------------------------------------------------------- processes
-
-class Server:
-    """One server process (agentd or the echo) on a free loopback port."""
-
-    def __init__(self, args, banner, workdir):
-        self.args = args
-        self.banner = banner
-        self.log_path = os.path.join(workdir, os.path.basename(args[0]) + ".log")
-        self.proc = None
-        self.address = None
-        self.started_at = None
-
-    def start(self):
-        self.log = open(self.log_path, "a")
-        self.started_at = time.monotonic()
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith(self.banner):
-            self.proc.wait(timeout=10)
-            die("%s did not start (%r); log: %s" % (self.args[0], line, self.log_path))
-        self.address = line.split()[-1]
-        self.channel = grpc.insecure_channel(self.address)
-        deadline = time.monotonic() + 30
-        while not self.serving():
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                die("%s never became SERVING; log: %s" % (self.args[0], self.log_path))
-        self.serving_after = time.monotonic() - self.started_at
-        self.cpu_to_serving = cpu_seconds(self.proc.pid)
-        return self
-
-    def serving(self):
-        check = self.channel.unary_unary("/grpc.health.v1.Health/Check")
-        try:
-            return check(b"", timeout=1.0) == _SERVING
-        except grpc.RpcError:
-            return False
-
-    def call(self, path, message, timeout=30.0):
-        """One real unary call with raw bytes; raises grpc.RpcError on a non-OK status."""
-        return self.channel.unary_unary(path)(message, timeout=timeout)
-
-    def status(self, key):
-        """A /proc/PID/status figure in MiB (VmRSS, VmHWM)."""
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) / 1024.0
-        raise KeyError(key)
-
-    def threads(self):
-        return len(os.listdir("/proc/%d/task" % self.proc.pid))
-
-    def stop(self):
-        self.channel.close()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-        if self.proc.returncode not in (0, -signal.SIGTERM):
-            die("%s exited with %s; log: %s" % (self.args[0], self.proc.returncode, self.log_path))
-
-
-class RssSampler(threading.Thread):
-    """Samples VmRSS every `period` seconds while a run goes on."""
-
-    def __init__(self, server, period):
-        super().__init__(daemon=True)
-        self.server, self.period = server, period
-        self.samples = []  # (seconds since start, MiB)
-        self.done = threading.Event()
-
-    def run(self):
-        start = time.monotonic()
-        while not self.done.wait(self.period):
-            try:
-                self.samples.append((time.monotonic() - start, self.server.status("VmRSS")))
-            except (OSError, KeyError):
-                return
-
-    def stop(self):
-        self.done.set()
-        self.join()
-
-
-# ---------------------------------------------------------------- h2load
-
-def h2load(address, path, body, requests, connections, streams, log_file=None):
-    """Runs h2load once; returns its summary figures (and latencies if logged)."""
-    args = ["h2load", "-n", str(requests), "-c", str(connections), "-m", str(streams),
-            "-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers"]
-    if log_file:
-        args += ["--log-file", log_file]
-    args.append("http://%s%s" % (address, path))
-    out = subprocess.run(args, capture_output=True, text=True)
-    if out.returncode != 0:
-        die("h2load failed (%d): %s\n%s" % (out.returncode, " ".join(args), out.stderr + out.stdout))
-    text = out.stdout
-    m = re.search(r"finished in ([\d.]+)(\w+), ([\d.]+) req/s", text)
-    r = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
-                  r"(\d+) failed, (\d+) errored, (\d+) timeout", text)
-    t = re.search(r"traffic: .*?\((\d+)\) total, .*?\((\d+)\) headers .*?\((\d+)\) data", text)
-    if not (m and r and t):
-        die("cannot read h2load's output:\n" + text)
-    result = {
-        "rps": float(m.group(3)),
-        "requests": int(r.group(1)),
-        "succeeded": int(r.group(4)),
-        "failed": int(r.group(5)) + int(r.group(6)) + int(r.group(7)),
-        "data_bytes": int(t.group(3)),
-        "output": text,
-    }
-    if log_file:
-        with open(log_file) as f:
-            micros = sorted(int(line.split("\t")[2]) for line in f if line.strip())
-        if micros:  # fewer than `requests` when the server died; the caller checks
-            result["p50"], result["p90"], result["p99"] = (percentile(micros, q) / 1000.0 for q in (50, 90, 99))
-    return result
-
-
-def h2load_failure(label, r):
-    """None when every request of an h2load run succeeded, else why not."""
-    if r["failed"] or r["succeeded"] != r["requests"]:
-        return "%s: h2load %d failed, %d/%d succeeded" % (label, r["failed"], r["succeeded"], r["requests"])
-    return None
-
-
-def percentile(sorted_values, q):
-    """Nearest-rank percentile."""
-    rank = max(1, -(-len(sorted_values) * q // 100))
-    return sorted_values[int(rank) - 1]
 
 
 # ---------------------------------------------------------------- bench
 
-class Bench:
+class Bench(Report):
     def __init__(self, opts):
         self.opts = opts
         self.build = os.path.abspath(opts.build_dir)
@@ -331,7 +177,7 @@ class Bench:
 
     def startup(self, runs=5):
         """Exec → health SERVING, best of `runs`, each on a fresh database."""
-        times, listening, rss, cpu = [], [], [], []
+        times, rss, cpu = [], [], []
         for i in range(runs):
             s = self.agentd("startup-%d" % i).start()
             times.append(s.serving_after * 1000.0)
@@ -475,143 +321,6 @@ class Bench:
         row = self.run_target("Review, 5 agents (long run)", s, SERVICE + "Review", five_body,
                               "5 agents OK, turn stored", expect_turns=1)
         return not row["failures"]
-
-    # -- report
-
-    def table(self):
-        echo = self.rows[0]
-        lines = ["| target | requests/s | × Echo | p50 ms | p90 ms | p99 ms | p99 × Echo | peak RSS MiB | threads | checked |",
-                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-        for r in self.rows:
-            check = r["check"] if not r["failures"] else "**FAILED**: " + "; ".join(r["failures"])
-            lines.append("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %d | %s |" % (
-                r["target"], r["rps"], r["rps"] / echo["rps"], r["p50"], r["p90"], r["p99"],
-                r["p99"] / echo["p99"], r["rss_peak"], r["threads"], check))
-        p = getattr(self, "peer", None)
-        if p and not p["failures"]:
-            lines.append("| LangGraph.js peer: 5 agents, SqliteSaver, %d in flight (%d requests) | %.0f | %.3f | %.2f | "
-                         "%.2f | %.2f | %.2f | – | – | %d threads checkpointed |" % (
-                             self.opts.connections, p["requests"], p["rps"], p["rps"] / echo["rps"], p["p50"],
-                             p["p90"], p["p99"], p["p99"] / echo["p99"], p["threads"]))
-        elif p:
-            lines.append("| LangGraph.js peer | – | – | – | – | – | – | – | – | **FAILED**: %s |"
-                         % "; ".join(p["failures"]))
-        return "\n".join(lines)
-
-    def verdicts(self):
-        by = {r["target"]: r for r in self.rows}
-        echo = self.rows[0]
-        five = by["Review, 5 agents, new session"]
-        agentd_rows = [r for r in self.rows if not r["target"].startswith("Echo")]
-        peak = max(r["rss_peak"] for r in agentd_rows)
-        route = statistics.median(self.rounds["ratios"]["Route"])
-        listing = statistics.median(self.rounds["ratios"]["ListAgents"])
-        interleaved = "median of %d interleaved rounds" % self.rounds["count"]
-        checks = [
-            ("Review, 5 agents: requests/s ≥ 0.10 × Echo", "%.3f" % (five["rps"] / echo["rps"]),
-             five["rps"] / echo["rps"] >= 0.10),
-            ("Route: requests/s ≥ 0.75 × Echo (%s)" % interleaved, "%.3f" % route, route >= 0.75),
-            ("ListAgents: requests/s ≥ 0.85 × Echo (%s)" % interleaved, "%.3f" % listing, listing >= 0.85),
-            ("Review, 5 agents: p99 ≤ 10 × Echo p99", "%.2f ×" % (five["p99"] / echo["p99"]),
-             five["p99"] <= 10 * echo["p99"]),
-            ("startup to SERVING < 100 ms (best of 5)", "%.1f ms" % self.start["best_ms"],
-             self.start["best_ms"] < 100),
-            ("idle RSS < 40 MB", "%.1f MiB" % self.start["idle_rss"], self.start["idle_rss"] * 1.048576 < 40),
-            ("RSS under load < 200 MB (peak, any target)", "%.1f MiB" % peak, peak * 1.048576 < 200),
-        ]
-        p = getattr(self, "peer", None)
-        if p is not None:
-            ratio = five["rps"] / p["rps"] if not p["failures"] else float("nan")
-            checks.insert(1, ("Review, 5 agents: requests/s ≥ 30 × the LangGraph.js peer", "%.1f ×" % ratio,
-                              ratio >= 30))
-        lines = ["| target | measured | met |", "|---|---:|---|"]
-        for what, value, ok in checks:
-            lines.append("| %s | %s | %s |" % (what, value, "yes" if ok else "**no**"))
-        return "\n".join(lines)
-
-    def machine(self):
-        cpu = "unknown CPU"
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-        with open("/proc/meminfo") as f:
-            mem_gib = int(f.readline().split()[1]) / 1024 / 1024
-        grpc_version = subprocess.run(["pkg-config", "--modversion", "grpc++"], capture_output=True,
-                                      text=True).stdout.strip() or "?"
-        h2load_version = subprocess.run(["h2load", "--version"], capture_output=True, text=True).stdout.strip()
-        commit = self.commit
-        build_type = "?"
-        cache = os.path.join(self.build, "CMakeCache.txt")
-        if os.path.exists(cache):
-            with open(cache) as f:
-                m = re.search(r"^CMAKE_BUILD_TYPE:\w+=(\w*)$", f.read(), re.M)
-                build_type = m.group(1) if m else "?"
-        return ("%s, %d cores, %.0f GiB RAM; Linux %s; gRPC %s; %s; build %s (%s); commit %s; "
-                "load average at start %s"
-                % (cpu, os.cpu_count(), mem_gib, platform.release(), grpc_version, h2load_version,
-                   os.path.relpath(self.build, os.path.dirname(HERE)), build_type, commit, self.loadavg))
-
-    def report(self):
-        o = self.opts
-        when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-        text = ["Run of %s on %s." % (when, self.machine()), "",
-                "Settings: h2load -c %d -m %d, %d requests per target after a %d-request warm-up, "
-                "each agentd target on a fresh temporary database (WAL, synchronous=FULL)."
-                % (o.connections, o.streams, o.requests, o.warmup), "",
-                self.table(), "",
-                "agentd: startup to SERVING best %.1f ms (median %.1f ms of 5, median CPU time %.0f ms); "
-                "idle RSS %.1f MiB."
-                % (self.start["best_ms"], self.start["median_ms"], self.start["cpu_ms"], self.start["idle_rss"]), "",
-                "Interleaved rounds (Echo, Route and ListAgents in turn on running servers, %d requests "
-                "each per round): Route × Echo %s; ListAgents × Echo %s.%s"
-                % (self.rounds["requests"], ", ".join("%.3f" % r for r in self.rounds["ratios"]["Route"]),
-                   ", ".join("%.3f" % r for r in self.rounds["ratios"]["ListAgents"]),
-                   "" if not self.rounds["failures"] else " **FAILED**: " + "; ".join(self.rounds["failures"])),
-                "",
-                self.verdicts()]
-        return "\n".join(text)
-
-    def report_long(self):
-        r = self.rows[0]
-        o = self.opts
-        samples = r["samples"]
-        # Growth after warm-up: the last tenth of the run against the first.
-        tenth = max(1, len(samples) // 10)
-        first = statistics.mean(m for _, m in samples[:tenth]) if samples else r["rss_warm"]
-        last = statistics.mean(m for _, m in samples[-tenth:]) if samples else r["rss_end"]
-        when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-        return "\n".join([
-            "Run of %s on %s." % (when, self.machine()), "",
-            "%d five-agent reviews (new session each) after a %d-request warm-up, h2load -c %d -m %d, "
-            "%.0f req/s, p50 %.2f ms, p99 %.2f ms; %d turns stored, all OK%s."
-            % (o.requests, o.warmup, o.connections, o.streams, r["rps"], r["p50"], r["p99"], r.get("turns", 0),
-               "" if not r["failures"] else " — **FAILED**: " + "; ".join(r["failures"])), "",
-            "| RSS | MiB |", "|---|---:|",
-            "| idle, before warm-up | %.1f |" % r["rss_idle"],
-            "| after warm-up | %.1f |" % r["rss_warm"],
-            "| mean over the first tenth of the run | %.1f |" % first,
-            "| mean over the last tenth of the run | %.1f |" % last,
-            "| end of run | %.1f |" % r["rss_end"],
-            "| peak (VmHWM) | %.1f |" % r["rss_peak"], "",
-            "Growth from the first to the last tenth: %+.1f MiB (%+.1f%%), %d samples, one every %.0f s."
-            % (last - first, 100.0 * (last - first) / first if first else 0.0, len(samples), o.rss_period),
-        ])
-
-
-def replace_section(path, marker, content):
-    """Replaces the text between <!-- BEGIN marker --> and <!-- END marker -->."""
-    begin, end = "<!-- BEGIN %s -->" % marker, "<!-- END %s -->" % marker
-    with open(path) as f:
-        text = f.read()
-    if begin not in text or end not in text:
-        text += "\n%s\n%s\n" % (begin, end)
-    head, rest = text.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    with open(path, "w") as f:
-        f.write(head + begin + "\n" + content + "\n" + end + tail)
-
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
