@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "bench/bench_agents.h"
 #include "benchmark/benchmark.h"
 #include "server/plugin_host/remote/process_agent.h"
@@ -120,4 +121,13 @@ BENCHMARK(BM_PluginCall)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicros
 }  // namespace
 }  // namespace agentd
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // As agentd does (server/main.cc): no Mutex deadlock detection (a debugging
+  // aid Debian's Abseil has on), so agentd's side costs here what it costs in agentd.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

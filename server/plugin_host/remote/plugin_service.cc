@@ -56,11 +56,17 @@ PluginService::~PluginService() {
 }
 
 void PluginService::Watch() {
+  // Idle, it sleeps until a call starts (or the service stops); while calls
+  // run it looks at them every few milliseconds.
+  auto busy_or_stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !calls_.empty(); };
   absl::MutexLock lock(&mu_);
-  while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(5))) {
+  for (;;) {
+    mu_.Await(absl::Condition(&busy_or_stopping));
+    if (stopping_) return;
     for (Call* call : calls_) {
       if (call->context->IsCancelled()) call->cancel->cancelled.store(true);
     }
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(5))) return;
   }
 }
 

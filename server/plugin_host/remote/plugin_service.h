@@ -3,7 +3,8 @@
 // in-process (C ABI) plugin as a plugin process; tests and the benchmark
 // use it as a known-good server. The gRPC deadline becomes the agent's
 // deadline, and a call the client cancels sets its cancel token (looked at
-// every few milliseconds by one watcher thread). Thread-safe.
+// every few milliseconds, while calls run, by one watcher thread that sleeps
+// while none do). Thread-safe.
 //
 // Handle works on bytes: the request's bytes go to the agent's
 // HandleSerialized as they came, and the answer's bytes are sent as the

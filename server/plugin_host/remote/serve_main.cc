@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -29,6 +30,9 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As agentd does (server/main.cc): Debian's Abseil checks every Mutex lock,
+  // gRPC's own included, against a global lock graph; a debugging aid.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (argc != 2) return Fail("usage: agentd-plugin-serve PLUGIN.so (with AGENTD_PLUGIN_ADDRESS, AGENTD_PLUGIN_CONFIG)");
   const char* address = std::getenv("AGENTD_PLUGIN_ADDRESS");
   const char* config_path = std::getenv("AGENTD_PLUGIN_CONFIG");
