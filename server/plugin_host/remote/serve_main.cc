@@ -13,12 +13,8 @@
 #include <sstream>
 
 #include "absl/synchronization/mutex.h"
-#include "grpcpp/security/server_credentials.h"
-#include "grpcpp/server.h"
-#include "grpcpp/server_builder.h"
 #include "server/plugin_host/plugin_loader.h"
-#include "server/plugin_host/remote/plugin_service.h"
-#include "server/plugin_host/remote/serving_health.h"
+#include "server/plugin_host/remote/plugin_server.h"
 
 namespace {
 
@@ -52,23 +48,17 @@ int main(int argc, char** argv) {
   describe.set_version(absl::StrCat("C ABI ", (*library)->table().abi_major, ".", (*library)->table().abi_minor));
   *describe.mutable_sections() = config.definition().sections();
   describe.mutable_capabilities()->set_progress((*library)->reports_progress());
-  agentd::PluginService service(agent->get(), describe);
-
   // Signals are waited for below, not delivered to a random thread.
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  agentd::ServingHealth health;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials());
-  builder.RegisterService(&service);
-  builder.RegisterService(&health);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr) return Fail(absl::StrCat("cannot listen on ", address));
+  absl::StatusOr<std::unique_ptr<agentd::PluginServer>> server =
+      agentd::PluginServer::Start(address, agent->get(), describe);
+  if (!server.ok()) return Fail(std::string(server.status().message()));
   int sig = 0;
   sigwait(&stop, &sig);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  server->reset();
   return 0;
 }

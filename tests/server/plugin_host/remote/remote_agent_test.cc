@@ -1,4 +1,4 @@
-// RemoteAgent against PluginService (the AgentPlugin service in front of a
+// RemoteAgent against PluginServer (the AgentPlugin service in front of a
 // real test plugin) on a Unix socket in a temp folder, and the answer checks
 // a remote plugin's answers pass.
 #include "server/plugin_host/remote/remote_agent.h"
@@ -12,13 +12,9 @@
 #include <string>
 
 #include "gmock/gmock.h"
-#include "grpcpp/security/server_credentials.h"
-#include "grpcpp/server.h"
-#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "server/plugin_host/plugin_loader.h"
-#include "server/plugin_host/remote/plugin_service.h"
-#include "server/plugin_host/remote/serving_health.h"
+#include "server/plugin_host/remote/plugin_server.h"
 
 namespace agentd {
 namespace {
@@ -44,15 +40,12 @@ class Served {
     v1::DescribeResponse describe;
     describe.set_name("test_agent");
     describe.mutable_capabilities()->set_max_concurrency(max_concurrency);
-    service_ = std::make_unique<PluginService>(instance_.get(), describe);
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort(target(), grpc::InsecureServerCredentials());
-    builder.RegisterService(service_.get());
-    builder.RegisterService(&health_);
-    server_ = builder.BuildAndStart();
+    auto server = PluginServer::Start(target(), instance_.get(), describe);
+    EXPECT_TRUE(server.ok()) << server.status();
+    if (server.ok()) server_ = *std::move(server);
   }
   ~Served() {
-    server_->Shutdown();
+    server_.reset();
     std::filesystem::remove_all(dir_);
   }
   std::string target() const { return "unix:" + dir_ + "/plugin.sock"; }
@@ -60,9 +53,7 @@ class Served {
  private:
   std::string dir_;
   std::unique_ptr<AgentInstance> instance_;
-  std::unique_ptr<PluginService> service_;
-  ServingHealth health_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<PluginServer> server_;
 };
 
 RemoteOptions OptionsFor(const std::string& target) {
