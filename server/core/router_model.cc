@@ -124,7 +124,12 @@ absl::Status RoutingModel::IndexAgentNames() {
   for (const v1::AgentDefinition& d : hosted_) {
     for (const v1::ScopeExclusion& r : d.not_for()) {
       std::string target = absl::AsciiStrToLower(absl::StripAsciiWhitespace(r.redirect()));
-      if (!target.empty()) all_names_.push_back(target);
+      // A name already listed is blanked already (one with a space is kept:
+      // blanking another name next to it could make it appear anew).
+      if (!target.empty() && (target.find(' ') != std::string::npos ||
+                              std::find(all_names_.begin(), all_names_.end(), target) == all_names_.end())) {
+        all_names_.push_back(target);
+      }
     }
   }
   return absl::OkStatus();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -71,8 +72,8 @@ void TextIndex::Finalize(double k1, double b) {
   specificity_.assign(postings_.size(), 0.0f);
   background_.assign(postings_.size(), 0.0);
   for (uint32_t t = 0; t < postings_.size(); ++t) {
+    if (keys[t].find(' ') != std::string_view::npos) continue;  // after its words, below
     background_[t] = BackgroundFrequency(keys[t]);
-    if (keys[t].find(' ') != std::string_view::npos) continue;
     double uses = 0;
     for (const Posting& p : postings_[t]) uses += p.weight;
     const double share = total > 0 ? uses / total : 0.0;
@@ -82,11 +83,16 @@ void TextIndex::Finalize(double k1, double b) {
     const size_t space = keys[t].find(' ');
     if (space == std::string_view::npos) continue;
     float best = 0.0f;
+    // BackgroundFrequency of a phrase is its rarer word's: read from the
+    // words' terms (looked up once above) where they are indexed.
+    double background = std::numeric_limits<double>::infinity();
     for (std::string_view part : {keys[t].substr(0, space), keys[t].substr(space + 1)}) {
       auto it = term_ids_.find(absl::string_view(part.data(), part.size()));
       if (it != term_ids_.end()) best = std::max(best, specificity_[it->second]);
+      background = std::min(background, it != term_ids_.end() ? background_[it->second] : BackgroundFrequency(part));
     }
     specificity_[t] = best;
+    background_[t] = background;
   }
   for (std::vector<Posting>& list : postings_) {
     const double df = static_cast<double>(list.size());
