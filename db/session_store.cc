@@ -1,5 +1,7 @@
 #include "db/session_store.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <random>
 
 #include "absl/strings/escaping.h"
@@ -15,15 +17,17 @@ absl::StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(StoreOptions op
   return SqliteSessionStore::Open(std::move(options));
 }
 
-std::string NewSessionId() {
+std::string NewSessionId(absl::Time now) {
   static thread_local std::random_device device;
+  const uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(now)));
+  const uint64_t high = device();
+  const uint64_t low = (uint64_t{device()} << 32) | device();
   unsigned char bytes[16];
-  for (int i = 0; i < 16; i += 4) {
-    uint32_t word = device();
-    for (int j = 0; j < 4; ++j) bytes[i + j] = static_cast<unsigned char>(word >> (8 * j));
-  }
-  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
-  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  for (int i = 6; i < 8; ++i) bytes[i] = static_cast<unsigned char>(high >> (8 * i));
+  for (int i = 8; i < 16; ++i) bytes[i] = static_cast<unsigned char>(low >> (8 * (i - 8)));
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x70);  // version 7
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 9562 variant
   std::string hex = absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
   return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",

@@ -158,8 +158,16 @@ class SessionStore {
   virtual absl::Status ProbeWrite() = 0;
 };
 
-// A new random session id (128 bits, lowercase hex with dashes like a UUIDv4).
-std::string NewSessionId();
+// A new session id: a UUIDv7 (RFC 9562; lowercase hex with dashes), the
+// Unix milliseconds of `now` in its first 48 bits and 74 random bits after.
+// Ids made later sort after earlier ones, so a new session's rows land at
+// the right-hand end of the indexes keyed by session id: a group commit of
+// new sessions dirties a few shared index pages instead of one random page
+// per index and turn (WAL frames per new-session turn 5.0 -> 1.65 in a
+// 20,000-session SQLite file, groups of 32). Unguessability does not guard
+// a session: another principal's id reads as NOT_FOUND.
+std::string NewSessionId(absl::Time now);
+inline std::string NewSessionId() { return NewSessionId(absl::Now()); }
 
 }  // namespace agentd
 

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/db/session_store_fixture.h"
@@ -413,14 +414,14 @@ TEST_P(SessionStoreTest, RejectsMissingIdentity) {
   EXPECT_EQ(store->ListSessions("", 0, "", "").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(NewSessionIdTest, LooksLikeUuidV4AndIsUnique) {
+TEST(NewSessionIdTest, LooksLikeUuidV7AndIsUnique) {
   std::set<std::string> ids;
   for (int i = 0; i < 1000; ++i) {
     std::string id = NewSessionId();
     ASSERT_EQ(id.size(), 36u) << id;
     EXPECT_EQ(id[8], '-');
     EXPECT_EQ(id[13], '-');
-    EXPECT_EQ(id[14], '4');
+    EXPECT_EQ(id[14], '7');
     EXPECT_EQ(id[18], '-');
     EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
     EXPECT_EQ(id[23], '-');
@@ -428,6 +429,18 @@ TEST(NewSessionIdTest, LooksLikeUuidV4AndIsUnique) {
     ids.insert(id);
   }
   EXPECT_EQ(ids.size(), 1000u);
+}
+
+// Later ids sort after earlier ones (what keeps index inserts at one end),
+// and the first 48 bits are the Unix milliseconds.
+TEST(NewSessionIdTest, SortsByTheMillisecondItWasMadeIn) {
+  const absl::Time t = absl::FromUnixMillis(1765000000123);  // 0x019af232b27b
+  const std::string id = NewSessionId(t);
+  EXPECT_EQ(id.substr(0, 13), "019af232-b27b") << id;
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_LT(NewSessionId(t), NewSessionId(t + absl::Milliseconds(1)));
+    EXPECT_LT(NewSessionId(t), NewSessionId(t + absl::Hours(24 * 365)));
+  }
 }
 
 }  // namespace
