@@ -33,7 +33,8 @@ absl::Status CheckIntact(Connection& conn);
 // time do not both migrate.
 absl::Status Migrate(Connection& conn);
 
-// WAL, synchronous=FULL, foreign keys on and, if max_database_bytes > 0, a
+// 8 KB pages for a new file (an existing one keeps its own), WAL,
+// synchronous=FULL, foreign keys on and, if max_database_bytes > 0, a
 // page-count quota of about that many bytes. UNAVAILABLE if WAL cannot be set.
 absl::Status ConfigureWriter(Connection& conn, int64_t max_database_bytes);
 

@@ -72,5 +72,32 @@ TEST(SqliteSchemaTest, ConfiguresWalAndTheQuota) {
   EXPECT_EQ(std::stoll(*conn->QueryText("PRAGMA max_page_count")), 40960 / page_size);
 }
 
+// A turn's row (about 2 KB) is just over half a 4 KB page; a new file gets
+// 8 KB pages, which hold three.
+TEST(SqliteSchemaTest, ANewFileGetsEightKilobytePages) {
+  testing_db::TempDir dir;
+  auto conn = OpenOrDie(dir.File("a.db"));
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(ConfigureWriter(*conn, 0).ok());
+  ASSERT_TRUE(Migrate(*conn).ok());
+  EXPECT_EQ(*conn->QueryText("PRAGMA page_size"), "8192");
+}
+
+TEST(SqliteSchemaTest, AnExistingFileKeepsItsPageSize) {
+  testing_db::TempDir dir;
+  {
+    auto old = OpenOrDie(dir.File("a.db"));
+    ASSERT_NE(old, nullptr);
+    ASSERT_TRUE(old->Exec("PRAGMA page_size = 4096", "page size").ok());
+    ASSERT_EQ(*old->QueryText("PRAGMA journal_mode = WAL"), "wal");
+    ASSERT_TRUE(Migrate(*old).ok());
+  }
+  auto conn = OpenOrDie(dir.File("a.db"));
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(ConfigureWriter(*conn, 0).ok());
+  EXPECT_EQ(*conn->QueryText("PRAGMA page_size"), "4096");
+  EXPECT_EQ(*SchemaVersion(*conn), schema::kLatestVersion);
+}
+
 }  // namespace
 }  // namespace agentd::sqlite
