@@ -430,7 +430,10 @@ int main(int argc, char** argv) {
     for (const agentd::LabelledRequest& e : examples) {
       if (!own_texts.contains(e.text)) others.push_back(e);
     }
+    const auto build_start = std::chrono::steady_clock::now();
     auto router = agentd::Router::Create(loaded.definitions, options, others);
+    const double build_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - build_start).count();
     if (!router.ok()) {
       std::fprintf(stderr, "router: %s\n", router.status().ToString().c_str());
       return 1;
@@ -442,9 +445,9 @@ int main(int argc, char** argv) {
     const double exact = Share(f.exact_ok, f.cases);
     std::printf(
         "%s: %d cases  primary %.3f  recall %.3f  exact %.3f  unhosted recall %.3f "
-        "(%d extra)  errors %d  %.2f us/route\n",
+        "(%d extra)  errors %d  %.2f us/route  model built in %.1f ms\n",
         path.c_str(), f.cases, primary, Share(f.required_found, f.required), exact,
-        Share(f.unhosted_found, f.unhosted), f.unhosted_extra, f.errors, f.micros_per_route);
+        Share(f.unhosted_found, f.unhosted), f.unhosted_extra, f.errors, f.micros_per_route, build_ms);
     PrintMisses(f);
     if (primary < absl::GetFlag(FLAGS_min_primary) || exact < absl::GetFlag(FLAGS_min_exact) ||
         f.errors > 0) {
