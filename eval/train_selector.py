@@ -67,6 +67,9 @@ FEATURES = [
 FEATURES_WITH_VOTE = FEATURES + [
     ('labelled vote / 10', lambda s: max(-20.0, min(20.0, s.get('labelled_vote', 0.0))) / 10.0
      if s.get('has_labelled_vote') else 0.0),
+    ('vote behind the best / 10',
+     lambda s: max(-20.0, min(0.0, s.get('labelled_vote', 0.0) - s.get('top_labelled_vote', 0.0))) / 10.0
+     if s.get('has_labelled_vote') else 0.0),
 ]
 
 

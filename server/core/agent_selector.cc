@@ -27,6 +27,8 @@ double LogScore(double x) { return x > 0 ? std::log1p(std::min(x, 1e12)) : 0.0; 
 }  // namespace
 
 SelectionFeatures SelectionFeaturesOf(const SelectionSignals& s) {
+  const bool has_vote =
+      s.has_labelled_vote && std::isfinite(s.labelled_vote) && std::isfinite(s.top_labelled_vote);
   // Keep in step with FEATURES in eval/train_selector.py.
   return SelectionFeatures{
       1.0,
@@ -39,8 +41,8 @@ SelectionFeatures SelectionFeaturesOf(const SelectionSignals& s) {
       s.passes_gates ? 1.0 : 0.0,
       LogScore(s.top_score),
       // Naive Bayes log-odds are unbounded; a tenth of them, within ±2.
-      s.has_labelled_vote && std::isfinite(s.labelled_vote) ? std::clamp(s.labelled_vote, -20.0, 20.0) / 10.0
-                                                              : 0.0,
+      has_vote ? std::clamp(s.labelled_vote, -20.0, 20.0) / 10.0 : 0.0,
+      has_vote ? std::clamp(s.labelled_vote - s.top_labelled_vote, -20.0, 0.0) / 10.0 : 0.0,
   };
 }
 
@@ -63,7 +65,8 @@ std::string DescribeSelection(const SelectionSignals& s, double needed) {
   if (s.clause_score > 0) absl::StrAppend(&text, absl::StrFormat(", a clause won with %.2f", s.clause_score));
   if (s.redirected_to) absl::StrAppend(&text, ", named by a \"do not use\" rule");
   if (s.has_labelled_vote) {
-    absl::StrAppend(&text, absl::StrFormat(", labelled requests' vote %+.1f", s.labelled_vote));
+    absl::StrAppend(&text, absl::StrFormat(", labelled requests' vote %+.1f (best %+.1f)", s.labelled_vote,
+                                           s.top_labelled_vote));
   }
   absl::StrAppend(&text, s.passes_gates ? ", within the thresholds" : ", outside the thresholds");
   return text;

@@ -37,16 +37,22 @@ struct SelectionSignals {
   // built with labelled requests has it.
   bool has_labelled_vote = false;
   double labelled_vote = 0;
+  // The best vote any agent has for the request: how far this agent's vote
+  // is behind it says whether the request is about it or mostly about
+  // another agent (a second agent's scope is named where its vote comes
+  // close to the first's, whatever the two votes' size).
+  double top_labelled_vote = 0;
 };
 
 // Two models: one over the match signals alone, and one that also weighs
-// the labelled vote, used when there is one.
+// the labelled vote (the vote and how far it is behind the best), used
+// when there is one.
 inline constexpr int kSelectionFeatureCount = 9;
-inline constexpr int kSelectionFeatureCountWithVote = kSelectionFeatureCount + 1;
+inline constexpr int kSelectionFeatureCountWithVote = kSelectionFeatureCount + 2;
 using SelectionFeatures = std::array<double, kSelectionFeatureCountWithVote>;
 
 // The model's inputs, in the order of the weights (a constant 1 first; the
-// labelled vote last, 0 when there is none).
+// labelled vote's two last, 0 when there is none).
 SelectionFeatures SelectionFeaturesOf(const SelectionSignals& signals);
 
 // The probability, in [0, 1], that the agent belongs in the chosen set.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -426,6 +427,14 @@ void RouteScorer::WeighSelection() {
     s.passes_gates = PassesGates(a);
     s.has_labelled_vote = model_->votes_for(a);
     s.labelled_vote = s.has_labelled_vote ? LabelledVote(a) : 0.0;
+  }
+  double top_vote = -std::numeric_limits<double>::infinity();
+  for (const SelectionSignals& s : choice_.signals) {
+    if (s.has_labelled_vote) top_vote = std::max(top_vote, s.labelled_vote);
+  }
+  for (int a = 0; a < n_agents_; ++a) {
+    SelectionSignals& s = choice_.signals[a];
+    s.top_labelled_vote = s.has_labelled_vote ? top_vote : 0.0;
     choice_.probability[a] = t.score[a] > 0 ? SelectionProbability(s) : 0.0;
   }
   choice_.best_within_gates = -1;

@@ -75,6 +75,22 @@ TEST(AgentSelectorTest, TheLabelledVoteMovesTheProbabilityItsWay) {
   s.labelled_vote = 8;
   EXPECT_EQ(SelectionProbability(s), SelectionProbability(Peer()));
   EXPECT_EQ(SelectionFeaturesOf(s)[kSelectionFeatureCount], 0.0);
+  EXPECT_EQ(SelectionFeaturesOf(s)[kSelectionFeatureCount + 1], 0.0);
+}
+
+// The same vote counts for more when it is the request's best than when
+// another agent's vote is far ahead of it.
+TEST(AgentSelectorTest, AVoteFarBehindTheBestCountsForLess) {
+  SelectionSignals s = Peer();
+  s.has_labelled_vote = true;
+  s.labelled_vote = 6;
+  s.top_labelled_vote = 6;
+  const double best = SelectionProbability(s);
+  s.top_labelled_vote = 16;
+  EXPECT_LT(SelectionProbability(s), best);
+  EXPECT_DOUBLE_EQ(SelectionFeaturesOf(s)[kSelectionFeatureCount + 1], -1.0);
+  s.top_labelled_vote = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(SelectionFeaturesOf(s)[kSelectionFeatureCount + 1], 0.0);
 }
 
 TEST(AgentSelectorTest, FeaturesStartWithTheConstant) {
@@ -97,7 +113,7 @@ TEST(AgentSelectorTest, DescriptionNamesTheProbabilityAndTheSignals) {
   EXPECT_THAT(text, Not(HasSubstr("vote")));
   s.has_labelled_vote = true;
   s.labelled_vote = -3.25;
-  EXPECT_THAT(DescribeSelection(s, 0.5), HasSubstr("labelled requests' vote -3.2"));
+  EXPECT_THAT(DescribeSelection(s, 0.5), HasSubstr("labelled requests' vote -3.2 (best +0.0)"));
 }
 
 }  // namespace
