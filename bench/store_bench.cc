@@ -4,6 +4,9 @@
 // from 1 and 16 threads. Counters: turns per commit (how much grouping
 // happened) and fsync-bound throughput.
 //
+// BM_WritePathCpu: CPU per new-session turn on the write path (encode, SQL,
+// commit), on tmpfs so the disk does not count.
+//
 // BM_Scale*: a database of AGENTD_STORE_BENCH_TURNS turns (default 1,000,000;
 // 10 turns per session, 100 sessions per principal) built once by a bulk path
 // (raw SQLite, one transaction, synchronous=OFF: bench setup, not the product
@@ -17,6 +20,7 @@
 // otherwise one synthetic turn, whose repeated text compresses better than
 // real reviews do.
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -29,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "benchmark/benchmark.h"
 #include "db/blob_codec.h"
 #include "db/session_store.h"
@@ -170,6 +175,62 @@ BENCHMARK(BM_AppendTurn)
     ->Threads(16)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
+
+// BM_WritePathCpu: the store's CPU per new-session turn, everything the
+// orchestrator hands over included (EncodeTurn on the caller's thread, then
+// the writer's transaction, savepoint, rows and COMMIT), with the database in
+// AGENTD_STORE_BENCH_CPU_DIR (default /dev/shm: fsync costs next to nothing
+// there, so the figure is the CPU, not the disk). Turns go in through
+// AppendTurnAsync in waves of Arg(0), as a loaded server queues them; the
+// counter cpu_us_per_turn is process CPU (user + system, all threads).
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+void BM_WritePathCpu(benchmark::State& state) {
+  const char* env = std::getenv("AGENTD_STORE_BENCH_CPU_DIR");
+  const std::string dir = std::string(env != nullptr ? env : "/dev/shm") + "/agentd-write-path-bench";
+  fs::remove_all(dir);
+  StoreOptions options;
+  options.path = dir + "/cpu.db";
+  auto store = SessionStore::Open(options);
+  if (!store.ok()) {
+    state.SkipWithError(store.status().ToString().c_str());
+    return;
+  }
+  const TurnRecord model = RealisticTurn("bench", "", true, 0);
+  const int wave = static_cast<int>(state.range(0));
+  int64_t turns = 0;
+  double cpu = 0;
+  for (auto _ : state) {
+    std::vector<TurnRecord> records(static_cast<size_t>(wave), model);  // copies made outside the CPU window
+    for (TurnRecord& record : records) record.session_id = NewSessionId();
+    absl::Mutex mu;
+    int pending = wave;
+    const double before = ProcessCpuSeconds();
+    for (TurnRecord& record : records) {
+      absl::StatusOr<EncodedTurn> encoded = (*store)->EncodeTurn(std::move(record));
+      (*store)->AppendTurnAsync(std::move(*encoded), [&](absl::StatusOr<int> seq) {
+        if (!seq.ok()) std::abort();
+        absl::MutexLock lock(&mu);
+        --pending;
+      });
+    }
+    {
+      absl::MutexLock lock(&mu);
+      mu.Await(absl::Condition(+[](int* n) { return *n == 0; }, &pending));
+    }
+    cpu += ProcessCpuSeconds() - before;
+    turns += wave;
+  }
+  state.counters["cpu_us_per_turn"] = cpu * 1e6 / static_cast<double>(turns);
+  store->reset();
+  fs::remove_all(dir);
+}
+BENCHMARK(BM_WritePathCpu)->Arg(1)->Arg(32)->Unit(benchmark::kMicrosecond);
 
 // ---- scale ------------------------------------------------------------------------
 
