@@ -101,6 +101,10 @@ struct RunState {
   int pending ABSL_GUARDED_BY(mu) = 0;
   std::vector<std::unique_ptr<CancelState>> cancel;  // filled before any task runs, then fixed
   std::shared_ptr<const void> keep_alive;  // the slots' owner; every task holds it through this state
+  // What every agent is asked (without its name and deadline), and those
+  // bytes serialized once for all of them. Fixed before any task runs.
+  v1::AgentRequest request;
+  std::string request_bytes;
 };
 
 double MillisSince(absl::Time start) { return absl::ToDoubleMilliseconds(absl::Now() - start); }
@@ -108,8 +112,8 @@ double MillisSince(absl::Time start) { return absl::ToDoubleMilliseconds(absl::N
 // Runs agent `i` of a Run and records its outcome, on a thread of `pool`
 // within the agent's share. An answer that comes after the agent's deadline
 // counts as timed out.
-void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
-              const v1::AgentRequest& request, v1::AgentRun run, WorkerPool* pool) {
+void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i, v1::AgentRun run,
+              WorkerPool* pool) {
   {
     absl::MutexLock lock(&state->mu);
     if (state->settled[i]) {  // timed out or cancelled while queued
@@ -133,7 +137,9 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
       }
     };
   }
-  absl::StatusOr<v1::AgentResponse> response = slot->instance->Handle(request, cancel, &progress);
+  absl::StatusOr<v1::AgentResponse> response =
+      slot->instance->HandleShared(state->request, state->request_bytes, slot->definition.name(),
+                                   absl::ToUnixMillis(cancel.deadline), cancel, &progress);
   slot->in_flight.fetch_sub(1);
   const absl::Time now = absl::Now();
   // A plugin that gave up at its deadline (DEADLINE_EXCEEDED) timed out too.
@@ -296,14 +302,18 @@ void AgentSlot::RecordLatency(absl::Duration latency) {
   average_latency_ns.store(old < 0 ? ns : old + (ns - old) / 8, std::memory_order_relaxed);
 }
 
-std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
-                                        const v1::AgentRequest& request, absl::Time deadline,
+std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots, v1::AgentRequest request,
+                                        absl::Time deadline,
                                         const std::function<bool()>& caller_cancelled,
                                         ExecutionObserver* observer, std::shared_ptr<const void> keep_alive) {
   const absl::Time start = absl::Now();
   std::shared_ptr<RunState> state = NewRunState(slots, start, deadline);
   state->keep_alive = std::move(keep_alive);
   state->want_progress = observer != nullptr;
+  state->request = std::move(request);
+  state->request.clear_agent();
+  state->request.clear_deadline_unix_ms();
+  state->request_bytes = state->request.SerializeAsString();
   for (size_t i = 0; i < slots.size(); ++i) {
     AgentSlot* slot = slots[i];
 
@@ -329,11 +339,8 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots,
       state->open_probe[i] = probe;
       ++state->pending;
     }
-    v1::AgentRequest agent_request = request;
-    agent_request.set_agent(slot->definition.name());
-    agent_request.set_deadline_unix_ms(absl::ToUnixMillis(state->cancel[i]->deadline));
-    Dispatch(slot, [this, state, slot, i, agent_request = std::move(agent_request), run = std::move(run)]() mutable {
-      RunAgent(state, slot, i, agent_request, std::move(run), &pool_);
+    Dispatch(slot, [this, state, slot, i, run = std::move(run)]() mutable {
+      RunAgent(state, slot, i, std::move(run), &pool_);
     });
   }
 

@@ -124,11 +124,12 @@ class Executor {
   explicit Executor(int threads);
   // The destructor finishes queued work and joins the threads.
 
-  // Runs `request` (with `agent` set per slot) on every slot. Outcomes come
+  // Runs `request` (with `agent` and `deadline_unix_ms` set per slot) on
+  // every slot; it is serialized once for all of them. Outcomes come
   // back in slot order. `caller_cancelled` is polled while waiting.
   // `keep_alive` (what owns the slots) is held until the last call of this
   // Run returns from its plugin, abandoned ones included.
-  std::vector<AgentOutcome> Run(const std::vector<AgentSlot*>& slots, const v1::AgentRequest& request,
+  std::vector<AgentOutcome> Run(const std::vector<AgentSlot*>& slots, v1::AgentRequest request,
                                 absl::Time deadline, const std::function<bool()>& caller_cancelled,
                                 ExecutionObserver* observer, std::shared_ptr<const void> keep_alive = nullptr);
 

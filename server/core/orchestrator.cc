@@ -316,7 +316,7 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   if (observer != nullptr) observer->OnRouted(route);
   absl::Time agents_deadline = ctx.deadline - WriteReserve(absl::Now(), ctx.deadline);
   std::vector<AgentOutcome> outcomes =
-      executor_->Run(slots, agent_request, agents_deadline, ctx.cancelled, observer, agents);
+      executor_->Run(slots, std::move(agent_request), agents_deadline, ctx.cancelled, observer, agents);
   if (config_.metrics != nullptr) {
     for (const AgentOutcome& o : outcomes) {
       config_.metrics->RecordAgent(o.run.agent(), AgentOutcomeName(o.run.status()),

@@ -8,6 +8,7 @@
 #define AGENTD_SERVER_PLUGIN_HOST_HOSTED_AGENT_H_
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,18 @@ class HostedAgent {
   virtual absl::StatusOr<std::string> HandleSerialized(std::string_view request, const CancelState& cancel,
                                                        const ProgressFn* progress = nullptr) const;
 
+  // Handle for one of several agents asked the same thing: the request is
+  // `shared` with `agent` and `deadline_unix_ms` set (they replace what
+  // `shared` has). `shared_bytes` is `shared` serialized, made once for all
+  // the agents: an in-process plugin takes it with the two fields appended
+  // (the wire format's last value wins) instead of a copy of the message
+  // serialized again per agent. Same statuses as Handle. This default copies
+  // `shared`, sets the two fields and calls Handle.
+  virtual absl::StatusOr<v1::AgentResponse> HandleShared(const v1::AgentRequest& shared,
+                                                         std::string_view shared_bytes, const std::string& agent,
+                                                         int64_t deadline_unix_ms, const CancelState& cancel,
+                                                         const ProgressFn* progress = nullptr) const;
+
   // OK while the agent can take calls; otherwise why not (its plugin
   // process is restarting, its endpoint does not answer). Cheap: ListAgents
   // calls it. In-process agents are always available once created.
@@ -66,6 +79,17 @@ inline absl::StatusOr<std::string> HostedAgent::HandleSerialized(std::string_vie
   absl::StatusOr<v1::AgentResponse> response = Handle(parsed, cancel, progress);
   if (!response.ok()) return response.status();
   return response->SerializeAsString();
+}
+
+inline absl::StatusOr<v1::AgentResponse> HostedAgent::HandleShared(const v1::AgentRequest& shared,
+                                                                  std::string_view /*shared_bytes*/,
+                                                                  const std::string& agent, int64_t deadline_unix_ms,
+                                                                  const CancelState& cancel,
+                                                                  const ProgressFn* progress) const {
+  v1::AgentRequest request = shared;
+  request.set_agent(agent);
+  request.set_deadline_unix_ms(deadline_unix_ms);
+  return Handle(request, cancel, progress);
 }
 
 // Whether `definition`'s plugin runs outside agentd (`command:` or

@@ -1,6 +1,7 @@
 #include "server/plugin_host/plugin_loader.h"
 
 #include <dlfcn.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include <utility>
@@ -11,23 +12,6 @@
 
 namespace agentd {
 namespace {
-
-// Collects what a plugin says through a sink during one call.
-struct SinkState {
-  std::string response;
-  bool emitted = false;
-  std::string error;
-};
-
-void SinkEmit(void* ctx, const uint8_t* bytes, size_t len) {
-  auto* state = static_cast<SinkState*>(ctx);
-  state->response.assign(reinterpret_cast<const char*>(bytes), len);
-  state->emitted = true;
-}
-
-void SinkFail(void* ctx, const char* message, size_t len) {
-  static_cast<SinkState*>(ctx)->error.assign(message, len);
-}
 
 void ReportProgress(void* ctx, const char* text, size_t len) {
   (*static_cast<const AgentInstance::ProgressFn*>(ctx))(std::string_view(text, len));
@@ -41,6 +25,29 @@ absl::Status FromPluginCode(agentd_status code, std::string message) {
 }
 
 }  // namespace
+
+// What a plugin says through the sink of one call: its answer as bytes
+// (`bytes` set) or parsed straight from the plugin's buffer (`parsed` set,
+// no copy of the bytes), and its error message.
+struct AgentInstance::Sink {
+  std::string* bytes = nullptr;
+  v1::AgentResponse* parsed = nullptr;
+  bool emitted = false;
+  bool parse_failed = false;
+  std::string error;
+
+  static void Emit(void* ctx, const uint8_t* data, size_t len) {
+    auto* sink = static_cast<Sink*>(ctx);
+    sink->emitted = true;  // a second emit replaces the first, as with bytes
+    if (sink->parsed == nullptr) {
+      sink->bytes->assign(reinterpret_cast<const char*>(data), len);
+      return;
+    }
+    sink->parse_failed = len > static_cast<size_t>(INT32_MAX) ||
+                         !sink->parsed->ParseFromArray(data, static_cast<int>(len));
+  }
+  static void Fail(void* ctx, const char* message, size_t len) { static_cast<Sink*>(ctx)->error.assign(message, len); }
+};
 
 absl::StatusOr<std::shared_ptr<PluginLibrary>> PluginLibrary::Load(const std::string& path) {
   struct stat st;
@@ -93,8 +100,10 @@ PluginLibrary::~PluginLibrary() { ::dlclose(handle_); }
 absl::StatusOr<std::unique_ptr<AgentInstance>> AgentInstance::Create(
     std::shared_ptr<PluginLibrary> library, const v1::AgentConfig& config) {
   std::string bytes = config.SerializeAsString();
-  SinkState state;
-  agentd_sink sink{&state, &SinkEmit, &SinkFail};
+  std::string ignored;
+  Sink state;
+  state.bytes = &ignored;
+  agentd_sink sink{&state, &Sink::Emit, &Sink::Fail};
   agentd_instance* instance = nullptr;
   agentd_status code = library->table().create(reinterpret_cast<const uint8_t*>(bytes.data()),
                                                bytes.size(), &instance, &sink);
@@ -114,18 +123,17 @@ AgentInstance::AgentInstance(std::shared_ptr<PluginLibrary> library, agentd_inst
 
 AgentInstance::~AgentInstance() { library_->table().destroy(instance_); }
 
-absl::StatusOr<std::string> AgentInstance::HandleSerialized(std::string_view request, const CancelState& cancel,
-                                                            const ProgressFn* progress) const {
-  SinkState state;
-  agentd_sink sink{&state, &SinkEmit, &SinkFail};
+absl::Status AgentInstance::Call(std::string_view request, const CancelState& cancel, const ProgressFn* progress,
+                                 Sink* sink) const {
+  agentd_sink c_sink{sink, &Sink::Emit, &Sink::Fail};
   agentd_cancel_token token{const_cast<CancelState*>(&cancel), &IsCancelled};
   agentd_progress channel{const_cast<ProgressFn*>(progress), &ReportProgress};
   const bool with_progress = progress != nullptr && *progress && library_->reports_progress();
   auto call = [&] {
     const auto* data = reinterpret_cast<const uint8_t*>(request.data());
     return with_progress ? library_->table().handle_with_progress(instance_, data, request.size(), &token,
-                                                                  &sink, &channel)
-                         : library_->table().handle(instance_, data, request.size(), &token, &sink);
+                                                                  &c_sink, &channel)
+                         : library_->table().handle(instance_, data, request.size(), &token, &c_sink);
   };
   agentd_status code;
   if (library_->thread_safe()) {
@@ -135,25 +143,63 @@ absl::StatusOr<std::string> AgentInstance::HandleSerialized(std::string_view req
     code = call();
   }
   if (code != AGENTD_OK) {
-    return FromPluginCode(code, absl::StrCat(agent_, ": ", state.error.empty() ? "failed without a reason" : state.error));
+    return FromPluginCode(code, absl::StrCat(agent_, ": ", sink->error.empty() ? "failed without a reason" : sink->error));
   }
-  if (!state.emitted) {
+  if (!sink->emitted) {
     return absl::InternalError(absl::StrCat(agent_, ": plugin returned OK without a response"));
   }
-  return std::move(state.response);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> AgentInstance::HandleSerialized(std::string_view request, const CancelState& cancel,
+                                                            const ProgressFn* progress) const {
+  std::string response;
+  Sink sink;
+  sink.bytes = &response;
+  absl::Status status = Call(request, cancel, progress, &sink);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::AgentResponse> AgentInstance::CallParsed(std::string_view request, const CancelState& cancel,
+                                                            const ProgressFn* progress) const {
+  v1::AgentResponse response;
+  Sink sink;
+  sink.parsed = &response;
+  absl::Status status = Call(request, cancel, progress, &sink);
+  if (!status.ok()) return status;
+  if (sink.parse_failed) {
+    return absl::InternalError(absl::StrCat(agent_, ": plugin emitted bytes that are not an AgentResponse"));
+  }
+  if (response.agent().empty()) response.set_agent(agent_);
+  return response;
 }
 
 absl::StatusOr<v1::AgentResponse> AgentInstance::Handle(const v1::AgentRequest& request,
                                                         const CancelState& cancel,
                                                         const ProgressFn* progress) const {
-  absl::StatusOr<std::string> bytes = HandleSerialized(request.SerializeAsString(), cancel, progress);
-  if (!bytes.ok()) return bytes.status();
-  v1::AgentResponse response;
-  if (!response.ParseFromString(*bytes)) {
-    return absl::InternalError(absl::StrCat(agent_, ": plugin emitted bytes that are not an AgentResponse"));
+  return CallParsed(request.SerializeAsString(), cancel, progress);
+}
+
+absl::StatusOr<v1::AgentResponse> AgentInstance::HandleShared(const v1::AgentRequest& shared,
+                                                              std::string_view shared_bytes, const std::string& agent,
+                                                              int64_t deadline_unix_ms, const CancelState& cancel,
+                                                              const ProgressFn* progress) const {
+  // Fields that follow in the bytes replace earlier values of the same
+  // field, so the shared bytes plus these two parse as the agent's request.
+  v1::AgentRequest own;
+  own.set_agent(agent);
+  own.set_deadline_unix_ms(deadline_unix_ms);
+  // A field the tail leaves out (set to its default) must not keep a value
+  // from the shared bytes: then the plain way.
+  if ((agent.empty() && !shared.agent().empty()) || (deadline_unix_ms == 0 && shared.deadline_unix_ms() != 0)) {
+    return HostedAgent::HandleShared(shared, shared_bytes, agent, deadline_unix_ms, cancel, progress);
   }
-  if (response.agent().empty()) response.set_agent(agent_);
-  return response;
+  std::string request;
+  request.reserve(shared_bytes.size() + own.ByteSizeLong());
+  request.append(shared_bytes);
+  own.AppendToString(&request);
+  return CallParsed(request, cancel, progress);
 }
 
 std::string PluginRegistry::PathFor(const std::string& name) const {

@@ -70,6 +70,12 @@ class AgentInstance : public HostedAgent {
   // message prefixed with the agent name).
   absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const CancelState& cancel,
                                            const ProgressFn* progress = nullptr) const override;
+  // `shared_bytes` with the agent and deadline appended goes to the plugin
+  // as it is: one serialization of the request for all the agents asked.
+  absl::StatusOr<v1::AgentResponse> HandleShared(const v1::AgentRequest& shared, std::string_view shared_bytes,
+                                                 const std::string& agent, int64_t deadline_unix_ms,
+                                                 const CancelState& cancel,
+                                                 const ProgressFn* progress = nullptr) const override;
   // The bytes straight to the plugin and back: no parse, no serialization.
   // The answer's bytes are not checked here (Handle parses them; whoever
   // receives them must).
@@ -81,6 +87,13 @@ class AgentInstance : public HostedAgent {
 
  private:
   AgentInstance(std::shared_ptr<PluginLibrary> library, agentd_instance* instance, std::string agent);
+  struct Sink;
+  // Calls the plugin's handle with `request`; its answer goes to `sink`.
+  absl::Status Call(std::string_view request, const CancelState& cancel, const ProgressFn* progress,
+                    Sink* sink) const;
+  // Call, with the answer parsed straight from the plugin's buffer.
+  absl::StatusOr<v1::AgentResponse> CallParsed(std::string_view request, const CancelState& cancel,
+                                               const ProgressFn* progress) const;
   std::shared_ptr<PluginLibrary> library_;
   agentd_instance* instance_;
   std::string agent_;

@@ -1,6 +1,8 @@
 // test_agent: a plugin for tests only, steered by its AgentConfig options
 // (the definition's extra front-matter keys):
-//   mode: answer (default) | sleep | hang | fail | dissent | progress
+//   mode: answer (default) | sleep | hang | fail | dissent | progress | request
+//         (request answers with the request it got, as text format, in
+//         its item's rationale)
 //         (progress reports "step 1 ", "step 2" through the ABI 1.1
 //         progress channel first)
 //   sleep_ms: how long `sleep` mode works, polling the cancel token; how
@@ -89,6 +91,7 @@ class TestAgent {
     section->set_id(section_);
     v1::Item* item = section->add_items();
     item->set_text("test_agent answered: " + request.text());
+    if (mode_ == "request") item->set_rationale(request.DebugString());
     if (mode_ == "dissent") {
       v1::Decision* d = response.add_decisions();
       d->set_key(key_);

@@ -36,6 +36,44 @@ TEST(PluginLoaderTest, LoadsARealPluginAndAnswers) {
   EXPECT_THAT(response->sections(0).items(0).text(), HasSubstr("hello"));
 }
 
+// HandleShared sends the shared bytes with the agent and deadline appended:
+// the plugin must see exactly the request a copy with both fields set makes,
+// also when the shared request carries other values of them.
+TEST(PluginLoaderTest, ASharedRequestReachesThePluginAsTheAgentsOwn) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libtest_agent.so");
+  ASSERT_TRUE(library.ok()) << library.status();
+  auto instance = AgentInstance::Create(*library, ConfigFor("db", {{"mode", "request"}}));
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  v1::AgentRequest shared;
+  shared.set_request_id("r1");
+  shared.set_text("how many shards?");
+  shared.set_turn(3);
+  v1::Fact* fact = shared.add_facts();
+  fact->set_field("rps");
+  fact->set_value("500");
+  CancelState cancel;
+  struct Case {
+    std::string shared_agent;
+    int64_t shared_deadline;
+    std::string agent;
+    int64_t deadline;
+  };
+  for (const Case& c : {Case{"", 0, "db", 1700000000123}, Case{"other", 99, "db", 1700000000123},
+                        Case{"other", 99, "", 0}, Case{"", 0, "", 0}}) {
+    shared.set_agent(c.shared_agent);
+    shared.set_deadline_unix_ms(c.shared_deadline);
+    v1::AgentRequest own = shared;
+    own.set_agent(c.agent);
+    own.set_deadline_unix_ms(c.deadline);
+    auto response = (*instance)->HandleShared(shared, shared.SerializeAsString(), c.agent, c.deadline, cancel);
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->sections(0).items(0).rationale(), own.DebugString()) << c.shared_agent << "/" << c.agent;
+    auto plain = (*instance)->Handle(own, cancel);
+    ASSERT_TRUE(plain.ok()) << plain.status();
+    EXPECT_EQ(response->SerializeAsString(), plain->SerializeAsString());
+  }
+}
+
 TEST(PluginLoaderTest, ProgressReachesTheHostThroughAbi11) {
   auto library = PluginLibrary::Load(kTestPlugins + "/libtest_agent.so");
   ASSERT_TRUE(library.ok()) << library.status();
