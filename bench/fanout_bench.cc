@@ -10,7 +10,8 @@
 // What the fan-out adds is the difference to BM_HandleInline. With
 // ->Threads(16) many callers share one executor, as under load.
 // process_cpu_us is the CPU time of every thread of the process per Run
-// (the pool's threads too): steadier than wall time on a busy machine.
+// (the pool's threads too): steadier than wall time on a busy machine;
+// switches_per_run the threads' voluntary context switches (waits) per Run.
 #include <sys/resource.h>
 
 #include <memory>
@@ -63,6 +64,12 @@ void BM_HandleShared(benchmark::State& state) {
 }
 BENCHMARK(BM_HandleShared)->Arg(1)->Arg(5)->Unit(benchmark::kMicrosecond);
 
+long VoluntarySwitches() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_nvcsw;
+}
+
 double ProcessCpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -80,6 +87,7 @@ void BM_FanOut(benchmark::State& state) {
   const v1::AgentRequest request = bench::RealisticRequest();
   Executor& executor = SharedExecutor();
   const double cpu_before = state.thread_index() == 0 ? ProcessCpuSeconds() : 0;
+  const long switches_before = state.thread_index() == 0 ? VoluntarySwitches() : 0;
   for (auto _ : state) {
     std::vector<AgentOutcome> outcomes = executor.Run(slots, request, absl::InfiniteFuture(), nullptr, nullptr);
     for (const AgentOutcome& o : outcomes) {
@@ -94,6 +102,7 @@ void BM_FanOut(benchmark::State& state) {
   if (state.thread_index() == 0) {
     const double runs = static_cast<double>(state.iterations()) * state.threads();
     state.counters["process_cpu_us"] = (ProcessCpuSeconds() - cpu_before) * 1e6 / runs;
+    state.counters["switches_per_run"] = static_cast<double>(VoluntarySwitches() - switches_before) / runs;
   }
 }
 BENCHMARK(BM_FanOut)->Arg(1)->Arg(5)->Unit(benchmark::kMicrosecond)->UseRealTime();

@@ -360,10 +360,13 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots, v1
       cancelled = true;
       break;
     }
-    // Wake on any event; re-check cancellation every 10 ms.
+    // Wake on any event an observer gets (without one, only when all are
+    // done: a wake-up per start and finish is a futex call and a context
+    // switch each); re-check cancellation every 10 ms.
     absl::Time wake = std::min(latest, now + absl::Milliseconds(10));
     auto has_news = [](RunState* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
-      return !s->started.empty() || !s->finished.empty() || !s->progress.empty() || s->pending == 0;
+      return s->pending == 0 ||
+             (s->want_progress && (!s->started.empty() || !s->finished.empty() || !s->progress.empty()));
     };
     state->mu.AwaitWithDeadline(absl::Condition(+has_news, state.get()), wake);
     // A per-agent deadline may have passed while others still run.
