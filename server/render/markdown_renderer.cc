@@ -202,10 +202,11 @@ std::string ConflictText(const v1::Conflict& c) {
 }
 
 void RenderAgentList(const google::protobuf::RepeatedPtrField<v1::Item>& items, Writer& out) {
+  std::string agents;  // "a, b, c": one buffer for all the items, not a vector and a join per item
   for (const v1::Item& item : items) {
-    std::vector<std::string> agents = {item.agent()};
-    agents.insert(agents.end(), item.also_agents().begin(), item.also_agents().end());
-    out.Bullet(absl::StrCat(BlockStart(item.text()), " _(", Inline(absl::StrJoin(agents, ", ")), ")_"));
+    agents = item.agent();
+    for (const std::string& also : item.also_agents()) absl::StrAppend(&agents, ", ", also);
+    out.Bullet(absl::StrCat(BlockStart(item.text()), " _(", Inline(agents), ")_"));
   }
 }
 

@@ -48,6 +48,24 @@ v1::Item* AddItem(v1::Section* s, const std::string& label, const std::string& t
   return item;
 }
 
+// Assumptions and open questions name everyone who made them, in order:
+// the agent, then the others who said the same.
+TEST(MarkdownRendererTest, ListsEveryAgentBehindAnAssumptionOrQuestion) {
+  v1::Review review;
+  v1::Item* assumption = review.add_assumptions();
+  assumption->set_text("traffic doubles in a year");
+  assumption->set_agent("sre-specialist");
+  assumption->add_also_agents("devops-specialist");
+  assumption->add_also_agents("api-architect");
+  v1::Item* question = review.add_questions();
+  question->set_text("# of regions?");
+  question->add_also_agents("database-architect");
+  const std::string markdown = RenderMarkdown(review);
+  EXPECT_THAT(markdown, HasSubstr("### Assumptions\n- traffic doubles in a year _(sre-specialist, devops-specialist, "
+                                  "api-architect)_\n"));
+  EXPECT_THAT(markdown, HasSubstr("### Open Questions\n- \\# of regions? _(, database-architect)_\n"));
+}
+
 TEST(MarkdownRendererTest, KeepsTheSeedFormatsShape) {
   v1::Review review;
   review.set_title("Backend Architecture Review");
