@@ -24,7 +24,7 @@ std::string NewSessionId(absl::Time now) {
   const uint64_t low = (uint64_t{device()} << 32) | device();
   unsigned char bytes[16];
   for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
-  for (int i = 6; i < 8; ++i) bytes[i] = static_cast<unsigned char>(high >> (8 * i));
+  for (int i = 6; i < 8; ++i) bytes[i] = static_cast<unsigned char>(high >> (8 * (i - 6)));
   for (int i = 8; i < 16; ++i) bytes[i] = static_cast<unsigned char>(low >> (8 * (i - 8)));
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x70);  // version 7
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 9562 variant
