@@ -229,6 +229,7 @@ void WriteSignals(const std::string& source, const std::vector<agentd::Selection
     a["has_labelled_vote"].set_bool_value(s.has_labelled_vote);
     a["labelled_vote"].set_number_value(s.labelled_vote);
     a["top_labelled_vote"].set_number_value(s.top_labelled_vote);
+    a["domain_relevance"].set_number_value(s.domain_relevance);
   }
   std::string out;
   if (google::protobuf::util::MessageToJsonString(record, &out).ok()) {

@@ -3,7 +3,7 @@
 
     eval/train_selector.py BUILD_DIR            # fit, write server/core/selection_weights.inc
     eval/train_selector.py BUILD_DIR --check    # exit 1 if the checked-in weights are not what a fit gives
-    eval/train_selector.py BUILD_DIR --cv       # leave one file out: thresholds against the selector
+    eval/train_selector.py BUILD_DIR --cv       # leave one file out, decided as the router decides
 
 The router's signals for every (request, agent) pair come from
 `agentd-route-eval --features_out`, which routes each file with its own
@@ -167,18 +167,27 @@ def probability(models, s):
     return sigmoid(sum(w * f(s) for w, (_, f) in zip(weights, features)))
 
 
-def decide(models, agents):
-    """What the router chooses: hosted agents by score, and unhosted ones named.
-    `models`: None for the thresholds alone, else (base weights, weights with
-    the vote or None)."""
+MIN_DOMAIN_RELEVANCE = 0.35  # RouterOptions.min_domain_relevance
+
+
+def decide(models, agents, gate=None):
+    """What the router chooses (hosted agents), as RouteScorer::SelectAgents:
+    with `models`, every agent the selector puts in scope or the best one
+    within the thresholds, in the order of the selector's probability;
+    without, the agents within the thresholds by score. `gate`: the domain
+    relevance below which nothing is chosen (None: no gate), as
+    RouterOptions.min_domain_relevance. `models`: None for the thresholds
+    alone, else (base weights, weights with the vote or None)."""
+    if gate is not None and agents and agents[0].get('domain_relevance', 1e9) < gate:
+        return []
     ranked = sorted(agents, key=lambda s: -s['score'])
     if models is None:
-        picked = [s for s in ranked if s['passes_gates']]
-    else:
-        # As Router's InScope: the selector, or the best agent within the thresholds.
-        first = next((s for s in ranked if s['passes_gates']), None)
-        picked = [s for s in ranked if s['score'] > 0 and (probability(models, s) >= THRESHOLD or s is first)]
-    return [s['agent'] for s in picked if s['hosted']]
+        return [s['agent'] for s in ranked if s['passes_gates'] and s['hosted']]
+    first = next((s for s in ranked if s['passes_gates']), None)
+    picked = [(probability(models, s), s) for s in ranked
+              if s['score'] > 0 and s['hosted'] and (probability(models, s) >= THRESHOLD or s is first)]
+    picked.sort(key=lambda ps: -ps[0])  # stable: equal probabilities keep the score order
+    return [s['agent'] for _, s in picked]
 
 
 def figures(results):
@@ -197,6 +206,34 @@ def figures(results):
         off_topic = not pa and not req and not unh and bool(chosen)
         exact += not (missing or extra or off_topic)
     return primary / len(results), exact / len(results)
+
+
+def on_topic_figures(results):
+    """(primary, exact, requests) over the on-topic requests, and (routed,
+    requests) over the off-topic ones, as agentd-route-eval's "off-topic" line."""
+    on = [(c, chosen) for c, chosen in results if c['primary_any'] or c['required'] or c['unhosted']]
+    off = [chosen for c, chosen in results if not (c['primary_any'] or c['required'] or c['unhosted'])]
+    primary, exact = figures(on) if on else (0.0, 0.0)
+    return primary, exact, len(on), sum(1 for chosen in off if chosen), len(off)
+
+
+def cross_validate(data):
+    """Leave one file out: the selector fitted on the other files decides the
+    file's requests as the router would (the domain gate, the best agent
+    within the thresholds, the order of the probability), so a choice made
+    here is what agentd-route-eval measures."""
+    results = {'thresholds': [], 'selector': [], 'with the vote': []}
+    line = '%-30s on-topic %.3f / %.3f of %d, off-topic %d of %d routed'
+    for g in sorted({g for g, _, _ in data}):
+        test = [d for d in data if d[0] == g]
+        base, with_vote = fit_both([d for d in data if d[0] != g])
+        for name, models in (('thresholds', None), ('selector', (base, None)), ('with the vote', (base, with_vote))):
+            results[name] += [(c, decide(models, a, MIN_DOMAIN_RELEVANCE)) for _, c, a in test]
+        print(line % ((g,) + on_topic_figures(results['with the vote'][-len(test):])))
+    for name, res in results.items():
+        print(line % (('all, ' + name,) + on_topic_figures(res)))
+    print('(each file left out of the fit; the router as built: the selector with the vote)')
+    return 0
 
 
 def write_weights(models, rows, files):
@@ -235,23 +272,7 @@ def main():
     data = load(args.build_dir, files)
     rows = examples(data)
     if args.cv:
-        groups = sorted({g for g, _, _ in data})
-        gates, learned, voted = [], [], []
-        for g in groups:
-            test = [d for d in data if d[0] == g]
-            base, with_vote = fit_both([d for d in data if d[0] != g])
-            g_res = [(c, decide(None, a)) for _, c, a in test]
-            l_res = [(c, decide((base, None), a)) for _, c, a in test]
-            v_res = [(c, decide((base, with_vote), a)) for _, c, a in test]
-            gates += g_res
-            learned += l_res
-            voted += v_res
-            print('%-26s thresholds %.3f / %.3f   selector %.3f / %.3f   with the vote %.3f / %.3f'
-                  % ((g,) + figures(g_res) + figures(l_res) + figures(v_res)))
-        print('%-26s thresholds %.3f / %.3f   selector %.3f / %.3f   with the vote %.3f / %.3f'
-              '  (primary / exact, each file left out of the fit)'
-              % (('all %d requests' % len(gates),) + figures(gates) + figures(learned) + figures(voted)))
-        return 0
+        return cross_validate(data)
     models = fit_both(data)
     weights = models[0] + models[1]
     if args.check:

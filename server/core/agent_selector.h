@@ -42,6 +42,11 @@ struct SelectionSignals {
   // another agent (a second agent's scope is named where its vote comes
   // close to the first's, whatever the two votes' size).
   double top_labelled_vote = 0;
+  // The request's domain relevance (RouterOptions::min_domain_relevance),
+  // the same for every agent of one request. Not a selector input: filled
+  // in only when Router::Route is asked for the signals, so that a fit
+  // (eval/train_selector.py --cv) can model the domain gate.
+  double domain_relevance = 0;
 };
 
 // Two models: one over the match signals alone, and one that also weighs

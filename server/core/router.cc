@@ -53,7 +53,10 @@ absl::Status Router::RouteInto(std::string_view text, const std::vector<std::str
     if (signals != nullptr) {
       *signals = scorer.choice().signals;
       // Names only when asked for: copying them costs an allocation each.
-      for (size_t a = 0; a < signals->size(); ++a) (*signals)[a].agent = model_->AgentName(static_cast<int>(a));
+      for (size_t a = 0; a < signals->size(); ++a) {
+        (*signals)[a].agent = model_->AgentName(static_cast<int>(a));
+        (*signals)[a].domain_relevance = scorer.request().domain_relevance;
+      }
     }
   }
   scorer.Release();

@@ -144,5 +144,33 @@ TEST(RouterTest, LabelledRequestsVoteByTheirWords) {
   EXPECT_EQ(of("sql-tuner").labelled_vote, 0);
 }
 
+// With the signals, every agent carries the request's domain relevance (the
+// domain gate's input), so a fit can model the gate: above the gate for a
+// request in the labelled requests' words, below it (and nothing chosen) for
+// one in everyday words.
+TEST(RouterTest, SignalsCarryTheRequestsDomainRelevance) {
+  auto router = Router::Create(
+      Agents(), {},
+      {Labelled("Storefront thumbnails regenerate for every shopper", {"cache-keeper"}),
+       Labelled("Shipping a build to the servers takes an hour", {"deploy-hand"}),
+       Labelled("What should I cook for dinner tonight?", {})});
+  ASSERT_TRUE(router.ok()) << router.status();
+  auto relevance = [&](const std::string& text, bool* routed) {
+    std::vector<SelectionSignals> signals;
+    auto d = (*router)->Route(text, {}, &signals);
+    EXPECT_TRUE(d.ok()) << d.status();
+    EXPECT_FALSE(signals.empty());
+    for (const SelectionSignals& s : signals) EXPECT_EQ(s.domain_relevance, signals.front().domain_relevance);
+    *routed = d.ok() && d->selected_size() > 0;
+    return signals.empty() ? 0.0 : signals.front().domain_relevance;
+  };
+  bool thumbnails_routed = false, dinner_routed = true;  // the first is up to the agents' rules
+  const double thumbnails = relevance("Why are the thumbnails regenerated for every shopper?", &thumbnails_routed);
+  const double dinner = relevance("What should we cook for dinner on Sunday?", &dinner_routed);
+  EXPECT_GE(thumbnails, (*router)->options().min_domain_relevance);
+  EXPECT_LT(dinner, (*router)->options().min_domain_relevance);
+  EXPECT_FALSE(dinner_routed);
+}
+
 }  // namespace
 }  // namespace agentd
