@@ -16,12 +16,22 @@ constexpr char kInsertSession[] =
 // One statement (one round trip) per turn: bump the session (its row lock
 // serialises appends to it) and insert the turn at the new seq. With no
 // session row of the principal's it inserts nothing.
+// The turn's columns from the session row `s` the statement wrote: $1
+// session id, $2 principal, $3 now, $5 body, $6 merger version, $7 status,
+// $8 latency, $9 request id.
+#define AGENTD_INSERT_TURN_FROM_S                                                                      \
+  "INSERT INTO turns (session_id, seq, body, merger_version, status, latency_ms, created_ms, principal, " \
+  "request_id) SELECT $1, turn_count, $5::bytea, $6::int, $7::text, $8::float8, $3, $2, $9::text FROM s " \
+  "RETURNING seq"
 constexpr char kInsertTurn[] =
     "WITH s AS (UPDATE sessions SET turn_count = turn_count + 1, updated_ms = greatest(updated_ms, $3), "
-    "facts = $4 WHERE id = $1 AND principal = $2 RETURNING turn_count) "
-    "INSERT INTO turns (session_id, seq, body, merger_version, status, latency_ms, created_ms, principal, "
-    "request_id) SELECT $1, turn_count, $5::bytea, $6::int, $7::text, $8::float8, $3, $2, $9::text FROM s "
-    "RETURNING seq";
+    "facts = $4 WHERE id = $1 AND principal = $2 RETURNING turn_count) " AGENTD_INSERT_TURN_FROM_S;
+// A new session and its first turn in one statement: the session row is
+// inserted counting the turn ($10 is its title).
+constexpr char kInsertSessionWithTurn[] =
+    "WITH s AS (INSERT INTO sessions (id, principal, title, facts, created_ms, updated_ms, turn_count) "
+    "VALUES ($1, $2, $10::text, $4, $3, $3, 1) RETURNING turn_count) " AGENTD_INSERT_TURN_FROM_S;
+#undef AGENTD_INSERT_TURN_FROM_S
 constexpr char kSelectRequest[] = "SELECT session_id, seq FROM turns WHERE principal = $1 AND request_id = $2";
 constexpr char kSelectSession[] =
     "SELECT title, facts, created_ms, updated_ms, turn_count FROM sessions WHERE id = $1 AND principal = $2";
@@ -63,6 +73,15 @@ absl::Status BeginWriteTransaction(Connection& conn) {
 
 absl::Status CommitWriteTransaction(Connection& conn) { return conn.Exec("COMMIT", "commit"); }
 
+absl::Status OpenSavepoint(Connection& conn) { return conn.Exec("SAVEPOINT op", "savepoint"); }
+
+absl::Status CloseSavepoint(Connection& conn) { return conn.Exec("RELEASE op", "release savepoint"); }
+
+absl::Status UndoSavepoint(Connection& conn) {
+  RETURN_IF_ERROR(conn.Exec("ROLLBACK TO op", "rollback to savepoint"));
+  return CloseSavepoint(conn);
+}
+
 // ---- writes -----------------------------------------------------------------
 
 absl::Status InsertSession(Connection& conn, std::string_view id, std::string_view principal,
@@ -74,9 +93,6 @@ absl::Status InsertSession(Connection& conn, std::string_view id, std::string_vi
 }
 
 absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, int64_t now) {
-  if (turn.create_session) {
-    RETURN_IF_ERROR(InsertSession(conn, turn.session_id, turn.principal, turn.title, turn.facts, now));
-  }
   Params params;
   params.Text(turn.session_id).Text(turn.principal).Int(now).Blob(turn.facts).Blob(turn.body);
   params.Int(turn.merger_version).Text(turn.status).Double(turn.latency_ms);
@@ -85,7 +101,9 @@ absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, in
   } else {
     params.Text(turn.request_id);
   }
-  ASSIGN_OR_RETURN(Result r, conn.Query(kInsertTurn, params, "insert turn"));
+  if (turn.create_session) params.Text(turn.title);
+  ASSIGN_OR_RETURN(Result r, conn.Query(turn.create_session ? kInsertSessionWithTurn : kInsertTurn, params,
+                                        "insert turn"));
   if (r.rows() == 0) return NotFound(turn.session_id);
   return r.Int(0, 0);
 }

@@ -29,14 +29,20 @@ namespace agentd::pg {
 // BEGIN (reconnecting first if the server went away and came back) and COMMIT.
 absl::Status BeginWriteTransaction(Connection& conn);
 absl::Status CommitWriteTransaction(Connection& conn);
+// The savepoint of one write inside the group's transaction;
+// CloseSavepoint releases it (keeping the write), UndoSavepoint undoes the
+// write and releases it.
+absl::Status OpenSavepoint(Connection& conn);
+absl::Status CloseSavepoint(Connection& conn);
+absl::Status UndoSavepoint(Connection& conn);
 
 // ---- writes (run by the group writer inside its transaction) ----
 
 // A session with no turns; ALREADY_EXISTS if the id is taken.
 absl::Status InsertSession(Connection& conn, std::string_view id, std::string_view principal,
                            std::string_view title, std::string_view facts_blob, int64_t now_ms);
-// The turn, one row (creating its session first if turn.create_session);
-// its seq. The session row's lock orders appends to one session across
+// The turn, one row, in one statement with its session's row (bumped, or
+// if turn.create_session inserted counting the turn); its seq. The session row's lock orders appends to one session across
 // replicas. ALREADY_EXISTS if (principal, request_id) is taken.
 absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, int64_t now_ms);
 // The session with its turns; NOT_FOUND if there is none.

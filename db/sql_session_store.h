@@ -7,7 +7,8 @@
 // for sqlite::Connection, db/postgres_queries.h for pg::Connection), found
 // by argument-dependent lookup in the namespace of `Connection`; both
 // backends offer the same functions with the same arguments:
-// BeginWriteTransaction, CommitWriteTransaction, TouchSchema (the health
+// BeginWriteTransaction, CommitWriteTransaction, OpenSavepoint,
+// CloseSavepoint, UndoSavepoint, TouchSchema (the health
 // probe), InsertSession, InsertTurn, DeleteSessionWithTurns,
 // DeleteSessionsBefore, RunRead (how a read runs on a pooled connection),
 // SelectSession, SelectTurnsPage, SelectSessionsPage, SelectTurnByRequest
@@ -68,12 +69,9 @@ class SqlSessionStore : public SessionStoreBase {
     absl::Status Begin() override { return BeginWriteTransaction(conn_); }
     absl::Status Commit() override { return CommitWriteTransaction(conn_); }
     void Rollback() override { conn_.RollbackQuietly(); }
-    absl::Status Savepoint() override { return conn_.Exec("SAVEPOINT op", "savepoint"); }
-    absl::Status ReleaseSavepoint() override { return conn_.Exec("RELEASE op", "release savepoint"); }
-    absl::Status RollbackToSavepoint() override {
-      if (absl::Status s = conn_.Exec("ROLLBACK TO op", "rollback to savepoint"); !s.ok()) return s;
-      return conn_.Exec("RELEASE op", "release savepoint");
-    }
+    absl::Status Savepoint() override { return OpenSavepoint(conn_); }
+    absl::Status ReleaseSavepoint() override { return CloseSavepoint(conn_); }
+    absl::Status RollbackToSavepoint() override { return UndoSavepoint(conn_); }
     bool InTransaction() const override { return conn_.InTransaction(); }
 
    private:

@@ -14,7 +14,7 @@ namespace {
 
 constexpr char kInsertSession[] =
     "INSERT INTO sessions (id, principal, title, facts, created_ms, updated_ms, turn_count) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?5, 0)";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)";
 constexpr char kBumpSession[] =
     "UPDATE sessions SET turn_count = turn_count + 1, updated_ms = max(updated_ms, ?3), "
     "facts = ?4 WHERE id = ?1 AND principal = ?2 RETURNING turn_count";
@@ -45,6 +45,17 @@ constexpr char kPruneBatch[] =
     "DELETE FROM sessions WHERE id IN "
     "(SELECT id FROM sessions WHERE updated_ms < ?1 LIMIT ?2)";
 
+// A session row counting `turn_count` turns: 0 for CreateSession, 1 for a
+// new session with its first turn (which then needs no UPDATE of the row).
+absl::Status InsertSessionRow(Connection& conn, std::string_view id, std::string_view principal,
+                              std::string_view title, std::string_view facts_blob, int64_t now_ms,
+                              int64_t turn_count) {
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, kInsertSession));
+  st.BindText(1, id).BindText(2, principal).BindText(3, title).BindBlob(4, facts_blob).Bind(5, now_ms)
+      .Bind(6, turn_count);
+  return st.Run("create session");
+}
+
 absl::Status NotFound(std::string_view session_id) {
   return absl::NotFoundError(absl::StrCat("session ", AV(session_id), " not found"));
 }
@@ -69,6 +80,26 @@ absl::Status CommitWriteTransaction(Connection& conn) {
   return st.Run("commit");
 }
 
+// Prepared once and kept, like every statement of the writer: the group
+// writer runs one savepoint per write.
+absl::Status OpenSavepoint(Connection& conn) {
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, "SAVEPOINT op"));
+  return st.Run("savepoint");
+}
+
+absl::Status CloseSavepoint(Connection& conn) {
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, "RELEASE op"));
+  return st.Run("release savepoint");
+}
+
+absl::Status UndoSavepoint(Connection& conn) {
+  {
+    ASSIGN_OR_RETURN(Stmt st, Statement(conn, "ROLLBACK TO op"));
+    RETURN_IF_ERROR(st.Run("rollback to savepoint"));
+  }
+  return CloseSavepoint(conn);
+}
+
 absl::Status TouchSchema(Connection& conn) {
   ASSIGN_OR_RETURN(int version, SchemaVersion(conn));
   std::string sql = absl::StrCat("PRAGMA user_version = ", version);
@@ -79,17 +110,14 @@ absl::Status TouchSchema(Connection& conn) {
 
 absl::Status InsertSession(Connection& conn, std::string_view id, std::string_view principal,
                            std::string_view title, std::string_view facts_blob, int64_t now_ms) {
-  ASSIGN_OR_RETURN(Stmt st, Statement(conn, kInsertSession));
-  st.BindText(1, id).BindText(2, principal).BindText(3, title).BindBlob(4, facts_blob).Bind(5, now_ms);
-  return st.Run("create session");
+  return InsertSessionRow(conn, id, principal, title, facts_blob, now_ms, 0);
 }
 
 absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, int64_t now) {
+  int64_t seq = 1;
   if (turn.create_session) {
-    RETURN_IF_ERROR(InsertSession(conn, turn.session_id, turn.principal, turn.title, turn.facts, now));
-  }
-  int64_t seq = 0;
-  {
+    RETURN_IF_ERROR(InsertSessionRow(conn, turn.session_id, turn.principal, turn.title, turn.facts, now, 1));
+  } else {
     ASSIGN_OR_RETURN(Stmt st, Statement(conn, kBumpSession));
     st.BindText(1, turn.session_id).BindText(2, turn.principal).Bind(3, now).BindBlob(4, turn.facts);
     ASSIGN_OR_RETURN(bool found, st.Step("update session"));

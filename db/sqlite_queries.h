@@ -27,6 +27,12 @@ namespace agentd::sqlite {
 // BEGIN IMMEDIATE and COMMIT, as cached statements (they run once a group).
 absl::Status BeginWriteTransaction(Connection& conn);
 absl::Status CommitWriteTransaction(Connection& conn);
+// The savepoint of one write inside the group's transaction, as cached
+// statements; CloseSavepoint releases it (keeping the write), UndoSavepoint undoes the
+// write and releases it.
+absl::Status OpenSavepoint(Connection& conn);
+absl::Status CloseSavepoint(Connection& conn);
+absl::Status UndoSavepoint(Connection& conn);
 // Sets user_version to what it is, which dirties page 1: the commit appends
 // it to the WAL, so a full disk or a read-only file fails here (the health
 // probe).
@@ -37,8 +43,9 @@ absl::Status TouchSchema(Connection& conn);
 // A session with no turns; ALREADY_EXISTS if the id is taken.
 absl::Status InsertSession(Connection& conn, std::string_view id, std::string_view principal,
                            std::string_view title, std::string_view facts_blob, int64_t now_ms);
-// The turn, one row (creating its session first if turn.create_session);
-// its seq.
+// The turn, one row, and its session's row bumped (or, if
+// turn.create_session, inserted with the turn counted: two statements a
+// turn either way); its seq.
 absl::StatusOr<int64_t> InsertTurn(Connection& conn, const EncodedTurn& turn, int64_t now_ms);
 // The session with its turns and outputs; NOT_FOUND if there is none.
 absl::Status DeleteSessionWithTurns(Connection& conn, std::string_view principal,
