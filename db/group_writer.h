@@ -5,11 +5,14 @@
 // GroupTransaction, and each write is a closure that runs its SQL on the
 // writer's connection (which the backend owns and lends to this thread only).
 //
-// Each write runs under its own savepoint, so a failing write (unknown
-// session, quota reached) is undone alone and the rest of its group still
-// commits. If the backend had to roll back the whole transaction (SQLite may
-// for SQLITE_FULL, IOERR, BUSY), the failing write is dropped and the others
-// are replayed in a new transaction.
+// A group is applied first without savepoints (the common case: every
+// write succeeds). If a write fails, the transaction is rolled back and the
+// group applied again with each write under its own savepoint, so a failing
+// write (unknown session, request id taken) is undone alone and the rest of
+// its group still commits. If the backend had to roll back the whole
+// transaction (SQLite may for SQLITE_FULL, IOERR, BUSY), the failing write
+// is dropped and the others are replayed in a new transaction. A write must
+// therefore be safe to apply again after a rollback (it only runs SQL).
 //
 // Thread-safe. The destructor finishes the queued writes and joins the thread.
 #ifndef AGENTD_DB_GROUP_WRITER_H_
@@ -99,6 +102,9 @@ class GroupWriter {
   void Loop();
   // Returns the group's outcome (GroupCommit::status and turns).
   GroupCommit CommitGroup(std::vector<Op*>& group);
+  bool ApplyUnguarded(const std::vector<Op*>& pending);
+  Op* ApplyEachInSavepoint(const std::vector<Op*>& pending, std::vector<Op*>& applied,
+                           std::vector<Op*>& failed_alone);
 
   GroupTransaction* const transaction_;
   const GroupWriterOptions options_;

@@ -40,6 +40,7 @@ class FakeTransaction : public GroupTransaction {
   }
   absl::Status Savepoint() override {
     absl::MutexLock lock(&mu_);
+    ++savepoints_;
     savepoint_ = pending_.size();
     return absl::OkStatus();
   }
@@ -67,6 +68,10 @@ class FakeTransaction : public GroupTransaction {
     return value;
   }
 
+  int savepoints() const {
+    absl::MutexLock lock(&mu_);
+    return savepoints_;
+  }
   std::vector<int> committed() const {
     absl::MutexLock lock(&mu_);
     return committed_;
@@ -86,6 +91,7 @@ class FakeTransaction : public GroupTransaction {
   bool fail_begin_ = false;
   bool fail_commit_ = false;
   size_t savepoint_ = 0;
+  int savepoints_ = 0;
   int commits_ = 0;
   std::vector<int> pending_;
   std::vector<int> committed_;
@@ -140,6 +146,49 @@ TEST(GroupWriterTest, FailingWriteIsUndoneAloneAndTheGroupCommits) {
     EXPECT_EQ(codes[i], i % 2 == 1 ? absl::StatusCode::kNotFound : absl::StatusCode::kOk) << i;
   }
   EXPECT_EQ(writer.stats().turns, 3);
+}
+
+TEST(GroupWriterTest, GroupsWithoutFailuresTakeNoSavepoint) {
+  FakeTransaction tx;
+  std::atomic<int> calls{0};
+  {
+    GroupWriter writer(&tx, Options(absl::Milliseconds(50)));
+    for (int i = 0; i < 10; ++i) {
+      writer.WriteAsync(1, [&tx, i] { return tx.Add(i); }, [&](absl::StatusOr<int64_t> r) {
+        EXPECT_TRUE(r.ok());
+        ++calls;
+      });
+    }
+  }
+  EXPECT_EQ(calls.load(), 10);
+  EXPECT_EQ(tx.committed().size(), 10u);
+  EXPECT_EQ(tx.savepoints(), 0);
+}
+
+TEST(GroupWriterTest, AFailureReplaysItsGroupOnceWithSavepoints) {
+  FakeTransaction tx;
+  std::vector<std::atomic<int>> applied(8);
+  std::vector<absl::StatusCode> codes(8);
+  {
+    GroupWriter writer(&tx, Options(absl::Milliseconds(50)));
+    for (int i = 0; i < 8; ++i) {
+      writer.WriteAsync(
+          1,
+          [&tx, &applied, i] {
+            ++applied[i];
+            return tx.Add(i, /*fail=*/i == 3 || i == 6);
+          },
+          [&codes, i](absl::StatusOr<int64_t> r) { codes[i] = r.status().code(); });
+    }
+  }
+  std::vector<int> committed = tx.committed();
+  std::sort(committed.begin(), committed.end());
+  EXPECT_EQ(committed, (std::vector<int>{0, 1, 2, 4, 5, 7}));
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(codes[i], i == 3 || i == 6 ? absl::StatusCode::kNotFound : absl::StatusCode::kOk) << i;
+    EXPECT_LE(applied[i].load(), 2) << i;  // once without savepoints, at most once more with
+  }
+  EXPECT_GT(tx.savepoints(), 0);
 }
 
 TEST(GroupWriterTest, WriteThatEndsTheTransactionIsDroppedAndTheOthersReplayed) {

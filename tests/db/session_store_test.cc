@@ -291,6 +291,47 @@ TEST_P(SessionStoreTest, FailingWriteDoesNotFailItsGroup) {
 
 
 
+// A group is applied without savepoints first; a write that fails after
+// changing rows (a new session whose request_id is taken fails at the turn,
+// after its session row) must roll back its group, and the group's other
+// writes, applied again, still commit once each.
+TEST_P(SessionStoreTest, WriteFailingHalfwayLeavesNothingAndItsGroupCommits) {
+  auto store = OpenStore(GroupingOptions(8));
+  ASSERT_NE(store, nullptr);
+  TurnRecord taken = MakeTurn("alice", NewSessionId(), true, "taken");
+  taken.request_id = "req-taken";
+  ASSERT_TRUE(store->AppendTurn(taken).ok());
+  std::vector<std::string> ids(8);
+  std::vector<absl::StatusCode> codes(8);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    ids[i] = NewSessionId();
+    threads.emplace_back([&, i] {
+      TurnRecord turn = MakeTurn("alice", ids[i], true, "first");
+      turn.request_id = i % 2 == 1 ? "req-taken" : "req-" + std::to_string(i);
+      codes[i] = store->AppendTurn(turn).status().code();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int i = 0; i < 8; ++i) {
+    if (i % 2 == 1) {
+      EXPECT_EQ(codes[i], absl::StatusCode::kAlreadyExists) << i;
+      EXPECT_EQ(store->LoadSession("alice", ids[i]).status().code(), absl::StatusCode::kNotFound) << i;
+      continue;
+    }
+    EXPECT_EQ(codes[i], absl::StatusCode::kOk) << i;
+    auto session = store->LoadSession("alice", ids[i]);
+    ASSERT_TRUE(session.ok()) << session.status();
+    EXPECT_EQ(session->turn_count(), 1);  // created counting its first turn
+    EXPECT_EQ(session->updated_unix_ms(), session->created_unix_ms());
+    EXPECT_EQ(session->facts().team_size(), 12);
+    auto got = store->GetSession("alice", ids[i], 0, "");
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->turns_size(), 1);
+    EXPECT_EQ(got->turns(0).seq(), 1);
+  }
+}
+
 TEST_P(SessionStoreTest, PrunesOldSessionsInBatches) {
   auto store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
