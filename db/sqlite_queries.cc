@@ -56,6 +56,14 @@ absl::Status InsertSessionRow(Connection& conn, std::string_view id, std::string
   return st.Run("create session");
 }
 
+// Runs a statement that returns no rows, prepared once and kept: the
+// writer runs these for every group (and, when a write of it fails, a
+// savepoint a write).
+absl::Status RunCached(Connection& conn, const char* sql, std::string_view what) {
+  ASSIGN_OR_RETURN(Stmt st, Statement(conn, sql));
+  return st.Run(what);
+}
+
 absl::Status NotFound(std::string_view session_id) {
   return absl::NotFoundError(absl::StrCat("session ", AV(session_id), " not found"));
 }
@@ -71,32 +79,17 @@ absl::Status FillSession(const Stmt& row, int title_col, v1::Session* session, c
 // ---- the group writer's transactions -----------------------------------------
 
 absl::Status BeginWriteTransaction(Connection& conn) {
-  ASSIGN_OR_RETURN(Stmt st, Statement(conn, "BEGIN IMMEDIATE"));
-  return st.Run("begin write transaction");
+  return RunCached(conn, "BEGIN IMMEDIATE", "begin write transaction");
 }
 
-absl::Status CommitWriteTransaction(Connection& conn) {
-  ASSIGN_OR_RETURN(Stmt st, Statement(conn, "COMMIT"));
-  return st.Run("commit");
-}
+absl::Status CommitWriteTransaction(Connection& conn) { return RunCached(conn, "COMMIT", "commit"); }
 
-// Prepared once and kept, like every statement of the writer: the group
-// writer runs one savepoint per write.
-absl::Status OpenSavepoint(Connection& conn) {
-  ASSIGN_OR_RETURN(Stmt st, Statement(conn, "SAVEPOINT op"));
-  return st.Run("savepoint");
-}
+absl::Status OpenSavepoint(Connection& conn) { return RunCached(conn, "SAVEPOINT op", "savepoint"); }
 
-absl::Status CloseSavepoint(Connection& conn) {
-  ASSIGN_OR_RETURN(Stmt st, Statement(conn, "RELEASE op"));
-  return st.Run("release savepoint");
-}
+absl::Status CloseSavepoint(Connection& conn) { return RunCached(conn, "RELEASE op", "release savepoint"); }
 
 absl::Status UndoSavepoint(Connection& conn) {
-  {
-    ASSIGN_OR_RETURN(Stmt st, Statement(conn, "ROLLBACK TO op"));
-    RETURN_IF_ERROR(st.Run("rollback to savepoint"));
-  }
+  RETURN_IF_ERROR(RunCached(conn, "ROLLBACK TO op", "rollback to savepoint"));
   return CloseSavepoint(conn);
 }
 
