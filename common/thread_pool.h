@@ -5,8 +5,11 @@
 #ifndef AGENTD_COMMON_THREAD_POOL_H_
 #define AGENTD_COMMON_THREAD_POOL_H_
 
+#include <pthread.h>
+
 #include <deque>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -16,8 +19,14 @@ namespace agentd {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(int threads) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+  // `name` (at most 15 characters) names the threads for top -H and perf.
+  ThreadPool(int threads, std::string name) : name_(std::move(name)) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] {
+        pthread_setname_np(pthread_self(), name_.c_str());
+        Loop();
+      });
+    }
   }
   ~ThreadPool() {
     {
@@ -51,6 +60,7 @@ class ThreadPool {
     }
   }
 
+  const std::string name_;
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,5 +1,7 @@
 #include "server/core/worker_pool.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace agentd {
@@ -61,7 +63,10 @@ void WorkerPool::StartThread() {
   }
   exited_.clear();
   ++alive_;
-  threads_.emplace_back([this] { Loop(); });
+  threads_.emplace_back([this] {
+    pthread_setname_np(pthread_self(), "executor");  // for top -H and perf: the agents' CPU
+    Loop();
+  });
 }
 
 void WorkerPool::Loop() {

@@ -47,7 +47,7 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
         auth_(auth),
         admission_(limits.max_calls, limits.max_calls_per_principal),
         telemetry_(telemetry),
-        pool_(request_threads) {
+        pool_(request_threads, "request") {
     SetMessageAllocatorFor_Route(&route_messages_);
   }
 
