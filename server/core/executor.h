@@ -126,7 +126,8 @@ class Executor {
 
   // Runs `request` (with `agent` and `deadline_unix_ms` set per slot) on
   // every slot; it is serialized once for all of them. Outcomes come
-  // back in slot order. `caller_cancelled` is polled while waiting.
+  // back in slot order. `caller_cancelled` is polled while waiting (every
+  // 100 ms, and on each event an observer gets).
   // `keep_alive` (what owns the slots) is held until the last call of this
   // Run returns from its plugin, abandoned ones included.
   std::vector<AgentOutcome> Run(const std::vector<AgentSlot*>& slots, v1::AgentRequest request,
