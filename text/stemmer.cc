@@ -32,20 +32,19 @@ std::string Stemmer::Stem(std::string_view word) {
                      static_cast<size_t>(sb_stemmer_length(stemmer_)));
 }
 
-// Texts repeat the same few thousand words, and a lookup costs a fraction
-// of Snowball's suffix rules: each thread remembers the stems it made, up to
-// a bound that keeps it small.
 constexpr size_t kStemMemoEntries = 4096;
 
-std::string Stem(std::string_view word) {
-  thread_local Stemmer stemmer;
-  thread_local absl::flat_hash_map<std::string, std::string> memo;
+const std::string& StemMemo::Stem(std::string_view word) {
   const absl::string_view key(word.data(), word.size());
-  if (auto it = memo.find(key); it != memo.end()) return it->second;
-  std::string stem = stemmer.Stem(word);
-  if (memo.size() >= kStemMemoEntries) memo.clear();
-  memo.emplace(std::string(word), stem);
-  return stem;
+  if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+  std::string stem = stemmer_.Stem(word);
+  if (memo_.size() >= kStemMemoEntries) memo_.clear();
+  return memo_.emplace(std::string(word), std::move(stem)).first->second;
+}
+
+std::string Stem(std::string_view word) {
+  thread_local StemMemo memo;
+  return memo.Stem(word);
 }
 
 }  // namespace agentd::text

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
+
 struct sb_stemmer;
 
 namespace agentd::text {
@@ -28,9 +30,26 @@ class Stemmer {
   sb_stemmer* stemmer_;
 };
 
-// Stemmer::Stem with a stemmer per thread, created on first use, and a
-// bounded memo of the stems it made (the router stems every request's words).
-// Thread-safe.
+// A Stemmer that remembers the stems it made, up to a bound that keeps it
+// small: texts repeat the same few thousand words, and a lookup costs a
+// fraction of Snowball's suffix rules. Not thread-safe, like Stemmer: one per
+// thread, or one per call taken from a pool (stub_peer does that).
+class StemMemo {
+ public:
+  StemMemo() = default;
+  StemMemo(const StemMemo&) = delete;
+  StemMemo& operator=(const StemMemo&) = delete;
+
+  // Stemmer::Stem(word). The reference is valid until the next call.
+  const std::string& Stem(std::string_view word);
+
+ private:
+  Stemmer stemmer_;
+  absl::flat_hash_map<std::string, std::string> memo_;
+};
+
+// Stem with a StemMemo per thread, created on first use (the router stems
+// every request's words). Thread-safe.
 // Code in a plugin that may be unloaded should use its own Stemmer instead
 // (a thread_local keeps its module loaded until the thread ends).
 std::string Stem(std::string_view word);

@@ -5,10 +5,12 @@
 // sub-agent file dropped into agents/ is hosted through this plugin.
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -31,25 +33,45 @@ const std::set<std::string_view>& CommonWords() {
   return words;
 }
 
-// The request's and the definition's words, stemmed by the text layer so
-// "caching" meets "cache". A Stemmer per call rather than the thread_local
-// one: this plugin can be unloaded.
-std::set<std::string> Terms(std::string_view text) {
-  std::set<std::string> terms;
+// Passes each of the text's words (three letters or more, not a common one)
+// to `visit`, stemmed by the text layer so "caching" meets "cache".
+template <typename Visit>
+void ForEachTerm(std::string_view text, agentd::text::StemMemo& stems, Visit visit) {
   const agentd::text::TokenizedText tokens(text);
-  agentd::text::Stemmer stemmer;
   for (const agentd::text::Token& t : tokens.tokens()) {
     if (t.kind != agentd::text::TokenKind::kWord || t.text.size() < 3) continue;
     if (CommonWords().count(t.text)) continue;
-    terms.insert(stemmer.Stem(t.text));
+    visit(stems.Stem(t.text));
   }
-  return terms;
 }
+
+// Stemmers with their memos, kept between calls: one per call in flight.
+// Not a thread_local (this plugin can be unloaded, and a thread_local would
+// keep it loaded until the thread ends), and not one per call (creating a
+// Snowball stemmer and stemming every word again cost more than the rest of
+// a call).
+class StemmerPool {
+ public:
+  std::unique_ptr<agentd::text::StemMemo> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.empty()) return std::make_unique<agentd::text::StemMemo>();
+    std::unique_ptr<agentd::text::StemMemo> stems = std::move(idle_.back());
+    idle_.pop_back();
+    return stems;
+  }
+  void Return(std::unique_ptr<agentd::text::StemMemo> stems) {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(std::move(stems));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<agentd::text::StemMemo>> idle_;
+};
 
 struct Competency {
   std::string label;  // "API Style"
   std::string text;   // the whole item
-  std::set<std::string> terms;
 };
 
 class StubPeer {
@@ -65,12 +87,17 @@ class StubPeer {
     peer->section_id_ = def.sections().empty() ? absl::StrCat(def.name(), "_notes") : def.sections(0);
     std::vector<std::string> sources(def.competencies().begin(), def.competencies().end());
     if (sources.empty()) sources.assign(def.use_when().begin(), def.use_when().end());
+    agentd::text::StemMemo stems;
     for (const std::string& item : sources) {
+      const uint32_t index = static_cast<uint32_t>(peer->competencies_.size());
       Competency c;
       c.text = item;
       std::vector<std::string> parts = absl::StrSplit(item, absl::MaxSplits(':', 1));
       c.label = parts.size() == 2 ? std::string(absl::StripAsciiWhitespace(parts[0])) : item;
-      c.terms = Terms(item);
+      ForEachTerm(item, stems, [&](const std::string& term) {
+        std::vector<uint32_t>& of_term = peer->competencies_of_term_[term];
+        if (of_term.empty() || of_term.back() != index) of_term.push_back(index);
+      });
       peer->competencies_.push_back(std::move(c));
     }
     return peer;
@@ -79,7 +106,7 @@ class StubPeer {
   absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request,
                                            const sdk::CancelToken& cancel) const {
     if (cancel.cancelled()) return absl::CancelledError("cancelled before it started");
-    std::set<std::string> asked = Terms(request.text());
+    const std::vector<const Competency*> touched = Touched(request.text());
     v1::AgentResponse response;
     response.set_agent(name_);
     response.set_stub(true);
@@ -87,15 +114,6 @@ class StubPeer {
     section->set_id(section_id_);
     section->set_owner(name_);
 
-    std::vector<const Competency*> touched;
-    for (const Competency& c : competencies_) {
-      for (const std::string& t : c.terms) {
-        if (asked.count(t)) {
-          touched.push_back(&c);
-          break;
-        }
-      }
-    }
     v1::Item* note = section->add_items();
     note->set_agent(name_);
     note->set_text(absl::StrCat(name_,
@@ -122,9 +140,29 @@ class StubPeer {
   }
 
  private:
+  // The competencies that share a term with `text`, in definition order.
+  std::vector<const Competency*> Touched(std::string_view text) const {
+    std::vector<char> touches(competencies_.size(), 0);
+    std::unique_ptr<agentd::text::StemMemo> stems = stem_pool_.Take();
+    ForEachTerm(text, *stems, [&](const std::string& term) {
+      auto it = competencies_of_term_.find(term);
+      if (it == competencies_of_term_.end()) return;
+      for (uint32_t index : it->second) touches[index] = 1;
+    });
+    stem_pool_.Return(std::move(stems));
+    std::vector<const Competency*> touched;
+    for (size_t i = 0; i < competencies_.size(); ++i) {
+      if (touches[i]) touched.push_back(&competencies_[i]);
+    }
+    return touched;
+  }
+
   std::string name_;
   std::string section_id_;
   std::vector<Competency> competencies_;
+  // Each stemmed term of the competencies → the competencies that have it.
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> competencies_of_term_;
+  mutable StemmerPool stem_pool_;
 };
 
 }  // namespace
