@@ -1,9 +1,9 @@
 #include "server/core/review_layout.h"
 
+#include <algorithm>
 #include <cctype>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 
 namespace agentd {
 
@@ -58,31 +58,49 @@ std::string ReviewLayout::SectionOfDecisionKey(absl::string_view key) const {
 }
 
 std::vector<v1::SectionSpec> ReviewLayout::UsedBy(const v1::Review& review) const {
-  absl::flat_hash_set<absl::string_view> used;
-  for (const v1::Section& s : review.sections()) used.insert(s.id());
-  for (const v1::Decision& d : review.decisions()) MarkDecisionSection(d.key(), &used);
+  std::vector<bool> used(specs_.size(), false);
+  for (const v1::Section& s : review.sections()) MarkSection(s.id(), &used);
+  MarkDecisionSections(review.decisions(), &used);
   return SpecsOf(used);
 }
 
 std::vector<v1::SectionSpec> ReviewLayout::UsedByAnswers(
     const std::vector<const v1::AgentResponse*>& answers) const {
-  absl::flat_hash_set<absl::string_view> used;
+  std::vector<bool> used(specs_.size(), false);
   for (const v1::AgentResponse* answer : answers) {
-    for (const v1::Section& s : answer->sections()) used.insert(s.id());
-    for (const v1::Decision& d : answer->decisions()) MarkDecisionSection(d.key(), &used);
+    for (const v1::Section& s : answer->sections()) MarkSection(s.id(), &used);
+    MarkDecisionSections(answer->decisions(), &used);
   }
   return SpecsOf(used);
 }
 
-void ReviewLayout::MarkDecisionSection(absl::string_view key, absl::flat_hash_set<absl::string_view>* used) const {
-  auto it = by_prefix_.find(key.substr(0, key.find('.')));
-  if (it != by_prefix_.end()) used->insert(specs_[it->second].id());
+void ReviewLayout::MarkSection(absl::string_view section_id, std::vector<bool>* used) const {
+  auto it = by_id_.find(section_id);
+  if (it != by_id_.end()) (*used)[it->second] = true;
 }
 
-std::vector<v1::SectionSpec> ReviewLayout::SpecsOf(const absl::flat_hash_set<absl::string_view>& used) const {
+void ReviewLayout::MarkDecisionSections(const google::protobuf::RepeatedPtrField<v1::Decision>& decisions,
+                                        std::vector<bool>* used) const {
+  // An agent's decisions come grouped by prefix ("caching.pattern",
+  // "caching.invalidation"): a prefix is looked up once per run of it.
+  absl::string_view previous;
+  bool any = false;
+  for (const v1::Decision& d : decisions) {
+    const absl::string_view key = d.key();
+    const absl::string_view prefix = key.substr(0, key.find('.'));
+    if (any && prefix == previous) continue;
+    previous = prefix;
+    any = true;
+    auto it = by_prefix_.find(prefix);
+    if (it != by_prefix_.end()) (*used)[it->second] = true;
+  }
+}
+
+std::vector<v1::SectionSpec> ReviewLayout::SpecsOf(const std::vector<bool>& used) const {
   std::vector<v1::SectionSpec> out;
-  for (const v1::SectionSpec& spec : specs_) {
-    if (used.contains(spec.id())) out.push_back(spec);
+  out.reserve(static_cast<size_t>(std::count(used.begin(), used.end(), true)));
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    if (used[i]) out.push_back(specs_[i]);
   }
   return out;
 }

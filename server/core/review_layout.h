@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "agentd/v1/definition.pb.h"
 #include "agentd/v1/plugin.pb.h"
 #include "agentd/v1/review.pb.h"
@@ -48,10 +47,13 @@ class ReviewLayout {
 
  private:
   const v1::SectionSpec* Find(absl::string_view section_id) const;
-  // Adds the section of decision `key` (if any) to `used`.
-  void MarkDecisionSection(absl::string_view key, absl::flat_hash_set<absl::string_view>* used) const;
-  // The specs whose ids are in `used`, in layout order.
-  std::vector<v1::SectionSpec> SpecsOf(const absl::flat_hash_set<absl::string_view>& used) const;
+  // Marks, in `used` (one flag per spec), the spec of section `section_id`
+  // and those of the decisions' sections, when there are such specs.
+  void MarkSection(absl::string_view section_id, std::vector<bool>* used) const;
+  void MarkDecisionSections(const google::protobuf::RepeatedPtrField<v1::Decision>& decisions,
+                            std::vector<bool>* used) const;
+  // The specs marked in `used`, in layout order.
+  std::vector<v1::SectionSpec> SpecsOf(const std::vector<bool>& used) const;
   std::vector<v1::SectionSpec> specs_;
   absl::flat_hash_map<std::string, size_t> by_id_;
   absl::flat_hash_map<std::string, size_t> by_prefix_;
