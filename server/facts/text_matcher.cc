@@ -25,11 +25,18 @@ std::vector<std::string_view> Split(std::string_view s, char sep,
   return parts;
 }
 
+// From this many alternatives on, an element looks words up in a hash set.
+constexpr size_t kHashedWords = 6;
+
 }  // namespace
 
 bool Pattern::Element::Accepts(const Token& token) const {
-  for (const std::string& w : words) {
-    if (token.text == w) return true;
+  if (!word_set.empty()) {
+    if (word_set.contains(absl::string_view(token.text.data(), token.text.size()))) return true;
+  } else {
+    for (const std::string& w : words) {
+      if (token.text == w) return true;
+    }
   }
   if (token.kind != TokenKind::kWord) return false;
   for (const std::string& p : prefixes) {
@@ -84,6 +91,7 @@ absl::StatusOr<Pattern> Pattern::Compile(std::string_view source) {
           e.words.emplace_back(alt);
         }
       }
+      if (e.words.size() >= kHashedWords) e.word_set.insert(e.words.begin(), e.words.end());
     }
     pattern.elements_.push_back(std::move(e));
   }

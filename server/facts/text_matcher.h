@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "text/numbers.h"
 #include "text/scope.h"
@@ -67,6 +68,9 @@ class Pattern {
     enum class Kind { kWords, kNumber, kNines, kAnyWord, kGap, kNotFollowedBy };
     Kind kind = Kind::kWords;
     std::vector<std::string> words;
+    // The same words hashed, when there are many of them ({noun}, {role}, …):
+    // one lookup instead of a comparison per word.
+    absl::flat_hash_set<std::string> word_set;
     std::vector<std::string> prefixes;
     int max_gap = 0;
     bool optional = false;
