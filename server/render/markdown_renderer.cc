@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +85,8 @@ std::string Cell(const std::string& text) {
 // therefore stays a paragraph instead of joining the last item.
 class Writer {
  public:
+  // Room for `bytes` of output, so the document is not copied as it grows.
+  explicit Writer(size_t bytes) { out_.reserve(bytes); }
   void Heading(int level, const std::string& text) {
     Begin(Block::kHeading);
     absl::StrAppend(&out_, std::string(level, '#'), " ", Inline(text), "\n");
@@ -104,6 +107,14 @@ class Writer {
   void Bullet(const std::string& first, const std::vector<std::string>& more = {}) {
     Begin(Block::kBullets);
     Item("- ", first, more);
+  }
+  // A list item of one line, given in pieces: appended as they are, not
+  // joined into a string first.
+  void BulletOf(std::initializer_list<absl::string_view> pieces) {
+    Begin(Block::kBullets);
+    out_ += "- ";
+    for (absl::string_view piece : pieces) out_.append(piece.data(), piece.size());
+    out_ += "\n";
   }
   void Numbered(int index, const std::string& first, const std::vector<std::string>& more = {}) {
     Begin(Block::kNumbered);
@@ -173,7 +184,11 @@ void RenderItem(const v1::Item& item, const v1::Section& section, int index, Wri
     out.Numbered(index, absl::StrCat(label.empty() ? BlockStart(text) : label + text, who), more);
   } else if (label.empty()) {
     if (text.empty() && more.empty()) return;
-    out.Bullet(absl::StrCat(BlockStart(text), who), more);
+    if (more.empty()) {
+      out.BulletOf({BlockStart(text), who});
+    } else {
+      out.Bullet(absl::StrCat(BlockStart(text), who), more);
+    }
   } else if (text.empty()) {
     // "**Layers**:" introduces the list that follows it, as in the seed.
     out.Intro(absl::StrCat("**", Inline(item.label()), "**:", who));
@@ -206,8 +221,27 @@ void RenderAgentList(const google::protobuf::RepeatedPtrField<v1::Item>& items, 
   for (const v1::Item& item : items) {
     agents = item.agent();
     for (const std::string& also : item.also_agents()) absl::StrAppend(&agents, ", ", also);
-    out.Bullet(absl::StrCat(BlockStart(item.text()), " _(", Inline(agents), ")_"));
+    out.BulletOf({BlockStart(item.text()), " _(", Inline(agents), ")_"});
   }
+}
+
+// About the size of `review`'s Markdown: its texts and some markup per line.
+size_t MarkdownSizeHint(const v1::Review& review) {
+  size_t bytes = 1024 + review.title().size();
+  auto add_items = [&bytes](const google::protobuf::RepeatedPtrField<v1::Item>& items) {
+    for (const v1::Item& item : items) {
+      bytes += 48 + item.text().size() + item.label().size() + item.rationale().size() + item.mitigation().size();
+    }
+  };
+  for (const v1::Section& section : review.sections()) {
+    bytes += 16 + section.heading().size();
+    add_items(section.items());
+  }
+  add_items(review.assumptions());
+  add_items(review.questions());
+  bytes += 96 * static_cast<size_t>(review.decisions_size() + review.conflicts_size() + review.facts_size() +
+                                    review.agents_size());
+  return bytes;
 }
 
 }  // namespace
@@ -220,7 +254,7 @@ std::string FormatNumber(double value) {
 }
 
 std::string RenderMarkdown(const v1::Review& review) {
-  Writer out;
+  Writer out(MarkdownSizeHint(review));
   out.Heading(2, review.title().empty() ? "Review" : review.title());
 
   std::vector<std::string> header;
