@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/numeric/int128.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -26,99 +27,155 @@ constexpr std::array<unsigned char, 256> kFolded = [] {
   return folded;
 }();
 
-// Passes `emit` the normalized text's bytes: its words lowercased, one space
-// between two words, none before the first or after the last.
-template <typename Emit>
-void ForEachNormalizedByte(std::string_view text, Emit emit) {
-  bool space = false;
-  bool any = false;
-  for (char ch : text) {
-    const unsigned char c = kFolded[static_cast<unsigned char>(ch)];
-    if (c == 0) {
-      space = any;
-      continue;
-    }
-    if (space) emit(' ');
-    space = false;
-    any = true;
-    emit(c);
-  }
-}
-
-std::string NormalizedText(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  ForEachNormalizedByte(text, [&out](unsigned char c) { out.push_back(static_cast<char>(c)); });
-  return out;
-}
-
-// A 64-bit hash of a byte stream that packs eight bytes into a word and
-// mixes a word at a time (a 64×64→128-bit multiply folded, as wyhash does):
-// FNV-1a's multiply per byte made item keys a merge's largest cost.
-class WordHasher {
+// The bytes of a text's normalized form, one at a time: its words
+// lowercased, one space between two words, none before the first or after
+// the last.
+class NormalizedBytes {
  public:
-  void Add(unsigned char c) {
-    word_ = (word_ << 8) | c;
-    if ((++bytes_ & 7) == 0) {
-      hash_ = Mix(hash_ ^ word_);
-      word_ = 0;
+  explicit NormalizedBytes(std::string_view text) : text_(text) {}
+  // The next byte, or -1 at the end.
+  int Next() {
+    while (at_ < text_.size()) {
+      const unsigned char c = kFolded[static_cast<unsigned char>(text_[at_])];
+      if (c == 0) {
+        pending_space_ = any_;
+        ++at_;
+        continue;
+      }
+      if (pending_space_) {
+        pending_space_ = false;
+        return ' ';
+      }
+      any_ = true;
+      ++at_;
+      return c;
     }
+    return -1;
   }
-  uint64_t Finish() const { return Mix(Mix(hash_ ^ word_) ^ bytes_); }
 
  private:
-  static uint64_t Mix(uint64_t x) {
-    const absl::uint128 product = absl::uint128(x ^ 0xa0761d6478bd642full) * 0xe7037ed1a0b428dbull;
-    return absl::Uint128Low64(product) ^ absl::Uint128High64(product);
-  }
-  uint64_t hash_ = 0;
-  uint64_t word_ = 0;
-  uint64_t bytes_ = 0;
+  std::string_view text_;
+  size_t at_ = 0;
+  bool any_ = false;
+  bool pending_space_ = false;
 };
 
-// The hash of the label and the normalized text, without building the
-// normalized string: most items are not duplicates, and their texts are long.
-uint64_t ItemKey(const v1::Item& item) {
-  WordHasher hasher;
-  for (char c : item.label()) hasher.Add(static_cast<unsigned char>(c));
-  hasher.Add('|');
-  ForEachNormalizedByte(item.text(), [&hasher](unsigned char c) { hasher.Add(c); });
-  return hasher.Finish();
-}
-
 bool SameStatement(const v1::Item& a, const v1::Item& b) {
-  return a.label() == b.label() && NormalizedText(a.text()) == NormalizedText(b.text());
+  if (a.label() != b.label()) return false;
+  NormalizedBytes x(a.text()), y(b.text());
+  for (;;) {
+    const int c = x.Next();
+    if (c != y.Next()) return false;
+    if (c < 0) return true;
+  }
 }
 
-// Items already in a list, by ItemKey → their index.
-using SeenItems = absl::flat_hash_map<uint64_t, int>;
+// How many letters and digits a text has, and the sum of their lowercase
+// bytes: equal for two statements that are the same, and different for
+// most that are not. Sixteen bytes at a time (GCC/Clang vector extensions,
+// SSE2 on x86-64): a byte at a time, normalizing or hashing the statements
+// was a merge's largest cost.
+struct Letters {
+  uint64_t count = 0;
+  uint64_t sum = 0;
+};
+
+using Bytes16 = uint8_t __attribute__((vector_size(16)));
+using Shorts8 = uint16_t __attribute__((vector_size(16)));
+
+// Adds the letters and digits of `block` (16 bytes) into the lane counters.
+inline void AddBlock(Bytes16 block, Bytes16* count, Shorts8* sum) {
+  const Bytes16 lower = block | 0x20;
+  const Bytes16 letter = (lower >= 'a') & (lower <= 'z');  // 0xFF or 0 per byte
+  const Bytes16 digit = (block >= '0') & (block <= '9');
+  const Bytes16 folded = (lower & letter) | (block & digit);
+  *count -= letter | digit;  // 0xFF is -1
+  Shorts8 wide;
+  std::memcpy(&wide, &folded, sizeof(wide));
+  *sum += (wide & 0xFF) + (wide >> 8);
+}
+
+Letters CountLetters(std::string_view text) {
+  Letters letters;
+  const char* p = text.data();
+  size_t blocks = text.size() / 16;
+  // A byte lane counts at most 255 blocks, a 16-bit lane sums at most 128.
+  constexpr size_t kBlocksPerFlush = 128;
+  Bytes16 count{};
+  Shorts8 sum{};
+  auto flush = [&] {
+    for (int i = 0; i < 16; ++i) letters.count += count[i];
+    for (int i = 0; i < 8; ++i) letters.sum += sum[i];
+    count = Bytes16{};
+    sum = Shorts8{};
+  };
+  while (blocks > 0) {
+    const size_t n = blocks < kBlocksPerFlush ? blocks : kBlocksPerFlush;
+    for (size_t i = 0; i < n; ++i, p += 16) {
+      Bytes16 block;
+      std::memcpy(&block, p, 16);
+      AddBlock(block, &count, &sum);
+    }
+    blocks -= n;
+    flush();
+  }
+  // The tail, padded with zeros (which are not letters).
+  Bytes16 tail{};
+  std::memcpy(&tail, p, text.size() % 16);
+  AddBlock(tail, &count, &sum);
+  flush();
+  return letters;
+}
+
+// A statement's signature: the same for two statements that are the same;
+// two that share it are compared in full (SameStatement).
+uint64_t Signature(const v1::Item& item) {
+  const Letters letters = CountLetters(item.text());
+  return absl::HashOf(item.label(), letters.count, letters.sum);
+}
+
+// The items already in a list, by signature: the first with each signature
+// and, per item, the next one with the same signature (-1: none).
+struct SeenItems {
+  absl::flat_hash_map<uint64_t, int> first;
+  std::vector<int> next;
+};
 
 // Appends `item` (attributed to `agent` when it names no agent) unless an
 // equal one is there; then records the agent on the one that is. `Item` is
 // a const v1::Item& (copied in) or a v1::Item& (moved in: Merge of an rvalue).
+// Only this adds to `items`, so `seen->next` has one entry per item.
 template <typename ItemRef>
 void AddDeduplicated(ItemRef&& item, const std::string& agent,
                      google::protobuf::RepeatedPtrField<v1::Item>* items, SeenItems* seen) {
-  auto [it, inserted] = seen->try_emplace(ItemKey(item), items->size());
-  // A different statement with the same 64-bit hash (about 1 in 10^19 per pair) is
-  // kept as its own item.
-  if (inserted || !SameStatement((*items)[it->second], item)) {
-    v1::Item* added = items->Add();
-    if constexpr (std::is_const_v<std::remove_reference_t<ItemRef>>) {
-      *added = item;
-    } else {
-      added->Swap(&item);
+  const int index = items->size();
+  auto [it, inserted] = seen->first.try_emplace(Signature(item), index);
+  if (!inserted) {
+    for (int i = it->second;; i = seen->next[static_cast<size_t>(i)]) {
+      if (SameStatement((*items)[i], item)) {
+        const std::string& by = item.agent().empty() ? agent : item.agent();
+        v1::Item& existing = (*items)[i];
+        if (existing.agent() == by) return;
+        for (const std::string& a : existing.also_agents()) {
+          if (a == by) return;
+        }
+        existing.add_also_agents(by);
+        return;
+      }
+      if (seen->next[static_cast<size_t>(i)] < 0) {
+        seen->next[static_cast<size_t>(i)] = index;
+        break;
+      }
     }
-    if (added->agent().empty()) added->set_agent(agent);
-    return;
   }
-  const std::string& by = item.agent().empty() ? agent : item.agent();
-  v1::Item& existing = (*items)[it->second];
-  if (existing.agent() == by) return;
-  for (const std::string& a : existing.also_agents()) {
-    if (a == by) return;
+  seen->next.push_back(-1);
+  v1::Item* added = items->Add();
+  if constexpr (std::is_const_v<std::remove_reference_t<ItemRef>>) {
+    *added = item;
+  } else {
+    added->Swap(&item);
   }
-  existing.add_also_agents(by);
+  if (added->agent().empty()) added->set_agent(agent);
 }
 
 }  // namespace

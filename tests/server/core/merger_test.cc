@@ -129,6 +129,23 @@ TEST(MergerTest, DuplicatesAppearOnceWithBothAgents) {
   EXPECT_THAT(review.sections(0).items(0).also_agents(), ElementsAre("api-architect"));
 }
 
+TEST(MergerTest, OnlyCaseSpacingAndPunctuationMakeNoDifference) {
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  AddItem(&be, "risks", "  -- Cache the CATALOG, (read-through)!", 1);
+  AddItem(&be, "risks", "Cache the catalogue read-through", 1);  // another word
+  AddItem(&be, "risks", "Cachethe catalog read through", 1);     // words run together
+  v1::AgentResponse api;
+  api.set_agent("api-architect");
+  AddItem(&api, "risks", "cache the catalog read through", 1);
+  v1::Review review = Merge(TwoAgents(be, api));
+  ASSERT_EQ(review.sections_size(), 1);
+  ASSERT_EQ(review.sections(0).items_size(), 3);
+  EXPECT_THAT(review.sections(0).items(0).also_agents(), ElementsAre("api-architect"));
+  EXPECT_THAT(review.sections(0).items(1).also_agents(), ElementsAre());
+  EXPECT_THAT(review.sections(0).items(2).also_agents(), ElementsAre());
+}
+
 TEST(MergerTest, RecommendationsAreRankedByPriorityAcrossAgents) {
   v1::AgentResponse be;
   be.set_agent("backend-architect");
