@@ -236,7 +236,7 @@ void Orchestrator::ReviewAsync(const CallContext& ctx, const v1::ReviewRequest& 
     absl::StatusOr<std::optional<v1::ReviewResponse>> stored = StoredReply(ctx.principal, request);
     if (!stored.ok()) return done(stored.status());
     if (stored->has_value()) {
-      if (ctx.finish_review) ctx.finish_review((*stored)->mutable_review());
+      if (ctx.finish_reply) ctx.finish_reply(&**stored);
       return done(**std::move(stored));
     }
     retry = std::make_shared<v1::ReviewRequest>();
@@ -250,16 +250,16 @@ void Orchestrator::ReviewAsync(const CallContext& ctx, const v1::ReviewRequest& 
     return;
   }
   auto response = std::make_shared<v1::ReviewResponse>(std::move(prepared->response));
-  if (ctx.finish_review) ctx.finish_review(response->mutable_review());
+  if (ctx.finish_reply) ctx.finish_reply(response.get());
   store_->AppendTurnAsync(std::move(prepared->encoded),
-                          [this, response, retry, principal = ctx.principal, finish_review = ctx.finish_review,
+                          [this, response, retry, principal = ctx.principal, finish_reply = ctx.finish_reply,
                            done = std::move(done)](absl::StatusOr<int> seq) {
                             if (!seq.ok() && retry != nullptr && absl::IsAlreadyExists(seq.status())) {
                               // A concurrent call with the same request_id was stored first.
                               absl::StatusOr<std::optional<v1::ReviewResponse>> stored =
                                   StoredReply(principal, *retry);
                               if (stored.ok() && stored->has_value()) {
-                                if (finish_review) finish_review((*stored)->mutable_review());
+                                if (finish_reply) finish_reply(&**stored);
                                 return done(**std::move(stored));
                               }
                             }

@@ -35,9 +35,13 @@ struct CallContext {
   absl::Time deadline = absl::InfiniteFuture();
   std::function<bool()> cancelled;      // polled while agents run; may be empty
   std::string traceparent;              // W3C trace context passed on to plugins; may be empty
-  // Applied to a review's result on the request thread before it is stored
-  // or replied (the service renders Markdown with it); may be empty.
-  std::function<void(v1::Review*)> finish_review;
+  // Applied to each reply before `done` (ReviewAsync) gets it: to a new
+  // review's reply (its turn not yet set) on the request thread before the
+  // turn is queued for the store, and to a stored one. The service renders
+  // the Markdown here, and may encode the reply while it is still in cache
+  // and take the review and route out of it: `done` then gets the rest (the
+  // session id, and the turn once the turn is stored). May be empty.
+  std::function<void(v1::ReviewResponse*)> finish_reply;
 };
 
 // Progress of one review, delivered on the calling thread, in order:

@@ -41,6 +41,7 @@ class CallRecord {
   void set_session(std::string session) { session_ = std::move(session); }
   // Session, turn and each agent's outcome of a review.
   void set_review(const v1::ReviewResponse& response);
+  void set_turn(int turn) { turn_ = turn; }
 
   // Records the call (metrics, access log line). Once.
   void Finish(const grpc::Status& status);

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/overload.h"
 #include "common/status_macros.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
 #include "server/service/review_edge.h"
 #include "spdlog/spdlog.h"
 
@@ -233,34 +234,45 @@ grpc::ServerUnaryReactor* OrchestratorService::Now(grpc::CallbackServerContext* 
 }
 
 grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContext* ctx,
-                                                      const v1::ReviewRequest* request,
-                                                      v1::ReviewResponse* response) {
-  // The request thread routes, runs and merges, then moves on; the store's
-  // writer finishes the call after the COMMIT. No thread waits on the fsync,
-  // so a few request threads keep the group commits full.
+                                                      const grpc::ByteBuffer* request_bytes,
+                                                      grpc::ByteBuffer* response) {
+  // The request thread routes, runs and merges, encodes the reply, then
+  // moves on; the store's writer finishes the call after the COMMIT. No
+  // thread waits on the fsync, so a few request threads keep the group
+  // commits full.
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   auto record = std::make_shared<CallRecord>(telemetry_, ctx, "Review");
+  auto request = std::make_shared<v1::ReviewRequest>();
+  grpc::ByteBuffer request_copy(*request_bytes);  // shares the slices; Deserialize empties it
+  if (!grpc::SerializationTraits<v1::ReviewRequest>::Deserialize(&request_copy, request.get()).ok()) {
+    FinishCall(reactor, record.get(),
+               grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: not an agentd.v1.ReviewRequest"));
+    return reactor;
+  }
   absl::StatusOr<Admitted> admitted = Admit(ctx, record.get());
   if (!admitted.ok()) {
     FinishCall(reactor, record.get(), ToGrpcStatus(admitted.status(), ctx));
     return reactor;
   }
-  admitted->call.finish_review = RenderReview;
-  pool_.Submit([this, ctx, reactor, request, response, record, admitted = *std::move(admitted)] {
+  auto reply = std::make_shared<EncodedReply>();
+  admitted->call.finish_reply = [record, reply](v1::ReviewResponse* response) {
+    record->set_review(*response);
+    reply->Take(response);
+  };
+  pool_.Submit([this, ctx, reactor, request, response, record, reply, admitted = *std::move(admitted)] {
     admitted.ticket->Running();
     // The ticket is held until the turn is committed: a call waiting for
     // its write still counts against the limits.
     core_->ReviewAsync(admitted.call, *request, nullptr,
-                       [ctx, reactor, response, record, ticket = admitted.ticket](
+                       [ctx, reactor, response, record, reply, ticket = admitted.ticket](
                            absl::StatusOr<v1::ReviewResponse> result) mutable {
                          ticket.reset();  // before Finish: the service may go once the call is done
                          if (!result.ok()) {
                            FinishCall(reactor, record.get(), ToGrpcStatus(result.status(), ctx));
                            return;
                          }
-                         record->set_review(*result);
-                         *response = *std::move(result);
-                         FinishCall(reactor, record.get(), grpc::Status::OK);
+                         record->set_turn(result->turn());
+                         FinishCall(reactor, record.get(), reply->Join(*result, response));
                        });
   });
   return reactor;
@@ -274,7 +286,7 @@ grpc::ServerWriteReactor<v1::ReviewEvent>* OrchestratorService::StreamReview(grp
     reactor->FinishNow(ToGrpcStatus(admitted.status(), ctx));
     return reactor;
   }
-  admitted->call.finish_review = RenderReview;
+  admitted->call.finish_reply = [](v1::ReviewResponse* reply) { RenderReview(reply->mutable_review()); };
   pool_.Submit([this, reactor, request, admitted = *std::move(admitted)] {
     admitted.ticket->Running();
     reactor->Run(core_, admitted.call, *request);

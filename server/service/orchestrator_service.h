@@ -35,7 +35,10 @@ struct AdmissionLimits {
   int max_calls_per_principal = 0;  // 0 = max_calls
 };
 
-class OrchestratorService final : public v1::Orchestrator::CallbackService {
+// Review is a raw method: its ~37 KB reply is encoded on the request thread
+// right after the merge (EncodedReply, review_edge.h), not by gRPC when the
+// call finishes; the bytes are the same.
+class OrchestratorService final : public v1::Orchestrator::WithRawCallbackMethod_Review<v1::Orchestrator::CallbackService> {
  public:
   // `auth` decides every call's principal (it outlives the service).
   // `request_threads`: how many waiting calls run at once.
@@ -51,8 +54,9 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
     SetMessageAllocatorFor_Route(&route_messages_);
   }
 
-  grpc::ServerUnaryReactor* Review(grpc::CallbackServerContext* ctx, const v1::ReviewRequest* request,
-                                   v1::ReviewResponse* response) override;
+  // A v1::ReviewRequest in, a v1::ReviewResponse out, as their bytes.
+  grpc::ServerUnaryReactor* Review(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<v1::ReviewEvent>* StreamReview(grpc::CallbackServerContext* ctx,
                                                          const v1::ReviewRequest* request) override;
   grpc::ServerUnaryReactor* Route(grpc::CallbackServerContext* ctx, const v1::RouteRequest* request,

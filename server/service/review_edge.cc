@@ -2,12 +2,24 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/support/proto_buffer_writer.h"
+#include "grpcpp/support/slice.h"
 #include "server/render/markdown_renderer.h"
 
 namespace agentd {
+namespace {
+
+// What one slice of an encoded reply holds: with gRPC's slice header, an
+// 8 KiB allocation.
+constexpr int kReplySliceBytes = 8192 - 64;
+
+}  // namespace
 
 void RenderReview(v1::Review* review) {
   if (review->markdown().empty()) review->set_markdown(RenderMarkdown(*review));
@@ -15,6 +27,37 @@ void RenderReview(v1::Review* review) {
 
 void RenderTurns(v1::GetSessionResponse* session) {
   for (v1::Turn& turn : *session->mutable_turns()) RenderReview(turn.mutable_review());
+}
+
+void EncodedReply::Take(v1::ReviewResponse* reply) {
+  RenderReview(reply->mutable_review());
+  v1::ReviewResponse body;
+  body.set_allocated_review(reply->release_review());
+  body.set_allocated_route(reply->release_route());
+  body_.Clear();
+  // In slices of a small allocation class, not one ~37 KB block: those are
+  // served from the allocator's thread caches, where a block that large is
+  // fresh pages (page faults) on most calls.
+  // Sizes are worked out once (SerializeToZeroCopyStream, as gRPC calls it,
+  // works them out a second time).
+  grpc::ProtoBufferWriter writer(&body_, kReplySliceBytes, static_cast<int>(body.ByteSizeLong()));
+  google::protobuf::io::CodedOutputStream out(&writer);
+  body.SerializeWithCachedSizes(&out);
+}  // `body` is freed here, on the thread that merged it
+
+grpc::Status EncodedReply::Join(const v1::ReviewResponse& rest, grpc::ByteBuffer* out) const {
+  if (rest.has_review() || rest.has_route()) {
+    if (body_.Length() != 0) return grpc::Status(grpc::StatusCode::INTERNAL, "the reply was encoded twice");
+    bool own_buffer;
+    return grpc::SerializationTraits<v1::ReviewResponse>::Serialize(rest, out, &own_buffer);
+  }
+  std::vector<grpc::Slice> slices;
+  slices.emplace_back(rest.SerializeAsString());
+  std::vector<grpc::Slice> body;
+  if (grpc::Status dumped = body_.Dump(&body); !dumped.ok()) return dumped;
+  for (grpc::Slice& slice : body) slices.push_back(std::move(slice));
+  *out = grpc::ByteBuffer(slices.data(), slices.size());
+  return grpc::Status::OK;
 }
 
 absl::StatusOr<v1::ExportSessionResponse> FormatExport(v1::GetSessionResponse session, v1::ExportFormat format) {
