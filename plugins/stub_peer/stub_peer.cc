@@ -4,6 +4,7 @@
 // checklist in its own section, and the questions it would ask. Any public
 // sub-agent file dropped into agents/ is hosted through this plugin.
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -68,6 +70,54 @@ class StemmerPool {
   std::mutex mu_;
   std::vector<std::unique_ptr<agentd::text::StemMemo>> idle_;
 };
+
+// The terms of the last few request texts, shared by every agent this
+// plugin serves: a five-agent review sends one text to four stub peers, and
+// each tokenizing and stemming it again was most of a call. A plain static
+// (see CommonWords); a text is compared in full, so two texts never share
+// an entry. Thread-safe.
+class RecentTerms {
+ public:
+  using Terms = std::vector<std::string>;  // distinct stems, in no set order
+
+  std::shared_ptr<const Terms> Of(std::string_view text) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const Entry& e : entries_) {
+        if (e.terms != nullptr && e.text == text) return e.terms;
+      }
+    }
+    absl::flat_hash_set<std::string> distinct;
+    std::unique_ptr<agentd::text::StemMemo> stems = stem_pool_.Take();
+    ForEachTerm(text, *stems, [&](const std::string& term) { distinct.insert(term); });
+    stem_pool_.Return(std::move(stems));
+    auto terms = std::make_shared<Terms>(distinct.begin(), distinct.end());
+    if (text.size() <= kLongestKept) {
+      std::lock_guard<std::mutex> lock(mu_);
+      Entry& e = entries_[next_++ % entries_.size()];
+      e.text.assign(text);
+      e.terms = terms;
+    }
+    return terms;
+  }
+
+ private:
+  // Longer texts are analysed per call and not kept: the cache stays small.
+  static constexpr size_t kLongestKept = 4096;
+  struct Entry {
+    std::string text;
+    std::shared_ptr<const Terms> terms;
+  };
+  std::mutex mu_;
+  std::array<Entry, 8> entries_;
+  size_t next_ = 0;
+  StemmerPool stem_pool_;
+};
+
+RecentTerms& SharedRecentTerms() {
+  static RecentTerms recent;
+  return recent;
+}
 
 struct Competency {
   std::string label;  // "API Style"
@@ -143,13 +193,12 @@ class StubPeer {
   // The competencies that share a term with `text`, in definition order.
   std::vector<const Competency*> Touched(std::string_view text) const {
     std::vector<char> touches(competencies_.size(), 0);
-    std::unique_ptr<agentd::text::StemMemo> stems = stem_pool_.Take();
-    ForEachTerm(text, *stems, [&](const std::string& term) {
+    const std::shared_ptr<const RecentTerms::Terms> terms = SharedRecentTerms().Of(text);
+    for (const std::string& term : *terms) {
       auto it = competencies_of_term_.find(term);
-      if (it == competencies_of_term_.end()) return;
+      if (it == competencies_of_term_.end()) continue;
       for (uint32_t index : it->second) touches[index] = 1;
-    });
-    stem_pool_.Return(std::move(stems));
+    }
     std::vector<const Competency*> touched;
     for (size_t i = 0; i < competencies_.size(); ++i) {
       if (touches[i]) touched.push_back(&competencies_[i]);
@@ -162,7 +211,6 @@ class StubPeer {
   std::vector<Competency> competencies_;
   // Each stemmed term of the competencies → the competencies that have it.
   absl::flat_hash_map<std::string, std::vector<uint32_t>> competencies_of_term_;
-  mutable StemmerPool stem_pool_;
 };
 
 }  // namespace
