@@ -1,6 +1,7 @@
 // Merger benchmarks: the five bundled agents' real answers to one request
-// (produced once, by the real plugins) merged into one Review, markdown
-// included. Merge is pure, so the same input is merged each iteration.
+// (produced once, by the real plugins) merged into one Review, and that
+// review rendered as Markdown. Both are pure, so the same input is merged
+// (or rendered) each iteration.
 //
 // BM_Merge/N: N agents' outcomes (1 = backend-architect alone, 5 = all).
 // Counter review_bytes: the size of the merged Review, serialized.
@@ -9,6 +10,7 @@
 #include "bench/bench_agents.h"
 #include "benchmark/benchmark.h"
 #include "server/core/merger.h"
+#include "server/render/markdown_renderer.h"
 
 namespace agentd {
 namespace {
@@ -50,6 +52,22 @@ void BM_Merge(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Merge)->Arg(1)->Arg(5)->Unit(benchmark::kMicrosecond);
+
+// BM_Render/N: the Markdown of N agents' merged review, as the service
+// renders it at the edge. Counter markdown_bytes: its size.
+void BM_Render(benchmark::State& state) {
+  const v1::Review review = Merge(RealMergeInput(static_cast<size_t>(state.range(0))));
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string markdown = RenderMarkdown(review);
+    bytes = markdown.size();
+    benchmark::DoNotOptimize(markdown);
+  }
+  if (bytes == 0) state.SkipWithError("the Markdown is empty");
+  state.counters["markdown_bytes"] = static_cast<double>(bytes);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Render)->Arg(1)->Arg(5)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace agentd

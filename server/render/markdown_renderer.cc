@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 
 namespace agentd {
@@ -29,48 +30,61 @@ std::string StatusWord(v1::AgentStatus status) {
 }
 
 // Text that agents wrote goes inline: a line break inside it would end the
-// list item or paragraph it sits in, so it becomes a space.
-std::string Inline(const std::string& text) {
+// list item or paragraph it sits in, so it becomes a space. The usual text
+// has none and is returned as a view of itself, trimmed, without a copy;
+// other text is rewritten into `*scratch`, which the view then points into.
+absl::string_view InlineView(const std::string& text, std::string* scratch) {
   // Two memchr scans, not find_first_of("\r\n"), which calls memchr once per
   // character of the text (4 % of a five-agent review's CPU in perf).
-  if (text.find('\n') == std::string::npos && text.find('\r') == std::string::npos) {  // the usual case: one copy
-    return std::string(absl::StripAsciiWhitespace(text));
+  if (text.find('\n') == std::string::npos && text.find('\r') == std::string::npos) {
+    return absl::StripAsciiWhitespace(text);
   }
-  std::string out = absl::StrReplaceAll(text, {{"\r\n", " "}, {"\n", " "}, {"\r", " "}});
-  return std::string(absl::StripAsciiWhitespace(out));
+  *scratch = absl::StrReplaceAll(text, {{"\r\n", " "}, {"\n", " "}, {"\r", " "}});
+  return absl::StripAsciiWhitespace(*scratch);
+}
+
+std::string Inline(const std::string& text) {
+  std::string scratch;
+  return std::string(InlineView(text, &scratch));
 }
 
 // Inline text that starts a block (a list item's or a paragraph's first
 // characters) must not be read as Markdown syntax: "# x" would become a
 // heading, "1. x" a nested list, "> x" a quote. The one character that
-// would trigger it is backslash-escaped.
-std::string BlockStart(const std::string& text) {
-  std::string out = Inline(text);
-  if (out.empty()) return out;
+// would trigger it is backslash-escaped. The text comes back in three
+// pieces, to be appended in turn: before the escape, the escape ("\\" or
+// nothing) and after it.
+struct BlockText {
+  absl::string_view before, escape, after;
+};
+
+BlockText BlockStart(absl::string_view out) {
+  if (out.empty()) return {};
   size_t digits = 0;
   while (digits < out.size() && std::isdigit(static_cast<unsigned char>(out[digits]))) ++digits;
   if (digits > 0 && digits <= 9 && digits < out.size() && (out[digits] == '.' || out[digits] == ')') &&
       (digits + 1 == out.size() || out[digits + 1] == ' ' || out[digits + 1] == '\t')) {
-    // Concatenated rather than insert()ed: GCC 12 -O3 warns falsely (-Wrestrict) on insert.
-    return absl::StrCat(out.substr(0, digits), "\\", out.substr(digits));
+    return {out.substr(0, digits), "\\", out.substr(digits)};
   }
   const char c = out[0];
   const bool alone = out.size() == 1 || out[1] == ' ' || out[1] == '\t';
-  const bool only_marks = out.find_first_not_of(std::string(1, c) + " \t") == std::string::npos &&
-                          std::count(out.begin(), out.end(), c) >= 3;
+  auto only_marks = [&out, c] {
+    return out.find_first_not_of(std::string(1, c) + " \t") == absl::string_view::npos &&
+           std::count(out.begin(), out.end(), c) >= 3;
+  };
   bool escape = false;
   switch (c) {
     case '#': case '>': escape = true; break;                                     // heading, quote
-    case '-': case '+': case '*': escape = alone || only_marks; break;            // list, rule
-    case '_': escape = only_marks; break;                                         // rule
-    case '`': case '~': escape = out.rfind(std::string(3, c), 0) == 0; break;     // code fence
+    case '-': case '+': case '*': escape = alone || only_marks(); break;          // list, rule
+    case '_': escape = only_marks(); break;                                       // rule
+    case '`': case '~': escape = absl::StartsWith(out, std::string(3, c)); break; // code fence
     case '<':
       escape = out.size() > 1 && (std::isalpha(static_cast<unsigned char>(out[1])) ||
-                                  std::string_view("/!?").find(out[1]) != std::string_view::npos);
+                                  absl::string_view("/!?").find(out[1]) != absl::string_view::npos);
       break;                                                                      // HTML block
     default: break;
   }
-  return escape ? absl::StrCat("\\", out) : out;
+  return escape ? BlockText{"", "\\", out} : BlockText{out, "", ""};
 }
 
 // A table cell: a pipe would split the cell, a line break the row.
@@ -170,7 +184,8 @@ std::string Attribution(const v1::Item& item, const std::string& owner) {
 
 void RenderItem(const v1::Item& item, const v1::Section& section, int index, Writer& out) {
   std::string who = Attribution(item, section.owner());
-  std::string text = Inline(item.text());
+  std::string scratch;
+  const absl::string_view text = InlineView(item.text(), &scratch);
   std::vector<std::string> more;
   if (section.id() == "risks") {
     if (!item.mitigation().empty()) more.push_back(absl::StrCat("**Mitigation**: ", Inline(item.mitigation())));
@@ -181,13 +196,19 @@ void RenderItem(const v1::Item& item, const v1::Section& section, int index, Wri
   if (!item.rationale().empty()) more.push_back(absl::StrCat("*Why*: ", Inline(item.rationale())));
   std::string label = item.label().empty() ? "" : absl::StrCat("**", Inline(item.label()), "**: ");
   if (section.id() == "recommendations") {
-    out.Numbered(index, absl::StrCat(label.empty() ? BlockStart(text) : label + text, who), more);
+    if (label.empty()) {
+      const BlockText b = BlockStart(text);
+      out.Numbered(index, absl::StrCat(b.before, b.escape, b.after, who), more);
+    } else {
+      out.Numbered(index, absl::StrCat(label, text, who), more);
+    }
   } else if (label.empty()) {
     if (text.empty() && more.empty()) return;
+    const BlockText b = BlockStart(text);
     if (more.empty()) {
-      out.BulletOf({BlockStart(text), who});
+      out.BulletOf({b.before, b.escape, b.after, who});
     } else {
-      out.Bullet(absl::StrCat(BlockStart(text), who), more);
+      out.Bullet(absl::StrCat(b.before, b.escape, b.after, who), more);
     }
   } else if (text.empty()) {
     // "**Layers**:" introduces the list that follows it, as in the seed.
@@ -221,7 +242,9 @@ void RenderAgentList(const google::protobuf::RepeatedPtrField<v1::Item>& items, 
   for (const v1::Item& item : items) {
     agents = item.agent();
     for (const std::string& also : item.also_agents()) absl::StrAppend(&agents, ", ", also);
-    out.BulletOf({BlockStart(item.text()), " _(", Inline(agents), ")_"});
+    std::string scratch, agents_scratch;
+    const BlockText b = BlockStart(InlineView(item.text(), &scratch));
+    out.BulletOf({b.before, b.escape, b.after, " _(", InlineView(agents, &agents_scratch), ")_"});
   }
 }
 
