@@ -1,5 +1,6 @@
 #include "db/turn_codec.h"
 
+#include <algorithm>
 #include <type_traits>
 #include <utility>
 
@@ -9,6 +10,8 @@
 #include "db/legacy_layout.h"
 #include "db/turn_dictionaries.h"
 #include "common/status_macros.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 
 namespace agentd {
 namespace {
@@ -33,7 +36,8 @@ uint32_t RegisterShippedDictionaries() {
   return newest;
 }
 
-// Moves (or copies, for a const record) the turn's parts into a StoredTurn.
+// Moves (or copies, for a const record) the turn's parts into a StoredTurn,
+// all but the answers (SerializeBody appends those).
 template <typename Record>
 v1::StoredTurn ToStoredTurn(Record&& turn) {
   constexpr bool kMove = !std::is_const_v<std::remove_reference_t<Record>>;
@@ -51,11 +55,7 @@ v1::StoredTurn ToStoredTurn(Record&& turn) {
   body.mutable_section_owners()->Reserve(static_cast<int>(turn.merge.section_owners.size()));
   for (auto& owner : turn.merge.section_owners) take(owner, body.add_section_owners());
   body.mutable_runs()->Reserve(static_cast<int>(turn.outputs.size()));
-  body.mutable_outputs()->Reserve(static_cast<int>(turn.outputs.size()));
-  for (auto& output : turn.outputs) {
-    take(output.run, body.add_runs());
-    take(output.output, body.add_outputs());
-  }
+  for (auto& output : turn.outputs) take(output.run, body.add_runs());
   take(turn.merge.requirements, body.mutable_requirements());
   for (auto& fact : turn.merge.facts) take(fact, body.add_facts());
   for (auto& spec : turn.merge.layout) take(spec, body.add_layout());
@@ -70,10 +70,7 @@ void SwapBack(v1::StoredTurn& body, TurnRecord& turn) {
   for (size_t i = 0; i < turn.merge.section_owners.size(); ++i) {
     turn.merge.section_owners[i].Swap(body.mutable_section_owners(static_cast<int>(i)));
   }
-  for (size_t i = 0; i < turn.outputs.size(); ++i) {
-    turn.outputs[i].run.Swap(body.mutable_runs(static_cast<int>(i)));
-    turn.outputs[i].output.Swap(body.mutable_outputs(static_cast<int>(i)));
-  }
+  for (size_t i = 0; i < turn.outputs.size(); ++i) turn.outputs[i].run.Swap(body.mutable_runs(static_cast<int>(i)));
   turn.merge.requirements.Swap(body.mutable_requirements());
   for (size_t i = 0; i < turn.merge.facts.size(); ++i) turn.merge.facts[i].Swap(body.mutable_facts(static_cast<int>(i)));
   for (size_t i = 0; i < turn.merge.layout.size(); ++i) {
@@ -81,12 +78,47 @@ void SwapBack(v1::StoredTurn& body, TurnRecord& turn) {
   }
 }
 
+// `rest` serialized, then each answer of `outputs` as an element of
+// StoredTurn.outputs (one per run, empty for an agent that did not answer).
+// The elements of a repeated message field may follow the other fields on
+// the wire, each its tag, length and bytes; so an answer whose plugin's
+// bytes were kept goes in as those bytes (they parse to the same answer),
+// without serializing it again (and checking its strings' UTF-8 again).
+std::string SerializeBody(const v1::StoredTurn& rest, const std::vector<AgentOutputRecord>& outputs) {
+  using google::protobuf::io::CodedOutputStream;
+  using google::protobuf::internal::WireFormatLite;
+  constexpr size_t kTagAndLengthBound = 1 + 5;  // field 6's tag, a 32-bit varint
+  static_assert(v1::StoredTurn::kOutputsFieldNumber < 16, "the tag is one byte");
+  std::vector<size_t> sizes(outputs.size());
+  size_t bound = rest.ByteSizeLong();
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const AgentOutputRecord& o = outputs[i];
+    sizes[i] = o.output_bytes.empty() ? o.output.ByteSizeLong() : o.output_bytes.size();
+    bound += kTagAndLengthBound + sizes[i];
+  }
+  std::string body(bound, '\0');
+  auto* begin = reinterpret_cast<uint8_t*>(body.data());
+  uint8_t* at = rest.SerializeWithCachedSizesToArray(begin);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    at = WireFormatLite::WriteTagToArray(v1::StoredTurn::kOutputsFieldNumber,
+                                         WireFormatLite::WIRETYPE_LENGTH_DELIMITED, at);
+    at = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(sizes[i]), at);
+    if (outputs[i].output_bytes.empty()) {
+      at = outputs[i].output.SerializeWithCachedSizesToArray(at);
+    } else {
+      at = std::copy(outputs[i].output_bytes.begin(), outputs[i].output_bytes.end(), at);
+    }
+  }
+  body.resize(static_cast<size_t>(at - begin));
+  return body;
+}
+
 EncodedTurn EncodeHeader(const TurnRecord& turn);
 
 template <typename Record>
 EncodedTurn Encode(Record&& turn, bool compress) {
   EncodedTurn out = EncodeHeader(turn);
-  std::string body = ToStoredTurn(std::forward<Record>(turn)).SerializeAsString();
+  std::string body = SerializeBody(ToStoredTurn(std::forward<Record>(turn)), turn.outputs);
   out.body = compress ? EncodeStoredBlob(std::move(body), RegisterShippedDictionaries()) : std::move(body);
   return out;
 }
@@ -114,7 +146,7 @@ EncodedTurn EncodeTurn(TurnRecord&& turn, bool compress) { return Encode(std::mo
 EncodedTurn EncodeTurnKeeping(TurnRecord* turn, bool compress) {
   EncodedTurn out = EncodeHeader(*turn);
   v1::StoredTurn body = ToStoredTurn(std::move(*turn));
-  std::string bytes = body.SerializeAsString();
+  std::string bytes = SerializeBody(body, turn->outputs);
   SwapBack(body, *turn);
   out.body = compress ? EncodeStoredBlob(std::move(bytes), RegisterShippedDictionaries()) : std::move(bytes);
   return out;

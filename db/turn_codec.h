@@ -4,7 +4,9 @@
 //
 // A turn is one blob, the "body": an agentd.v1.StoredTurn (request, route,
 // each agent's answer once, and what the review was merged from; not the
-// review, which is merged again on read). With compression on, the body is
+// review, which is merged again on read). The answers follow the other
+// fields, each as its plugin's bytes when the record kept them
+// (AgentOutputRecord::output_bytes), else serialized. With compression on, the body is
 // compressed with the newest shipped zstd dictionary (db/dictionaries/,
 // trained on the bundled agents' answers); the blob names its dictionary,
 // and blobs with an older dictionary, with none, or plain, all still read.

@@ -20,6 +20,11 @@ namespace agentd {
 struct AgentOutputRecord {
   v1::AgentRun run;                 // agent, status, latency, error
   v1::AgentResponse output;         // empty when the agent did not answer
+  // `output` as its plugin serialized it, when the host kept those bytes:
+  // they must parse to exactly `output`, and the store keeps them as they
+  // are instead of serializing `output` again. "": serialize `output`.
+  // Never filled on read.
+  std::string output_bytes;
 };
 
 // What a turn's review was merged from besides the agents' answers. The

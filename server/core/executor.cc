@@ -142,9 +142,10 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
       }
     };
   }
+  std::string response_bytes;
   absl::StatusOr<v1::AgentResponse> response =
       slot->instance->HandleShared(state->request, state->request_bytes, slot->definition.name(),
-                                   absl::ToUnixMillis(cancel.deadline), cancel, &progress);
+                                   absl::ToUnixMillis(cancel.deadline), cancel, &progress, &response_bytes);
   slot->in_flight.fetch_sub(1);
   const absl::Time now = absl::Now();
   // A plugin that gave up at its deadline (DEADLINE_EXCEEDED) timed out too.
@@ -169,6 +170,7 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
     run.set_stub(response->stub());
     if (response->has_usage()) *run.mutable_usage() = response->usage();
     state->outcomes[i].response = *std::move(response);
+    state->outcomes[i].response_bytes = std::move(response_bytes);
   } else {
     slot->breaker.RecordFailure(now);
     bool cancelled = !response.ok() && response.status().code() == absl::StatusCode::kCancelled &&

@@ -30,6 +30,7 @@ namespace agentd {
 struct AgentOutcome {
   v1::AgentRun run;
   std::optional<v1::AgentResponse> response;
+  std::string response_bytes;  // `response` as its plugin serialized it, when the host kept that ("": not kept)
   bool overloaded = false;  // skipped because its bulkhead was full: the server is busy, not the agent
 };
 

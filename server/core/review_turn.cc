@@ -53,6 +53,7 @@ void RecordOutputs(std::vector<AgentOutcome>* outcomes, TurnRecord* record, cons
     partial = partial || out.run.status() != v1::AGENT_STATUS_OK;
     if (o.response.has_value()) {
       out.output.Swap(&*o.response);
+      out.output_bytes = std::move(o.response_bytes);
       answers.push_back(&out.output);
     }
   }

@@ -57,12 +57,18 @@ class HostedAgent {
   // `shared` has). `shared_bytes` is `shared` serialized, made once for all
   // the agents: an in-process plugin takes it with the two fields appended
   // (the wire format's last value wins) instead of a copy of the message
-  // serialized again per agent. Same statuses as Handle. This default copies
-  // `shared`, sets the two fields and calls Handle.
+  // serialized again per agent. Same statuses as Handle. `answer_bytes`,
+  // when given, receives the answer's bytes as the plugin produced them if
+  // the host has them and they parse to exactly the answer returned (an
+  // in-process plugin's, unchanged by the host); otherwise it is left empty.
+  // The session store keeps those bytes as they are instead of serializing
+  // the answer again. This default copies `shared`, sets the two fields,
+  // calls Handle and leaves `answer_bytes` empty.
   virtual absl::StatusOr<v1::AgentResponse> HandleShared(const v1::AgentRequest& shared,
                                                          std::string_view shared_bytes, const std::string& agent,
                                                          int64_t deadline_unix_ms, const CancelState& cancel,
-                                                         const ProgressFn* progress = nullptr) const;
+                                                         const ProgressFn* progress = nullptr,
+                                                         std::string* answer_bytes = nullptr) const;
 
   // OK while the agent can take calls; otherwise why not (its plugin
   // process is restarting, its endpoint does not answer). Cheap: ListAgents
@@ -85,7 +91,9 @@ inline absl::StatusOr<v1::AgentResponse> HostedAgent::HandleShared(const v1::Age
                                                                   std::string_view /*shared_bytes*/,
                                                                   const std::string& agent, int64_t deadline_unix_ms,
                                                                   const CancelState& cancel,
-                                                                  const ProgressFn* progress) const {
+                                                                  const ProgressFn* progress,
+                                                                  std::string* answer_bytes) const {
+  if (answer_bytes != nullptr) answer_bytes->clear();
   v1::AgentRequest request = shared;
   request.set_agent(agent);
   request.set_deadline_unix_ms(deadline_unix_ms);

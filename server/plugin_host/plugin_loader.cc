@@ -27,8 +27,8 @@ absl::Status FromPluginCode(agentd_status code, std::string message) {
 }  // namespace
 
 // What a plugin says through the sink of one call: its answer as bytes
-// (`bytes` set) or parsed straight from the plugin's buffer (`parsed` set,
-// no copy of the bytes), and its error message.
+// (`bytes` set), parsed straight from the plugin's buffer (`parsed` set), or
+// both, and its error message.
 struct AgentInstance::Sink {
   std::string* bytes = nullptr;
   v1::AgentResponse* parsed = nullptr;
@@ -38,11 +38,9 @@ struct AgentInstance::Sink {
 
   static void Emit(void* ctx, const uint8_t* data, size_t len) {
     auto* sink = static_cast<Sink*>(ctx);
-    sink->emitted = true;  // a second emit replaces the first, as with bytes
-    if (sink->parsed == nullptr) {
-      sink->bytes->assign(reinterpret_cast<const char*>(data), len);
-      return;
-    }
+    sink->emitted = true;  // a second emit replaces the first, in both forms
+    if (sink->bytes != nullptr) sink->bytes->assign(reinterpret_cast<const char*>(data), len);
+    if (sink->parsed == nullptr) return;
     sink->parse_failed = len > static_cast<size_t>(INT32_MAX) ||
                          !sink->parsed->ParseFromArray(data, static_cast<int>(len));
   }
@@ -162,29 +160,39 @@ absl::StatusOr<std::string> AgentInstance::HandleSerialized(std::string_view req
 }
 
 absl::StatusOr<v1::AgentResponse> AgentInstance::CallParsed(std::string_view request, const CancelState& cancel,
-                                                            const ProgressFn* progress) const {
+                                                            const ProgressFn* progress,
+                                                            std::string* answer_bytes) const {
   v1::AgentResponse response;
   Sink sink;
   sink.parsed = &response;
+  sink.bytes = answer_bytes;
   absl::Status status = Call(request, cancel, progress, &sink);
-  if (!status.ok()) return status;
-  if (sink.parse_failed) {
-    return absl::InternalError(absl::StrCat(agent_, ": plugin emitted bytes that are not an AgentResponse"));
+  if (status.ok() && sink.parse_failed) {
+    status = absl::InternalError(absl::StrCat(agent_, ": plugin emitted bytes that are not an AgentResponse"));
   }
-  if (response.agent().empty()) response.set_agent(agent_);
+  if (!status.ok()) {
+    if (answer_bytes != nullptr) answer_bytes->clear();
+    return status;
+  }
+  if (response.agent().empty()) {
+    response.set_agent(agent_);
+    // The bytes no longer say what the answer is: the store serializes it.
+    if (answer_bytes != nullptr) answer_bytes->clear();
+  }
   return response;
 }
 
 absl::StatusOr<v1::AgentResponse> AgentInstance::Handle(const v1::AgentRequest& request,
                                                         const CancelState& cancel,
                                                         const ProgressFn* progress) const {
-  return CallParsed(request.SerializeAsString(), cancel, progress);
+  return CallParsed(request.SerializeAsString(), cancel, progress, nullptr);
 }
 
 absl::StatusOr<v1::AgentResponse> AgentInstance::HandleShared(const v1::AgentRequest& shared,
                                                               std::string_view shared_bytes, const std::string& agent,
                                                               int64_t deadline_unix_ms, const CancelState& cancel,
-                                                              const ProgressFn* progress) const {
+                                                              const ProgressFn* progress,
+                                                              std::string* answer_bytes) const {
   // Fields that follow in the bytes replace earlier values of the same
   // field, so the shared bytes plus these two parse as the agent's request.
   v1::AgentRequest own;
@@ -193,13 +201,13 @@ absl::StatusOr<v1::AgentResponse> AgentInstance::HandleShared(const v1::AgentReq
   // A field the tail leaves out (set to its default) must not keep a value
   // from the shared bytes: then the plain way.
   if ((agent.empty() && !shared.agent().empty()) || (deadline_unix_ms == 0 && shared.deadline_unix_ms() != 0)) {
-    return HostedAgent::HandleShared(shared, shared_bytes, agent, deadline_unix_ms, cancel, progress);
+    return HostedAgent::HandleShared(shared, shared_bytes, agent, deadline_unix_ms, cancel, progress, answer_bytes);
   }
   std::string request;
   request.reserve(shared_bytes.size() + own.ByteSizeLong());
   request.append(shared_bytes);
   own.AppendToString(&request);
-  return CallParsed(request, cancel, progress);
+  return CallParsed(request, cancel, progress, answer_bytes);
 }
 
 std::string PluginRegistry::PathFor(const std::string& name) const {

@@ -72,10 +72,13 @@ class AgentInstance : public HostedAgent {
                                            const ProgressFn* progress = nullptr) const override;
   // `shared_bytes` with the agent and deadline appended goes to the plugin
   // as it is: one serialization of the request for all the agents asked.
+  // `answer_bytes` gets a copy of the bytes the plugin emitted, unless the
+  // answer had to be changed after parsing (no agent name: the host names
+  // it), when it is left empty.
   absl::StatusOr<v1::AgentResponse> HandleShared(const v1::AgentRequest& shared, std::string_view shared_bytes,
                                                  const std::string& agent, int64_t deadline_unix_ms,
-                                                 const CancelState& cancel,
-                                                 const ProgressFn* progress = nullptr) const override;
+                                                 const CancelState& cancel, const ProgressFn* progress = nullptr,
+                                                 std::string* answer_bytes = nullptr) const override;
   // The bytes straight to the plugin and back: no parse, no serialization.
   // The answer's bytes are not checked here (Handle parses them; whoever
   // receives them must).
@@ -91,9 +94,10 @@ class AgentInstance : public HostedAgent {
   // Calls the plugin's handle with `request`; its answer goes to `sink`.
   absl::Status Call(std::string_view request, const CancelState& cancel, const ProgressFn* progress,
                     Sink* sink) const;
-  // Call, with the answer parsed straight from the plugin's buffer.
+  // Call, with the answer parsed straight from the plugin's buffer (and its
+  // bytes copied to `answer_bytes` when given, as HandleShared says).
   absl::StatusOr<v1::AgentResponse> CallParsed(std::string_view request, const CancelState& cancel,
-                                               const ProgressFn* progress) const;
+                                               const ProgressFn* progress, std::string* answer_bytes) const;
   std::shared_ptr<PluginLibrary> library_;
   agentd_instance* instance_;
   std::string agent_;

@@ -90,6 +90,103 @@ TEST(TurnCodecTest, EncodingKeepingTheRecordEncodesTheSameBytesAndLeavesItWhole)
   EXPECT_EQ(EncodeTurn(std::move(turn), true).body, copied);
 }
 
+// What an answer's plugin might emit: the same answer as `output`, its
+// fields in another order than protobuf writes them and its summary written
+// twice (the last wins), so the bytes differ from a serialization of it.
+std::string PluginBytesOf(const v1::AgentResponse& output) {
+  v1::AgentResponse summary_only;
+  summary_only.set_summary("an earlier summary, replaced");
+  v1::AgentResponse rest = output;
+  rest.clear_summary();
+  v1::AgentResponse last_summary;
+  last_summary.set_summary(output.summary());
+  std::string bytes = summary_only.SerializeAsString() + rest.SerializeAsString();
+  if (!output.summary().empty()) bytes += last_summary.SerializeAsString();
+  return bytes;
+}
+
+TEST(TurnCodecTest, KeptAnswerBytesAreStoredAsTheyAreAndReadBackAsTheAnswer) {
+  TurnRecord turn = SampleTurn();
+  turn.outputs[0].output.add_sections()->set_id("api_design");
+  turn.outputs[0].output.mutable_sections(0)->add_items()->set_text("REST, versioned in the path");
+  const std::string plugin_bytes = PluginBytesOf(turn.outputs[0].output);
+  ASSERT_NE(plugin_bytes, turn.outputs[0].output.SerializeAsString());
+  const std::string serialized = EncodeTurn(turn, /*compress=*/false).body;
+  turn.outputs[0].output_bytes = plugin_bytes;
+  for (bool compress : {true, false}) {
+    SCOPED_TRACE(compress);
+    const EncodedTurn encoded = EncodeTurn(turn, compress);
+    if (!compress) {
+      EXPECT_NE(encoded.body.find(plugin_bytes), std::string::npos);  // as the plugin gave them
+      EXPECT_NE(encoded.body, serialized);
+    }
+    auto body = DecodeTurnBody(encoded.body, "test.db");
+    ASSERT_TRUE(body.ok()) << body.status();
+    auto old_way = DecodeTurnBody(serialized, "test.db");
+    ASSERT_TRUE(old_way.ok()) << old_way.status();
+    // The same turn, whichever way each answer went in.
+    EXPECT_EQ(body->SerializeAsString(), old_way->SerializeAsString());
+    const std::vector<AgentOutputRecord> outputs = OutputsOf(*body);
+    ASSERT_EQ(outputs.size(), 2u);
+    EXPECT_EQ(outputs[0].output.SerializeAsString(), turn.outputs[0].output.SerializeAsString());
+    EXPECT_EQ(outputs[0].output.summary(), std::string(1000, 'o'));
+    EXPECT_TRUE(outputs[0].output_bytes.empty());  // never filled on read
+    EXPECT_EQ(outputs[1].run.status(), v1::AGENT_STATUS_TIMED_OUT);
+    EXPECT_EQ(outputs[1].output.ByteSizeLong(), 0u);
+  }
+}
+
+TEST(TurnCodecTest, AnswersKeepTheirOrderWhetherKeptAsBytesOrSerialized) {
+  TurnRecord turn = SampleTurn();
+  for (const char* agent : {"api-architect", "database-architect", "sre-specialist"}) {
+    AgentOutputRecord& output = turn.outputs.emplace_back();
+    output.run.set_agent(agent);
+    output.run.set_status(v1::AGENT_STATUS_OK);
+    output.output.set_agent(agent);
+    output.output.set_summary(std::string("summary of ") + agent);
+  }
+  turn.outputs[2].output_bytes = PluginBytesOf(turn.outputs[2].output);  // kept; [3] serialized
+  turn.outputs[4].output_bytes = turn.outputs[4].output.SerializeAsString();
+  const TurnRecord expected = turn;
+  const EncodedTurn kept = EncodeTurnKeeping(&turn, true);
+  EXPECT_EQ(kept.body, EncodeTurn(expected, true).body);
+  EXPECT_EQ(turn.outputs[2].output_bytes, expected.outputs[2].output_bytes);  // the record keeps them
+  auto body = DecodeTurnBody(kept.body, "test.db");
+  ASSERT_TRUE(body.ok()) << body.status();
+  const std::vector<AgentOutputRecord> outputs = OutputsOf(*body);
+  ASSERT_EQ(outputs.size(), expected.outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    EXPECT_EQ(outputs[i].run.SerializeAsString(), expected.outputs[i].run.SerializeAsString()) << i;
+    EXPECT_EQ(outputs[i].output.SerializeAsString(), expected.outputs[i].output.SerializeAsString()) << i;
+  }
+}
+
+TEST(TurnCodecTest, ABodyWrittenInOnePieceStillReads) {
+  // Bodies written before answers were appended as bytes: the answers
+  // interleaved in field order (StoredTurn serialized whole).
+  const TurnRecord turn = SampleTurn();
+  v1::StoredTurn whole;
+  *whole.mutable_request() = turn.request;
+  *whole.mutable_route() = turn.route;
+  whole.set_merger_version(turn.merge.merger_version);
+  for (const AgentOutputRecord& o : turn.outputs) {
+    *whole.add_runs() = o.run;
+    *whole.add_outputs() = o.output;
+  }
+  *whole.mutable_requirements() = turn.merge.requirements;
+  auto body = DecodeTurnBody(EncodeStoredBlob(whole.SerializeAsString(), CurrentTurnDictionaryId()), "test.db");
+  ASSERT_TRUE(body.ok()) << body.status();
+  auto now = DecodeTurnBody(EncodeTurn(turn, true).body, "test.db");
+  ASSERT_TRUE(now.ok()) << now.status();
+  const std::vector<AgentOutputRecord> outputs = OutputsOf(*body);
+  const std::vector<AgentOutputRecord> outputs_now = OutputsOf(*now);
+  ASSERT_EQ(outputs.size(), outputs_now.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    EXPECT_EQ(outputs[i].output.SerializeAsString(), outputs_now[i].output.SerializeAsString());
+  }
+  EXPECT_EQ(body->request().text(), turn.request.text());
+}
+
 TEST(TurnCodecTest, FactsKeepTheirProvenance) {
   const TurnRecord turn = SampleTurn();
   std::string blob = EncodeFacts(turn.session_facts, turn.session_fact_sources);

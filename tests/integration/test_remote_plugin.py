@@ -73,6 +73,8 @@ class FakePlugin:
             yield self.answer(text="x" * (5 << 20))
         elif "WRONG-SECTION" in text:
             yield self.answer(section="someone_elses_notes")
+        elif "NAMELESS" in text:
+            yield self.answer(agent="")  # agentd names it
         elif "AS-OTHER" in text:
             yield self.answer(agent="backend-architect")
         elif "NO-ANSWER" in text:
@@ -120,6 +122,17 @@ class RemotePluginTest(unittest.TestCase):
         events = list(self.stub.StreamReview(pb.ReviewRequest(text=QUESTION, agents=["remote-agent"]), timeout=30))
         progress = [e.agent_progress.text for e in events if e.WhichOneof("event") == "agent_progress"]
         self.assertIn("thinking ", "".join(progress))
+
+    def test_a_turn_with_a_remote_answer_reads_back_as_it_was_sent(self):
+        # The in-process agent's answer is stored as its plugin's bytes, the
+        # remote one's serialized by agentd (also when agentd named it).
+        for marker in ("", "NAMELESS"):
+            reply, run = self.runs(marker)
+            self.assertEqual(run.status, review_pb2.AGENT_STATUS_OK, run.error)
+            self.assertIn("remote answered", str(reply.review))
+            stored = self.stub.GetSession(pb.GetSessionRequest(session_id=reply.session_id), timeout=10)
+            self.assertEqual(stored.turns[0].review.SerializeToString(deterministic=True),
+                             reply.review.SerializeToString(deterministic=True), marker)
 
     def test_bad_answers_fail_their_run_with_a_reason(self):
         expected = {

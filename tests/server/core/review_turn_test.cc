@@ -36,6 +36,7 @@ TEST(ReviewTurnTest, TheRecordTakesTheAnswersAndMergeGetsThemBack) {
   failed.run.set_agent("sre-specialist");
   failed.run.set_status(v1::AGENT_STATUS_TIMED_OUT);
   outcomes.push_back(failed);
+  outcomes[0].response_bytes = outcomes[0].response->SerializeAsString();  // kept by its host
   const std::vector<AgentOutcome> sent = outcomes;
   v1::ReviewRequest request;
   request.set_text("How do we scale checkout?");
@@ -45,6 +46,8 @@ TEST(ReviewTurnTest, TheRecordTakesTheAnswersAndMergeGetsThemBack) {
   RecordOutputs(&outcomes, &record, layout);
   ASSERT_EQ(record.outputs.size(), 3u);
   EXPECT_EQ(record.outputs[0].output.sections(0).items(0).text(), "REST");
+  EXPECT_EQ(record.outputs[0].output_bytes, sent[0].response_bytes);  // stored as they are
+  EXPECT_EQ(record.outputs[1].output_bytes, "");                       // serialized by the store
   EXPECT_EQ(record.outputs[2].run.status(), v1::AGENT_STATUS_TIMED_OUT);
   EXPECT_EQ(record.outputs[2].output.ByteSizeLong(), 0u);
   EXPECT_EQ(record.status, "partial");

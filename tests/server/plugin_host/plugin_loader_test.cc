@@ -74,6 +74,62 @@ TEST(PluginLoaderTest, ASharedRequestReachesThePluginAsTheAgentsOwn) {
   }
 }
 
+// The bytes HandleShared hands back for the store are the plugin's own,
+// and parse to exactly the answer returned.
+TEST(PluginLoaderTest, ASharedCallKeepsTheAnswersBytesAsThePluginEmittedThem) {
+  auto library = PluginLibrary::Load(kTestPlugins + "/libtest_agent.so");
+  ASSERT_TRUE(library.ok()) << library.status();
+  auto instance = AgentInstance::Create(*library, ConfigFor("db", {{"mode", "dissent"}}));
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  v1::AgentRequest shared;
+  shared.set_text("which database?");
+  CancelState cancel;
+  std::string bytes = "left from before";
+  auto response = (*instance)->HandleShared(shared, shared.SerializeAsString(), "db", 0, cancel, nullptr, &bytes);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->decisions(0).key(), "database.primary");
+  v1::AgentResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  EXPECT_EQ(parsed.SerializeAsString(), response->SerializeAsString());
+  // Without a place for them, the same answer.
+  auto plain = (*instance)->HandleShared(shared, shared.SerializeAsString(), "db", 0, cancel);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->SerializeAsString(), response->SerializeAsString());
+  // A shared request whose agent the appended tail cannot clear goes the
+  // plain way (Handle on a copy): it answers, and keeps no bytes.
+  shared.set_agent("someone");
+  auto copied = (*instance)->HandleShared(shared, shared.SerializeAsString(), "", 0, cancel, nullptr, &bytes);
+  ASSERT_TRUE(copied.ok()) << copied.status();
+  EXPECT_EQ(bytes, "");
+}
+
+// An answer the host changes after parsing (a plugin that did not name its
+// agent is named by the host) has no bytes kept: they would not say what
+// the answer is. A failed call keeps none either.
+TEST(PluginLoaderTest, AnAnswerChangedAfterParsingOrAFailureKeepsNoBytes) {
+  auto old = PluginLibrary::Load(kTestPlugins + "/libminor_zero.so");
+  ASSERT_TRUE(old.ok()) << old.status();
+  auto nameless = AgentInstance::Create(*old, ConfigFor("old"));
+  ASSERT_TRUE(nameless.ok()) << nameless.status();
+  v1::AgentRequest shared;
+  shared.set_text("hi");
+  CancelState cancel;
+  std::string bytes = "left from before";
+  auto response = (*nameless)->HandleShared(shared, shared.SerializeAsString(), "old", 0, cancel, nullptr, &bytes);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->agent(), "old");  // named by the host
+  EXPECT_EQ(bytes, "");
+
+  auto library = PluginLibrary::Load(kTestPlugins + "/libtest_agent.so");
+  ASSERT_TRUE(library.ok()) << library.status();
+  auto failing = AgentInstance::Create(*library, ConfigFor("f", {{"mode", "fail"}}));
+  ASSERT_TRUE(failing.ok()) << failing.status();
+  bytes = "left from before";
+  auto failed = (*failing)->HandleShared(shared, shared.SerializeAsString(), "f", 0, cancel, nullptr, &bytes);
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(bytes, "");
+}
+
 TEST(PluginLoaderTest, ProgressReachesTheHostThroughAbi11) {
   auto library = PluginLibrary::Load(kTestPlugins + "/libtest_agent.so");
   ASSERT_TRUE(library.ok()) << library.status();
