@@ -292,13 +292,14 @@ std::vector<BenchTurn> LoadSampleTurns(const char* path) {
   Check(sqlite3_prepare_v2(db, "SELECT body FROM turns WHERE body IS NOT NULL", -1, &turns, nullptr), db,
         "prepare sample");
   std::vector<BenchTurn> sample;
+  const uint32_t dictionary = CurrentTurnDictionaryId();  // registers the shipped ones, which the blobs name
   while (sqlite3_step(turns) == SQLITE_ROW) {
     auto plain = DecodeStoredBlob(ColumnBlob(turns, 0));
     if (!plain.ok()) {
       std::fprintf(stderr, "sample: %s\n", plain.status().ToString().c_str());
       std::abort();
     }
-    sample.push_back(BenchTurn{EncodeStoredBlob(std::move(*plain), CurrentTurnDictionaryId())});
+    sample.push_back(BenchTurn{EncodeStoredBlob(std::move(*plain), dictionary)});
   }
   sqlite3_finalize(turns);
   sqlite3_close(db);
