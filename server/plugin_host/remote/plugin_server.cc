@@ -239,8 +239,11 @@ class HandleCall {
       cancel_.deadline = absl::FromChrono(context_.deadline());
     }
     if (server_->BeginInline()) {
+      // Once Run has sent the answer the standby thread may take the call's
+      // last tags and delete `this` before Run returns here.
+      PluginServer::Impl* server = server_;
       Run();
-      server_->EndInline();
+      server->EndInline();
       return;
     }
     server_->on_workers().fetch_add(1);

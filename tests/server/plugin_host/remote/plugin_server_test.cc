@@ -1,12 +1,15 @@
 // PluginServer in front of a scripted agent, called through RemoteAgent over
 // a Unix socket: answers and progress whether a call runs on the gRPC
-// thread or a worker, a slow call does not hold up the others, a client's
-// cancel reaches the agent, and health and Describe answer.
+// thread or a worker, a slow call does not hold up the others, a call the
+// standby thread polled beside ends cleanly, a client's cancel reaches the
+// agent, and health and Describe answer.
 #include "server/plugin_host/remote/plugin_server.h"
 
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,7 +23,8 @@ namespace {
 
 // Answers at once, with two progress events first; a request whose text is
 // "slow" waits for `release` (or its cancel token), "watch" waits for its
-// cancel token and notes that it saw it.
+// cancel token and notes that it saw it; the n-th "hold" waits until
+// `holds_released` reaches n (or its cancel token).
 class ScriptedAgent : public HostedAgent {
  public:
   absl::StatusOr<v1::AgentResponse> Handle(const v1::AgentRequest& request, const CancelState& cancel,
@@ -37,6 +41,10 @@ class ScriptedAgent : public HostedAgent {
       if (cancel.cancelled.load()) saw_cancel.Notify();
       if (cancel.IsCancelled()) return absl::CancelledError("saw the cancel token");
     }
+    if (request.text() == "hold") {
+      const int mine = holds_started.fetch_add(1) + 1;
+      while (!cancel.IsCancelled() && holds_released.load() < mine) absl::SleepFor(absl::Milliseconds(1));
+    }
     v1::AgentResponse response;
     response.set_agent("echo");
     v1::Item* item = response.add_sections()->add_items();
@@ -45,6 +53,27 @@ class ScriptedAgent : public HostedAgent {
     return response;
   }
   mutable absl::Notification started, release, saw_cancel;
+  mutable std::atomic<int> holds_started{0};
+  std::atomic<int> holds_released{0};
+};
+
+// A call on its own thread. Leaving the scope (also through a failed ASSERT)
+// first runs `unblock`, so that the call ends, then joins the thread: the
+// call never outlives the fixture's server and client.
+class CallThread {
+ public:
+  CallThread(std::function<void()> call, std::function<void()> unblock)
+      : unblock_(std::move(unblock)), thread_(std::move(call)) {}
+  ~CallThread() { Join(); }
+  void Join() {
+    if (!thread_.joinable()) return;
+    unblock_();
+    thread_.join();
+  }
+
+ private:
+  std::function<void()> unblock_;
+  std::thread thread_;
 };
 
 class PluginServerTest : public ::testing::Test {
@@ -108,9 +137,14 @@ TEST_F(PluginServerTest, EveryCallBringsItsProgressAndAnswer) {
 }
 
 TEST_F(PluginServerTest, ASlowCallDoesNotHoldUpTheOthers) {
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(Ask("fast").ok());  // the gRPC thread now takes calls itself
+  for (int i = 0; i < 30; ++i) {  // the gRPC thread now takes calls itself
+    absl::StatusOr<v1::AgentResponse> fast = Ask("fast");
+    ASSERT_TRUE(fast.ok()) << fast.status();
+  }
   absl::StatusOr<v1::AgentResponse> slow;
-  std::thread slow_call([&] { slow = Ask("slow"); });
+  CallThread slow_call([&] { slow = Ask("slow"); }, [&] {
+    if (!agent_.release.HasBeenNotified()) agent_.release.Notify();
+  });
   ASSERT_TRUE(agent_.started.WaitForNotificationWithTimeout(absl::Seconds(10)));
   // The slow call holds whichever thread runs it; calls keep being answered.
   for (int i = 0; i < 5; ++i) {
@@ -119,9 +153,33 @@ TEST_F(PluginServerTest, ASlowCallDoesNotHoldUpTheOthers) {
   }
   EXPECT_FALSE(agent_.release.HasBeenNotified());
   agent_.release.Notify();
-  slow_call.join();
+  slow_call.Join();
   ASSERT_TRUE(slow.ok()) << slow.status();
   EXPECT_EQ(slow->sections(0).items(0).text(), "answered: slow");
+}
+
+// A call that holds the gRPC thread gets the standby thread polling beside
+// it, which then may take the call's last tags and delete it as soon as it
+// has answered: the gRPC thread must not touch the call after that (it did,
+// and crashed now and then). Rounds of: fast calls (so the next runs on the
+// gRPC thread), a held call, a call answered beside it, the release.
+TEST_F(PluginServerTest, CallsTheStandbyPolledBesideEndCleanly) {
+  for (int round = 1; round <= 10; ++round) {
+    for (int i = 0; i < 10; ++i) {
+      absl::StatusOr<v1::AgentResponse> fast = Ask("fast");
+      ASSERT_TRUE(fast.ok()) << fast.status();
+    }
+    absl::StatusOr<v1::AgentResponse> held;
+    CallThread call([&] { held = Ask("hold"); }, [&] { agent_.holds_released.store(round); });
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (agent_.holds_started.load() < round && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+    ASSERT_EQ(agent_.holds_started.load(), round);
+    absl::StatusOr<v1::AgentResponse> beside = Ask("fast", nullptr, absl::Seconds(5));
+    EXPECT_TRUE(beside.ok()) << beside.status();
+    call.Join();
+    ASSERT_TRUE(held.ok()) << held.status();
+    EXPECT_EQ(held->sections(0).items(0).text(), "answered: hold");
+  }
 }
 
 TEST_F(PluginServerTest, AClientsCancelReachesTheAgent) {
@@ -129,10 +187,9 @@ TEST_F(PluginServerTest, AClientsCancelReachesTheAgent) {
   request.set_text("watch");
   CancelState cancel;
   absl::StatusOr<v1::AgentResponse> answer;
-  std::thread call([&] { answer = remote_->Handle(request, cancel); });
+  CallThread call([&] { answer = remote_->Handle(request, cancel); }, [&] { cancel.cancelled.store(true); });
   ASSERT_TRUE(agent_.started.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  cancel.cancelled.store(true);
-  call.join();
+  call.Join();
   EXPECT_EQ(answer.status().code(), absl::StatusCode::kCancelled) << answer.status();
   EXPECT_TRUE(agent_.saw_cancel.WaitForNotificationWithTimeout(absl::Seconds(10)));
 }
