@@ -204,7 +204,9 @@ struct CompiledRule {
 
 struct RuleIndex {
   std::vector<CompiledRule> rules;
-  absl::flat_hash_map<std::string, std::vector<int>> by_first_word;
+  // By MatchText::HashOf(first word): a rule tried because another word
+  // has the same hash fails on its first element, which compares the text.
+  absl::flat_hash_map<uint64_t, std::vector<int>> by_first_word;
   std::vector<int> by_number;  // first element is '#'
   std::vector<int> anywhere;   // first element optional, '_' or a prefix
 };
@@ -226,7 +228,8 @@ const RuleIndex& Index() {
           out->by_number.push_back(id);
         } else if (!p.first_words().empty()) {
           for (const std::string& w : p.first_words()) {
-            out->by_first_word[w].push_back(id);
+            std::vector<int>& ids = out->by_first_word[facts_internal::MatchText::HashOf(w)];
+            if (ids.empty() || ids.back() != id) ids.push_back(id);
           }
         } else {
           out->anywhere.push_back(id);
@@ -308,6 +311,7 @@ FactSet ReadFacts(std::string_view text) {
   const RuleIndex& index = Index();
   const TokenizedText tokenized(text);
   const std::vector<facts_internal::Token>& tokens = tokenized.tokens();
+  const facts_internal::MatchText match_text(tokens);
   const int field_count = v1::Requirements::descriptor()->field_count();
   std::vector<Candidate> best(static_cast<size_t>(field_count));
   std::vector<CandidateList> lists(static_cast<size_t>(field_count));
@@ -315,7 +319,7 @@ FactSet ReadFacts(std::string_view text) {
   PatternMatch match;
   auto try_rule = [&](int id, size_t at) {
     const CompiledRule& cr = index.rules[static_cast<size_t>(id)];
-    if (!cr.pattern.MatchAt(tokens, at, &match) || match.end <= match.first) {
+    if (!cr.pattern.MatchAt(match_text, at, &match) || match.end <= match.first) {
       return;
     }
     const Rule& rule = *cr.rule;
@@ -340,8 +344,7 @@ FactSet ReadFacts(std::string_view text) {
   };
 
   for (size_t i = 0; i < tokens.size(); ++i) {
-    if (auto it = index.by_first_word.find(
-            absl::string_view(tokens[i].text.data(), tokens[i].text.size()));
+    if (auto it = index.by_first_word.find(match_text.hash(i));
         it != index.by_first_word.end()) {
       for (int id : it->second) try_rule(id, i);
     }
@@ -393,11 +396,13 @@ FactSet LayerFacts(const FactSet& earlier, const FactSet& from_text,
 
   auto apply = [&](const FactSet& layer, v1::Fact::Source source,
                    bool is_session) {
+    // Swapping with a copy moves one field of any type, repeated or not.
+    // One copy per layer: a swap takes only its own field out of it.
+    std::optional<v1::Requirements> copy;
     for (const FieldDescriptor* field : fields) {
       if (!IsSet(layer.requirements, field)) continue;
-      // Swapping with a copy moves one field of any type, repeated or not.
-      v1::Requirements copy = layer.requirements;
-      out.requirements.GetReflection()->SwapFields(&out.requirements, &copy,
+      if (!copy.has_value()) copy.emplace(layer.requirements);
+      out.requirements.GetReflection()->SwapFields(&out.requirements, &*copy,
                                                    {field});
       const auto found =
           std::find_if(layer.facts.begin(), layer.facts.end(),

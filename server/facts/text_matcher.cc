@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "text/numbers.h"
@@ -30,12 +31,42 @@ constexpr size_t kHashedWords = 6;
 
 }  // namespace
 
-bool Pattern::Element::Accepts(const Token& token) const {
-  if (!word_set.empty()) {
-    if (word_set.contains(absl::string_view(token.text.data(), token.text.size()))) return true;
+MatchText::MatchText(const std::vector<Token>& tokens) : tokens_(&tokens) {
+  hashes_.reserve(tokens.size());
+  negators_.reserve(tokens.size());
+  for (const Token& t : tokens) {
+    hashes_.push_back(HashOf(t.text));
+    negators_.push_back(IsNegator(t.text) ? 1 : 0);
+  }
+}
+
+uint64_t MatchText::HashOf(std::string_view word) {
+  return absl::Hash<absl::string_view>{}(absl::string_view(word.data(), word.size()));
+}
+
+void Pattern::Element::IndexWords() {
+  word_hashes.clear();
+  for (const std::string& w : words) word_hashes.push_back(MatchText::HashOf(w));
+  if (words.size() < kHashedWords) return;
+  for (uint32_t i = 0; i < words.size(); ++i) {
+    // A repeated word keeps its first index; two words with one hash leave
+    // the element comparing word by word.
+    auto [it, inserted] = word_index.try_emplace(word_hashes[i], i);
+    if (!inserted && words[it->second] != words[i]) {
+      word_index.clear();
+      return;
+    }
+  }
+}
+
+bool Pattern::Element::Accepts(const MatchText& text, size_t i) const {
+  const Token& token = text.tokens()[i];
+  const uint64_t hash = text.hash(i);
+  if (!word_index.empty()) {
+    if (auto it = word_index.find(hash); it != word_index.end() && token.text == words[it->second]) return true;
   } else {
-    for (const std::string& w : words) {
-      if (token.text == w) return true;
+    for (size_t w = 0; w < words.size(); ++w) {
+      if (word_hashes[w] == hash && token.text == words[w]) return true;
     }
   }
   if (token.kind != TokenKind::kWord) return false;
@@ -91,7 +122,7 @@ absl::StatusOr<Pattern> Pattern::Compile(std::string_view source) {
           e.words.emplace_back(alt);
         }
       }
-      if (e.words.size() >= kHashedWords) e.word_set.insert(e.words.begin(), e.words.end());
+      e.IndexWords();
     }
     pattern.elements_.push_back(std::move(e));
   }
@@ -117,31 +148,37 @@ absl::StatusOr<Pattern> Pattern::Compile(std::string_view source) {
 
 bool Pattern::MatchAt(const std::vector<Token>& tokens, size_t at,
                       PatternMatch* match) const {
+  return MatchAt(MatchText(tokens), at, match);
+}
+
+bool Pattern::MatchAt(const MatchText& text, size_t at,
+                      PatternMatch* match) const {
   match->first = at;
   match->end = at;
   match->numbers.clear();
   match->negator_skipped = false;
-  return MatchFrom(tokens, 0, at, match);
+  return MatchFrom(text, 0, at, match);
 }
 
-bool Pattern::MatchFrom(const std::vector<Token>& tokens, size_t element,
-                        size_t token, PatternMatch* match) const {
+bool Pattern::MatchFrom(const MatchText& text, size_t element, size_t token,
+                        PatternMatch* match) const {
   if (element == elements_.size()) {
     match->end = token;
     return true;
   }
+  const std::vector<Token>& tokens = text.tokens();
   const Element& e = elements_[element];
   const bool have_token = token < tokens.size();
   switch (e.kind) {
     case Element::Kind::kWords:
-      if (have_token && e.Accepts(tokens[token]) &&
-          MatchFrom(tokens, element + 1, token + 1, match)) {
+      if (have_token && e.Accepts(text, token) &&
+          MatchFrom(text, element + 1, token + 1, match)) {
         return true;
       }
       break;
     case Element::Kind::kAnyWord:
       if (have_token && tokens[token].kind == TokenKind::kWord &&
-          MatchFrom(tokens, element + 1, token + 1, match)) {
+          MatchFrom(text, element + 1, token + 1, match)) {
         return true;
       }
       break;
@@ -150,7 +187,7 @@ bool Pattern::MatchFrom(const std::vector<Token>& tokens, size_t element,
       size_t next = 0;
       if (ReadNumber(tokens, token, &value, &next)) {
         match->numbers.push_back(value);
-        if (MatchFrom(tokens, element + 1, next, match)) return true;
+        if (MatchFrom(text, element + 1, next, match)) return true;
         match->numbers.pop_back();
       }
       break;
@@ -160,7 +197,7 @@ bool Pattern::MatchFrom(const std::vector<Token>& tokens, size_t element,
       size_t next = 0;
       if (text::ReadNines(tokens, token, &percent, &next)) {
         match->numbers.push_back(percent);
-        if (MatchFrom(tokens, element + 1, next, match)) return true;
+        if (MatchFrom(text, element + 1, next, match)) return true;
         match->numbers.pop_back();
       }
       break;
@@ -174,9 +211,9 @@ bool Pattern::MatchFrom(const std::vector<Token>& tokens, size_t element,
               tokens[skipped].kind == TokenKind::kBoundary) {
             break;
           }
-          skipped_negator |= IsNegator(tokens[skipped].text);
+          skipped_negator |= text.negator(skipped);
         }
-        if (MatchFrom(tokens, element + 1, token + static_cast<size_t>(k),
+        if (MatchFrom(text, element + 1, token + static_cast<size_t>(k),
                       match)) {
           match->negator_skipped |= skipped_negator;
           return true;
@@ -185,10 +222,10 @@ bool Pattern::MatchFrom(const std::vector<Token>& tokens, size_t element,
       return false;
     }
     case Element::Kind::kNotFollowedBy:
-      if (have_token && e.Accepts(tokens[token])) return false;
-      return MatchFrom(tokens, element + 1, token, match);
+      if (have_token && e.Accepts(text, token)) return false;
+      return MatchFrom(text, element + 1, token, match);
   }
-  return e.optional && MatchFrom(tokens, element + 1, token, match);
+  return e.optional && MatchFrom(text, element + 1, token, match);
 }
 
 }  // namespace agentd::facts_internal
