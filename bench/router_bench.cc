@@ -109,6 +109,36 @@ BENCHMARK(BM_RouteAndSerializeLoadRequest)
     ->ArgsProduct({{1, 0}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 
+// The load benchmark's five-agent review (bench/loadbench.py's
+// REVIEW_FIVE_TEXT, naming its five agents), routed and serialized: the
+// router's share of a review's CPU in `make bench`. reused:1 routes into the
+// decision the previous call left, as a review does (Router::TakeSpareDecision).
+void BM_RouteFiveAgentReview(benchmark::State& state) {
+  const Fixture* f = GetFixture(true);
+  if (f == nullptr) {
+    state.SkipWithError("cannot build the router or read the request texts");
+    return;
+  }
+  const std::string text =
+      "We are 12 engineers in 2 teams building checkout: 10,000 orders per minute during flash sales, 99.95% "
+      "availability, PostgreSQL on AWS. Review the architecture, the API versioning, the schema and indexes, the "
+      "Kubernetes deployment and the SLOs with burn-rate alerts.";
+  const std::vector<std::string> agents = {"backend-architect", "api-architect", "database-architect",
+                                           "devops-specialist", "sre-specialist"};
+  const bool reused = state.range(0) != 0;
+  std::string wire;
+  for (auto _ : state) {
+    agentd::v1::RouteDecision decision = reused ? agentd::Router::TakeSpareDecision() : agentd::v1::RouteDecision();
+    if (!f->router->RouteInto(text, agents, &decision).ok()) state.SkipWithError("Route failed");
+    wire.clear();
+    decision.SerializeToString(&wire);
+    benchmark::DoNotOptimize(wire.data());
+    if (reused) agentd::Router::KeepSpareDecision(&decision);
+  }
+  state.counters["bytes"] = static_cast<double>(wire.size());
+}
+BENCHMARK(BM_RouteFiveAgentReview)->ArgName("reused")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
 // A long request: the request texts joined, in turn, until the text is
 // `bytes` long (a question pasted with its context). Route's cost grows
 // with the words; this shows by how much.

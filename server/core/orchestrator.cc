@@ -292,8 +292,11 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallC
   }
 
   std::shared_ptr<const AgentSet> agents = Agents();
-  ASSIGN_OR_RETURN(v1::RouteDecision route,
-                   agents->router->Route(request.text(), {request.agents().begin(), request.agents().end()}));
+  // Into the fields this thread's last route left (the service gives it back
+  // once the reply is encoded: Router::KeepSpareDecision).
+  v1::RouteDecision route = Router::TakeSpareDecision();
+  RETURN_IF_ERROR(
+      agents->router->RouteInto(request.text(), {request.agents().begin(), request.agents().end()}, &route));
   if (agents->route_assist != nullptr) agents->route_assist->Apply(request.text(), !request.agents().empty(), &route);
   if (route.selected().empty()) return NothingSelected(route);
 

@@ -38,6 +38,29 @@ absl::StatusOr<v1::RouteDecision> Router::Route(std::string_view text,
   return decision;
 }
 
+namespace {
+
+// Heap-allocated message contents move by swapping pointers: taking and
+// keeping the spare copies nothing.
+v1::RouteDecision& SpareDecision() {
+  thread_local v1::RouteDecision spare;
+  return spare;
+}
+
+}  // namespace
+
+v1::RouteDecision Router::TakeSpareDecision() {
+  v1::RouteDecision decision;
+  decision.Swap(&SpareDecision());
+  return decision;
+}
+
+void Router::KeepSpareDecision(v1::RouteDecision* used) {
+  v1::RouteDecision& spare = SpareDecision();
+  spare.Swap(used);
+  used->Clear();
+}
+
 absl::Status Router::RouteInto(std::string_view text, const std::vector<std::string>& explicit_agents,
                                v1::RouteDecision* decision) const {
   return RouteInto(text, explicit_agents, decision, nullptr);

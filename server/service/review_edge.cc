@@ -10,6 +10,7 @@
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/support/proto_buffer_writer.h"
 #include "grpcpp/support/slice.h"
+#include "server/core/router.h"
 #include "server/render/markdown_renderer.h"
 
 namespace agentd {
@@ -18,6 +19,10 @@ namespace {
 // What one slice of an encoded reply holds: with gRPC's slice header, an
 // 8 KiB allocation.
 constexpr int kReplySliceBytes = 8192 - 64;
+
+// A route encoded in at most this many bytes is kept for the thread's next
+// review (about 4 KB for five agents; a long request's can be far larger).
+constexpr size_t kKeptRouteBytes = 16 * 1024;
 
 }  // namespace
 
@@ -43,6 +48,11 @@ void EncodedReply::Take(v1::ReviewResponse* reply) {
   grpc::ProtoBufferWriter writer(&body_, kReplySliceBytes, static_cast<int>(body.ByteSizeLong()));
   google::protobuf::io::CodedOutputStream out(&writer);
   body.SerializeWithCachedSizes(&out);
+  // The route goes back to this thread's router, whose next review builds
+  // its route into it; one from a huge request is freed.
+  if (static_cast<size_t>(body.route().GetCachedSize()) <= kKeptRouteBytes) {
+    Router::KeepSpareDecision(body.mutable_route());
+  }
 }  // `body` is freed here, on the thread that merged it
 
 grpc::Status EncodedReply::Join(const v1::ReviewResponse& rest, grpc::ByteBuffer* out) const {
