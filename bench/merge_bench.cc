@@ -5,6 +5,7 @@
 //
 // BM_Merge/N: N agents' outcomes (1 = backend-architect alone, 5 = all).
 // Counter review_bytes: the size of the merged Review, serialized.
+#include <memory>
 #include <vector>
 
 #include "bench/bench_agents.h"
@@ -32,7 +33,10 @@ MergeInput RealMergeInput(size_t agents) {
     outcome.run.set_stub(response->stub());
     outcome.response = std::move(*response);
     input.outcomes.push_back(std::move(outcome));
-    input.definitions.push_back(slot->definition);
+    // What the orchestrator passes: the agent's name and sections (AgentSlot::section_owner).
+    v1::AgentDefinition& owner = input.definitions.emplace_back();
+    owner.set_name(slot->definition.name());
+    *owner.mutable_sections() = slot->definition.sections();
   }
   input.requirements = base.requirements();
   input.facts.assign(base.facts().begin(), base.facts().end());
@@ -52,6 +56,38 @@ void BM_Merge(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Merge)->Arg(1)->Arg(5)->Unit(benchmark::kMicrosecond);
+
+// BM_MergeMoved/N/S: Merge(MergeInput&&), as a review is merged: the answers'
+// items are moved into the review; with S = 1 the outcomes carry their item
+// signatures, as the executor hands them over (S = 0: Merge works them out). Each iteration merges kBatch fresh copies
+// of the answers (copied outside the timing: pausing the timer per merge
+// would cost more than a merge) and destroys the reviews and what is left of
+// the answers, as the request thread does. items_per_second counts merges.
+// Counter items: one review's items (sections' items, assumptions, questions).
+void BM_MergeMoved(benchmark::State& state) {
+  constexpr int kBatch = 32;
+  MergeInput input = RealMergeInput(static_cast<size_t>(state.range(0)));
+  if (state.range(1) != 0) {
+    for (AgentOutcome& o : input.outcomes) o.item_signatures = ItemSignatures(*o.response);
+  }
+  size_t items = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<MergeInput> fresh(kBatch, input);
+    state.ResumeTiming();
+    for (MergeInput& answers : fresh) {
+      v1::Review review = Merge(std::move(answers));
+      answers = MergeInput();
+      items = static_cast<size_t>(review.assumptions_size() + review.questions_size());
+      for (const v1::Section& s : review.sections()) items += static_cast<size_t>(s.items_size());
+      benchmark::DoNotOptimize(review);
+    }
+  }
+  if (items == 0) state.SkipWithError("the merged review is empty");
+  state.counters["items"] = static_cast<double>(items);
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_MergeMoved)->Args({5, 0})->Args({5, 1})->Unit(benchmark::kMicrosecond);
 
 // BM_Render/N: the Markdown of N agents' merged review, as the service
 // renders it at the edge. Counter markdown_bytes: its size.

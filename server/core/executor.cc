@@ -147,6 +147,10 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
       slot->instance->HandleShared(state->request, state->request_bytes, slot->definition.name(),
                                    absl::ToUnixMillis(cancel.deadline), cancel, &progress, &response_bytes);
   slot->in_flight.fetch_sub(1);
+  // The merger's signatures of the answer's items, worked out here while
+  // the text just parsed is in this core's cache (AgentOutcome).
+  std::vector<uint64_t> item_signatures;
+  if (response.ok()) item_signatures = ItemSignatures(*response);
   const absl::Time now = absl::Now();
   // A plugin that gave up at its deadline (DEADLINE_EXCEEDED) timed out too.
   const bool expired = now >= cancel.deadline ||
@@ -171,6 +175,7 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
     if (response->has_usage()) *run.mutable_usage() = response->usage();
     state->outcomes[i].response = *std::move(response);
     state->outcomes[i].response_bytes = std::move(response_bytes);
+    state->outcomes[i].item_signatures = std::move(item_signatures);
   } else {
     slot->breaker.RecordFailure(now);
     bool cancelled = !response.ok() && response.status().code() == absl::StatusCode::kCancelled &&

@@ -4,10 +4,12 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -141,27 +143,17 @@ struct SeenItems {
   std::vector<int> next;
 };
 
-// Appends `item` (attributed to `agent` when it names no agent) unless an
-// equal one is there; then records the agent on the one that is. `Item` is
-// a const v1::Item& (copied in) or a v1::Item& (moved in: Merge of an rvalue).
-// Only this adds to `items`, so `seen->next` has one entry per item.
-template <typename ItemRef>
-void AddDeduplicated(ItemRef&& item, const std::string& agent,
-                     google::protobuf::RepeatedPtrField<v1::Item>* items, SeenItems* seen) {
+// The item of `items` that says what `item` (with `signature`) says, or
+// null; then `item` is recorded in `seen` as the one about to be appended.
+// Only AddDeduplicated appends to `items`, so `seen->next` has one entry per
+// item.
+v1::Item* SameInList(const v1::Item& item, uint64_t signature, google::protobuf::RepeatedPtrField<v1::Item>* items,
+                     SeenItems* seen) {
   const int index = items->size();
-  auto [it, inserted] = seen->first.try_emplace(Signature(item), index);
+  auto [it, inserted] = seen->first.try_emplace(signature, index);
   if (!inserted) {
     for (int i = it->second;; i = seen->next[static_cast<size_t>(i)]) {
-      if (SameStatement((*items)[i], item)) {
-        const std::string& by = item.agent().empty() ? agent : item.agent();
-        v1::Item& existing = (*items)[i];
-        if (existing.agent() == by) return;
-        for (const std::string& a : existing.also_agents()) {
-          if (a == by) return;
-        }
-        existing.add_also_agents(by);
-        return;
-      }
+      if (SameStatement((*items)[i], item)) return items->Mutable(i);
       if (seen->next[static_cast<size_t>(i)] < 0) {
         seen->next[static_cast<size_t>(i)] = index;
         break;
@@ -169,13 +161,109 @@ void AddDeduplicated(ItemRef&& item, const std::string& agent,
     }
   }
   seen->next.push_back(-1);
-  v1::Item* added = items->Add();
-  if constexpr (std::is_const_v<std::remove_reference_t<ItemRef>>) {
-    *added = item;
-  } else {
-    added->Swap(&item);
+  return nullptr;
+}
+
+// Records on `existing` that `by` said it too.
+void AlsoSaidBy(const std::string& by, v1::Item* existing) {
+  if (existing->agent() == by) return;
+  for (const std::string& a : existing->also_agents()) {
+    if (a == by) return;
   }
+  existing->add_also_agents(by);
+}
+
+// Appends a copy of `item` (attributed to `agent` when it names no agent)
+// unless an equal one is there; then records the agent on the one that is.
+void AddDeduplicated(const v1::Item& item, uint64_t signature, const std::string& agent,
+                     google::protobuf::RepeatedPtrField<v1::Item>* items, SeenItems* seen) {
+  if (v1::Item* same = SameInList(item, signature, items, seen)) {
+    AlsoSaidBy(item.agent().empty() ? agent : item.agent(), same);
+    return;
+  }
+  v1::Item* added = items->Add();
+  *added = item;
   if (added->agent().empty()) added->set_agent(agent);
+}
+
+// The same for an item the caller gives up (Merge of an rvalue): it is
+// appended itself, not a copy, or deleted when an equal one is there.
+void AddDeduplicated(std::unique_ptr<v1::Item> item, uint64_t signature, const std::string& agent,
+                     google::protobuf::RepeatedPtrField<v1::Item>* items, SeenItems* seen) {
+  if (v1::Item* same = SameInList(*item, signature, items, seen)) {
+    AlsoSaidBy(item->agent().empty() ? agent : item->agent(), same);
+    return;
+  }
+  if (item->agent().empty()) item->set_agent(agent);
+  items->AddAllocated(item.release());
+}
+
+// An answer's item signatures in Merge's reading order (ItemSignatures):
+// those its outcome carries when they are the answer's, else worked out
+// here. Where each section's, the assumptions' and the questions' start is
+// fixed here, before Merge takes any item out of the answer.
+class AnswerSignatures {
+ public:
+  AnswerSignatures() = default;
+  explicit AnswerSignatures(const AgentOutcome& outcome) {
+    const v1::AgentResponse& answer = *outcome.response;
+    size_t count = 0;
+    section_start_.reserve(static_cast<size_t>(answer.sections_size()));
+    for (const v1::Section& s : answer.sections()) {
+      section_start_.push_back(count);
+      count += static_cast<size_t>(s.items_size());
+    }
+    assumptions_start_ = count;
+    questions_start_ = count + static_cast<size_t>(answer.assumptions_size());
+    count = questions_start_ + static_cast<size_t>(answer.questions_size());
+    if (outcome.item_signatures.size() == count) {
+      data_ = outcome.item_signatures.data();
+    } else {
+      computed_ = ItemSignatures(answer);
+      data_ = computed_.data();
+    }
+  }
+  const uint64_t* Section(int i) const { return data_ + section_start_[static_cast<size_t>(i)]; }
+  const uint64_t* Assumptions() const { return data_ + assumptions_start_; }
+  const uint64_t* Questions() const { return data_ + questions_start_; }
+
+ private:
+  const uint64_t* data_ = nullptr;
+  std::vector<uint64_t> computed_;
+  std::vector<size_t> section_start_;
+  size_t assumptions_start_ = 0;
+  size_t questions_start_ = 0;
+};
+
+// Each outcome's AnswerSignatures (an empty one where it has no answer).
+std::vector<AnswerSignatures> SignaturesOf(const std::vector<AgentOutcome>& outcomes) {
+  std::vector<AnswerSignatures> all;
+  all.reserve(outcomes.size());
+  for (const AgentOutcome& o : outcomes) {
+    if (o.response.has_value()) {
+      all.emplace_back(o);
+    } else {
+      all.emplace_back();
+    }
+  }
+  return all;
+}
+
+// Adds every item of `from` (signatures `signatures[0..]`) to `items`:
+// copies from a const list, takes the items out of a mutable one.
+void AddAll(const google::protobuf::RepeatedPtrField<v1::Item>& from, const uint64_t* signatures,
+            const std::string& agent, google::protobuf::RepeatedPtrField<v1::Item>* items, SeenItems* seen) {
+  for (const v1::Item& item : from) AddDeduplicated(item, *signatures++, agent, items, seen);
+}
+void AddAll(google::protobuf::RepeatedPtrField<v1::Item>& from, const uint64_t* signatures, const std::string& agent,
+            google::protobuf::RepeatedPtrField<v1::Item>* items, SeenItems* seen) {
+  // Taken out as they are (pointers, no copies: the answers are not on an
+  // arena), so the review needs no new Item per item.
+  absl::InlinedVector<v1::Item*, 16> taken(static_cast<size_t>(from.size()));
+  from.ExtractSubrange(0, from.size(), taken.data());
+  for (v1::Item* item : taken) {
+    AddDeduplicated(std::unique_ptr<v1::Item>(item), *signatures++, agent, items, seen);
+  }
 }
 
 }  // namespace
@@ -204,8 +292,8 @@ using OwnerOfSection = absl::flat_hash_map<std::string, std::string>;
 // Sections: every agent's items under their section id; the owner's items
 // come first, then the others' in route order; sections in layout order.
 template <typename Input>
-void MergeSections(Input&& input, const ReviewLayout& layout, const OwnerOfSection& owner_of_section,
-                   v1::Review* review) {
+void MergeSections(Input&& input, const std::vector<AnswerSignatures>& signatures, const ReviewLayout& layout,
+                   const OwnerOfSection& owner_of_section, v1::Review* review) {
   struct Gathered {
     v1::Section section;
     SeenItems seen;
@@ -214,8 +302,10 @@ void MergeSections(Input&& input, const ReviewLayout& layout, const OwnerOfSecti
   // Sorted below by (rank, first seen), which orders them fully.
   absl::flat_hash_map<std::string, Gathered> gathered;
   int order = 0;
-  auto gather = [&](auto& response, bool owners_pass) {
+  auto gather = [&](auto& response, const AnswerSignatures& signed_items, bool owners_pass) {
+    int index = -1;
     for (auto& s : Sections(response)) {
+      ++index;
       auto owner = owner_of_section.find(s.id());
       bool is_owner = owner != owner_of_section.end() && owner->second == response.agent();
       if (is_owner != owners_pass) continue;
@@ -226,14 +316,13 @@ void MergeSections(Input&& input, const ReviewLayout& layout, const OwnerOfSecti
         g.section.set_owner(owner != owner_of_section.end() ? owner->second : response.agent());
         g.first_seen = order++;
       }
-      for (auto& item : Items(s)) {
-        AddDeduplicated(item, response.agent(), g.section.mutable_items(), &g.seen);
-      }
+      AddAll(Items(s), signed_items.Section(index), response.agent(), g.section.mutable_items(), &g.seen);
     }
   };
   for (bool owners_pass : {true, false}) {
-    for (auto& o : input.outcomes) {
-      if (o.response.has_value()) gather(*o.response, owners_pass);
+    for (size_t i = 0; i < input.outcomes.size(); ++i) {
+      auto& o = input.outcomes[i];
+      if (o.response.has_value()) gather(*o.response, signatures[i], owners_pass);
     }
   }
   std::vector<Gathered*> ordered;
@@ -320,19 +409,19 @@ v1::Review MergeImpl(Input&& input) {
   for (const v1::AgentDefinition& def : input.definitions) {
     for (const std::string& id : def.sections()) owner_of_section.emplace(id, def.name());
   }
-  MergeSections(input, layout, owner_of_section, &review);
+  const std::vector<AnswerSignatures> signatures = SignaturesOf(input.outcomes);
+  MergeSections(input, signatures, layout, owner_of_section, &review);
   MergeDecisions(input, layout, owner_of_section, &review);
 
   SeenItems seen_assumptions, seen_questions;
-  for (auto& o : input.outcomes) {
+  for (size_t i = 0; i < input.outcomes.size(); ++i) {
+    auto& o = input.outcomes[i];
     if (!o.response.has_value()) continue;
     auto& response = *o.response;
-    for (auto& item : Assumptions(response)) {
-      AddDeduplicated(item, response.agent(), review.mutable_assumptions(), &seen_assumptions);
-    }
-    for (auto& item : Questions(response)) {
-      AddDeduplicated(item, response.agent(), review.mutable_questions(), &seen_questions);
-    }
+    AddAll(Assumptions(response), signatures[i].Assumptions(), response.agent(), review.mutable_assumptions(),
+           &seen_assumptions);
+    AddAll(Questions(response), signatures[i].Questions(), response.agent(), review.mutable_questions(),
+           &seen_questions);
   }
 
   review.mutable_agents()->Reserve(static_cast<int>(input.outcomes.size()));
@@ -360,6 +449,19 @@ v1::Review MergeImpl(Input&& input) {
 }
 
 }  // namespace
+
+std::vector<uint64_t> ItemSignatures(const v1::AgentResponse& answer) {
+  std::vector<uint64_t> signatures;
+  size_t count = static_cast<size_t>(answer.assumptions_size() + answer.questions_size());
+  for (const v1::Section& s : answer.sections()) count += static_cast<size_t>(s.items_size());
+  signatures.reserve(count);
+  for (const v1::Section& s : answer.sections()) {
+    for (const v1::Item& item : s.items()) signatures.push_back(Signature(item));
+  }
+  for (const v1::Item& item : answer.assumptions()) signatures.push_back(Signature(item));
+  for (const v1::Item& item : answer.questions()) signatures.push_back(Signature(item));
+  return signatures;
+}
 
 v1::Review Merge(const MergeInput& input) { return MergeImpl(input); }
 v1::Review Merge(MergeInput&& input) { return MergeImpl(input); }

@@ -12,6 +12,7 @@
 #ifndef AGENTD_SERVER_CORE_MERGER_H_
 #define AGENTD_SERVER_CORE_MERGER_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,11 @@ struct AgentOutcome {
   std::optional<v1::AgentResponse> response;
   std::string response_bytes;  // `response` as its plugin serialized it, when the host kept that ("": not kept)
   bool overloaded = false;  // skipped because its bulkhead was full: the server is busy, not the agent
+  // ItemSignatures(*response), worked out by the executor thread that parsed
+  // the answer, while its text is in that core's cache: the thread that
+  // merges then reads no item's text only to compare it. Empty (or not the
+  // answer's count): Merge works them out.
+  std::vector<uint64_t> item_signatures;
 };
 
 struct MergeInput {
@@ -44,6 +50,11 @@ struct MergeInput {
 };
 
 v1::Review Merge(const MergeInput& input);
+// What Merge compares items by, one per item of `answer` in the order it
+// reads them: every section's items in order, then the assumptions, then the
+// questions. The same for two items that say the same (the same label and
+// text but for case, punctuation and spacing); valid within one process.
+std::vector<uint64_t> ItemSignatures(const v1::AgentResponse& answer);
 // The same review, made by moving the answers' items, decisions, runs and
 // facts out of `input` instead of copying them (what is left in it is
 // unspecified). For a caller that is done with the answers.

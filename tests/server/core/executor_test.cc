@@ -53,6 +53,8 @@ TEST(ExecutorTest, RunsEveryAgentAndKeepsSlotOrder) {
   EXPECT_EQ(outcomes[1].run.status(), v1::AGENT_STATUS_OK);
   ASSERT_TRUE(outcomes[1].response.has_value());
   EXPECT_EQ(outcomes[1].response->agent(), "b");
+  // Each answer comes with the merger's item signatures, worked out where it was parsed.
+  EXPECT_EQ(outcomes[1].item_signatures, ItemSignatures(*outcomes[1].response));
   // Each agent starts before it finishes; b (sleeping) finishes last.
   ASSERT_EQ(observer.events.size(), 4u);
   EXPECT_EQ(observer.events.back(), "finished b");

@@ -281,6 +281,42 @@ TEST(MergerTest, MovingTheInputMergesTheSameReviewAsCopyingIt) {
   MergeInput moved = in;
   EXPECT_EQ(Merge(std::move(moved)).SerializeAsString(), copied);
   EXPECT_EQ(MergeByVersion(kMergerVersion, MergeInput(in))->SerializeAsString(), copied);
+  // Signatures carried with the answers (as the executor hands them over) merge the same review.
+  MergeInput signed_answers = in;
+  for (AgentOutcome& o : signed_answers.outcomes) o.item_signatures = ItemSignatures(*o.response);
+  EXPECT_EQ(Merge(signed_answers).SerializeAsString(), copied);
+  EXPECT_EQ(Merge(std::move(signed_answers)).SerializeAsString(), copied);
+}
+
+TEST(MergerTest, ItemSignaturesFollowTheMergersReadingOrderAndSameness) {
+  v1::AgentResponse r;
+  r.set_agent("backend-architect");
+  AddItem(&r, "recommendations", "Add a read replica");
+  AddItem(&r, "risks", "add a READ replica.");
+  r.add_assumptions()->set_text("Add a read-replica");
+  r.add_questions()->set_text("Add a read replica");
+  r.mutable_questions(0)->set_label("Team");
+  const std::vector<uint64_t> signatures = ItemSignatures(r);
+  ASSERT_EQ(signatures.size(), 4u);
+  EXPECT_EQ(signatures[0], signatures[1]);  // case and punctuation make no difference
+  EXPECT_EQ(signatures[0], signatures[2]);  // nor spacing
+  EXPECT_NE(signatures[0], signatures[3]);  // a label does
+}
+
+TEST(MergerTest, SignaturesThatAreNotTheAnswersAreWorkedOutAgain) {
+  v1::AgentResponse be;
+  be.set_agent("backend-architect");
+  AddItem(&be, "recommendations", "Add a read replica", 2);
+  v1::AgentResponse api;
+  api.set_agent("api-architect");
+  AddItem(&api, "recommendations", "add a READ replica.", 1);
+  AddItem(&api, "recommendations", "Version the API", 1);
+  MergeInput in = TwoAgents(be, api);
+  const std::string expected = Merge(in).SerializeAsString();
+  in.outcomes[0].item_signatures = {1, 2, 3};  // not one per item
+  in.outcomes[1].item_signatures = {7};
+  EXPECT_EQ(Merge(in).SerializeAsString(), expected);
+  EXPECT_EQ(Merge(std::move(in)).SerializeAsString(), expected);
 }
 
 // A definition that brings its own sections places them where it says,
