@@ -266,10 +266,6 @@ void AddAll(google::protobuf::RepeatedPtrField<v1::Item>& from, const uint64_t* 
   }
 }
 
-}  // namespace
-
-namespace {
-
 // Copies from a const input, moves from a mutable one.
 template <typename Input>
 constexpr bool kMoves = !std::is_const_v<std::remove_reference_t<Input>>;
