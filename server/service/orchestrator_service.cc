@@ -31,13 +31,27 @@ grpc::Status Reply(absl::StatusOr<T> result, T* response) {
   return grpc::Status::OK;
 }
 
+// A raw method's request (Review, StreamReview); nullptr when the bytes are
+// not a ReviewRequest.
+std::shared_ptr<v1::ReviewRequest> ParseReviewRequest(const grpc::ByteBuffer& bytes) {
+  auto request = std::make_shared<v1::ReviewRequest>();
+  grpc::ByteBuffer copy(bytes);  // shares the slices; Deserialize empties it
+  if (!grpc::SerializationTraits<v1::ReviewRequest>::Deserialize(&copy, request.get()).ok()) return nullptr;
+  return request;
+}
+
+grpc::Status NotAReviewRequest() {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: not an agentd.v1.ReviewRequest");
+}
+
 // StreamReview: the review runs on a request thread and reports progress
-// here; events are written one at a time (gRPC allows one write in flight),
-// queued in between, and the stream finishes after the last one.
+// here; events are serialized as they come (on the request thread), written
+// one at a time (gRPC allows one write in flight), queued in between, and
+// the stream finishes after the last one.
 //
 // Lifetime: two owners, the request thread and gRPC (until OnDone); the
 // last to let go deletes the reactor.
-class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEvent>, public ReviewObserver {
+class StreamReviewReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, public ReviewObserver {
  public:
   StreamReviewReactor(grpc::CallbackServerContext* ctx, const Telemetry& telemetry)
       : ctx_(ctx), record_(telemetry, ctx, "StreamReview") {}
@@ -51,14 +65,19 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
       return cancelled_.load() || (caller_cancelled && caller_cancelled());
     };
     absl::StatusOr<v1::ReviewResponse> result = core->Review(call, request, this);
+    grpc::ByteBuffer last;
+    if (result.ok()) {
+      {
+        absl::MutexLock lock(&mu_);
+        record_.set_review(*result);
+      }
+      v1::ReviewEvent event;
+      *event.mutable_review() = *std::move(result);
+      last = Encode(event);
+    }  // the review is freed here, on the thread that merged it
     {
       absl::MutexLock lock(&mu_);
-      if (result.ok()) {
-        record_.set_review(*result);
-        v1::ReviewEvent event;
-        *event.mutable_review() = *std::move(result);
-        Enqueue(std::move(event));
-      }
+      if (result.ok()) Enqueue(std::move(last));
       final_status_ = result.ok() ? grpc::Status::OK : ToGrpcStatus(result.status(), ctx_);
       work_done_ = true;
       MaybeFinish();
@@ -69,22 +88,19 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
   void OnRouted(const v1::RouteDecision& decision) override {
     v1::ReviewEvent event;
     *event.mutable_routed() = decision;
-    absl::MutexLock lock(&mu_);
-    Enqueue(std::move(event));
+    Send(event);
   }
   void OnAgentStarted(const std::string& agent) override {
     v1::ReviewEvent event;
     event.mutable_agent_started()->set_agent(agent);
-    absl::MutexLock lock(&mu_);
-    Enqueue(std::move(event));
+    Send(event);
   }
   void OnAgentProgress(const std::string& agent, const std::string& text) override {
     v1::ReviewEvent event;
     v1::AgentProgress* progress = event.mutable_agent_progress();
     progress->set_agent(agent);
     progress->set_text(text);
-    absl::MutexLock lock(&mu_);
-    Enqueue(std::move(event));
+    Send(event);
   }
   void OnAgentFinished(const AgentOutcome& outcome) override {
     v1::ReviewEvent event;
@@ -92,8 +108,7 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
     finished->set_agent(outcome.run.agent());
     *finished->mutable_run() = outcome.run;
     if (outcome.response.has_value()) *finished->mutable_output() = *outcome.response;
-    absl::MutexLock lock(&mu_);
-    Enqueue(std::move(event));
+    Send(event);
   }
 
   void OnWriteDone(bool ok) override {
@@ -122,7 +137,20 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
   }
 
  private:
-  void Enqueue(v1::ReviewEvent event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // `event` as gRPC would send it, serialized by the calling thread.
+  static grpc::ByteBuffer Encode(const v1::ReviewEvent& event) {
+    grpc::ByteBuffer bytes;
+    bool own_buffer;
+    grpc::SerializationTraits<v1::ReviewEvent>::Serialize(event, &bytes, &own_buffer).IgnoreError();
+    return bytes;
+  }
+  void Send(const v1::ReviewEvent& event) {
+    if (cancelled_) return;
+    grpc::ByteBuffer bytes = Encode(event);
+    absl::MutexLock lock(&mu_);
+    Enqueue(std::move(bytes));
+  }
+  void Enqueue(grpc::ByteBuffer event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (cancelled_) return;
     pending_.push_back(std::move(event));
     WriteNext();
@@ -148,7 +176,7 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<v1::ReviewEven
   grpc::CallbackServerContext* const ctx_;
   CallRecord record_;  // finished with the stream, under mu_
   absl::Mutex mu_;
-  std::deque<v1::ReviewEvent> pending_ ABSL_GUARDED_BY(mu_);  // front is being written when writing_
+  std::deque<grpc::ByteBuffer> pending_ ABSL_GUARDED_BY(mu_);  // front is being written when writing_
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool work_done_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
@@ -242,11 +270,9 @@ grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContex
   // commits full.
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   auto record = std::make_shared<CallRecord>(telemetry_, ctx, "Review");
-  auto request = std::make_shared<v1::ReviewRequest>();
-  grpc::ByteBuffer request_copy(*request_bytes);  // shares the slices; Deserialize empties it
-  if (!grpc::SerializationTraits<v1::ReviewRequest>::Deserialize(&request_copy, request.get()).ok()) {
-    FinishCall(reactor, record.get(),
-               grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: not an agentd.v1.ReviewRequest"));
+  std::shared_ptr<v1::ReviewRequest> request = ParseReviewRequest(*request_bytes);
+  if (request == nullptr) {
+    FinishCall(reactor, record.get(), NotAReviewRequest());
     return reactor;
   }
   absl::StatusOr<Admitted> admitted = Admit(ctx, record.get());
@@ -278,9 +304,14 @@ grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContex
   return reactor;
 }
 
-grpc::ServerWriteReactor<v1::ReviewEvent>* OrchestratorService::StreamReview(grpc::CallbackServerContext* ctx,
-                                                                            const v1::ReviewRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* OrchestratorService::StreamReview(grpc::CallbackServerContext* ctx,
+                                                                             const grpc::ByteBuffer* request_bytes) {
   auto* reactor = new StreamReviewReactor(ctx, telemetry_);
+  std::shared_ptr<v1::ReviewRequest> request = ParseReviewRequest(*request_bytes);
+  if (request == nullptr) {
+    reactor->FinishNow(NotAReviewRequest());
+    return reactor;
+  }
   absl::StatusOr<Admitted> admitted = Admit(ctx, reactor->record());
   if (!admitted.ok()) {
     reactor->FinishNow(ToGrpcStatus(admitted.status(), ctx));

@@ -35,10 +35,14 @@ struct AdmissionLimits {
   int max_calls_per_principal = 0;  // 0 = max_calls
 };
 
-// Review is a raw method: its ~37 KB reply is encoded on the request thread
-// right after the merge (EncodedReply, review_edge.h), not by gRPC when the
-// call finishes; the bytes are the same.
-class OrchestratorService final : public v1::Orchestrator::WithRawCallbackMethod_Review<v1::Orchestrator::CallbackService> {
+// Review and StreamReview are raw methods: a review's ~37 KB reply (or
+// last event) is encoded on the request thread right after the merge
+// (EncodedReply, review_edge.h; StreamReview's events as they are queued),
+// and freed there, not by gRPC when the call finishes or the event is
+// written; the bytes are the same.
+class OrchestratorService final
+    : public v1::Orchestrator::WithRawCallbackMethod_Review<
+          v1::Orchestrator::WithRawCallbackMethod_StreamReview<v1::Orchestrator::CallbackService>> {
  public:
   // `auth` decides every call's principal (it outlives the service).
   // `request_threads`: how many waiting calls run at once.
@@ -57,8 +61,9 @@ class OrchestratorService final : public v1::Orchestrator::WithRawCallbackMethod
   // A v1::ReviewRequest in, a v1::ReviewResponse out, as their bytes.
   grpc::ServerUnaryReactor* Review(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override;
-  grpc::ServerWriteReactor<v1::ReviewEvent>* StreamReview(grpc::CallbackServerContext* ctx,
-                                                         const v1::ReviewRequest* request) override;
+  // A v1::ReviewRequest in, v1::ReviewEvent's out, as their bytes.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamReview(grpc::CallbackServerContext* ctx,
+                                                          const grpc::ByteBuffer* request) override;
   grpc::ServerUnaryReactor* Route(grpc::CallbackServerContext* ctx, const v1::RouteRequest* request,
                                   v1::RouteDecision* response) override;
   grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* ctx, const v1::ListAgentsRequest* request,

@@ -63,6 +63,17 @@ class ValidationTest(unittest.TestCase):
         self.assertEqual(self.session_count(), before)  # nothing was stored
         self.assertTrue(health_serving(self.server.address))
 
+    def test_bytes_that_are_not_a_review_request_are_refused(self):
+        # Review and StreamReview parse their own requests (raw methods).
+        channel = grpc.insecure_channel(self.server.address)
+        garbage = b"\x0a\xff\xff\xff\xff\x0f"  # field 1, a length past the end
+        unary = channel.unary_unary("/agentd.v1.Orchestrator/Review")
+        stream = channel.unary_stream("/agentd.v1.Orchestrator/StreamReview")
+        for fn in (unary, stream):
+            self.assertInvalid(fn, garbage, "not an agentd.v1.ReviewRequest")
+        channel.close()
+        self.assertTrue(health_serving(self.server.address))
+
     def test_unknown_enum_values_are_refused(self):
         # proto3 enums are open: a client may send any number.
         requirements = review_pb2.Requirements()
