@@ -204,9 +204,7 @@ struct CompiledRule {
 
 struct RuleIndex {
   std::vector<CompiledRule> rules;
-  // By MatchText::HashOf(first word): a rule tried because another word
-  // has the same hash fails on its first element, which compares the text.
-  absl::flat_hash_map<uint64_t, std::vector<int>> by_first_word;
+  absl::flat_hash_map<std::string, std::vector<int>> by_first_word;
   std::vector<int> by_number;  // first element is '#'
   std::vector<int> anywhere;   // first element optional, '_' or a prefix
 };
@@ -228,8 +226,7 @@ const RuleIndex& Index() {
           out->by_number.push_back(id);
         } else if (!p.first_words().empty()) {
           for (const std::string& w : p.first_words()) {
-            std::vector<int>& ids = out->by_first_word[facts_internal::MatchText::HashOf(w)];
-            if (ids.empty() || ids.back() != id) ids.push_back(id);
+            out->by_first_word[w].push_back(id);
           }
         } else {
           out->anywhere.push_back(id);
@@ -311,7 +308,6 @@ FactSet ReadFacts(std::string_view text) {
   const RuleIndex& index = Index();
   const TokenizedText tokenized(text);
   const std::vector<facts_internal::Token>& tokens = tokenized.tokens();
-  const facts_internal::MatchText match_text(tokens);
   const int field_count = v1::Requirements::descriptor()->field_count();
   std::vector<Candidate> best(static_cast<size_t>(field_count));
   std::vector<CandidateList> lists(static_cast<size_t>(field_count));
@@ -319,7 +315,7 @@ FactSet ReadFacts(std::string_view text) {
   PatternMatch match;
   auto try_rule = [&](int id, size_t at) {
     const CompiledRule& cr = index.rules[static_cast<size_t>(id)];
-    if (!cr.pattern.MatchAt(match_text, at, &match) || match.end <= match.first) {
+    if (!cr.pattern.MatchAt(tokens, at, &match) || match.end <= match.first) {
       return;
     }
     const Rule& rule = *cr.rule;
@@ -344,7 +340,8 @@ FactSet ReadFacts(std::string_view text) {
   };
 
   for (size_t i = 0; i < tokens.size(); ++i) {
-    if (auto it = index.by_first_word.find(match_text.hash(i));
+    if (auto it = index.by_first_word.find(
+            absl::string_view(tokens[i].text.data(), tokens[i].text.size()));
         it != index.by_first_word.end()) {
       for (int id : it->second) try_rule(id, i);
     }

@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 
-#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "text/numbers.h"
@@ -31,42 +30,12 @@ constexpr size_t kHashedWords = 6;
 
 }  // namespace
 
-MatchText::MatchText(const std::vector<Token>& tokens) : tokens_(&tokens) {
-  hashes_.reserve(tokens.size());
-  negators_.reserve(tokens.size());
-  for (const Token& t : tokens) {
-    hashes_.push_back(HashOf(t.text));
-    negators_.push_back(IsNegator(t.text) ? 1 : 0);
-  }
-}
-
-uint64_t MatchText::HashOf(std::string_view word) {
-  return absl::Hash<absl::string_view>{}(absl::string_view(word.data(), word.size()));
-}
-
-void Pattern::Element::IndexWords() {
-  word_hashes.clear();
-  for (const std::string& w : words) word_hashes.push_back(MatchText::HashOf(w));
-  if (words.size() < kHashedWords) return;
-  for (uint32_t i = 0; i < words.size(); ++i) {
-    // A repeated word keeps its first index; two words with one hash leave
-    // the element comparing word by word.
-    auto [it, inserted] = word_index.try_emplace(word_hashes[i], i);
-    if (!inserted && words[it->second] != words[i]) {
-      word_index.clear();
-      return;
-    }
-  }
-}
-
-bool Pattern::Element::Accepts(const MatchText& text, size_t i) const {
-  const Token& token = text.tokens()[i];
-  const uint64_t hash = text.hash(i);
-  if (!word_index.empty()) {
-    if (auto it = word_index.find(hash); it != word_index.end() && token.text == words[it->second]) return true;
+bool Pattern::Element::Accepts(const Token& token) const {
+  if (!word_set.empty()) {
+    if (word_set.contains(absl::string_view(token.text.data(), token.text.size()))) return true;
   } else {
-    for (size_t w = 0; w < words.size(); ++w) {
-      if (word_hashes[w] == hash && token.text == words[w]) return true;
+    for (const std::string& w : words) {
+      if (token.text == w) return true;
     }
   }
   if (token.kind != TokenKind::kWord) return false;
@@ -122,7 +91,7 @@ absl::StatusOr<Pattern> Pattern::Compile(std::string_view source) {
           e.words.emplace_back(alt);
         }
       }
-      e.IndexWords();
+      if (e.words.size() >= kHashedWords) e.word_set.insert(e.words.begin(), e.words.end());
     }
     pattern.elements_.push_back(std::move(e));
   }
@@ -148,37 +117,31 @@ absl::StatusOr<Pattern> Pattern::Compile(std::string_view source) {
 
 bool Pattern::MatchAt(const std::vector<Token>& tokens, size_t at,
                       PatternMatch* match) const {
-  return MatchAt(MatchText(tokens), at, match);
-}
-
-bool Pattern::MatchAt(const MatchText& text, size_t at,
-                      PatternMatch* match) const {
   match->first = at;
   match->end = at;
   match->numbers.clear();
   match->negator_skipped = false;
-  return MatchFrom(text, 0, at, match);
+  return MatchFrom(tokens, 0, at, match);
 }
 
-bool Pattern::MatchFrom(const MatchText& text, size_t element, size_t token,
-                        PatternMatch* match) const {
+bool Pattern::MatchFrom(const std::vector<Token>& tokens, size_t element,
+                        size_t token, PatternMatch* match) const {
   if (element == elements_.size()) {
     match->end = token;
     return true;
   }
-  const std::vector<Token>& tokens = text.tokens();
   const Element& e = elements_[element];
   const bool have_token = token < tokens.size();
   switch (e.kind) {
     case Element::Kind::kWords:
-      if (have_token && e.Accepts(text, token) &&
-          MatchFrom(text, element + 1, token + 1, match)) {
+      if (have_token && e.Accepts(tokens[token]) &&
+          MatchFrom(tokens, element + 1, token + 1, match)) {
         return true;
       }
       break;
     case Element::Kind::kAnyWord:
       if (have_token && tokens[token].kind == TokenKind::kWord &&
-          MatchFrom(text, element + 1, token + 1, match)) {
+          MatchFrom(tokens, element + 1, token + 1, match)) {
         return true;
       }
       break;
@@ -187,7 +150,7 @@ bool Pattern::MatchFrom(const MatchText& text, size_t element, size_t token,
       size_t next = 0;
       if (ReadNumber(tokens, token, &value, &next)) {
         match->numbers.push_back(value);
-        if (MatchFrom(text, element + 1, next, match)) return true;
+        if (MatchFrom(tokens, element + 1, next, match)) return true;
         match->numbers.pop_back();
       }
       break;
@@ -197,7 +160,7 @@ bool Pattern::MatchFrom(const MatchText& text, size_t element, size_t token,
       size_t next = 0;
       if (text::ReadNines(tokens, token, &percent, &next)) {
         match->numbers.push_back(percent);
-        if (MatchFrom(text, element + 1, next, match)) return true;
+        if (MatchFrom(tokens, element + 1, next, match)) return true;
         match->numbers.pop_back();
       }
       break;
@@ -211,9 +174,9 @@ bool Pattern::MatchFrom(const MatchText& text, size_t element, size_t token,
               tokens[skipped].kind == TokenKind::kBoundary) {
             break;
           }
-          skipped_negator |= text.negator(skipped);
+          skipped_negator |= IsNegator(tokens[skipped].text);
         }
-        if (MatchFrom(text, element + 1, token + static_cast<size_t>(k),
+        if (MatchFrom(tokens, element + 1, token + static_cast<size_t>(k),
                       match)) {
           match->negator_skipped |= skipped_negator;
           return true;
@@ -222,10 +185,10 @@ bool Pattern::MatchFrom(const MatchText& text, size_t element, size_t token,
       return false;
     }
     case Element::Kind::kNotFollowedBy:
-      if (have_token && e.Accepts(text, token)) return false;
-      return MatchFrom(text, element + 1, token, match);
+      if (have_token && e.Accepts(tokens[token])) return false;
+      return MatchFrom(tokens, element + 1, token, match);
   }
-  return e.optional && MatchFrom(text, element + 1, token, match);
+  return e.optional && MatchFrom(tokens, element + 1, token, match);
 }
 
 }  // namespace agentd::facts_internal

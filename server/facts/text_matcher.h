@@ -26,7 +26,7 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "text/numbers.h"
 #include "text/scope.h"
@@ -50,35 +50,11 @@ struct PatternMatch {
   bool negator_skipped = false;  // a '..N' gap skipped a negator
 };
 
-// What patterns ask of a text's tokens, worked out once per text rather
-// than once per rule tried at each token: a hash of each token's text (an
-// element compares its words by hash first, and by text only when the
-// hashes agree) and whether it is a negator. Holds a pointer to `tokens`,
-// which must outlive it.
-class MatchText {
- public:
-  explicit MatchText(const std::vector<Token>& tokens);
-
-  const std::vector<Token>& tokens() const { return *tokens_; }
-  uint64_t hash(size_t i) const { return hashes_[i]; }
-  bool negator(size_t i) const { return negators_[i] != 0; }
-
-  // The hash MatchText and patterns give a word.
-  static uint64_t HashOf(std::string_view word);
-
- private:
-  const std::vector<Token>* tokens_;
-  std::vector<uint64_t> hashes_;
-  std::vector<char> negators_;
-};
-
 class Pattern {
  public:
   static absl::StatusOr<Pattern> Compile(std::string_view source);
 
   // Matches starting exactly at tokens[at]; the shortest gaps win.
-  bool MatchAt(const MatchText& text, size_t at, PatternMatch* match) const;
-  // The same for a text matched once (builds its MatchText).
   bool MatchAt(const std::vector<Token>& tokens, size_t at,
                PatternMatch* match) const;
 
@@ -92,21 +68,17 @@ class Pattern {
     enum class Kind { kWords, kNumber, kNines, kAnyWord, kGap, kNotFollowedBy };
     Kind kind = Kind::kWords;
     std::vector<std::string> words;
-    std::vector<uint64_t> word_hashes;  // MatchText::HashOf(words[i])
-    // Hash to index in `words`, when there are many of them ({noun},
-    // {role}, …) and their hashes differ: one lookup instead of a
-    // comparison per word.
-    absl::flat_hash_map<uint64_t, uint32_t> word_index;
+    // The same words hashed, when there are many of them ({noun}, {role}, …):
+    // one lookup instead of a comparison per word.
+    absl::flat_hash_set<std::string> word_set;
     std::vector<std::string> prefixes;
     int max_gap = 0;
     bool optional = false;
-    // Whether token `i` of `text` is one of the words or prefixes.
-    bool Accepts(const MatchText& text, size_t i) const;
-    void IndexWords();
+    bool Accepts(const Token& token) const;
   };
 
-  bool MatchFrom(const MatchText& text, size_t element, size_t token,
-                 PatternMatch* match) const;
+  bool MatchFrom(const std::vector<Token>& tokens, size_t element,
+                 size_t token, PatternMatch* match) const;
 
   std::vector<Element> elements_;
   std::vector<std::string> first_words_;
