@@ -5,6 +5,7 @@ PRESET  ?= default
 LISTEN  ?= 127.0.0.1:50051
 DB      ?= ./var/agentd.db
 JOBS    ?= $(shell nproc)
+CMAKE_ARGS ?=
 
 .PHONY: all deps build run test demo bench bench-peer clean
 
@@ -14,7 +15,7 @@ deps:
 	@./tools/install-deps.sh
 
 $(BUILD)/build.ninja: CMakeLists.txt CMakePresets.json | deps
-	cmake --preset $(PRESET) >/dev/null
+	cmake --preset $(PRESET) $(CMAKE_ARGS) >/dev/null
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
