@@ -1,5 +1,10 @@
 #include "db/turn_codec.h"
 
+#include <fstream>
+#include <iterator>
+
+#include <zstd.h>
+
 #include "db/blob_codec.h"
 #include "gtest/gtest.h"
 #include "tests/db/sample_turn.h"
@@ -185,6 +190,26 @@ TEST(TurnCodecTest, ABodyWrittenInOnePieceStillReads) {
     EXPECT_EQ(outputs[i].output.SerializeAsString(), outputs_now[i].output.SerializeAsString());
   }
   EXPECT_EQ(body->request().text(), turn.request.text());
+}
+
+// A five-agent turn's body as agentd stored it with the first shipped
+// dictionary (turns-0001), before a newer one was shipped: it must keep
+// reading, whichever dictionary new turns use.
+TEST(TurnCodecTest, ABodyOfTheFirstShippedDictionaryStillReads) {
+  std::ifstream in(AGENTD_SOURCE_DIR "/tests/db/testdata/turn_body_dictionary_1.bin", std::ios::binary);
+  const std::string blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(blob.size(), 2u);
+  ASSERT_EQ(blob.substr(0, 2), std::string("\0d", 2));
+  EXPECT_EQ(ZSTD_getDictID_fromFrame(blob.data() + 2, blob.size() - 2), 1u);
+  EXPECT_GT(CurrentTurnDictionaryId(), 1u);  // new bodies use a newer one
+  auto body = DecodeTurnBody(blob, "test.db");
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_NE(body->request().text().find("10,000 orders per minute"), std::string::npos);
+  ASSERT_EQ(body->runs_size(), 5);
+  ASSERT_EQ(body->outputs_size(), 5);
+  EXPECT_EQ(body->runs(0).agent(), "backend-architect");
+  EXPECT_EQ(body->outputs(4).agent(), "sre-specialist");
+  EXPECT_FALSE(body->outputs(0).sections().empty());
 }
 
 TEST(TurnCodecTest, FactsKeepTheirProvenance) {
