@@ -1,7 +1,6 @@
 #include "db/turn_codec.h"
 
 #include <algorithm>
-#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -36,89 +35,95 @@ uint32_t RegisterShippedDictionaries() {
   return newest;
 }
 
-// Moves (or copies, for a const record) the turn's parts into a StoredTurn,
-// all but the answers (SerializeBody appends those).
-template <typename Record>
-v1::StoredTurn ToStoredTurn(Record&& turn) {
-  constexpr bool kMove = !std::is_const_v<std::remove_reference_t<Record>>;
-  auto take = [](auto& from, auto* to) {
-    if constexpr (kMove) {
-      to->Swap(&from);
-    } else {
-      *to = from;
-    }
+// One field of a stored message as it goes on the wire: a message (its size cached
+// by ByteSizeLong), bytes kept as they are, or a varint.
+struct BodyField {
+  int number;
+  const google::protobuf::MessageLite* message = nullptr;  // nullptr: `bytes` or `varint`
+  std::string_view bytes;
+  bool is_varint = false;
+  uint64_t varint = 0;
+  size_t size = 0;  // of the message or bytes
+};
+
+// The body's fields in the order StoredTurn's serializer writes them
+// (field-number order), then each answer as an element of StoredTurn.outputs
+// (one per run, empty for an agent that did not answer). The elements of a
+// repeated message field may follow the other fields on the wire, each its
+// tag, length and bytes; so an answer whose plugin's bytes were kept goes in
+// as those bytes (they parse to the same answer), without serializing it
+// again (and checking its strings' UTF-8 again). Read straight from the
+// record: no StoredTurn is built and no message copied or moved.
+std::vector<BodyField> BodyFields(const TurnRecord& turn) {
+  using v1::StoredTurn;
+  std::vector<BodyField> fields;
+  fields.reserve(8 + turn.merge.section_owners.size() + 2 * turn.outputs.size() + turn.merge.facts.size() +
+                 turn.merge.layout.size());
+  auto message = [&](int number, const google::protobuf::MessageLite& m) {
+    fields.push_back({number, &m, {}, false, 0, m.ByteSizeLong()});
   };
-  v1::StoredTurn body;
-  take(turn.request, body.mutable_request());
-  take(turn.route, body.mutable_route());
-  body.set_merger_version(turn.merge.merger_version);
-  body.mutable_section_owners()->Reserve(static_cast<int>(turn.merge.section_owners.size()));
-  for (auto& owner : turn.merge.section_owners) take(owner, body.add_section_owners());
-  body.mutable_runs()->Reserve(static_cast<int>(turn.outputs.size()));
-  for (auto& output : turn.outputs) take(output.run, body.add_runs());
-  take(turn.merge.requirements, body.mutable_requirements());
-  for (auto& fact : turn.merge.facts) take(fact, body.add_facts());
-  for (auto& spec : turn.merge.layout) take(spec, body.add_layout());
-  body.set_review_title(turn.merge.title);
-  return body;
+  auto bytes = [&](int number, std::string_view b) { fields.push_back({number, nullptr, b, false, 0, b.size()}); };
+  message(StoredTurn::kRequestFieldNumber, turn.request);
+  message(StoredTurn::kRouteFieldNumber, turn.route);
+  if (turn.merge.merger_version != 0) {
+    fields.push_back({StoredTurn::kMergerVersionFieldNumber, nullptr, {}, true,
+                      static_cast<uint64_t>(static_cast<int64_t>(turn.merge.merger_version)), 0});
+  }
+  for (const auto& owner : turn.merge.section_owners) message(StoredTurn::kSectionOwnersFieldNumber, owner);
+  for (const auto& output : turn.outputs) message(StoredTurn::kRunsFieldNumber, output.run);
+  message(StoredTurn::kRequirementsFieldNumber, turn.merge.requirements);
+  for (const auto& fact : turn.merge.facts) message(StoredTurn::kFactsFieldNumber, fact);
+  for (const auto& spec : turn.merge.layout) message(StoredTurn::kLayoutFieldNumber, spec);
+  if (!turn.merge.title.empty()) bytes(StoredTurn::kReviewTitleFieldNumber, turn.merge.title);
+  for (const auto& output : turn.outputs) {
+    if (output.output_bytes.empty()) {
+      message(StoredTurn::kOutputsFieldNumber, output.output);
+    } else {
+      bytes(StoredTurn::kOutputsFieldNumber, output.output_bytes);
+    }
+  }
+  return fields;
 }
 
-// Gives back to `turn` what ToStoredTurn(std::move(turn)) swapped into `body`.
-void SwapBack(v1::StoredTurn& body, TurnRecord& turn) {
-  turn.request.Swap(body.mutable_request());
-  turn.route.Swap(body.mutable_route());
-  for (size_t i = 0; i < turn.merge.section_owners.size(); ++i) {
-    turn.merge.section_owners[i].Swap(body.mutable_section_owners(static_cast<int>(i)));
-  }
-  for (size_t i = 0; i < turn.outputs.size(); ++i) turn.outputs[i].run.Swap(body.mutable_runs(static_cast<int>(i)));
-  turn.merge.requirements.Swap(body.mutable_requirements());
-  for (size_t i = 0; i < turn.merge.facts.size(); ++i) turn.merge.facts[i].Swap(body.mutable_facts(static_cast<int>(i)));
-  for (size_t i = 0; i < turn.merge.layout.size(); ++i) {
-    turn.merge.layout[i].Swap(body.mutable_layout(static_cast<int>(i)));
-  }
-}
-
-// `rest` serialized, then each answer of `outputs` as an element of
-// StoredTurn.outputs (one per run, empty for an agent that did not answer).
-// The elements of a repeated message field may follow the other fields on
-// the wire, each its tag, length and bytes; so an answer whose plugin's
-// bytes were kept goes in as those bytes (they parse to the same answer),
-// without serializing it again (and checking its strings' UTF-8 again).
-std::string SerializeBody(const v1::StoredTurn& rest, const std::vector<AgentOutputRecord>& outputs) {
+// `fields` serialized, in their order. Every field number is under 16 (a
+// one-byte tag).
+std::string SerializeFields(const std::vector<BodyField>& fields) {
   using google::protobuf::io::CodedOutputStream;
   using google::protobuf::internal::WireFormatLite;
-  constexpr size_t kTagAndLengthBound = 1 + 5;  // field 6's tag, a 32-bit varint
-  static_assert(v1::StoredTurn::kOutputsFieldNumber < 16, "the tag is one byte");
-  std::vector<size_t> sizes(outputs.size());
-  size_t bound = rest.ByteSizeLong();
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    const AgentOutputRecord& o = outputs[i];
-    sizes[i] = o.output_bytes.empty() ? o.output.ByteSizeLong() : o.output_bytes.size();
-    bound += kTagAndLengthBound + sizes[i];
-  }
+  constexpr size_t kTagAndLengthBound = 1 + 10;  // a one-byte tag, a varint
+  size_t bound = 0;
+  for (const BodyField& f : fields) bound += kTagAndLengthBound + f.size;
   std::string body(bound, '\0');
   auto* begin = reinterpret_cast<uint8_t*>(body.data());
-  uint8_t* at = rest.SerializeWithCachedSizesToArray(begin);
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    at = WireFormatLite::WriteTagToArray(v1::StoredTurn::kOutputsFieldNumber,
-                                         WireFormatLite::WIRETYPE_LENGTH_DELIMITED, at);
-    at = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(sizes[i]), at);
-    if (outputs[i].output_bytes.empty()) {
-      at = outputs[i].output.SerializeWithCachedSizesToArray(at);
+  uint8_t* at = begin;
+  for (const BodyField& f : fields) {
+    if (f.is_varint) {
+      at = WireFormatLite::WriteTagToArray(f.number, WireFormatLite::WIRETYPE_VARINT, at);
+      at = CodedOutputStream::WriteVarint64ToArray(f.varint, at);
+      continue;
+    }
+    at = WireFormatLite::WriteTagToArray(f.number, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, at);
+    at = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(f.size), at);
+    if (f.message != nullptr) {
+      at = f.message->SerializeWithCachedSizesToArray(at);
     } else {
-      at = std::copy(outputs[i].output_bytes.begin(), outputs[i].output_bytes.end(), at);
+      at = std::copy(f.bytes.begin(), f.bytes.end(), at);
     }
   }
   body.resize(static_cast<size_t>(at - begin));
   return body;
 }
 
+std::string SerializeBody(const TurnRecord& turn) {
+  static_assert(v1::StoredTurn::kReviewTitleFieldNumber < 16, "every tag is one byte");
+  return SerializeFields(BodyFields(turn));
+}
+
 EncodedTurn EncodeHeader(const TurnRecord& turn);
 
-template <typename Record>
-EncodedTurn Encode(Record&& turn, bool compress) {
+EncodedTurn Encode(const TurnRecord& turn, bool compress) {
   EncodedTurn out = EncodeHeader(turn);
-  std::string body = SerializeBody(ToStoredTurn(std::forward<Record>(turn)), turn.outputs);
+  std::string body = SerializeBody(turn);
   out.body = compress ? EncodeStoredBlob(std::move(body), RegisterShippedDictionaries()) : std::move(body);
   return out;
 }
@@ -141,16 +146,8 @@ EncodedTurn EncodeHeader(const TurnRecord& turn) {
 }  // namespace
 
 EncodedTurn EncodeTurn(const TurnRecord& turn, bool compress) { return Encode(turn, compress); }
-EncodedTurn EncodeTurn(TurnRecord&& turn, bool compress) { return Encode(std::move(turn), compress); }
-
-EncodedTurn EncodeTurnKeeping(TurnRecord* turn, bool compress) {
-  EncodedTurn out = EncodeHeader(*turn);
-  v1::StoredTurn body = ToStoredTurn(std::move(*turn));
-  std::string bytes = SerializeBody(body, turn->outputs);
-  SwapBack(body, *turn);
-  out.body = compress ? EncodeStoredBlob(std::move(bytes), RegisterShippedDictionaries()) : std::move(bytes);
-  return out;
-}
+EncodedTurn EncodeTurn(TurnRecord&& turn, bool compress) { return Encode(turn, compress); }
+EncodedTurn EncodeTurnKeeping(TurnRecord* turn, bool compress) { return Encode(*turn, compress); }
 
 uint32_t CurrentTurnDictionaryId() { return RegisterShippedDictionaries(); }
 
@@ -198,11 +195,18 @@ absl::Status ReadTurnBody(std::string_view blob, v1::Turn* turn, const std::stri
   return absl::OkStatus();
 }
 
+// The bytes of the envelope (facts, then requirements, as Review's
+// serializer orders them) written from `requirements` and `sources` as they
+// are, without copying them into a Review first.
 std::string EncodeFacts(const v1::Requirements& requirements, const std::vector<v1::Fact>& sources) {
-  v1::Review envelope;
-  *envelope.mutable_requirements() = requirements;
-  for (const v1::Fact& fact : sources) *envelope.add_facts() = fact;
-  return envelope.SerializeAsString();
+  static_assert(v1::Review::kFactsFieldNumber < 16 && v1::Review::kRequirementsFieldNumber < 16);
+  std::vector<BodyField> fields;
+  fields.reserve(sources.size() + 1);
+  for (const v1::Fact& fact : sources) {
+    fields.push_back({v1::Review::kFactsFieldNumber, &fact, {}, false, 0, fact.ByteSizeLong()});
+  }
+  fields.push_back({v1::Review::kRequirementsFieldNumber, &requirements, {}, false, 0, requirements.ByteSizeLong()});
+  return SerializeFields(fields);
 }
 
 absl::StatusOr<v1::Review> DecodeFacts(std::string_view blob, const std::string& store_name) {

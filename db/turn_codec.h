@@ -46,12 +46,13 @@ struct EncodedTurn {
 };
 
 // `turn` encoded; `compress` as StoreOptions::compress_turns says. The
-// caller has checked principal and session id. The rvalue form moves the
-// messages out of `turn` instead of copying them.
+// caller has checked principal and session id. The body is written straight
+// from the record's messages (nothing is copied or moved out of it), so all
+// three forms give the same bytes and leave `turn` as it was; the keeping
+// form is for a caller that still needs the answers (the merge, after the
+// encode).
 EncodedTurn EncodeTurn(const TurnRecord& turn, bool compress);
 EncodedTurn EncodeTurn(TurnRecord&& turn, bool compress);
-// The same bytes, made without copying `*turn`'s messages and leaving them in
-// it: for a caller that still needs the answers (the merge, after the encode).
 EncodedTurn EncodeTurnKeeping(TurnRecord* turn, bool compress);
 
 // A body blob back; DATA_LOSS naming the store if it is damaged.

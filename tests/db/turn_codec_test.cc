@@ -71,6 +71,57 @@ TEST(TurnCodecTest, EncodesTheTurnAsOneBodyAndReadsItBackCompressedOrPlain) {
   }
 }
 
+// The body as StoredTurn's own serializer writes it (the answers last, as
+// elements of `outputs`): what the codec writes field by field from the
+// record must be these bytes exactly.
+std::string ReferenceBody(const TurnRecord& turn) {
+  v1::StoredTurn body;
+  *body.mutable_request() = turn.request;
+  *body.mutable_route() = turn.route;
+  body.set_merger_version(turn.merge.merger_version);
+  for (const v1::AgentDefinition& owner : turn.merge.section_owners) *body.add_section_owners() = owner;
+  for (const AgentOutputRecord& o : turn.outputs) *body.add_runs() = o.run;
+  *body.mutable_requirements() = turn.merge.requirements;
+  for (const v1::Fact& fact : turn.merge.facts) *body.add_facts() = fact;
+  for (const v1::SectionSpec& spec : turn.merge.layout) *body.add_layout() = spec;
+  body.set_review_title(turn.merge.title);
+  std::string bytes = body.SerializeAsString();
+  v1::StoredTurn answers;
+  for (const AgentOutputRecord& o : turn.outputs) *answers.add_outputs() = o.output;
+  return bytes + answers.SerializeAsString();
+}
+
+TEST(TurnCodecTest, TheBodyIsWhatStoredTurnsSerializerWrites) {
+  TurnRecord turn = SampleTurn();
+  EXPECT_EQ(EncodeTurn(turn, /*compress=*/false).body, ReferenceBody(turn));
+  // With every optional part set: a negative version, a title, a layout,
+  // several owners and facts, an empty route.
+  turn.merge.merger_version = -2;
+  turn.merge.title = "Architecture review";
+  turn.merge.layout.emplace_back().set_id("api_design");
+  turn.merge.layout.emplace_back().set_heading("Data");
+  turn.merge.section_owners.push_back(turn.merge.section_owners[0]);
+  turn.merge.facts.push_back(turn.merge.facts[0]);
+  turn.route.Clear();
+  EXPECT_EQ(EncodeTurn(turn, /*compress=*/false).body, ReferenceBody(turn));
+  // And with nothing but the header.
+  EXPECT_EQ(EncodeTurn(TurnRecord(), /*compress=*/false).body, ReferenceBody(TurnRecord()));
+}
+
+TEST(TurnCodecTest, TheFactsBlobIsAReviewEnvelopesBytes) {
+  const TurnRecord turn = SampleTurn();
+  std::vector<v1::Fact> sources = turn.session_fact_sources;
+  sources.push_back(turn.merge.facts[0]);
+  for (const std::vector<v1::Fact>& facts : {std::vector<v1::Fact>(), sources}) {
+    for (const v1::Requirements& requirements : {v1::Requirements(), turn.session_facts}) {
+      v1::Review envelope;
+      *envelope.mutable_requirements() = requirements;
+      for (const v1::Fact& fact : facts) *envelope.add_facts() = fact;
+      EXPECT_EQ(EncodeFacts(requirements, facts), envelope.SerializeAsString());
+    }
+  }
+}
+
 TEST(TurnCodecTest, MovingTheRecordEncodesTheSameBytes) {
   TurnRecord turn = SampleTurn();
   const std::string copied = EncodeTurn(turn, true).body;
