@@ -158,14 +158,18 @@ constexpr absl::Duration kShutdownMargin = absl::Milliseconds(1500);
 // How long a plugin process or remote plugin may take to become healthy at start.
 constexpr absl::Duration kPluginStartTimeout = absl::Seconds(10);
 
-// Exits now, naming the plugins whose calls are abandoned. Destructors are
-// not run: they would wait for the stuck threads. Committed turns are safe
-// in the database (WAL); nothing unacknowledged is claimed.
-[[noreturn]] void ExitAbandoning(agentd::AgentdServer& server) {
-  for (const std::string& busy : server.core().BusyAgents()) {
-    spdlog::warn("shutdown: abandoning plugin call(s) of agent {}", busy);
+// Exits now, naming the plugins whose calls are abandoned (`server` is null
+// when it is being destroyed: stopping plugin processes took the time).
+// Destructors are not run: they would wait for the stuck threads. Committed
+// turns are safe in the database (WAL); nothing unacknowledged is claimed.
+// Plugin processes are killed and their folders removed.
+[[noreturn]] void ExitAbandoning(agentd::AgentdServer* server) {
+  if (server != nullptr) {
+    for (const std::string& busy : server->core().BusyAgents()) {
+      spdlog::warn("shutdown: abandoning plugin call(s) of agent {}", busy);
+    }
   }
-  spdlog::warn("shutdown: exiting without waiting for stuck plugin calls");
+  spdlog::warn("shutdown: exiting without waiting for stuck plugin calls or processes");
   agentd::ProcessAgent::KillAllNow();  // destructors do not run: no plugin process outlives agentd
   spdlog::default_logger()->flush();
   std::fflush(nullptr);
@@ -297,6 +301,7 @@ int main(int argc, char** argv) {
 
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   absl::Notification stopped;  // the server is down and destroyed
+  absl::Mutex server_alive;     // held while *server is destroyed
   std::thread watchdog;
   std::thread stopper([&] {
     int sig = 0;
@@ -307,15 +312,20 @@ int main(int argc, char** argv) {
     // cannot be joined: past the grace (and a margin for the last replies
     // and the store's last commit), exit without waiting for it.
     watchdog = std::thread([&] {
-      if (!stopped.WaitForNotificationWithTimeout(grace + kShutdownMargin)) ExitAbandoning(**server);
+      if (stopped.WaitForNotificationWithTimeout(grace + kShutdownMargin)) return;
+      // Held by main while it destroys the server: then name no agents.
+      ExitAbandoning(server_alive.TryLock() ? server->get() : nullptr);
     });
     (*server)->Shutdown(grace);
   });
   (*server)->Wait();
   stopper.join();
   // Calls are over; a plugin still in one would hang the destructor.
-  if (!(*server)->core().BusyAgents().empty()) ExitAbandoning(**server);
-  server->reset();
+  if (!(*server)->core().BusyAgents().empty()) ExitAbandoning(server->get());
+  {
+    absl::MutexLock destroying(&server_alive);
+    server->reset();
+  }
   stopped.Notify();
   watchdog.join();
   spdlog::info("agentd stopped");

@@ -9,12 +9,11 @@ import os
 import re
 import shutil
 import socket
-import tempfile
 import time
 import unittest
 
 from agentd_fixture import (AGENTD, TEST_PLUGINS, AgentdProcess, agents_and_plugins_with, alive, health_serving,
-                            orchestrator_pb2 as pb, review_pb2, wait_for)
+                            scratch_dir, orchestrator_pb2 as pb, review_pb2, wait_for)
 
 QUESTION = "We need to handle 10,000 orders per minute during flash sales. Should we use microservices?"
 SERVE = os.path.join(os.path.dirname(AGENTD), "agentd-plugin-serve")
@@ -50,17 +49,22 @@ def unused_port():
 
 class PluginProcessTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="agentd-process-")
-        agents, plugins = agents_and_plugins_with(self.tmp, {
+        self.tmp = scratch_dir("agentd-process-")
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)  # runs even when setUp fails
+        self.agents, self.plugins = agents_and_plugins_with(self.tmp, {
             "crashy-agent.md": CRASHY.format(serve=SERVE, plugins=TEST_PLUGINS),
             "gone-agent.md": GONE.format(port=unused_port()),
         })
-        self.server = AgentdProcess(agents_dir=agents, plugins_dir=plugins).start()
+        # agentd's own TMPDIR, where its plugin processes' folders go.
+        self.plugin_tmp = os.path.join(self.tmp, "tmpdir")
+        os.mkdir(self.plugin_tmp)
+        self.server = self.agentd()
         self.stub = self.server.stub()
 
-    def tearDown(self):
-        self.server.cleanup()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+    def agentd(self):
+        server = AgentdProcess(agents_dir=self.agents, plugins_dir=self.plugins, env={"TMPDIR": self.plugin_tmp})
+        self.addCleanup(server.cleanup)
+        return server.start()
 
     def cards(self):
         return {a.name: a for a in self.stub.ListAgents(pb.ListAgentsRequest(), timeout=10).agents}
@@ -102,15 +106,36 @@ class PluginProcessTest(unittest.TestCase):
         pids = self.plugin_pids()
         self.assertEqual(len(pids), 1)
         self.assertTrue(alive(pids[0]))
+        self.assertEqual(len(os.listdir(self.plugin_tmp)), 1, "one folder for this agentd's plugin processes")
         self.server.stop()
         self.assertEqual(self.server.proc.returncode, 0)
         self.assertTrue(wait_for(lambda: not alive(pids[0]), timeout=10), "plugin process outlived agentd")
+        self.assertEqual(os.listdir(self.plugin_tmp), [], "agentd left its plugin folder behind")
+        self.assertNotIn("ignored SIGTERM", self.server.log())
 
     def test_the_plugin_process_dies_with_a_killed_agentd(self):
         pids = self.plugin_pids()
         self.assertEqual(len(pids), 1)
         self.server.kill()  # SIGKILL: no destructor, no shutdown code runs
         self.assertTrue(wait_for(lambda: not alive(pids[0]), timeout=10), "plugin process outlived a killed agentd")
+
+    def test_the_next_agentd_removes_the_folder_a_killed_one_left(self):
+        left = os.listdir(self.plugin_tmp)
+        self.assertEqual(len(left), 1)
+        self.server.kill()  # nothing of agentd runs: its folder stays
+        self.assertEqual(os.listdir(self.plugin_tmp), left)
+        # Killed again and again, as a crash-looping service: one folder at most is left.
+        for _ in range(2):
+            server = self.agentd()
+            self.assertNotIn(left[0], os.listdir(self.plugin_tmp))
+            self.assertIn("removed 1 plugin folder(s) left in", server.log())
+            left = os.listdir(self.plugin_tmp)
+            self.assertEqual(len(left), 1)
+            server.kill()
+        server = self.agentd()
+        server.stop()
+        self.assertEqual(server.proc.returncode, 0)
+        self.assertEqual(os.listdir(self.plugin_tmp), [])
 
     def test_an_unreachable_endpoint_is_unavailable_and_the_server_serves(self):
         cards = self.cards()

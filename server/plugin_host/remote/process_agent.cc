@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "server/plugin_host/remote/plugin_dirs.h"
 #include "spdlog/spdlog.h"
 
 namespace agentd {
@@ -46,29 +46,30 @@ std::set<ProcessAgent*>& All() ABSL_EXCLUSIVE_LOCKS_REQUIRED(all_mu) {
 }  // namespace
 
 void ProcessAgent::KillAllNow() {
-  absl::MutexLock all_lock(&all_mu);
-  for (ProcessAgent* agent : All()) {
-    absl::MutexLock lock(&agent->mu_);
-    if (agent->child_ != nullptr) agent->child_->Signal(SIGKILL);
+  {
+    absl::MutexLock all_lock(&all_mu);
+    for (ProcessAgent* agent : All()) {
+      absl::MutexLock lock(&agent->mu_);
+      if (agent->child_ != nullptr) agent->child_->Signal(SIGKILL);
+    }
   }
+  plugin_dirs::RemoveAllNow();
 }
 
 absl::StatusOr<std::unique_ptr<ProcessAgent>> ProcessAgent::Start(ProcessOptions options) {
   std::unique_ptr<ProcessAgent> agent(new ProcessAgent(std::move(options)));
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/agentd-plugin-XXXXXX");
-  if (::mkdtemp(pattern.data()) == nullptr) {  // mode 0700: only agentd's user reaches the socket
-    return absl::InternalError(absl::StrCat("cannot make a folder for plugin ", agent->options_.agent, ": ",
-                                            std::strerror(errno)));
+  absl::StatusOr<std::string> dir = plugin_dirs::Make();
+  if (!dir.ok()) {
+    return absl::InternalError(absl::StrCat("no folder for plugin ", agent->options_.agent, ": ", dir.status().message()));
   }
-  agent->dir_ = pattern;
+  agent->dir_ = *std::move(dir);
   agent->socket_ = agent->dir_ + "/plugin.sock";
   if (agent->socket_.size() >= sizeof(sockaddr_un::sun_path)) {
-    ::rmdir(agent->dir_.c_str());
+    plugin_dirs::Remove(agent->dir_);
     return absl::FailedPreconditionError(absl::StrCat("TMPDIR too long for a Unix socket path: ", agent->socket_));
   }
   if (absl::Status s = WriteFile(agent->dir_ + "/config.pb", agent->options_.config); !s.ok()) {
-    ::rmdir(agent->dir_.c_str());
+    plugin_dirs::Remove(agent->dir_);
     return s;
   }
   ProcessAgent* self = agent.get();
@@ -130,7 +131,7 @@ std::string ProcessAgent::RunChild() {
   std::string unhealthy;
   if (std::shared_ptr<RemoteAgent> remote = WaitHealthy(**child, &unhealthy)) {
     absl::MutexLock lock(&mu_);
-    current_ = remote;
+    if (!stopping_) current_ = remote;  // Stop() drops it: the child must see us leave
     unhealthy.clear();
     down_reason_.clear();
     first_verdict_ = true;
@@ -187,6 +188,10 @@ void ProcessAgent::Stop() {
     absl::MutexLock lock(&mu_);
     if (stopping_) return;
     stopping_ = true;
+    // Our connection goes first: a plugin that shuts down gracefully
+    // (grpc-js tryShutdown, Python's server.stop(grace)) waits for its
+    // clients to leave before it exits.
+    current_ = nullptr;
     if (child_ != nullptr) child_->Signal(SIGTERM);
     auto gone = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return child_ == nullptr; };
     if (!mu_.AwaitWithTimeout(absl::Condition(&gone), options_.stop_grace) && child_ != nullptr) {
@@ -196,9 +201,7 @@ void ProcessAgent::Stop() {
     }
   }
   if (supervisor_.joinable()) supervisor_.join();
-  ::unlink(socket_.c_str());
-  ::unlink((dir_ + "/config.pb").c_str());
-  ::rmdir(dir_.c_str());
+  plugin_dirs::Remove(dir_);
 }
 
 absl::StatusOr<v1::AgentResponse> ProcessAgent::Handle(const v1::AgentRequest& request, const CancelState& cancel,

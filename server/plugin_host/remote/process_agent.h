@@ -1,7 +1,7 @@
 // ProcessAgent: an agent whose plugin is a child process agentd starts and
 // supervises (`command:` in its definition; docs/plugins.md). The child
 // serves the AgentPlugin gRPC service on a Unix socket in a private (0700)
-// temporary folder, named to it in AGENTD_PLUGIN_ADDRESS; its stdout and
+// temporary folder (plugin_dirs.h), named to it in AGENTD_PLUGIN_ADDRESS; its stdout and
 // stderr go to agentd's log under the agent's name. A supervisor thread
 // waits until the child is healthy (bounded), restarts it with back-off
 // when it dies, and Stop() ends it: SIGTERM to its process group, SIGKILL
@@ -51,13 +51,15 @@ class ProcessAgent : public HostedAgent {
                                            const ProgressFn* progress = nullptr) const override;
   absl::Status Availability() const override;
 
-  // Ends the child (SIGTERM, SIGKILL after stop_grace) and the supervisor,
-  // and removes the private folder. Idempotent.
+  // Drops agentd's connection to the child, ends it (SIGTERM, SIGKILL after
+  // stop_grace) and the supervisor, and removes the private folder.
+  // Idempotent.
   void Stop();
 
-  // SIGKILLs the process group of every ProcessAgent's child now, for an
-  // agentd that exits without running destructors (a plugin call stuck in
-  // process): no plugin process outlives it. Thread-safe.
+  // SIGKILLs the process group of every ProcessAgent's child now and removes
+  // their folders, for an agentd that exits without running destructors (a
+  // plugin call stuck in process): no plugin process or folder outlives it.
+  // Thread-safe.
   static void KillAllNow();
 
   // For tests: the current child's pid (0 when none) and how many children

@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/server/plugin_host/remote/scoped_tmpdir.h"
 
 namespace agentd {
 namespace {
@@ -43,7 +44,15 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
   return true;
 }
 
-TEST(ProcessAgentTest, StartsServesSurvivesACrashAndStops) {
+// Each test runs under a $TMPDIR of its own and leaves nothing in it: every
+// agent's folder is gone once the agent is.
+class ProcessAgentTest : public ::testing::Test {
+ protected:
+  void TearDown() override { EXPECT_THAT(tmp_.Entries(), ::testing::IsEmpty()); }
+  ScopedTmpdir tmp_;
+};
+
+TEST_F(ProcessAgentTest, StartsServesSurvivesACrashAndStops) {
   auto agent = ProcessAgent::Start(OptionsFor({kServe, kTestAgent}, {{"abort_on", "CRASH"}}));
   ASSERT_TRUE(agent.ok()) << agent.status();
   ASSERT_TRUE((*agent)->Availability().ok()) << (*agent)->Availability();
@@ -66,12 +75,24 @@ TEST(ProcessAgentTest, StartsServesSurvivesACrashAndStops) {
   EXPECT_TRUE((*agent)->Handle(request, cancel).ok());
 
   const pid_t second = (*agent)->pid();
+  EXPECT_THAT(tmp_.Entries(), ::testing::SizeIs(1));  // this process's parent
   (*agent)->Stop();
   EXPECT_EQ((*agent)->pid(), 0);
   EXPECT_NE(::kill(second, 0), 0);  // reaped: the pid is gone
+  EXPECT_THAT(tmp_.Entries(), ::testing::IsEmpty());
 }
 
-TEST(ProcessAgentTest, AChildThatNeverServesIsUnavailableWithItsExit) {
+TEST_F(ProcessAgentTest, KillAllNowKillsTheChildrenAndRemovesTheirFolders) {
+  auto agent = ProcessAgent::Start(OptionsFor({kServe, kTestAgent}));
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->Availability().ok()) << (*agent)->Availability();
+  EXPECT_THAT(tmp_.Entries(), ::testing::SizeIs(1));
+  ProcessAgent::KillAllNow();  // as agentd does before an _exit
+  EXPECT_THAT(tmp_.Entries(), ::testing::IsEmpty());
+  EXPECT_TRUE(WaitFor([&] { return (*agent)->exits() >= 1; }, absl::Seconds(20)));  // the child is gone
+}
+
+TEST_F(ProcessAgentTest, AChildThatNeverServesIsUnavailableWithItsExit) {
   ProcessOptions options = OptionsFor({"/bin/sh", "-c", "echo not a plugin; exit 3"});
   auto agent = ProcessAgent::Start(std::move(options));
   ASSERT_TRUE(agent.ok()) << agent.status();
@@ -83,13 +104,13 @@ TEST(ProcessAgentTest, AChildThatNeverServesIsUnavailableWithItsExit) {
   EXPECT_THAT(response.status().message(), HasSubstr("echo: plugin process not running"));
 }
 
-TEST(ProcessAgentTest, AProgramThatCannotStartSaysWhy) {
+TEST_F(ProcessAgentTest, AProgramThatCannotStartSaysWhy) {
   auto agent = ProcessAgent::Start(OptionsFor({"/nonexistent/agentd-plugin"}));
   ASSERT_TRUE(agent.ok()) << agent.status();
   EXPECT_THAT((*agent)->Availability().message(), HasSubstr("No such file or directory"));
 }
 
-TEST(ProcessAgentTest, StopKillsAChildThatIgnoresSigterm) {
+TEST_F(ProcessAgentTest, StopKillsAChildThatIgnoresSigterm) {
   // SIGTERM ignored (inherited through exec): only the SIGKILL after the grace ends it.
   ProcessOptions options =
       OptionsFor({"/bin/sh", "-c", "trap '' TERM; exec \"$0\" \"$1\"", kServe, kTestAgent});
