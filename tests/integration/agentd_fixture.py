@@ -1,8 +1,14 @@
 """Starts the real agentd binary for a test: a free port, a temporary
-database, and health polled until SERVING (never a sleep-and-hope)."""
+database, and health polled until SERVING (never a sleep-and-hope).
 
+Nothing outlives the test process: every AgentdProcess and scratch_dir()
+not cleaned up by its test (a failed setUp or setUpClass runs no tearDown)
+is killed and removed when the process exits, also on SIGTERM."""
+
+import atexit
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -55,6 +61,29 @@ def stored_message(blob):
     data = zlib.decompress(blob[pos:])
     assert len(data) == size
     return data
+
+
+_LEFT_DIRS = set()    # scratch_dir()s not removed yet
+_LEFT_SERVERS = set()  # AgentdProcesses not cleaned up yet
+
+
+def scratch_dir(prefix):
+    """tempfile.mkdtemp(prefix=prefix), removed at the latest when this test process exits."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    _LEFT_DIRS.add(path)
+    return path
+
+
+def _clean_up_leftovers():
+    for server in list(_LEFT_SERVERS):
+        server.cleanup()
+    for path in list(_LEFT_DIRS):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+atexit.register(_clean_up_leftovers)
+if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # a killed test run still cleans up
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 # grpc.health.v1: HealthCheckResponse{status: SERVING} is field 1 = 1.
@@ -117,6 +146,7 @@ class AgentdProcess:
     def __init__(self, extra_args=(), agents_dir=None, plugins_dir=None, db=None, env=None, credentials=None):
         """`credentials`: grpc channel credentials for a TLS server (health and stub() use them)."""
         self.tmp = tempfile.mkdtemp(prefix="agentd-test-")
+        _LEFT_SERVERS.add(self)
         self.db = db or os.path.join(self.tmp, "agentd.db")
         self.args = [
             AGENTD,
@@ -201,6 +231,7 @@ class AgentdProcess:
         if getattr(self, "_log", None):
             self._log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        _LEFT_SERVERS.discard(self)
 
     def __enter__(self):
         return self.start()

@@ -5,10 +5,10 @@ tree, and one review asked of that agent alone."""
 
 import os
 import shutil
-import tempfile
 import unittest
 
-from agentd_fixture import SOURCE_DIR, AgentdProcess, agents_and_plugins_with, orchestrator_pb2 as pb, review_pb2
+from agentd_fixture import (SOURCE_DIR, AgentdProcess, agents_and_plugins_with, scratch_dir, orchestrator_pb2 as pb,
+                            review_pb2)
 
 
 class ExamplePluginCase(unittest.TestCase):
@@ -17,7 +17,7 @@ class ExamplePluginCase(unittest.TestCase):
     AGENT = ""     # the agent the definition names
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="agentd-%s-plugin-" % self.EXAMPLE)
+        self.tmp = scratch_dir("agentd-%s-plugin-" % self.EXAMPLE)
         agents, plugins = agents_and_plugins_with(self.tmp, {}, test_plugins=False)
         for name in self.FILES:
             os.symlink(os.path.join(SOURCE_DIR, "plugins", "examples", self.EXAMPLE, name), os.path.join(agents, name))

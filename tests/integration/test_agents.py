@@ -2,10 +2,9 @@
 definition brings its own review sections, headings and order."""
 
 import shutil
-import tempfile
 import unittest
 
-from agentd_fixture import AgentdProcess, agents_and_plugins_with, orchestrator_pb2 as pb
+from agentd_fixture import AgentdProcess, agents_and_plugins_with, scratch_dir, orchestrator_pb2 as pb
 
 SECURITY_REVIEWER = """---
 name: security-reviewer
@@ -38,7 +37,7 @@ QUESTION = "Should our checkout be a modular monolith or microservices, and what
 class NewAgentSectionsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="agentd-agents-")
+        cls.tmp = scratch_dir("agentd-agents-")
         cls.agents_dir, cls.plugins_dir = agents_and_plugins_with(
             cls.tmp, {"security-reviewer.md": SECURITY_REVIEWER, "notes-keeper.md": NOTES_KEEPER})
 

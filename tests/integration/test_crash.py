@@ -9,14 +9,13 @@ import os
 import random
 import shutil
 import sqlite3
-import tempfile
 import threading
 import unittest
 
 
 import grpc
 
-from agentd_fixture import AgentdProcess, orchestrator_pb2 as pb, store_pb2, stored_message
+from agentd_fixture import AgentdProcess, scratch_dir, orchestrator_pb2 as pb, store_pb2, stored_message
 
 CLIENTS = 6
 KILL_AFTER = 40          # acknowledged turns per round before the SIGKILL
@@ -89,7 +88,7 @@ def pb_stub(channel):
 
 class CrashTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="agentd-crash-")
+        self.tmp = scratch_dir("agentd-crash-")
         self.db = os.path.join(self.tmp, "agentd.db")
         self.servers = []
 

@@ -8,8 +8,8 @@ import unittest
 
 import grpc
 
-from agentd_fixture import (AgentdProcess, agents_and_plugins_with, health_serving,
-                            orchestrator_pb2 as pb, review_pb2)
+from agentd_fixture import (AgentdProcess, agents_and_plugins_with, health_serving, scratch_dir, orchestrator_pb2 as pb,
+                            review_pb2)
 
 FLASH_SALE = ("We need to handle 10,000 orders per minute during flash sales. "
               "Should we use microservices or a monolith?")
@@ -216,7 +216,7 @@ class FanOutTest(unittest.TestCase):
     """Deadlines, partial reviews, conflicts and cancellation with test plugins."""
 
     def setUp(self):
-        self.tmp = __import__("tempfile").mkdtemp(prefix="agentd-fanout-")
+        self.tmp = scratch_dir("agentd-fanout-")
         self.marker = os.path.join(self.tmp, "cancelled")
         agents, plugins = agents_and_plugins_with(self.tmp, {
             "slow-agent.md": SLOW_AGENT.format(marker=self.marker),
@@ -284,7 +284,7 @@ class FanOutTest(unittest.TestCase):
 
 class BadFilesTest(unittest.TestCase):
     def test_broken_definition_and_wrong_plugin_do_not_stop_the_server(self):
-        tmp = __import__("tempfile").mkdtemp(prefix="agentd-bad-")
+        tmp = scratch_dir("agentd-bad-")
         try:
             agents, plugins = agents_and_plugins_with(tmp, {
                 "broken.md": "---\nname: [unterminated\n",
@@ -313,7 +313,7 @@ class BadFilesTest(unittest.TestCase):
             __import__("shutil").rmtree(tmp, ignore_errors=True)
 
     def test_routing_examples_load_and_a_broken_file_is_reported(self):
-        tmp = __import__("tempfile").mkdtemp(prefix="agentd-examples-")
+        tmp = scratch_dir("agentd-examples-")
         try:
             agents, plugins = agents_and_plugins_with(tmp, {})
             # The bundled labelled requests are loaded and say so in the log.

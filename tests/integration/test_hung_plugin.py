@@ -5,7 +5,6 @@ itself: other agents keep answering, and SIGTERM under load ends within
 import os
 import shutil
 import signal
-import tempfile
 import threading
 import time
 import unittest
@@ -13,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
-from agentd_fixture import AgentdProcess, agents_and_plugins_with, orchestrator_pb2 as pb, review_pb2
+from agentd_fixture import AgentdProcess, agents_and_plugins_with, scratch_dir, orchestrator_pb2 as pb, review_pb2
 
 QUESTION = "We need to handle 10,000 orders per minute during flash sales. Should we use microservices?"
 
@@ -37,7 +36,7 @@ SLACK_S = 6.0
 
 class HungPluginTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="agentd-hung-")
+        self.tmp = scratch_dir("agentd-hung-")
         agents, plugins = agents_and_plugins_with(self.tmp, {"hung-agent.md": HUNG})
         self.server = AgentdProcess(agents_dir=agents, plugins_dir=plugins, extra_args=[
             "--executor_threads=4", "--shutdown_grace=%ds" % GRACE_S, "--breaker_failures=1000"]).start()
@@ -122,7 +121,7 @@ class FastAgentThatHangsTest(unittest.TestCase):
     answer at the agent's deadline and other reviews go on."""
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="agentd-quick-")
+        self.tmp = scratch_dir("agentd-quick-")
         self.hang_file = os.path.join(self.tmp, "hang")
         agents, plugins = agents_and_plugins_with(self.tmp, {"quick-agent.md": QUICK % self.hang_file})
         self.server = AgentdProcess(agents_dir=agents, plugins_dir=plugins, extra_args=[

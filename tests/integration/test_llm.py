@@ -9,12 +9,11 @@ import os
 import shutil
 import socket
 import sqlite3
-import tempfile
 import unittest
 
 from google.protobuf import json_format
 
-from agentd_fixture import AgentdProcess, agents_and_plugins_with, orchestrator_pb2 as pb, review_pb2
+from agentd_fixture import AgentdProcess, agents_and_plugins_with, scratch_dir, orchestrator_pb2 as pb, review_pb2
 from fake_openai import FakeOpenAI
 
 KEY = "sk-test-SECRET-0123456789abcdef"
@@ -101,7 +100,7 @@ class LlmAgentTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.fake = FakeOpenAI().start()
-        cls.tmp = tempfile.mkdtemp(prefix="agentd-llm-")
+        cls.tmp = scratch_dir("agentd-llm-")
         agents, plugins = agents_and_plugins_with(cls.tmp, {"capacity-planner.md": PLANNER, "slow-planner.md": SLOW,
                                                              "plain-planner.md": PLAIN},
                                                   test_plugins=False)
@@ -281,7 +280,7 @@ class LlmBreakerTest(unittest.TestCase):
     def test_breaker_opens_after_failures_and_skips_the_endpoint(self):
         fake = FakeOpenAI().start()
         fake.default = {"status": 500, "body": "down"}
-        tmp = tempfile.mkdtemp(prefix="agentd-llm-")
+        tmp = scratch_dir("agentd-llm-")
         try:
             agents, plugins = agents_and_plugins_with(tmp, {"capacity-planner.md": PLANNER}, test_plugins=False)
             with AgentdProcess(extra_args=["--llm_base_url=" + fake.base_url, "--llm_model=m", "--llm_max_retries=0",

@@ -6,14 +6,13 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 import unittest
 import urllib.request
 
 import grpc
 
-from agentd_fixture import AgentdProcess, agents_and_plugins_with, orchestrator_pb2 as pb
+from agentd_fixture import AgentdProcess, agents_and_plugins_with, scratch_dir, orchestrator_pb2 as pb
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
@@ -34,7 +33,7 @@ def free_port():
 class ObservabilityTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="agentd-observe-")
+        cls.tmp = scratch_dir("agentd-observe-")
         agents, plugins = agents_and_plugins_with(cls.tmp, {})
         cls.access_log = os.path.join(cls.tmp, "access.log")
         cls.metrics_address = "127.0.0.1:%d" % free_port()

@@ -5,14 +5,13 @@ answers. The real binary, with test plugins."""
 
 import os
 import shutil
-import tempfile
 import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
-from agentd_fixture import AgentdProcess, agents_and_plugins_with, orchestrator_pb2 as pb, review_pb2
+from agentd_fixture import AgentdProcess, agents_and_plugins_with, scratch_dir, orchestrator_pb2 as pb, review_pb2
 
 QUESTION = "We need to handle 10,000 orders per minute during flash sales. Should we use microservices?"
 
@@ -74,7 +73,7 @@ def concurrent_reviews(stub, n, agents):
 
 class OverloadTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="agentd-overload-")
+        self.tmp = scratch_dir("agentd-overload-")
         self.fail_file = os.path.join(self.tmp, "fail-now")
         self.agents, self.plugins = agents_and_plugins_with(self.tmp, {
             "slow-reviewer.md": SLOW, "failing-agent.md": FAILING,

@@ -6,14 +6,13 @@ import hashlib
 import os
 import signal
 import subprocess
-import tempfile
 import shutil
 import unittest
 
 import grpc
 
 from agentd_fixture import (AGENTCTL, AGENTD, AGENTS, PLUGINS, AgentdProcess, agents_and_plugins_with, health_serving,
-                            orchestrator_pb2 as pb, wait_for)
+                            scratch_dir, orchestrator_pb2 as pb, wait_for)
 
 FLASH_SALE = ("We need to handle 10,000 orders per minute during flash sales. "
               "Should we use microservices or a monolith?")
@@ -26,7 +25,7 @@ def token_line(principal, token, admin=False):
 class PrincipalsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="agentd-tokens-")
+        cls.tmp = scratch_dir("agentd-tokens-")
         cls.tokens = os.path.join(cls.tmp, "tokens")
         cls.write_tokens("# agentd test principals\n" + token_line("alice", "alice-token") +
                          token_line("bob", "bob-token") + token_line("ops", "ops-token", admin=True))
@@ -120,7 +119,7 @@ class AgentCardsTest(unittest.TestCase):
     """ListAgents tells callers what an agent is, not where the server keeps its files."""
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="agentd-cards-")
+        self.tmp = scratch_dir("agentd-cards-")
         self.tokens = os.path.join(self.tmp, "tokens")
         with open(self.tokens, "w") as f:
             f.write(token_line("alice", "alice-token") + token_line("ops", "ops-token", admin=True))
@@ -154,7 +153,7 @@ class AgentCardsTest(unittest.TestCase):
 
 class ReloadTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="agentd-reload-")
+        self.tmp = scratch_dir("agentd-reload-")
         self.tokens = os.path.join(self.tmp, "tokens")
         self.write(token_line("alice", "alice-token") + token_line("bob", "bob-token"))
         self.server = AgentdProcess(extra_args=["--auth_tokens_file=" + self.tokens]).start()
@@ -198,7 +197,7 @@ class ReloadTest(unittest.TestCase):
 class StartupRulesTest(unittest.TestCase):
     def run_agentd(self, *args, env=None):
         """Runs agentd until it prints its listening line or exits; returns (listening line, process)."""
-        tmp = tempfile.mkdtemp(prefix="agentd-start-")
+        tmp = scratch_dir("agentd-start-")
         self.addCleanup(shutil.rmtree, tmp, True)
         proc = subprocess.Popen([AGENTD, "--db=" + os.path.join(tmp, "agentd.db"), "--agents_dir=" + AGENTS,
                                  "--plugins_dir=" + PLUGINS, "--log_format=json", *args],
@@ -244,7 +243,7 @@ class StartupRulesTest(unittest.TestCase):
             server.cleanup()
 
     def test_a_bad_tokens_file_at_start_is_refused(self):
-        tmp = tempfile.mkdtemp(prefix="agentd-badtokens-")
+        tmp = scratch_dir("agentd-badtokens-")
         self.addCleanup(shutil.rmtree, tmp, True)
         path = os.path.join(tmp, "tokens")
         with open(path, "w") as f:

@@ -11,13 +11,12 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import unittest
 
 import grpc
 
-from agentd_fixture import (AGENTCTL, AGENTD, TEST_PLUGINS, AgentdProcess, agents_and_plugins_with, alive,
+from agentd_fixture import (AGENTCTL, AGENTD, TEST_PLUGINS, AgentdProcess, agents_and_plugins_with, alive, scratch_dir,
                             orchestrator_pb2 as pb, review_pb2, wait_for)
 from test_agents import SECURITY_REVIEWER  # a test_agent definition with its own section
 
@@ -53,7 +52,7 @@ def token_line(principal, token, admin=False):
 
 class ReloadTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="agentd-reload-")
+        self.tmp = scratch_dir("agentd-reload-")
         self.marker = os.path.join(self.tmp, "slow-started")
         self.hold = os.path.join(self.tmp, "hold-slow-calls")
         self.agents, plugins = agents_and_plugins_with(self.tmp, {"slow-process.md": self.slow("a")})

@@ -7,7 +7,6 @@ deadline, and progress events reach StreamReview. The fake plugin is
 written here with grpcio alone, as a plugin author in Python would."""
 
 import shutil
-import tempfile
 import threading
 import time
 import unittest
@@ -15,7 +14,7 @@ from concurrent import futures
 
 import grpc
 
-from agentd_fixture import (AgentdProcess, agents_and_plugins_with, health_serving, orchestrator_pb2 as pb,
+from agentd_fixture import (AgentdProcess, agents_and_plugins_with, health_serving, scratch_dir, orchestrator_pb2 as pb,
                             review_pb2)
 from agentd.v1 import plugin_pb2
 
@@ -93,7 +92,7 @@ class FakePlugin:
 class RemotePluginTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="agentd-remote-")
+        cls.tmp = scratch_dir("agentd-remote-")
         cls.fake = FakePlugin()
         agents, plugins = agents_and_plugins_with(cls.tmp, {"remote-agent.md": REMOTE.format(port=cls.fake.port)})
         cls.server = AgentdProcess(agents_dir=agents, plugins_dir=plugins,

@@ -7,14 +7,13 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 import time
 import unittest
 import uuid
 
 import grpc
 
-from agentd_fixture import AgentdProcess, health_serving, orchestrator_pb2 as pb, review_pb2
+from agentd_fixture import AgentdProcess, health_serving, scratch_dir, orchestrator_pb2 as pb, review_pb2
 
 SIX = "We are six engineers with unclear boundaries"
 MICROSERVICES = "Should we use microservices?"
@@ -268,7 +267,7 @@ class SessionsTest(unittest.TestCase, RpcAssertions):
 
 class RetentionTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="agentd-retention-")
+        self.tmp = scratch_dir("agentd-retention-")
         self.db = os.path.join(self.tmp, "agentd.db")
 
     def tearDown(self):
@@ -309,7 +308,7 @@ class StorageFailureTest(unittest.TestCase, RpcAssertions):
     database stays consistent and reads keep being answered."""
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="agentd-storage-")
+        self.tmp = scratch_dir("agentd-storage-")
         self.db = os.path.join(self.tmp, "agentd.db")
 
     def tearDown(self):

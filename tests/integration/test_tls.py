@@ -5,12 +5,11 @@ by agentctl."""
 import os
 import shutil
 import subprocess
-import tempfile
 import unittest
 
 import grpc
 
-from agentd_fixture import AGENTCTL, AgentdProcess, health_serving, orchestrator_pb2 as pb
+from agentd_fixture import AGENTCTL, AgentdProcess, health_serving, scratch_dir, orchestrator_pb2 as pb
 from agentd_fixture import orchestrator_pb2_grpc
 from certs import make_certificates
 
@@ -32,7 +31,7 @@ def pb_stub(channel, test):
 class CertificatesMixin:
     @classmethod
     def make_certs(cls):
-        cls.certdir = tempfile.mkdtemp(prefix="agentd-certs-")
+        cls.certdir = scratch_dir("agentd-certs-")
         cls.certs = make_certificates(cls.certdir)
         cls.ca = cls.certs["ca"][0]
 
