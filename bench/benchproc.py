@@ -2,14 +2,20 @@
 
 Server starts one server process (agentd or the echo) on a free loopback
 port and times exec → health SERVING; RssSampler follows its memory;
-h2load runs one load and reads its figures.
+h2load runs one load and reads its figures; scratch_dir makes the run's
+work dir. Nothing outlives the script however it ends (an exception, die(),
+Ctrl-C, SIGTERM): servers still running are killed and work dirs not kept
+are removed at exit.
 """
 
+import atexit
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -30,6 +36,40 @@ def die(message):
     sys.exit(1)
 
 
+_RUNNING = set()     # Servers started and not stopped
+_SCRATCH = set()     # work dirs to remove at exit
+
+
+def scratch_dir(prefix, keep=False):
+    """A new temporary folder, removed when the script exits unless `keep`."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    if not keep:
+        _SCRATCH.add(path)
+    return path
+
+
+def _at_exit():
+    for server in list(_RUNNING):
+        server.proc.kill()
+        server.proc.wait()
+    for path in _SCRATCH:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+atexit.register(_at_exit)
+if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # SIGTERM exits as Ctrl-C does: cleaning up
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def log_tail(path, lines=20):
+    """The last lines of a server's log, for a message about it (its work dir may not be kept)."""
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
 class Server:
     """One server process (agentd or the echo) on a free loopback port."""
 
@@ -45,16 +85,17 @@ class Server:
         self.log = open(self.log_path, "a")
         self.started_at = time.monotonic()
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        _RUNNING.add(self)
         line = self.proc.stdout.readline()
         if not line.startswith(self.banner):
             self.proc.wait(timeout=10)
-            die("%s did not start (%r); log: %s" % (self.args[0], line, self.log_path))
+            die("%s did not start (%r); log %s:\n%s" % (self.args[0], line, self.log_path, log_tail(self.log_path)))
         self.address = line.split()[-1]
         self.channel = grpc.insecure_channel(self.address)
         deadline = time.monotonic() + 30
         while not self.serving():
             if time.monotonic() > deadline or self.proc.poll() is not None:
-                die("%s never became SERVING; log: %s" % (self.args[0], self.log_path))
+                die("%s never became SERVING; log %s:\n%s" % (self.args[0], self.log_path, log_tail(self.log_path)))
         self.serving_after = time.monotonic() - self.started_at
         self.cpu_to_serving = cpu_seconds(self.proc.pid)
         return self
@@ -89,9 +130,11 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        _RUNNING.discard(self)
         self.log.close()
         if self.proc.returncode not in (0, -signal.SIGTERM):
-            die("%s exited with %s; log: %s" % (self.args[0], self.proc.returncode, self.log_path))
+            die("%s exited with %s; log %s:\n%s" % (self.args[0], self.proc.returncode, self.log_path,
+                                                     log_tail(self.log_path)))
 
 
 class RssSampler(threading.Thread):

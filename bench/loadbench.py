@@ -21,14 +21,14 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from peers import langgraph  # noqa: E402 (bench/peers/langgraph.py)
 from benchreport import Report, replace_section  # noqa: E402
 # Re-exported: postgres_bench.py and route_ab.py reach them through this module.
-from benchproc import RssSampler, Server, cpu_seconds, die, h2load, h2load_failure  # noqa: E402,F401
+from benchproc import (RssSampler, Server, cpu_seconds, die, h2load, h2load_failure,  # noqa: E402,F401
+                       scratch_dir)
 
 # The request texts. REVIEW_ONE is answered by backend-architect alone;
 # REVIEW_FIVE names every hosted agent explicitly, so all five run; the
@@ -64,7 +64,7 @@ class Bench(Report):
                     % (self.bin, tool, self.build))
         if shutil.which("h2load") is None:
             die("h2load is not installed (Debian: apt-get install nghttp2-client)")
-        self.work = tempfile.mkdtemp(prefix="agentd-bench-")
+        self.work = scratch_dir("agentd-bench-", keep=opts.keep)  # removed at exit, also on a failure
         self.rows = []
         with open("/proc/loadavg") as f:
             self.loadavg = " ".join(f.read().split()[:3])  # other work on the machine skews every row
@@ -352,10 +352,10 @@ def main():
     if o.results and not o.smoke:
         replace_section(o.results, "long-run" if o.long else "last-run", report)
         print("\nwritten to " + o.results)
-    if o.keep or not ok:
+    if o.keep:
         print("work dir kept: " + bench.work)
-    else:
-        shutil.rmtree(bench.work, ignore_errors=True)
+    elif not ok:
+        print("work dir removed; run with --keep to keep its logs and databases")
     sys.exit(0 if ok else 1)
 
 

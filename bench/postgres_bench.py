@@ -21,7 +21,6 @@ Usage: postgres_bench.py BUILD_DIR [--requests N] [--warmup N] [--rounds N]
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -126,8 +125,6 @@ class PostgresBench(loadbench.Bench):
             print("\nTarget (one replica ≥ 0.5 × SQLite): %s (%.2f)" % ("met" if one >= 0.5 else "NOT met", one))
         finally:
             self.pg.destroy()
-            if not o.keep:
-                subprocess.run(["rm", "-rf", self.work], check=False)
 
 
 def main():

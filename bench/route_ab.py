@@ -44,7 +44,7 @@ def main(argv):
         return 2
     rounds = int(os.environ.get("ROUNDS", "5"))
     requests = int(os.environ.get("REQUESTS", "50000"))
-    work = tempfile.mkdtemp(prefix="agentd-route-ab-")
+    work = lb.scratch_dir("agentd-route-ab-")  # removed at exit however the run ends
     first = os.path.abspath(builds[0][1])
     body = os.path.join(work, "route.body")
     # CALL=review measures one-agent Reviews (new sessions) instead of Route;
