@@ -70,6 +70,10 @@ ABSL_FLAG(std::string, default_plugin, "",
           "the plugin hosting a definition that names none (default: default_plugin in <agents_dir>/agentd.yaml)");
 ABSL_FLAG(std::string, fallback_agent, "", "agent chosen when no scope covers a request (default: none, the review fails)");
 ABSL_FLAG(int, agent_timeout_ms, 10000, "per-agent deadline unless its definition sets timeout_ms");
+ABSL_FLAG(int, plugin_start_timeout_ms, 10000,
+          "how long a plugin process (command:) or remote plugin (endpoint:) may take to become healthy at "
+          "start, unless its definition sets start_timeout_ms; a process not healthy by then is killed and "
+          "restarted");
 ABSL_FLAG(int, max_in_flight, 256,
           "per-agent calls queued or running (bulkhead) unless its definition sets max_in_flight; "
           "keep it at or above --request_threads unless an agent must be held to less");
@@ -155,9 +159,6 @@ std::filesystem::path ExecutableDir() {
 // may take before the process exits anyway.
 constexpr absl::Duration kShutdownMargin = absl::Milliseconds(1500);
 
-// How long a plugin process or remote plugin may take to become healthy at start.
-constexpr absl::Duration kPluginStartTimeout = absl::Seconds(10);
-
 // Exits now, naming the plugins whose calls are abandoned (`server` is null
 // when it is being destroyed: stopping plugin processes took the time).
 // Destructors are not run: they would wait for the stuck threads. Committed
@@ -232,8 +233,10 @@ int main(int argc, char** argv) {
   core.fallback_agent = absl::GetFlag(FLAGS_fallback_agent);
   core.review_title = absl::GetFlag(FLAGS_review_title);
   core.default_plugin = absl::GetFlag(FLAGS_default_plugin);
-  core.host_out_of_process = [](const agentd::v1::AgentConfig& config) {
-    return agentd::HostOutOfProcess(config, kPluginStartTimeout);
+  const absl::Duration plugin_start_timeout =
+      absl::Milliseconds(std::max(1, absl::GetFlag(FLAGS_plugin_start_timeout_ms)));
+  core.host_out_of_process = [plugin_start_timeout](const agentd::v1::AgentConfig& config) {
+    return agentd::HostOutOfProcess(config, plugin_start_timeout);
   };
   core.agent_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_agent_timeout_ms));
   core.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);

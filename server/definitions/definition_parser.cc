@@ -323,6 +323,10 @@ absl::Status ApplyFrontMatter(const std::vector<RawField>& fields,
       int32_t ms = 0;
       if (absl::Status s = ReadNonNegativeInt(field, path, &ms); !s.ok()) return s;
       def->set_timeout_ms(ms);
+    } else if (key == "start_timeout_ms") {
+      int32_t ms = 0;
+      if (absl::Status s = ReadNonNegativeInt(field, path, &ms); !s.ok()) return s;
+      def->set_start_timeout_ms(ms);
     } else if (key == "max_in_flight") {
       int32_t n = 0;
       if (absl::Status s = ReadNonNegativeInt(field, path, &n); !s.ok()) return s;

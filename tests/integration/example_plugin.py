@@ -11,6 +11,9 @@ from agentd_fixture import (SOURCE_DIR, AgentdProcess, agents_and_plugins_with, 
                             review_pb2)
 
 
+START_TIMEOUT_MS = 120_000  # within ctest's 300 s for the whole test
+
+
 class ExamplePluginCase(unittest.TestCase):
     EXAMPLE = ""   # the folder under plugins/examples/
     FILES = ()     # the definition and its program
@@ -22,7 +25,11 @@ class ExamplePluginCase(unittest.TestCase):
         for name in self.FILES:
             os.symlink(os.path.join(SOURCE_DIR, "plugins", "examples", self.EXAMPLE, name), os.path.join(agents, name))
         env = {"AGENTD_PROTO_DIR": os.path.join(SOURCE_DIR, "proto")}
-        self.server = AgentdProcess(agents_dir=agents, plugins_dir=plugins, env=env).start()
+        # An interpreter loading its packages on a loaded machine can take longer
+        # than the default 10 s to serve. agentd waits (bounded) for the verdict,
+        # healthy or failed, before it serves, so the test needs no timing of its own.
+        self.server = AgentdProcess(agents_dir=agents, plugins_dir=plugins, env=env,
+                                    extra_args=["--plugin_start_timeout_ms=%d" % START_TIMEOUT_MS]).start()
         self.stub = self.server.stub()
 
     def tearDown(self):
@@ -34,6 +41,7 @@ class ExamplePluginCase(unittest.TestCase):
         Returns the item texts of `section`, joined with spaces."""
         cards = {a.name: a for a in self.stub.ListAgents(pb.ListAgentsRequest(), timeout=10).agents}
         self.assertTrue(cards[self.AGENT].available, cards[self.AGENT].unavailable_reason)
+        self.assertIn("waiting up to 2m for it to be healthy", self.server.log())
         self.assertEqual(cards[self.AGENT].plugin, "process")
         reply = self.stub.Review(pb.ReviewRequest(text=text, requirements=requirements, agents=[self.AGENT]),
                                  timeout=30)

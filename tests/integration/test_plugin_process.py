@@ -151,5 +151,30 @@ class PluginProcessTest(unittest.TestCase):
         self.assertTrue(reply.review.partial)
 
 
+SLEEPY = """---
+name: sleepy-agent
+description: A plugin process that never serves.
+command: /bin/sleep 60
+sections: [sleepy_notes]
+---
+# Sleepy agent
+"""
+
+
+class PluginStartTimeoutTest(unittest.TestCase):
+    def test_a_plugin_process_not_healthy_in_time_says_which_setting_to_raise(self):
+        tmp = scratch_dir("agentd-process-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        agents, plugins = agents_and_plugins_with(tmp, {"sleepy-agent.md": SLEEPY})
+        server = AgentdProcess(agents_dir=agents, plugins_dir=plugins, extra_args=["--plugin_start_timeout_ms=300"])
+        self.addCleanup(server.cleanup)
+        server.start()
+        cards = {a.name: a for a in server.stub().ListAgents(pb.ListAgentsRequest(), timeout=10).agents}
+        self.assertFalse(cards["sleepy-agent"].available)
+        self.assertIn("did not become healthy within 300ms (start_timeout_ms: in its definition, or "
+                      "--plugin_start_timeout_ms)", cards["sleepy-agent"].unavailable_reason)
+        self.assertIn("waiting up to 300ms for it to be healthy", server.log())
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -13,6 +13,7 @@ namespace agentd {
 absl::StatusOr<std::shared_ptr<HostedAgent>> HostOutOfProcess(const v1::AgentConfig& config,
                                                               absl::Duration start_timeout) {
   const v1::AgentDefinition& def = config.definition();
+  if (def.start_timeout_ms() > 0) start_timeout = absl::Milliseconds(def.start_timeout_ms());
   std::set<std::string> sections(def.sections().begin(), def.sections().end());
   if (!def.endpoint().empty()) {
     RemoteOptions options;
@@ -22,7 +23,9 @@ absl::StatusOr<std::shared_ptr<HostedAgent>> HostOutOfProcess(const v1::AgentCon
     auto remote = std::make_shared<RemoteAgent>(std::move(options));
     absl::StatusOr<v1::DescribeResponse> described = remote->Probe(start_timeout);
     if (!described.ok()) {
-      spdlog::warn("agent {}: remote plugin not reachable yet: {}", def.name(), described.status().ToString());
+      spdlog::warn("agent {}: remote plugin not reachable within {} (start_timeout_ms: in its definition, or "
+                   "--plugin_start_timeout_ms): {}",
+                   def.name(), absl::FormatDuration(start_timeout), described.status().ToString());
     }
     return remote;
   }

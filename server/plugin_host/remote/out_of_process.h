@@ -15,8 +15,8 @@
 namespace agentd {
 
 // Starts (command:) or connects to (endpoint:) the plugin of
-// config.definition(), waiting at most `start_timeout` for it to be
-// healthy. A plugin that is not healthy in time still gets its agent: it
+// config.definition(), waiting at most its start_timeout_ms, or
+// `start_timeout` when it sets none, for it to be healthy. A plugin that is not healthy in time still gets its agent: it
 // reports why in Availability() and is retried (a process restarted, an
 // endpoint called again). Fails only when the host cannot set it up at all.
 absl::StatusOr<std::shared_ptr<HostedAgent>> HostOutOfProcess(const v1::AgentConfig& config,

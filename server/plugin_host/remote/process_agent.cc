@@ -60,7 +60,8 @@ absl::StatusOr<std::unique_ptr<ProcessAgent>> ProcessAgent::Start(ProcessOptions
   std::unique_ptr<ProcessAgent> agent(new ProcessAgent(std::move(options)));
   absl::StatusOr<std::string> dir = plugin_dirs::Make();
   if (!dir.ok()) {
-    return absl::InternalError(absl::StrCat("no folder for plugin ", agent->options_.agent, ": ", dir.status().message()));
+    return absl::InternalError(
+        absl::StrCat("no folder for plugin ", agent->options_.agent, ": ", dir.status().message()));
   }
   agent->dir_ = *std::move(dir);
   agent->socket_ = agent->dir_ + "/plugin.sock";
@@ -127,7 +128,8 @@ std::string ProcessAgent::RunChild() {
     child_ = child->get();
     if (stopping_) (*child)->Signal(SIGTERM);  // Stop() came before it could see this child
   }
-  spdlog::info("plugin process of agent {} started (pid {}) on unix:{}", options_.agent, (*child)->pid(), socket_);
+  spdlog::info("plugin process of agent {} started (pid {}) on unix:{}; waiting up to {} for it to be healthy",
+               options_.agent, (*child)->pid(), socket_, absl::FormatDuration(options_.start_timeout));
   std::string unhealthy;
   if (std::shared_ptr<RemoteAgent> remote = WaitHealthy(**child, &unhealthy)) {
     absl::MutexLock lock(&mu_);
@@ -136,8 +138,8 @@ std::string ProcessAgent::RunChild() {
     down_reason_.clear();
     first_verdict_ = true;
   } else if (!(*child)->Exited()) {
-    unhealthy = absl::StrCat("did not become healthy within ", absl::FormatDuration(options_.start_timeout), ": ",
-                             unhealthy, "; ");
+    unhealthy = absl::StrCat("did not become healthy within ", absl::FormatDuration(options_.start_timeout),
+                             " (start_timeout_ms: in its definition, or --plugin_start_timeout_ms): ", unhealthy, "; ");
     (*child)->Signal(SIGKILL);
   } else {
     unhealthy.clear();  // how it exited says more
@@ -152,7 +154,8 @@ std::string ProcessAgent::RunChild() {
 }
 
 std::shared_ptr<RemoteAgent> ProcessAgent::WaitHealthy(const Child& child, std::string* why) {
-  const absl::Time deadline = absl::Now() + options_.start_timeout;
+  const absl::Time started = absl::Now();
+  const absl::Time deadline = started + options_.start_timeout;
   std::shared_ptr<RemoteAgent> remote;
   *why = "it never listened on its socket";
   for (;;) {
@@ -172,8 +175,9 @@ std::shared_ptr<RemoteAgent> ProcessAgent::WaitHealthy(const Child& child, std::
     if (remote != nullptr) {
       absl::StatusOr<v1::DescribeResponse> described = remote->Probe(std::min(left, absl::Seconds(1)));
       if (described.ok()) {
-        spdlog::info("plugin process of agent {} healthy: {} {}", options_.agent, described->name(),
-                     described->version());
+        spdlog::info("plugin process of agent {} healthy in {}: {} {}", options_.agent,
+                     absl::FormatDuration(absl::Trunc(absl::Now() - started, absl::Milliseconds(1))),
+                     described->name(), described->version());
         return remote;
       }
       *why = absl::StrReplaceAll(described.status().message(), {{socket_, "its socket"}});

@@ -223,6 +223,13 @@ TEST(ParseDefinitionTest, CommandAndEndpointChooseWhereThePluginRuns) {
   EXPECT_EQ(remote->endpoint(), "plugins.internal:7070");
   EXPECT_EQ(remote->plugin(), "remote");
   EXPECT_TRUE(remote->extra().empty());
+  auto slow = ParseDefinition("---\nname: d\ncommand: java -jar p.jar\nstart_timeout_ms: 60000\n---\n", "d.md");
+  ASSERT_TRUE(slow.ok()) << slow.status();
+  EXPECT_EQ(slow->start_timeout_ms(), 60000);
+  EXPECT_TRUE(slow->extra().empty());
+  auto negative = ParseDefinition("---\nname: e\ncommand: p\nstart_timeout_ms: -1\n---\n", "e.md");
+  ASSERT_FALSE(negative.ok());
+  EXPECT_THAT(negative.status().message(), HasSubstr("e.md:4"));
 }
 
 TEST(ParseDefinitionTest, CommandAndEndpointAreCheckedWithTheirLine) {
