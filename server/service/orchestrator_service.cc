@@ -40,6 +40,11 @@ std::shared_ptr<v1::ReviewRequest> ParseReviewRequest(const grpc::ByteBuffer& by
   return request;
 }
 
+// A call that arrives while the server stops.
+grpc::Status ShuttingDown() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE, "agentd is shutting down: retry on another server or once it is back");
+}
+
 grpc::Status NotAReviewRequest() {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: not an agentd.v1.ReviewRequest");
 }
@@ -53,8 +58,11 @@ grpc::Status NotAReviewRequest() {
 // last to let go deletes the reactor.
 class StreamReviewReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, public ReviewObserver {
  public:
-  StreamReviewReactor(grpc::CallbackServerContext* ctx, const Telemetry& telemetry)
-      : ctx_(ctx), record_(telemetry, ctx, "StreamReview") {}
+  StreamReviewReactor(grpc::CallbackServerContext* ctx, const Telemetry& telemetry, CallTracker* calls)
+      : ctx_(ctx), calls_(calls), accepted_(calls->Start()), record_(telemetry, ctx, "StreamReview") {}
+
+  // False when the call arrived while the server stops (CallTracker::Start).
+  bool accepted() const { return accepted_; }
 
   CallRecord* record() { return &record_; }
 
@@ -123,7 +131,10 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<grpc::ByteBuff
     MaybeFinish();
   }
   void OnCancel() override { cancelled_ = true; }
-  void OnDone() override { Unref(); }
+  void OnDone() override {
+    calls_->Done();
+    Unref();
+  }
 
   // Called once, when the reactor is returned to gRPC: fails the call early.
   void FinishNow(const grpc::Status& status) {
@@ -174,6 +185,8 @@ class StreamReviewReactor final : public grpc::ServerWriteReactor<grpc::ByteBuff
   }
 
   grpc::CallbackServerContext* const ctx_;
+  CallTracker* const calls_;
+  const bool accepted_;
   CallRecord record_;  // finished with the stream, under mu_
   absl::Mutex mu_;
   std::deque<grpc::ByteBuffer> pending_ ABSL_GUARDED_BY(mu_);  // front is being written when writing_
@@ -233,9 +246,13 @@ absl::StatusOr<CallContext> OrchestratorService::Context(grpc::CallbackServerCon
 template <typename Work>
 grpc::ServerUnaryReactor* OrchestratorService::OnPool(grpc::CallbackServerContext* ctx, std::string_view method,
                                                       std::string session, Work work) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto* reactor = new TrackedUnaryReactor(&calls_);
   auto record = std::make_shared<CallRecord>(telemetry_, ctx, method);
   record->set_session(std::move(session));
+  if (!reactor->accepted()) {
+    FinishCall(reactor, record.get(), ShuttingDown());
+    return reactor;
+  }
   absl::StatusOr<Admitted> admitted = Admit(ctx, record.get());
   if (!admitted.ok()) {
     FinishCall(reactor, record.get(), ToGrpcStatus(admitted.status(), ctx));
@@ -253,8 +270,12 @@ grpc::ServerUnaryReactor* OrchestratorService::OnPool(grpc::CallbackServerContex
 template <typename Work>
 grpc::ServerUnaryReactor* OrchestratorService::Now(grpc::CallbackServerContext* ctx, std::string_view method,
                                                    Work work) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto* reactor = new TrackedUnaryReactor(&calls_);
   CallRecord record(telemetry_, ctx, method);
+  if (!reactor->accepted()) {
+    FinishCall(reactor, &record, ShuttingDown());
+    return reactor;
+  }
   absl::StatusOr<CallContext> call = Context(ctx);
   if (call.ok()) record.set_principal(call->principal);
   FinishCall(reactor, &record, call.ok() ? work(*call) : ToGrpcStatus(call.status()));
@@ -268,8 +289,12 @@ grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContex
   // moves on; the store's writer finishes the call after the COMMIT. No
   // thread waits on the fsync, so a few request threads keep the group
   // commits full.
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto* reactor = new TrackedUnaryReactor(&calls_);
   auto record = std::make_shared<CallRecord>(telemetry_, ctx, "Review");
+  if (!reactor->accepted()) {
+    FinishCall(reactor, record.get(), ShuttingDown());
+    return reactor;
+  }
   std::shared_ptr<v1::ReviewRequest> request = ParseReviewRequest(*request_bytes);
   if (request == nullptr) {
     FinishCall(reactor, record.get(), NotAReviewRequest());
@@ -306,7 +331,11 @@ grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContex
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* OrchestratorService::StreamReview(grpc::CallbackServerContext* ctx,
                                                                              const grpc::ByteBuffer* request_bytes) {
-  auto* reactor = new StreamReviewReactor(ctx, telemetry_);
+  auto* reactor = new StreamReviewReactor(ctx, telemetry_, &calls_);
+  if (!reactor->accepted()) {
+    reactor->FinishNow(ShuttingDown());
+    return reactor;
+  }
   std::shared_ptr<v1::ReviewRequest> request = ParseReviewRequest(*request_bytes);
   if (request == nullptr) {
     reactor->FinishNow(NotAReviewRequest());

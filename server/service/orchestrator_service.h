@@ -20,6 +20,7 @@
 #include "common/thread_pool.h"
 #include "server/core/orchestrator.h"
 #include "server/service/admission.h"
+#include "server/service/call_tracker.h"
 #include "server/service/client_errors.h"
 #include "server/service/call_record.h"
 #include "server/service/message_pool.h"
@@ -88,6 +89,8 @@ class OrchestratorService final
 
   // Calls queued, running and shed (for metrics).
   const Admission& admission() const { return admission_; }
+  // Every call from gRPC's hand-over to its OnDone; shutdown waits on it.
+  CallTracker& calls() { return calls_; }
 
  private:
   // The caller's principal and deadline, or UNAUTHENTICATED.
@@ -112,6 +115,7 @@ class OrchestratorService final
   Orchestrator* core_;
   const Authenticator* auth_;
   Admission admission_;
+  CallTracker calls_;
   const Telemetry telemetry_;
   // Route is the hot dry-run call: its answers are rebuilt in reused messages.
   MessagePool<v1::RouteRequest, v1::RouteDecision> route_messages_;

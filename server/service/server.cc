@@ -1,5 +1,9 @@
 #include "server/service/server.h"
 
+#include <thread>
+
+#include "grpc/grpc.h"
+
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -138,7 +142,17 @@ void AgentdServer::Shutdown(absl::Duration grace) {
     shutting_down_ = true;
     server_->GetHealthCheckService()->SetServingStatus(false);
   }
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  const absl::Time deadline = absl::Now() + grace;
+  service_->calls().StopAccepting();
+  // gRPC's Shutdown sends every connection a GOAWAY and a ping, and returns
+  // when the calls are over and each client has answered the ping, or at the
+  // deadline. A client that does not read its socket between calls (grpcio
+  // does not) answers only when it next calls: its idle connection would
+  // hold the stop for the whole grace. So once no call is left, the
+  // connections are closed.
+  std::thread graceful([this, deadline] { server_->Shutdown(absl::ToChronoTime(deadline)); });
+  if (service_->calls().WaitIdle(deadline)) grpc_server_cancel_all_calls(server_->c_server());
+  graceful.join();
   server_->Wait();
   server_.reset();
 }

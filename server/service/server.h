@@ -57,7 +57,9 @@ class AgentdServer {
   // and the error says why.
   absl::Status ReloadAuth() { return auth_->Reload(); }
   size_t token_count() const { return auth_->token_count(); }
-  // Stops accepting calls, lets running ones finish until `grace` passes.
+  // Stops accepting calls (new ones get UNAVAILABLE), lets running ones
+  // finish until `grace` passes, and returns as soon as they have: idle
+  // connections do not hold it.
   void Shutdown(absl::Duration grace);
   void Wait();
 
