@@ -91,6 +91,9 @@ ABSL_FLAG(int, executor_threads, 8, "threads that run agents");
 ABSL_FLAG(int, agent_threads, 0,
           "executor threads one agent may hold at once, calls stuck past their deadline included "
           "(0 = half of --executor_threads): a hung plugin costs only its own share");
+ABSL_FLAG(int, max_reviews_running, 16,
+          "unary reviews whose agents run at once (no thread waits for them); more wait in line, "
+          "bounded by --max_calls; keep --max_in_flight at or above it");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "on SIGTERM/SIGINT, how long running calls may finish; the process exits within this plus "
           "about a second even when a plugin is stuck in a call (it is named in the log)");
@@ -244,6 +247,7 @@ int main(int argc, char** argv) {
   core.breaker_cool_down = absl::Milliseconds(absl::GetFlag(FLAGS_breaker_cool_down_ms));
   core.executor_threads = absl::GetFlag(FLAGS_executor_threads);
   core.agent_threads = absl::GetFlag(FLAGS_agent_threads);
+  core.max_reviews_running = absl::GetFlag(FLAGS_max_reviews_running);
   core.strict = absl::GetFlag(FLAGS_strict);
   core.retention_days = static_cast<int>(std::min<int64_t>(
       NumberFlagOrEnv(absl::GetFlag(FLAGS_retention_days), "retention_days", "AGENTD_RETENTION_DAYS"), 1 << 20));

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "spdlog/spdlog.h"
 
 namespace agentd {
@@ -83,8 +84,6 @@ void Executor::RunInLane(AgentSlot* slot, std::function<void()> task) {
   pool_.Submit([this, slot, next = std::move(next)]() mutable { RunInLane(slot, std::move(next)); });
 }
 
-namespace {
-
 // What one Run shares with its tasks. Tasks hold it by shared_ptr, so a task
 // that outlives its Run (timed out) writes into it harmlessly.
 struct RunState {
@@ -105,14 +104,44 @@ struct RunState {
   // bytes serialized once for all of them. Fixed before any task runs.
   v1::AgentRequest request;
   std::string request_bytes;
+  // An asynchronous Run (RunAsync): who gets the outcomes, until it is
+  // taken (null for Run). The rest is fixed before any task runs.
+  Executor::RunDone done ABSL_GUARDED_BY(mu);
+  std::vector<AgentSlot*> slots;
+  std::function<bool()> caller_cancelled;
+  absl::Time start;
 };
+
+namespace {
 
 // How often Run looks whether the caller went away: a caller that hangs up
 // has its agents told within this, which is soon enough for a person and
 // for a model's tokens.
 constexpr absl::Duration kCancelPoll = absl::Milliseconds(100);
+// How late an asynchronous Run's look may come (RunTimer's slack): at ~3,000
+// reviews a second, most Runs end before their first look, and the timer
+// then wakes about once per slack rather than once per review.
+constexpr absl::Duration kCancelPollSlack = absl::Milliseconds(25);
 
 double MillisSince(absl::Time start) { return absl::ToDoubleMilliseconds(absl::Now() - start); }
+
+// What ends an asynchronous Run: its `done` and the outcomes, taken out of
+// the state once no agent is pending (every outcome is settled then, so
+// later answers leave them alone).
+struct Completion {
+  Executor::RunDone done;
+  std::vector<AgentOutcome> outcomes;
+  void operator()() {
+    if (done) done(std::move(outcomes));
+  }
+};
+
+Completion TakeCompletion(RunState* state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) {
+  if (state->pending != 0 || !state->done) return {};
+  Completion c{std::move(state->done), std::move(state->outcomes)};
+  state->done = nullptr;
+  return c;
+}
 
 // Runs agent `i` of a Run and records its outcome, on a thread of `pool`
 // within the agent's share. An answer that comes after the agent's deadline
@@ -155,7 +184,7 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
   // A plugin that gave up at its deadline (DEADLINE_EXCEEDED) timed out too.
   const bool expired = now >= cancel.deadline ||
                        (!response.ok() && response.status().code() == absl::StatusCode::kDeadlineExceeded);
-  absl::MutexLock lock(&state->mu);
+  absl::ReleasableMutexLock lock(&state->mu);
   if (state->abandoned[i]) {  // back from a call given up on: a thread took this one's place
     slot->stuck.fetch_sub(1);
     pool->RetireThisThread();
@@ -191,6 +220,10 @@ void RunAgent(const std::shared_ptr<RunState>& state, AgentSlot* slot, size_t i,
   state->settled[i] = true;
   state->finished.push_back(static_cast<int>(i));
   --state->pending;
+  Completion last = TakeCompletion(state.get());
+  if (!last.done) return;
+  lock.Release();
+  last();  // this thread ran the Run's last agent: it carries the Run's caller on
 }
 
 // Gives up on agent `i` (its deadline passed, or the caller went away) and
@@ -314,18 +347,28 @@ void AgentSlot::RecordLatency(absl::Duration latency) {
   average_latency_ns.store(old < 0 ? ns : old + (ns - old) / 8, std::memory_order_relaxed);
 }
 
-std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots, v1::AgentRequest request,
-                                        absl::Time deadline,
-                                        const std::function<bool()>& caller_cancelled,
-                                        ExecutionObserver* observer, std::shared_ptr<const void> keep_alive) {
+std::shared_ptr<RunState> Executor::StartRun(const std::vector<AgentSlot*>& slots, v1::AgentRequest request,
+                                             absl::Time deadline, std::function<bool()> caller_cancelled,
+                                             std::shared_ptr<const void> keep_alive, bool want_progress,
+                                             RunDone done) {
   const absl::Time start = absl::Now();
   std::shared_ptr<RunState> state = NewRunState(slots, start, deadline);
   state->keep_alive = std::move(keep_alive);
-  state->want_progress = observer != nullptr;
+  state->want_progress = want_progress;
+  state->slots = slots;
+  state->caller_cancelled = std::move(caller_cancelled);
+  state->start = start;
   state->request = std::move(request);
   state->request.clear_agent();
   state->request.clear_deadline_unix_ms();
   state->request_bytes = state->request.SerializeAsString();
+  {
+    absl::MutexLock lock(&state->mu);
+    state->done = std::move(done);
+    // The start's own hold: the Run cannot end while calls are still being
+    // handed out (the caller drops it).
+    ++state->pending;
+  }
   for (size_t i = 0; i < slots.size(); ++i) {
     AgentSlot* slot = slots[i];
 
@@ -354,6 +397,83 @@ std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots, v1
     Dispatch(slot, [this, state, slot, i, run = std::move(run)]() mutable {
       RunAgent(state, slot, i, std::move(run), &pool_);
     });
+  }
+  return state;
+}
+
+void Executor::RunAsync(const std::vector<AgentSlot*>& slots, v1::AgentRequest request, absl::Time deadline,
+                        std::function<bool()> caller_cancelled, std::shared_ptr<const void> keep_alive,
+                        RunDone done) {
+  std::shared_ptr<RunState> state = StartRun(slots, std::move(request), deadline, std::move(caller_cancelled),
+                                             std::move(keep_alive), /*want_progress=*/false, std::move(done));
+  absl::ReleasableMutexLock lock(&state->mu);
+  --state->pending;
+  Completion now = TakeCompletion(state.get());
+  if (!now.done) {
+    WatchAt(state, absl::Now());
+    return;
+  }
+  lock.Release();
+  now();  // nothing to wait for (every agent skipped)
+}
+
+void Executor::WatchAt(const std::shared_ptr<RunState>& state, absl::Time now) {
+  // The next agent deadline, or the next look at the caller; such a look may
+  // come a little late, so that the timer wakes once for many Runs.
+  absl::Time next = now + kCancelPoll;
+  absl::Duration slack = kCancelPollSlack;
+  for (size_t i = 0; i < state->slots.size(); ++i) {
+    if (state->settled[i] || state->cancel[i]->deadline >= next) continue;
+    next = state->cancel[i]->deadline;
+    slack = absl::ZeroDuration();
+  }
+  // Weak: a Run that ended before its look is gone, and its look does nothing.
+  timer_.At(next, slack, [this, weak = std::weak_ptr<RunState>(state)] {
+    if (std::shared_ptr<RunState> s = weak.lock()) Watch(s);
+  });
+}
+
+void Executor::Watch(const std::shared_ptr<RunState>& state) {
+  absl::ReleasableMutexLock lock(&state->mu);
+  if (!state->done) return;  // ended already
+  const absl::Time now = absl::Now();
+  const bool cancelled = state->caller_cancelled && state->caller_cancelled();
+  for (size_t i = 0; i < state->slots.size(); ++i) {
+    if (state->settled[i] || (!cancelled && now < state->cancel[i]->deadline)) continue;
+    SettleUnanswered(state.get(), state->slots[i], i, state->start, now,
+                     cancelled ? v1::AGENT_STATUS_CANCELLED : v1::AGENT_STATUS_TIMED_OUT, &pool_);
+  }
+  Completion ended = TakeCompletion(state.get());
+  if (!ended.done) {
+    WatchAt(state, now);
+    return;
+  }
+  lock.Release();
+  ended();  // the deadline passed or the caller went away: the partial outcomes go on now
+}
+
+std::vector<AgentOutcome> Executor::Run(const std::vector<AgentSlot*>& slots, v1::AgentRequest request,
+                                        absl::Time deadline,
+                                        const std::function<bool()>& caller_cancelled,
+                                        ExecutionObserver* observer, std::shared_ptr<const void> keep_alive) {
+  if (observer == nullptr) {
+    // Nothing to deliver on this thread: wait for the asynchronous Run.
+    absl::Notification ended;
+    std::vector<AgentOutcome> outcomes;
+    RunAsync(slots, std::move(request), deadline, caller_cancelled, std::move(keep_alive),
+             [&](std::vector<AgentOutcome> result) {
+               outcomes = std::move(result);
+               ended.Notify();
+             });
+    ended.WaitForNotification();
+    return outcomes;
+  }
+  std::shared_ptr<RunState> state = StartRun(slots, std::move(request), deadline, caller_cancelled,
+                                             std::move(keep_alive), /*want_progress=*/true, nullptr);
+  const absl::Time start = state->start;
+  {
+    absl::MutexLock lock(&state->mu);
+    --state->pending;
   }
 
   // Deliver events as they happen; stop at the deadline or on cancel.

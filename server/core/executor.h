@@ -8,11 +8,15 @@
 // and once all of an agent's share is stuck, its calls are skipped (and its
 // breaker opens) instead of waiting.
 //
-// Run() returns by the earliest of: every agent done, the deadline, or the
+// A Run ends at the earliest of: every agent done, the deadline, or the
 // caller cancelling; agents still running then are told through their
 // cancel token and reported TIMED_OUT / CANCELLED, and their late answers
-// are dropped. Progress events are delivered on the thread that called
-// Run(), so a caller may write them to a gRPC stream without locking.
+// are dropped. RunAsync() does not wait for that: the thread that ends the
+// Run (the executor thread that ran its last agent, or the timer's thread
+// at the deadline or on cancellation) hands the outcomes on, so no thread
+// parks for the agents. Run() with an observer waits on the calling thread
+// and delivers progress events there, so a caller may write them to a gRPC
+// stream without locking.
 #ifndef AGENTD_SERVER_CORE_EXECUTOR_H_
 #define AGENTD_SERVER_CORE_EXECUTOR_H_
 
@@ -29,6 +33,7 @@
 #include "agentd/v1/definition.pb.h"
 #include "agentd/v1/orchestrator.pb.h"
 #include "server/core/merger.h"
+#include "server/core/run_timer.h"
 #include "server/core/worker_pool.h"
 #include "server/plugin_host/plugin_loader.h"
 
@@ -117,6 +122,8 @@ class ExecutionObserver {
   virtual void OnAgentProgress(const std::string& agent, const std::string& text) {}
 };
 
+struct RunState;  // one Run's shared state (executor.cc)
+
 class Executor {
  public:
   // `threads`: the pool's threads, before any are added in place of
@@ -134,11 +141,35 @@ class Executor {
                                 absl::Time deadline, const std::function<bool()>& caller_cancelled,
                                 ExecutionObserver* observer, std::shared_ptr<const void> keep_alive = nullptr);
 
+  // The same without waiting: returns once the calls are queued. `done`
+  // gets the outcomes exactly once: on the executor thread that ran the
+  // last agent, on the timer's thread at the deadline or once
+  // `caller_cancelled` turns true (looked at every 100 ms, or up to 25 ms
+  // later), or on this thread when no agent could start. `done` runs on a
+  // thread agents or other Runs' deadlines need: it must be short (tens
+  // of µs, like a merge), never wait.
+  using RunDone = std::function<void(std::vector<AgentOutcome>)>;
+  void RunAsync(const std::vector<AgentSlot*>& slots, v1::AgentRequest request, absl::Time deadline,
+                std::function<bool()> caller_cancelled, std::shared_ptr<const void> keep_alive, RunDone done);
+
  private:
+  // Builds a Run's state and hands its calls out; the state's `pending`
+  // holds one more, the start's own, which the caller drops.
+  std::shared_ptr<RunState> StartRun(const std::vector<AgentSlot*>& slots, v1::AgentRequest request,
+                                     absl::Time deadline, std::function<bool()> caller_cancelled,
+                                     std::shared_ptr<const void> keep_alive, bool want_progress, RunDone done);
   // Runs `task` on the pool within `slot`'s share of threads.
   void Dispatch(AgentSlot* slot, std::function<void()> task);
   void RunInLane(AgentSlot* slot, std::function<void()> task);
+  // Settles the agents of an asynchronous Run whose deadline passed (all
+  // of them when the caller went away), ends the Run when none is left,
+  // else looks again at the next deadline or in 100 ms. On the timer's thread.
+  void Watch(const std::shared_ptr<RunState>& state);
+  void WatchAt(const std::shared_ptr<RunState>& state, absl::Time now);
 
+  // Declared before pool_: destroyed after it, so a Run whose last call
+  // returns while the pool joins is still watched.
+  RunTimer timer_;
   WorkerPool pool_;
 };
 

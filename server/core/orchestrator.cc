@@ -20,47 +20,6 @@
 #include "spdlog/spdlog.h"
 
 namespace agentd {
-namespace {
-
-// Time kept back from the caller's deadline for merging and the durable
-// write, so that a review with a slow agent still arrives in time.
-absl::Duration WriteReserve(absl::Time now, absl::Time deadline) {
-  if (deadline == absl::InfiniteFuture()) return absl::ZeroDuration();
-  return std::min(absl::Milliseconds(100), (deadline - now) / 5);
-}
-
-// Why a review has no agent to run: none was chosen, or the request is for
-// agents this server does not host.
-absl::Status NothingSelected(const v1::RouteDecision& route) {
-  std::vector<std::string> unhosted;
-  for (const v1::UnhostedAgent& u : route.unhosted()) unhosted.push_back(u.agent());
-  return absl::FailedPreconditionError(
-      unhosted.empty() ? absl::StrCat(route.summary(), " (--agent=NAME; `agentctl agents` lists them)")
-                       : absl::StrCat("this request is for ", absl::StrJoin(unhosted, ", "),
-                                      ", which this server does not host; no hosted agent's scope covers it"));
-}
-
-v1::AgentRequest AgentRequestFor(const v1::ReviewRequest& request, const std::string& session_id, int turn,
-                                 const FactSet& facts, const std::string& traceparent) {
-  v1::AgentRequest agent_request;
-  agent_request.set_request_id(NewSessionId());
-  agent_request.set_session_id(session_id);
-  agent_request.set_text(request.text());
-  *agent_request.mutable_requirements() = facts.requirements;
-  for (const v1::Fact& f : facts.facts) *agent_request.add_facts() = f;
-  agent_request.set_turn(turn);
-  agent_request.set_traceparent(traceparent);
-  return agent_request;
-}
-
-FactSet SessionFactSet(const v1::Session& session, const std::vector<v1::Fact>& sources) {
-  FactSet set;
-  set.requirements = session.facts();
-  set.facts = sources;
-  return set;
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorConfig config) {
   std::unique_ptr<Orchestrator> o(new Orchestrator());
@@ -106,6 +65,13 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(OrchestratorC
 }
 
 Orchestrator::~Orchestrator() {
+  {
+    // Unary reviews still running carry on into the store and the executor:
+    // they end by their agents' deadlines.
+    absl::MutexLock lock(&running_mu_);
+    running_mu_.Await(absl::Condition(
+        +[](int* n) { return *n == 0; }, &async_reviews_));
+  }
   {
     absl::MutexLock lock(&health_mu_);
     stopping_ = true;
@@ -193,167 +159,6 @@ absl::Status Orchestrator::RouteInto(const v1::RouteRequest& request, v1::RouteD
       agents->router->RouteInto(request.text(), {request.agents().begin(), request.agents().end()}, decision));
   if (agents->route_assist != nullptr) agents->route_assist->Apply(request.text(), !request.agents().empty(), decision);
   return absl::OkStatus();
-}
-
-absl::StatusOr<v1::ReviewResponse> Orchestrator::Review(const CallContext& ctx,
-                                                        const v1::ReviewRequest& request,
-                                                        ReviewObserver* observer) {
-  absl::Notification finished;
-  absl::StatusOr<v1::ReviewResponse> result;
-  ReviewAsync(ctx, request, observer, [&](absl::StatusOr<v1::ReviewResponse> response) {
-    result = std::move(response);
-    finished.Notify();
-  });
-  finished.WaitForNotification();
-  return result;
-}
-
-absl::StatusOr<std::optional<v1::ReviewResponse>> Orchestrator::StoredReply(const std::string& principal,
-                                                                            const v1::ReviewRequest& request) {
-  RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
-  absl::StatusOr<v1::GetSessionResponse> found = store_->FindRequest(principal, request.request_id());
-  if (absl::IsNotFound(found.status())) return std::optional<v1::ReviewResponse>();
-  if (!found.ok()) return found.status();
-  if (found->turns_size() != 1) return std::optional<v1::ReviewResponse>();
-  v1::Turn& turn = *found->mutable_turns(0);
-  if (turn.request().text() != request.text() ||
-      (!request.session_id().empty() && request.session_id() != found->session().id())) {
-    return absl::AlreadyExistsError("request_id: already used for a different request; send a new request_id");
-  }
-  v1::ReviewResponse response;
-  response.set_session_id(found->session().id());
-  response.set_turn(turn.seq());
-  *response.mutable_review() = std::move(*turn.mutable_review());
-  *response.mutable_route() = std::move(*turn.mutable_route());
-  return std::optional<v1::ReviewResponse>(std::move(response));
-}
-
-void Orchestrator::ReviewAsync(const CallContext& ctx, const v1::ReviewRequest& request,
-                               ReviewObserver* observer, ReviewDone done) {
-  // A retry of a stored request gets the stored turn, and nothing runs again.
-  std::shared_ptr<v1::ReviewRequest> retry;
-  if (!request.request_id().empty()) {
-    absl::StatusOr<std::optional<v1::ReviewResponse>> stored = StoredReply(ctx.principal, request);
-    if (!stored.ok()) return done(stored.status());
-    if (stored->has_value()) {
-      if (ctx.finish_reply) ctx.finish_reply(&**stored);
-      return done(**std::move(stored));
-    }
-    retry = std::make_shared<v1::ReviewRequest>();
-    retry->set_request_id(request.request_id());
-    retry->set_session_id(request.session_id());
-    retry->set_text(request.text());
-  }
-  absl::StatusOr<PreparedTurn> prepared = PrepareTurn(ctx, request, observer);
-  if (!prepared.ok()) {
-    done(prepared.status());
-    return;
-  }
-  auto response = std::make_shared<v1::ReviewResponse>(std::move(prepared->response));
-  if (ctx.finish_reply) ctx.finish_reply(response.get());
-  store_->AppendTurnAsync(std::move(prepared->encoded),
-                          [this, response, retry, principal = ctx.principal, finish_reply = ctx.finish_reply,
-                           done = std::move(done)](absl::StatusOr<int> seq) {
-                            if (!seq.ok() && retry != nullptr && absl::IsAlreadyExists(seq.status())) {
-                              // A concurrent call with the same request_id was stored first.
-                              absl::StatusOr<std::optional<v1::ReviewResponse>> stored =
-                                  StoredReply(principal, *retry);
-                              if (stored.ok() && stored->has_value()) {
-                                if (finish_reply) finish_reply(&**stored);
-                                return done(**std::move(stored));
-                              }
-                            }
-                            if (!seq.ok()) {
-                              done(seq.status());
-                              return;
-                            }
-                            response->set_turn(*seq);
-                            done(std::move(*response));
-                          });
-}
-
-absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::PrepareTurn(const CallContext& ctx,
-                                                                     const v1::ReviewRequest& request,
-                                                                     ReviewObserver* observer) {
-  const absl::Time start = absl::Now();
-  RETURN_IF_ERROR(ValidateText(request.text()));
-  RETURN_IF_ERROR(ValidateReviewRequest(request));
-
-  // The session: an existing one must exist for this principal.
-  bool new_session = request.session_id().empty();
-  std::string session_id = new_session ? NewSessionId() : request.session_id();
-  FactSet earlier;
-  int turn = 1;
-  if (!new_session) {
-    ASSIGN_OR_RETURN(v1::Session session, store_->LoadSession(ctx.principal, session_id));
-    ASSIGN_OR_RETURN(std::vector<v1::Fact> sources, store_->LoadSessionFactSources(ctx.principal, session_id));
-    earlier = SessionFactSet(session, sources);
-    turn = session.turn_count() + 1;
-  }
-
-  std::shared_ptr<const AgentSet> agents = Agents();
-  // Into the fields this thread's last route left (the service gives it back
-  // once the reply is encoded: Router::KeepSpareDecision).
-  v1::RouteDecision route = Router::TakeSpareDecision();
-  RETURN_IF_ERROR(
-      agents->router->RouteInto(request.text(), {request.agents().begin(), request.agents().end()}, &route));
-  if (agents->route_assist != nullptr) agents->route_assist->Apply(request.text(), !request.agents().empty(), &route);
-  if (route.selected().empty()) return NothingSelected(route);
-
-  FactSet facts = LayerFacts(earlier, ReadFacts(request.text()), FactsFromFields(request.requirements()));
-  v1::AgentRequest agent_request = AgentRequestFor(request, session_id, turn, facts, ctx.traceparent);
-
-  std::vector<AgentSlot*> slots;
-  bool model_backed = false;
-  for (const v1::RouteChoice& choice : route.selected()) {
-    AgentSlot* slot = agents->FindSlot(choice.agent());
-    if (slot == nullptr) continue;
-    slots.push_back(slot);
-    model_backed = model_backed || slot->definition.plugin() == "llm";
-  }
-  if (model_backed && !new_session && config_.llm.history_turns > 0) {
-    ASSIGN_OR_RETURN(std::vector<v1::EarlierTurn> history,
-                     LoadConversation(*store_, ctx.principal, session_id, config_.llm.history_turns));
-    for (v1::EarlierTurn& t : history) *agent_request.add_history() = std::move(t);
-  }
-  if (observer != nullptr) observer->OnRouted(route);
-  absl::Time agents_deadline = ctx.deadline - WriteReserve(absl::Now(), ctx.deadline);
-  std::vector<AgentOutcome> outcomes =
-      executor_->Run(slots, std::move(agent_request), agents_deadline, ctx.cancelled, observer, agents);
-  if (config_.metrics != nullptr) {
-    for (const AgentOutcome& o : outcomes) {
-      config_.metrics->RecordAgent(o.run.agent(), AgentOutcomeName(o.run.status()),
-                                   absl::Milliseconds(o.run.latency_ms()));
-    }
-  }
-  if (ctx.cancelled && ctx.cancelled()) return absl::CancelledError("the caller cancelled the review");
-  RETURN_IF_ERROR(RequireAnAnswer(outcomes, slots));
-
-  // The turn keeps what the review was merged from, not the review: it is
-  // merged again (and its Markdown rendered) when the turn is read. The
-  // answers go into the record, are serialized for the store, and are then
-  // moved on into the review: each answer's text is copied by neither.
-  TurnRecord record = NewTurnRecord(ctx.principal, session_id, new_session, request);
-  record.route = std::move(route);  // moved on into the reply below
-  RecordOutputs(&outcomes, &record, agents->layout);
-  for (const AgentSlot* slot : slots) record.merge.section_owners.push_back(slot->section_owner);
-  record.merge.merger_version = kMergerVersion;
-  record.merge.title = agents->review_title;
-  record.merge.requirements = facts.requirements;
-  record.merge.facts = facts.facts;
-  record.session_facts = std::move(facts.requirements);
-  record.session_fact_sources = std::move(facts.facts);
-  for (v1::Fact& f : record.session_fact_sources) {
-    if (f.turn() == 0) f.set_turn(turn);
-  }
-  record.latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-  ASSIGN_OR_RETURN(EncodedTurn encoded, store_->EncodeTurnKeeping(&record));
-
-  v1::ReviewResponse response;
-  *response.mutable_review() = Merge(MergeInputOf(&record, &outcomes, &agents->layout));
-  response.mutable_route()->Swap(&record.route);
-  response.set_session_id(std::move(session_id));
-  return PreparedTurn{std::move(response), std::move(encoded)};
 }
 
 std::vector<Orchestrator::AgentState> Orchestrator::AgentStates() const {

@@ -7,6 +7,7 @@
 #define AGENTD_SERVER_CORE_ORCHESTRATOR_H_
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <thread>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "db/retention_pruner.h"
 #include "db/session_store.h"
 #include "server/core/agent_set.h"
+#include "server/facts/fact_reader.h"
 #include "server/core/executor.h"
 #include "server/core/orchestrator_config.h"
 #include "server/core/route_assist.h"
@@ -33,18 +35,19 @@ struct CallContext {
   std::string principal = "default";   // sessions are scoped by it
   bool admin = false;                   // may make the admin calls (PruneSessions)
   absl::Time deadline = absl::InfiniteFuture();
-  std::function<bool()> cancelled;      // polled while agents run; may be empty
+  std::function<bool()> cancelled;      // polled while agents run, from any thread; may be empty
   std::string traceparent;              // W3C trace context passed on to plugins; may be empty
   // Applied to each reply before `done` (ReviewAsync) gets it: to a new
-  // review's reply (its turn not yet set) on the request thread before the
-  // turn is queued for the store, and to a stored one. The service renders
+  // review's reply (its turn not yet set) on the thread that merged it,
+  // before the turn is queued for the store, and to a stored one. The service renders
   // the Markdown here, and may encode the reply while it is still in cache
   // and take the review and route out of it: `done` then gets the rest (the
   // session id, and the turn once the turn is stored). May be empty.
   std::function<void(v1::ReviewResponse*)> finish_reply;
 };
 
-// Progress of one review, delivered on the calling thread, in order:
+// Progress of one review, delivered on the calling thread (which then
+// waits for the agents), in order:
 // OnRouted, then OnAgentStarted / OnAgentFinished per agent as they happen.
 class ReviewObserver : public ExecutionObserver {
  public:
@@ -62,11 +65,17 @@ class Orchestrator {
   // Route, run, merge, persist. Returns only after the turn is durable.
   absl::StatusOr<v1::ReviewResponse> Review(const CallContext& ctx, const v1::ReviewRequest& request,
                                             ReviewObserver* observer = nullptr);
-  // The same without waiting for the durable write: routes, runs the agents
-  // and merges on this thread, queues the turn, and returns. `done` gets the
-  // response (or the error) exactly once: on this thread for an error before
-  // the write, otherwise on the store's writer thread after the COMMIT, so it
-  // must be short (hand the rest to another thread).
+  // The same without waiting: routes on this thread and starts the agents
+  // (Executor::RunAsync), and returns; the thread that ends the agents (the
+  // executor thread of the last one, or the executor's timer at a deadline
+  // or on cancellation) merges, calls ctx.finish_reply and queues the turn.
+  // At most config.max_reviews_running reviews run their agents at once;
+  // one past them waits its turn. With an observer, this thread runs the
+  // agents and merges, delivering the events in order. `done` gets the
+  // response (or the error) exactly once: on this thread for an error
+  // before the agents, on the thread that ended them for one before the
+  // write, otherwise on the store's writer thread after the COMMIT, so it
+  // must be short (hand the rest to another thread). ctx is copied.
   using ReviewDone = std::function<void(absl::StatusOr<v1::ReviewResponse>)>;
   void ReviewAsync(const CallContext& ctx, const v1::ReviewRequest& request, ReviewObserver* observer,
                    ReviewDone done);
@@ -136,9 +145,47 @@ class Orchestrator {
     v1::ReviewResponse response;
     EncodedTurn encoded;
   };
-  // Everything of a review before its durable write.
+  // A routed review, its agents not yet run.
+  struct ReviewPlan {
+    absl::Time start;
+    std::string session_id;
+    bool new_session = false;
+    int turn = 1;
+    FactSet facts;
+    std::shared_ptr<const AgentSet> agents;
+    v1::RouteDecision route;
+    std::vector<AgentSlot*> slots;
+    v1::AgentRequest agent_request;
+    absl::Time agents_deadline;
+  };
+  // A review's steps: validate, load the session, route (PlanReview); run
+  // the agents; merge and encode the turn (PrepareTurn's tail, FinishTurn);
+  // queue it for the store (QueueTurn).
+  absl::StatusOr<ReviewPlan> PlanReview(const CallContext& ctx, const v1::ReviewRequest& request,
+                                        ReviewObserver* observer);
+  absl::StatusOr<PreparedTurn> FinishTurn(const CallContext& ctx, const v1::ReviewRequest& request, ReviewPlan plan,
+                                          std::vector<AgentOutcome> outcomes);
+  void QueueTurn(const CallContext& ctx, std::shared_ptr<v1::ReviewRequest> retry, PreparedTurn prepared,
+                 ReviewDone done);
+  // Everything of a review before its durable write, on this thread.
   absl::StatusOr<PreparedTurn> PrepareTurn(const CallContext& ctx, const v1::ReviewRequest& request,
                                            ReviewObserver* observer);
+  // The unary path: the agents run while no thread waits (Executor::RunAsync);
+  // the thread that ends them merges and queues the turn.
+  struct AsyncReview;
+  void RunReviewAsync(const std::shared_ptr<AsyncReview>& review);
+  void FinishReviewAsync(const std::shared_ptr<AsyncReview>& review, std::vector<AgentOutcome> outcomes);
+  // Places for reviews whose agents run (config_.max_reviews_running): a
+  // review past them waits, and the review whose agents end hands its place
+  // to the first waiting one (starting its agents, which is short).
+  void EnterRunning(std::function<void()> start);
+  void LeaveRunning();
+  absl::Mutex running_mu_;
+  int running_reviews_ ABSL_GUARDED_BY(running_mu_) = 0;
+  std::deque<std::function<void()>> waiting_reviews_ ABSL_GUARDED_BY(running_mu_);
+  // Unary reviews between their start and their `done` (the destructor
+  // waits for them).
+  int async_reviews_ ABSL_GUARDED_BY(running_mu_) = 0;
 
   OrchestratorConfig config_;
   mutable absl::Mutex agents_mu_;

@@ -39,6 +39,11 @@ struct OrchestratorConfig {
   int breaker_failures = 5;             // failures in a row that open an agent's breaker
   absl::Duration breaker_cool_down = absl::Seconds(30);
   int executor_threads = 8;
+  // Reviews whose agents run at once (the unary Review's asynchronous path,
+  // Orchestrator::ReviewAsync without an observer); more wait their turn in
+  // order, a place passing on as a review's agents end. Reviews queued or
+  // running are bounded by the service's admission (--max_calls).
+  int max_reviews_running = 16;
   // Executor threads one agent may hold at once, stuck calls included
   // (AgentLane); 0 = half of executor_threads, at least 1.
   int agent_threads = 0;

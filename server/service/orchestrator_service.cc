@@ -285,10 +285,11 @@ grpc::ServerUnaryReactor* OrchestratorService::Now(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* OrchestratorService::Review(grpc::CallbackServerContext* ctx,
                                                       const grpc::ByteBuffer* request_bytes,
                                                       grpc::ByteBuffer* response) {
-  // The request thread routes, runs and merges, encodes the reply, then
-  // moves on; the store's writer finishes the call after the COMMIT. No
-  // thread waits on the fsync, so a few request threads keep the group
-  // commits full.
+  // The request thread routes and starts the agents, then moves on; the
+  // thread that ends the agents merges, encodes the reply and queues the
+  // turn; the store's writer finishes the call after the COMMIT. No thread
+  // waits for the agents or on the fsync, so a few request threads keep the
+  // group commits full.
   auto* reactor = new TrackedUnaryReactor(&calls_);
   auto record = std::make_shared<CallRecord>(telemetry_, ctx, "Review");
   if (!reactor->accepted()) {

@@ -126,6 +126,28 @@ class OverloadTest(unittest.TestCase):
             self.check_truthful(stub, concurrent_reviews(stub, 32, ["slow-reviewer"]),
                                 "this caller has 4 calls queued or running")
 
+    def test_reviews_past_the_running_bound_wait_their_turn(self):
+        # No request thread waits for a review's agents, so --max_reviews_running
+        # bounds how many reviews run theirs: with a bulkhead of 2, the
+        # reviews past 2 would be refused ("bulkhead full") if they all
+        # started; they wait their turn instead, and each is stored.
+        with self.server("--max_reviews_running=2", "--max_in_flight=2") as server:
+            stub = server.stub()
+            start = time.monotonic()
+            results = concurrent_reviews(stub, 8, ["slow-reviewer"])
+            took = time.monotonic() - start
+            for code, _, details, _ in results:
+                self.assertEqual(code, grpc.StatusCode.OK, details)
+            # Two at a time, 300 ms each: four rounds.
+            self.assertGreaterEqual(took, 4 * 0.3)
+            self.assertEqual(len(stored_turns(stub)), 8)
+        # Reviews waiting for a place count against --max_calls: past it,
+        # RESOURCE_EXHAUSTED at once, as for any call.
+        with self.server("--max_reviews_running=1", "--max_calls=4") as server:
+            stub = server.stub()
+            self.check_truthful(stub, concurrent_reviews(stub, 32, ["slow-reviewer"]),
+                                "the server has 4 calls queued or running")
+
     def test_a_review_no_agent_answered_is_unavailable_and_not_stored(self):
         with self.server() as server:
             stub = server.stub()

@@ -2,6 +2,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <pthread.h>
+
+#include "absl/synchronization/notification.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -247,6 +250,134 @@ TEST(CircuitBreakerTest, AProbeThatNeverRanIsNoVerdict) {
   EXPECT_TRUE(probe);
   breaker.RecordSuccess();
   EXPECT_EQ(breaker.State(later), "closed");
+}
+
+
+// What an asynchronous Run handed its `done`, and where.
+struct AsyncResult {
+  absl::Notification ended;
+  std::vector<AgentOutcome> outcomes;
+  std::string thread;  // the name of the thread `done` ran on
+  absl::Time at;
+  Executor::RunDone Done() {
+    return [this](std::vector<AgentOutcome> result) {
+      char name[32] = "";
+      pthread_getname_np(pthread_self(), name, sizeof(name));
+      thread = name;
+      at = absl::Now();
+      outcomes = std::move(result);
+      ended.Notify();
+    };
+  }
+};
+
+TEST(ExecutorAsyncTest, ReturnsAtOnceAndTheLastAgentsThreadCarriesOn) {
+  auto a = Slot("a", {});
+  auto b = Slot("b", {{"mode", "sleep"}, {"sleep_ms", "300"}});
+  AsyncResult result;
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(4);
+  executor.RunAsync({a.get(), b.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr, result.Done());
+  EXPECT_FALSE(result.ended.HasBeenNotified());  // b sleeps 300 ms: nobody waited for it
+  ASSERT_TRUE(result.ended.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_EQ(result.thread, "executor");
+  ASSERT_EQ(result.outcomes.size(), 2u);
+  EXPECT_EQ(result.outcomes[0].run.status(), v1::AGENT_STATUS_OK);
+  EXPECT_EQ(result.outcomes[1].run.status(), v1::AGENT_STATUS_OK);
+  EXPECT_EQ(result.outcomes[1].response->agent(), "b");
+}
+
+TEST(ExecutorAsyncTest, TheTimerEndsTheRunAtTheDeadlineWithTheAnswersSoFar) {
+  auto fast = Slot("fast", {});
+  auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}}, absl::Milliseconds(200));
+  AsyncResult result;
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(4);
+  const absl::Time start = absl::Now();
+  executor.RunAsync({fast.get(), slow.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr,
+                    result.Done());
+  EXPECT_FALSE(result.ended.HasBeenNotified());
+  ASSERT_TRUE(result.ended.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  // At the slow agent's deadline (a deadline is not a look at the caller:
+  // it comes on time), not after its 60 s.
+  EXPECT_GE(result.at - start, absl::Milliseconds(200));
+  EXPECT_LT(result.at - start, absl::Seconds(5));
+  EXPECT_EQ(result.outcomes[0].run.status(), v1::AGENT_STATUS_OK);
+  EXPECT_EQ(result.outcomes[1].run.status(), v1::AGENT_STATUS_TIMED_OUT);
+  EXPECT_THAT(result.outcomes[1].run.error(), HasSubstr("no answer within"));
+}
+
+TEST(ExecutorAsyncTest, TheCallersDeadlineEndsTheRun) {
+  auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}}, absl::Seconds(60));
+  AsyncResult result;
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(2);
+  executor.RunAsync({slow.get()}, v1::AgentRequest(), absl::Now() + absl::Milliseconds(150), nullptr, nullptr,
+                    result.Done());
+  ASSERT_TRUE(result.ended.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_EQ(result.thread, "executor-timer");  // its only agent never answered
+  EXPECT_EQ(result.outcomes[0].run.status(), v1::AGENT_STATUS_TIMED_OUT);
+}
+
+TEST(ExecutorAsyncTest, ACallerThatGoesAwayWhileNoThreadWaitsCancelsTheAgents) {
+  std::string marker = testing::TempDir() + "/cancel_marker_async";
+  std::filesystem::remove(marker);
+  auto slow = Slot("slow", {{"mode", "sleep"}, {"sleep_ms", "60000"}, {"cancel_marker", marker}}, absl::Seconds(60));
+  std::atomic<bool> cancel{false};
+  AsyncResult result;
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(2);
+  executor.RunAsync({slow.get()}, v1::AgentRequest(), absl::InfiniteFuture(), [&] { return cancel.load(); }, nullptr,
+                    result.Done());
+  EXPECT_FALSE(result.ended.HasBeenNotified());
+  const absl::Time cancelled_at = absl::Now();
+  cancel = true;  // after RunAsync returned: only the timer looks now
+  ASSERT_TRUE(result.ended.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_EQ(result.thread, "executor-timer");
+  // Within a look (100 ms, up to 25 ms late), with room for a busy machine.
+  EXPECT_LT(result.at - cancelled_at, absl::Seconds(2));
+  EXPECT_EQ(result.outcomes[0].run.status(), v1::AGENT_STATUS_CANCELLED);
+  EXPECT_EQ(result.outcomes[0].run.error(), "the caller cancelled");
+  for (int i = 0; i < 500 && !std::filesystem::exists(marker); ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_TRUE(std::filesystem::exists(marker));
+}
+
+TEST(ExecutorAsyncTest, ARunWithNothingToStartEndsOnTheCallersThread) {
+  auto missing = Slot("missing", {});
+  missing->instance = nullptr;
+  missing->unavailable_reason = "no plugin";
+  AsyncResult result;
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(2);
+  executor.RunAsync({missing.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr, result.Done());
+  ASSERT_TRUE(result.ended.HasBeenNotified());
+  EXPECT_EQ(result.outcomes[0].run.status(), v1::AGENT_STATUS_SKIPPED);
+  EXPECT_THAT(result.outcomes[0].run.error(), HasSubstr("unavailable: no plugin"));
+}
+
+TEST(ExecutorAsyncTest, ManyRunsEachEndExactlyOnce) {
+  auto a = Slot("a", {});
+  auto b = Slot("b", {{"mode", "sleep"}, {"sleep_ms", "1"}});
+  constexpr int kRuns = 200;
+  a->max_in_flight = b->max_in_flight = kRuns;  // all at once, none skipped
+  std::atomic<int> ended{0}, ok{0};
+  absl::Notification all;
+  // Declared after the slots: it must join its threads before they go.
+  Executor executor(4);
+  for (int i = 0; i < kRuns; ++i) {
+    executor.RunAsync({a.get(), b.get()}, v1::AgentRequest(), absl::InfiniteFuture(), nullptr, nullptr,
+                      [&](std::vector<AgentOutcome> outcomes) {
+                        if (outcomes.size() == 2 && outcomes[0].run.status() == v1::AGENT_STATUS_OK &&
+                            outcomes[1].run.status() == v1::AGENT_STATUS_OK) {
+                          ok.fetch_add(1);
+                        }
+                        if (ended.fetch_add(1) + 1 == kRuns) all.Notify();
+                      });
+  }
+  ASSERT_TRUE(all.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  EXPECT_EQ(ok.load(), kRuns);
+  EXPECT_EQ(a->in_flight.load(), 0);
+  EXPECT_EQ(b->in_flight.load(), 0);
 }
 
 }  // namespace
