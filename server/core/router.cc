@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
 #include "server/core/router_explainer.h"
 #include "server/core/router_model.h"
@@ -40,24 +41,39 @@ absl::StatusOr<v1::RouteDecision> Router::Route(std::string_view text,
 
 namespace {
 
-// Heap-allocated message contents move by swapping pointers: taking and
-// keeping the spare copies nothing.
-v1::RouteDecision& SpareDecision() {
-  thread_local v1::RouteDecision spare;
-  return spare;
+// Decisions done with, shared by all threads: a unary review routes on a
+// request thread and is done with its route on the executor thread that
+// merged it, so a spare per thread would never come back to a thread that
+// routes. Heap-allocated message contents move by swapping pointers: taking
+// and keeping a spare copies nothing.
+struct SparePool {
+  static constexpr size_t kMax = 64;  // about the reviews in flight; more are freed
+  absl::Mutex mu;
+  std::vector<v1::RouteDecision> spares ABSL_GUARDED_BY(mu);
+};
+
+SparePool& Spares() {
+  static SparePool* pool = new SparePool();  // never destroyed: threads may use it at exit
+  return *pool;
 }
 
 }  // namespace
 
 v1::RouteDecision Router::TakeSpareDecision() {
   v1::RouteDecision decision;
-  decision.Swap(&SpareDecision());
+  SparePool& pool = Spares();
+  absl::MutexLock lock(&pool.mu);
+  if (!pool.spares.empty()) {
+    decision.Swap(&pool.spares.back());
+    pool.spares.pop_back();
+  }
   return decision;
 }
 
 void Router::KeepSpareDecision(v1::RouteDecision* used) {
-  v1::RouteDecision& spare = SpareDecision();
-  spare.Swap(used);
+  SparePool& pool = Spares();
+  absl::MutexLock lock(&pool.mu);
+  if (pool.spares.size() < SparePool::kMax) pool.spares.emplace_back().Swap(used);
   used->Clear();
 }
 

@@ -99,13 +99,13 @@ class Router {
   absl::Status RouteInto(std::string_view text, const std::vector<std::string>& explicit_agents,
                          v1::RouteDecision* decision) const;
 
-  // A decision to route into (RouteInto): the calling thread's spare, the
-  // last one given to KeepSpareDecision on this thread, else a new one. A
-  // review builds its route into the fields its thread's previous route
-  // left, instead of allocating every reason, quote and term again.
+  // A decision to route into (RouteInto): a spare, one given to
+  // KeepSpareDecision on any thread (up to 64 are kept), else a new one. A
+  // review builds its route into the fields an earlier route left, instead
+  // of allocating every reason, quote and term again.
   static v1::RouteDecision TakeSpareDecision();
-  // Keeps `*used` (left empty) as the calling thread's spare, replacing any
-  // spare it had. Give only decisions done with, of a bounded size.
+  // Keeps `*used` (left empty) as a spare. Give only decisions done with,
+  // of a bounded size.
   static void KeepSpareDecision(v1::RouteDecision* used);
 
   // The same, and each agent's selection signals (hosted, then agents named

@@ -48,8 +48,8 @@ void EncodedReply::Take(v1::ReviewResponse* reply) {
   grpc::ProtoBufferWriter writer(&body_, kReplySliceBytes, static_cast<int>(body.ByteSizeLong()));
   google::protobuf::io::CodedOutputStream out(&writer);
   body.SerializeWithCachedSizes(&out);
-  // The route goes back to this thread's router, whose next review builds
-  // its route into it; one from a huge request is freed.
+  // The route goes back to the router's spares, into which a later review
+  // builds its route; one from a huge request is freed.
   if (static_cast<size_t>(body.route().GetCachedSize()) <= kKeptRouteBytes) {
     Router::KeepSpareDecision(body.mutable_route());
   }

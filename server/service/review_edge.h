@@ -19,8 +19,8 @@ void RenderReview(v1::Review* review);
 void RenderTurns(v1::GetSessionResponse* session);
 // A Review call's reply as the bytes gRPC sends (the service's Review
 // method is raw). The review and route are serialized by Take, on the
-// request thread right after the merge, while they are in cache, and freed
-// there; the session id and turn (known once the turn is stored) are
+// thread that merged them right after the merge, while they are in cache,
+// and freed there; the session id and turn (known once the turn is stored) are
 // serialized in front of them by Join. The bytes are those of the whole
 // ReviewResponse serialized at once: protobuf writes fields in number order,
 // and session_id (1) and turn (2) come before review (3) and route (4).
