@@ -1,7 +1,8 @@
 // Micro-benchmarks of the backend-architect path inside one request:
 // reading facts from the question (server/facts ReadFacts), the engine's
 // Review on those facts, and both together. The questions are the seed's
-// three examples and one rich question that sets most facts.
+// three examples, one rich question that sets most facts and the load
+// benchmark's five-agent review.
 //
 //   build-engine-rel/bin/engine_bench --benchmark_min_time=0.5
 #include <iterator>
@@ -35,6 +36,10 @@ constexpr Question kQuestions[] = {
      "4 teams, 30 engineers, clear bounded contexts (payments, accounts, FX, reporting). 1,500 "
      "transactions per second at peak, 95% reads, 99.99% availability, p99 under 300 ms, on GCP, "
      "and our ops team already runs Kubernetes with tracing."},
+    {"review5",  // the load benchmark's five-agent review (bench/loadbench.py REVIEW_FIVE_TEXT)
+     "We are 12 engineers in 2 teams building checkout: 10,000 orders per minute during flash sales, "
+     "99.95% availability, PostgreSQL on AWS. Review the architecture, the API versioning, the schema "
+     "and indexes, the Kubernetes deployment and the SLOs with burn-rate alerts."},
 };
 constexpr int kQuestionCount = static_cast<int>(std::size(kQuestions));
 

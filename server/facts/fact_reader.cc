@@ -193,8 +193,9 @@ bool SetFromNumber(v1::Requirements* r, const FieldDescriptor* field,
   }
 }
 
-// The rule tables compiled once, indexed by the token a match must start at
-// so a paragraph is not tried against every rule at every token.
+// The rule tables compiled once, indexed by what the first token of a match
+// can be (Pattern::Starts), so a paragraph is tried only against the rules
+// that can start at each token, not against every rule at every token.
 struct CompiledRule {
   Pattern pattern;
   const Rule* rule;
@@ -203,11 +204,23 @@ struct CompiledRule {
 };
 
 struct RuleIndex {
+  // In the order rules are tried at one token: those starting with a
+  // literal word, then with a number, then the rest, each in table order.
+  // Which of two rules matching at the same token is tried first decides
+  // which quote a Pick::kAll value keeps, so ids are that order.
   std::vector<CompiledRule> rules;
-  absl::flat_hash_map<std::string, std::vector<int>> by_first_word;
-  std::vector<int> by_number;  // first element is '#'
-  std::vector<int> anywhere;   // first element optional, '_' or a prefix
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_word;
+  std::vector<std::pair<std::string, uint32_t>> by_prefix;
+  std::vector<uint32_t> by_number;    // a number may start a match
+  std::vector<uint32_t> by_any_word;  // '_' may start a match
+  std::vector<uint32_t> anywhere;     // a gap may start a match
 };
+
+// 0: the first element is a literal word; 1: a number; 2: anything else.
+int TryRank(const Pattern& p) {
+  if (!p.first_words().empty()) return 0;
+  return p.starts_with_number() ? 1 : 2;
+}
 
 const RuleIndex& Index() {
   static const RuleIndex* index = [] {
@@ -219,23 +232,52 @@ const RuleIndex& Index() {
       for (const Rule& rule : table.rules) {
         absl::StatusOr<Pattern> pattern = Pattern::Compile(rule.pattern);
         if (!pattern.ok()) continue;  // reported by ValidateFieldRules
-        const int id = static_cast<int>(out->rules.size());
         out->rules.push_back({*std::move(pattern), &rule, &table, field});
-        const Pattern& p = out->rules.back().pattern;
-        if (p.starts_with_number()) {
-          out->by_number.push_back(id);
-        } else if (!p.first_words().empty()) {
-          for (const std::string& w : p.first_words()) {
-            out->by_first_word[w].push_back(id);
-          }
-        } else {
-          out->anywhere.push_back(id);
-        }
       }
+    }
+    std::stable_sort(out->rules.begin(), out->rules.end(), [](const CompiledRule& a, const CompiledRule& b) {
+      return TryRank(a.pattern) < TryRank(b.pattern);
+    });
+    for (uint32_t id = 0; id < out->rules.size(); ++id) {
+      const Pattern::Starts& starts = out->rules[id].pattern.starts();
+      for (const std::string& w : starts.words) {
+        std::vector<uint32_t>& ids = out->by_word[w];
+        if (ids.empty() || ids.back() != id) ids.push_back(id);
+      }
+      for (const std::string& p : starts.prefixes) out->by_prefix.emplace_back(p, id);
+      if (starts.number) out->by_number.push_back(id);
+      if (starts.any_word) out->by_any_word.push_back(id);
+      if (starts.any_token) out->anywhere.push_back(id);
     }
     return out;
   }();
   return *index;
+}
+
+// The rules that can start a match at tokens[i], ascending (the order to try
+// them in), each once.
+void RulesStartingAt(const RuleIndex& index, const std::vector<facts_internal::Token>& tokens, size_t i,
+                     std::vector<uint32_t>* out) {
+  out->clear();
+  const facts_internal::Token& token = tokens[i];
+  const absl::string_view text(token.text.data(), token.text.size());
+  if (auto it = index.by_word.find(text); it != index.by_word.end()) {
+    out->insert(out->end(), it->second.begin(), it->second.end());
+  }
+  if (token.kind == facts_internal::TokenKind::kWord) {
+    for (const auto& [prefix, id] : index.by_prefix) {
+      if (absl::StartsWith(text, prefix)) out->push_back(id);
+    }
+    out->insert(out->end(), index.by_any_word.begin(), index.by_any_word.end());
+  }
+  double unused_value = 0;
+  size_t unused_next = 0;
+  if (ReadNumber(tokens, i, &unused_value, &unused_next)) {
+    out->insert(out->end(), index.by_number.begin(), index.by_number.end());
+  }
+  out->insert(out->end(), index.anywhere.begin(), index.anywhere.end());
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
 }
 
 struct Candidate {
@@ -313,7 +355,7 @@ FactSet ReadFacts(std::string_view text) {
   std::vector<CandidateList> lists(static_cast<size_t>(field_count));
 
   PatternMatch match;
-  auto try_rule = [&](int id, size_t at) {
+  auto try_rule = [&](uint32_t id, size_t at) {
     const CompiledRule& cr = index.rules[static_cast<size_t>(id)];
     if (!cr.pattern.MatchAt(tokens, at, &match) || match.end <= match.first) {
       return;
@@ -339,18 +381,10 @@ FactSet ReadFacts(std::string_view text) {
     if (Better(cr.table->pick, c, slot)) slot = c;
   };
 
+  std::vector<uint32_t> candidates;
   for (size_t i = 0; i < tokens.size(); ++i) {
-    if (auto it = index.by_first_word.find(
-            absl::string_view(tokens[i].text.data(), tokens[i].text.size()));
-        it != index.by_first_word.end()) {
-      for (int id : it->second) try_rule(id, i);
-    }
-    double unused_value = 0;
-    size_t unused_next = 0;
-    if (ReadNumber(tokens, i, &unused_value, &unused_next)) {
-      for (int id : index.by_number) try_rule(id, i);
-    }
-    for (int id : index.anywhere) try_rule(id, i);
+    RulesStartingAt(index, tokens, i, &candidates);
+    for (uint32_t id : candidates) try_rule(id, i);
   }
 
   FactSet out;

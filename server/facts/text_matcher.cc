@@ -112,7 +112,32 @@ absl::StatusOr<Pattern> Pattern::Compile(std::string_view source) {
     pattern.starts_with_number_ =
         head.kind == Element::Kind::kNumber || head.kind == Element::Kind::kNines;
   }
+  pattern.ComputeStarts();
   return pattern;
+}
+
+void Pattern::ComputeStarts() {
+  for (const Element& e : elements_) {
+    switch (e.kind) {
+      case Element::Kind::kWords:
+        starts_.words.insert(starts_.words.end(), e.words.begin(), e.words.end());
+        starts_.prefixes.insert(starts_.prefixes.end(), e.prefixes.begin(), e.prefixes.end());
+        break;
+      case Element::Kind::kNumber:
+      case Element::Kind::kNines:  // ReadNines starts with ReadNumber
+        starts_.number = true;
+        break;
+      case Element::Kind::kAnyWord:
+        starts_.any_word = true;
+        break;
+      case Element::Kind::kGap:
+        starts_.any_token = true;
+        return;
+      case Element::Kind::kNotFollowedBy:
+        continue;  // consumes nothing: the next element starts the match
+    }
+    if (!e.optional) return;
+  }
 }
 
 bool Pattern::MatchAt(const std::vector<Token>& tokens, size_t at,

@@ -63,6 +63,21 @@ class Pattern {
   const std::vector<std::string>& first_words() const { return first_words_; }
   bool starts_with_number() const { return starts_with_number_; }
 
+  // What the first token of a non-empty match can be: one of `words`, a word
+  // with one of `prefixes`, the start of a number (or of nines, which starts
+  // with one), any word, or anything at all (a gap may come first). Leading
+  // optional elements (and "!a" tests, which consume nothing) add the next
+  // element's starts. A reader may skip the pattern at a token none of these
+  // allow: there the pattern matches nothing, or only the empty match.
+  struct Starts {
+    std::vector<std::string> words;
+    std::vector<std::string> prefixes;
+    bool number = false;
+    bool any_word = false;
+    bool any_token = false;
+  };
+  const Starts& starts() const { return starts_; }
+
  private:
   struct Element {
     enum class Kind { kWords, kNumber, kNines, kAnyWord, kGap, kNotFollowedBy };
@@ -80,9 +95,12 @@ class Pattern {
   bool MatchFrom(const std::vector<Token>& tokens, size_t element,
                  size_t token, PatternMatch* match) const;
 
+  void ComputeStarts();
+
   std::vector<Element> elements_;
   std::vector<std::string> first_words_;
   bool starts_with_number_ = false;
+  Starts starts_;
 };
 
 }  // namespace agentd::facts_internal

@@ -41,6 +41,25 @@ TEST(PatternTest, CapturesNumbers) {
   EXPECT_TRUE(p->starts_with_number());
 }
 
+TEST(PatternTest, StartsLookPastOptionalHeads) {
+  absl::StatusOr<Pattern> words = Pattern::Compile("the? !a peak|max* #");
+  ASSERT_TRUE(words.ok()) << words.status();
+  EXPECT_THAT(words->starts().words, testing::ElementsAre("the", "peak"));
+  EXPECT_THAT(words->starts().prefixes, testing::ElementsAre("max"));
+  EXPECT_FALSE(words->starts().number);
+  EXPECT_FALSE(words->starts().any_token);
+
+  absl::StatusOr<Pattern> number = Pattern::Compile("#? per");
+  ASSERT_TRUE(number.ok());
+  EXPECT_TRUE(number->starts().number);
+  EXPECT_THAT(number->starts().words, testing::ElementsAre("per"));
+
+  absl::StatusOr<Pattern> gap = Pattern::Compile("_? ..2 x");
+  ASSERT_TRUE(gap.ok());
+  EXPECT_TRUE(gap->starts().any_word);
+  EXPECT_TRUE(gap->starts().any_token);
+}
+
 TEST(PatternTest, RejectsMalformed) {
   EXPECT_FALSE(Pattern::Compile("").ok());
   EXPECT_FALSE(Pattern::Compile("..3 word").ok());
