@@ -29,23 +29,41 @@ std::string StatusWord(v1::AgentStatus status) {
   }
 }
 
-// Text that agents wrote goes inline: a line break inside it would end the
-// list item or paragraph it sits in, so it becomes a space. The usual text
-// has none and is returned as a view of itself, trimmed, without a copy;
-// other text is rewritten into `*scratch`, which the view then points into.
+// Text that agents wrote goes inline: a line break inside it ("\r\n", "\n"
+// or "\r") would end the list item or paragraph it sits in, so it becomes a
+// space. The usual text has none and is returned as a view of itself,
+// trimmed, without a copy; other text is rewritten into `*scratch`, which the
+// view then points into.
 absl::string_view InlineView(const std::string& text, std::string* scratch) {
-  // Two memchr scans, not find_first_of("\r\n"), which calls memchr once per
-  // character of the text (4 % of a five-agent review's CPU in perf).
-  if (text.find('\n') == std::string::npos && text.find('\r') == std::string::npos) {
-    return absl::StripAsciiWhitespace(text);
+  const absl::string_view trimmed = absl::StripAsciiWhitespace(text);
+  // Two memchr scans (vectorised), not find_first_of("\r\n"), which calls
+  // memchr once per character, nor a loop over the characters.
+  const size_t lf = trimmed.find('\n');
+  const size_t cr = trimmed.find('\r');
+  if (lf == absl::string_view::npos && cr == absl::string_view::npos) return trimmed;
+  // Line breaks are whitespace, so trimming first and replacing after gives
+  // what replacing first and trimming after would.
+  size_t i = std::min(lf, cr);
+  scratch->assign(trimmed.data(), i);
+  for (; i < trimmed.size(); ++i) {
+    const char c = trimmed[i];
+    if (c == '\r' && i + 1 < trimmed.size() && trimmed[i + 1] == '\n') ++i;
+    scratch->push_back(c == '\n' || c == '\r' ? ' ' : c);
   }
-  *scratch = absl::StrReplaceAll(text, {{"\r\n", " "}, {"\n", " "}, {"\r", " "}});
-  return absl::StripAsciiWhitespace(*scratch);
+  return *scratch;
 }
 
 std::string Inline(const std::string& text) {
   std::string scratch;
-  return std::string(InlineView(text, &scratch));
+  const absl::string_view view = InlineView(text, &scratch);
+  return view.data() == scratch.data() ? std::move(scratch) : std::string(view);
+}
+
+// Appends `text` inline (see InlineView).
+void AppendInline(std::string* out, const std::string& text) {
+  std::string scratch;
+  const absl::string_view view = InlineView(text, &scratch);
+  out->append(view.data(), view.size());
 }
 
 // Inline text that starts a block (a list item's or a paragraph's first
@@ -107,20 +125,10 @@ class Writer {
     // The title stands apart; a section heading sits on its first block.
     if (level <= 2) last_ = Block::kTitle;
   }
-  void Paragraph(const std::string& markdown) {
-    Begin(Block::kParagraph);
-    absl::StrAppend(&out_, markdown, "\n");
-  }
-  // A label line that the next list belongs to.
-  void Intro(const std::string& markdown) {
-    Begin(Block::kIntro);
-    absl::StrAppend(&out_, markdown, "\n");
-  }
-  // One list item: `first` after the marker, each of `more` on its own line
-  // indented to the item's content so it stays in the item.
-  void Bullet(const std::string& first, const std::vector<std::string>& more = {}) {
+  // One list item of one line.
+  void Bullet(const std::string& text) {
     Begin(Block::kBullets);
-    Item("- ", first, more);
+    absl::StrAppend(&out_, "- ", text, "\n");
   }
   // A list item of one line, given in pieces: appended as they are, not
   // joined into a string first.
@@ -129,10 +137,6 @@ class Writer {
     out_ += "- ";
     for (absl::string_view piece : pieces) out_.append(piece.data(), piece.size());
     out_ += "\n";
-  }
-  void Numbered(int index, const std::string& first, const std::vector<std::string>& more = {}) {
-    Begin(Block::kNumbered);
-    Item(absl::StrCat(index, ". "), first, more);
   }
   // A block quote of one or more paragraphs.
   void Quote(const std::vector<std::string>& paragraphs) {
@@ -149,9 +153,16 @@ class Writer {
   }
   std::string Finish() && { return std::move(out_); }
 
- private:
   enum class Block { kNone, kTitle, kHeading, kParagraph, kIntro, kBullets, kNumbered, kQuote, kTable };
+  // Starts a block of kind `next` and returns the document, for a caller that
+  // appends the block's text itself (without building it as a string first).
+  // The caller ends the block's last line with "\n".
+  std::string& Open(Block next) {
+    Begin(next);
+    return out_;
+  }
 
+ private:
   void Begin(Block next) {
     bool same_list = next == last_ && (next == Block::kBullets || next == Block::kNumbered);
     bool introduced = last_ == Block::kIntro && (next == Block::kBullets || next == Block::kNumbered);
@@ -159,63 +170,105 @@ class Writer {
     if (next == Block::kHeading && last_ == Block::kHeading) out_ += "\n";
     last_ = next;
   }
-  void Item(const std::string& marker, const std::string& first, const std::vector<std::string>& more) {
-    absl::StrAppend(&out_, marker, first, "\n");
-    std::string indent(marker.size(), ' ');
-    for (const std::string& line : more) absl::StrAppend(&out_, indent, line, "\n");
-  }
 
   std::string out_;
   Block last_ = Block::kNone;
 };
 
 // " _(api-architect)_" when the item is not the section owner's, listing
-// everyone who said it.
-std::string Attribution(const v1::Item& item, const std::string& owner) {
-  std::vector<std::string> agents;
-  if (item.agent() != owner) agents.push_back(item.agent());
+// everyone who said it (the item's agent first).
+void AppendAttribution(const v1::Item& item, const std::string& owner, std::string* out) {
+  bool others = item.agent() != owner;
+  for (const std::string& a : item.also_agents()) others = others || a != owner;
+  if (!others) return;
+  absl::StrAppend(out, " _(", item.agent());
   for (const std::string& a : item.also_agents()) {
-    if (a != owner) agents.push_back(a);
+    if (a != owner) absl::StrAppend(out, ", ", a);
   }
-  if (agents.empty()) return "";
-  if (item.agent() == owner) agents.insert(agents.begin(), item.agent());
-  return absl::StrCat(" _(", absl::StrJoin(agents, ", "), ")_");
+  out->append(")_");
 }
 
-void RenderItem(const v1::Item& item, const v1::Section& section, int index, Writer& out) {
-  std::string who = Attribution(item, section.owner());
+// The lines of an item after its first, indented by `indent` to stay in it:
+// a risk's mitigation, then any item's rationale.
+void AppendItemMore(const v1::Item& item, bool risk, size_t indent, std::string* out) {
+  if (risk && !item.mitigation().empty()) {
+    out->append(indent, ' ').append("**Mitigation**: ");
+    AppendInline(out, item.mitigation());
+    out->push_back('\n');
+  }
+  if (!item.rationale().empty()) {
+    out->append(indent, ' ').append("*Why*: ");
+    AppendInline(out, item.rationale());
+    out->push_back('\n');
+  }
+}
+
+// Each item is written straight into the document: no string per piece.
+void RenderItem(const v1::Item& item, const v1::Section& section, int index, Writer& writer) {
+  using Block = Writer::Block;
+  const std::string& owner = section.owner();
   std::string scratch;
   const absl::string_view text = InlineView(item.text(), &scratch);
-  std::vector<std::string> more;
+  const bool has_label = !item.label().empty();
+  auto append_label = [&item](std::string* out) {
+    out->append("**");
+    AppendInline(out, item.label());
+    out->append("**: ");
+  };
+  auto append_block_text = [&text](std::string* out) {
+    const BlockText b = BlockStart(text);
+    absl::StrAppend(out, b.before, b.escape, b.after);
+  };
   if (section.id() == "risks") {
-    if (!item.mitigation().empty()) more.push_back(absl::StrCat("**Mitigation**: ", Inline(item.mitigation())));
-    if (!item.rationale().empty()) more.push_back(absl::StrCat("*Why*: ", Inline(item.rationale())));
-    out.Bullet(absl::StrCat("**Risk**: ", text, who), more);
+    std::string& out = writer.Open(Block::kBullets);
+    absl::StrAppend(&out, "- **Risk**: ", text);
+    AppendAttribution(item, owner, &out);
+    out.push_back('\n');
+    AppendItemMore(item, true, 2, &out);
     return;
   }
-  if (!item.rationale().empty()) more.push_back(absl::StrCat("*Why*: ", Inline(item.rationale())));
-  std::string label = item.label().empty() ? "" : absl::StrCat("**", Inline(item.label()), "**: ");
   if (section.id() == "recommendations") {
-    if (label.empty()) {
-      const BlockText b = BlockStart(text);
-      out.Numbered(index, absl::StrCat(b.before, b.escape, b.after, who), more);
+    std::string& out = writer.Open(Block::kNumbered);
+    const size_t start = out.size();
+    absl::StrAppend(&out, index, ". ");
+    const size_t indent = out.size() - start;
+    if (has_label) {
+      append_label(&out);
+      out.append(text.data(), text.size());
     } else {
-      out.Numbered(index, absl::StrCat(label, text, who), more);
+      append_block_text(&out);
     }
-  } else if (label.empty()) {
-    if (text.empty() && more.empty()) return;
-    const BlockText b = BlockStart(text);
-    if (more.empty()) {
-      out.BulletOf({b.before, b.escape, b.after, who});
-    } else {
-      out.Bullet(absl::StrCat(b.before, b.escape, b.after, who), more);
-    }
+    AppendAttribution(item, owner, &out);
+    out.push_back('\n');
+    AppendItemMore(item, false, indent, &out);
+  } else if (!has_label) {
+    if (text.empty() && item.rationale().empty()) return;
+    std::string& out = writer.Open(Block::kBullets);
+    out.append("- ");
+    append_block_text(&out);
+    AppendAttribution(item, owner, &out);
+    out.push_back('\n');
+    AppendItemMore(item, false, 2, &out);
   } else if (text.empty()) {
     // "**Layers**:" introduces the list that follows it, as in the seed.
-    out.Intro(absl::StrCat("**", Inline(item.label()), "**:", who));
+    std::string& out = writer.Open(Block::kIntro);
+    out.append("**");
+    AppendInline(&out, item.label());
+    out.append("**:");
+    AppendAttribution(item, owner, &out);
+    out.push_back('\n');
   } else {
-    out.Paragraph(absl::StrCat(label, text, who));
-    if (!item.rationale().empty()) out.Paragraph(absl::StrCat("**Rationale**: ", Inline(item.rationale())));
+    std::string& out = writer.Open(Block::kParagraph);
+    append_label(&out);
+    out.append(text.data(), text.size());
+    AppendAttribution(item, owner, &out);
+    out.push_back('\n');
+    if (!item.rationale().empty()) {
+      std::string& next = writer.Open(Block::kParagraph);
+      next.append("**Rationale**: ");
+      AppendInline(&next, item.rationale());
+      next.push_back('\n');
+    }
   }
 }
 
