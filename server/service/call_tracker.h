@@ -39,6 +39,10 @@ class TrackedUnaryReactor final : public grpc::ServerUnaryReactor {
   explicit TrackedUnaryReactor(CallTracker* tracker) : tracker_(tracker), accepted_(tracker->Start()) {}
   bool accepted() const { return accepted_; }
   void OnDone() override;
+  // OnDone is two instructions' work: gRPC may run it inline, as it does
+  // for the context's default reactor, instead of scheduling it on its
+  // executor (a thread hop per call, +10 % CPU per Route measured).
+  bool InternalInlineable() override { return true; }
 
  private:
   CallTracker* const tracker_;
