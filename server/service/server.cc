@@ -144,6 +144,7 @@ void AgentdServer::Shutdown(absl::Duration grace) {
   }
   const absl::Time deadline = absl::Now() + grace;
   service_->calls().StopAccepting();
+  spdlog::info("new calls refused; waiting for {} running call(s)", service_->calls().in_flight());
   // gRPC's Shutdown sends every connection a GOAWAY and a ping, and returns
   // when the calls are over and each client has answered the ping, or at the
   // deadline. A client that does not read its socket between calls (grpcio

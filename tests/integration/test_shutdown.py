@@ -1,6 +1,5 @@
 """A stop is as short as the calls running at the signal: a review running
-then still gets its reply, calls that arrive after it are refused with
-UNAVAILABLE, and an idle client connection does not hold the stop for the
+then still gets its reply, calls that arrive after it are refused, and an idle client connection does not hold the stop for the
 whole --shutdown_grace."""
 
 import os
@@ -64,10 +63,12 @@ class ShutdownTest(unittest.TestCase):
         self.assertTrue(wait_for(lambda: os.path.exists(self.marker), timeout=30), self.server.log())
         start = time.monotonic()
         self.server.proc.send_signal(signal.SIGTERM)
-        self.assertTrue(wait_for(lambda: "shutting down" in self.server.log(), timeout=30))
+        self.assertTrue(wait_for(lambda: "new calls refused" in self.server.log(), timeout=30))
         with self.assertRaises(grpc.RpcError) as refused:
             self.stub.ListAgents(pb.ListAgentsRequest(), timeout=10)
-        self.assertEqual(refused.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        # agentd's own refusal, or gRPC's when the call races its GOAWAY.
+        self.assertIn(refused.exception.code(), (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED),
+                      refused.exception.details())
         reply = running.result(timeout=60)
         self.assertEqual(reply.turn, 1)
         self.assertEqual(self.server.proc.wait(timeout=GRACE_S + 30), 0, self.server.log())
