@@ -111,7 +111,9 @@ std::string AgentdServer::metrics_address() const {
 void AgentdServer::AddCollectors() {
   const Admission* admission = &service_->admission();
   metrics_->AddCollector([admission](std::string* out) {
-    absl::StrAppend(out, "# HELP agentd_calls_in_flight Calls running on a request thread.\n",
+    absl::StrAppend(out,
+                    "# HELP agentd_calls_in_flight Calls running: on a request thread, or a unary review "
+                    "whose agents run.\n",
                     "# TYPE agentd_calls_in_flight gauge\nagentd_calls_in_flight ", admission->running(), "\n",
                     "# HELP agentd_calls_queued Calls admitted and waiting for a request thread.\n",
                     "# TYPE agentd_calls_queued gauge\nagentd_calls_queued ", admission->queued(), "\n",
