@@ -399,7 +399,11 @@ v1::Review MergeImpl(Input&& input) {
   static const ReviewLayout kNoLayout;
   const ReviewLayout& layout = input.layout != nullptr ? *input.layout : kNoLayout;
   v1::Review review;
-  review.set_title(input.title);
+  if constexpr (kMoves<Input>) {
+    review.set_title(std::move(input.title));
+  } else {
+    review.set_title(input.title);
+  }
 
   OwnerOfSection owner_of_section;
   for (const v1::AgentDefinition& def : input.definitions) {
