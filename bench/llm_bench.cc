@@ -236,14 +236,14 @@ void BM_LlmAroundCall(benchmark::State& state) {
     outcome.run.set_status(v1::AGENT_STATUS_OK);
     outcome.response = llm::ParseAnswer(result.content, f.prompt);
     merge.outcomes.push_back(std::move(outcome));
-    merge.definitions.push_back(f.definition);
+    merge.definitions.push_back(std::make_shared<const v1::AgentDefinition>(f.definition));
     merge.requirements = f.request.requirements();
     v1::Review review = Merge(merge);
     TurnRecord record;
     record.principal = "bench";
     record.session_id = "s";
     record.merge.merger_version = kMergerVersion;
-    record.merge.section_owners.push_back(f.definition);
+    record.merge.section_owners = merge.definitions;
     record.merge.requirements = merge.requirements;
     AgentOutputRecord out;
     out.run = merge.outcomes[0].run;

@@ -34,9 +34,7 @@ MergeInput RealMergeInput(size_t agents) {
     outcome.response = std::move(*response);
     input.outcomes.push_back(std::move(outcome));
     // What the orchestrator passes: the agent's name and sections (AgentSlot::section_owner).
-    v1::AgentDefinition& owner = input.definitions.emplace_back();
-    owner.set_name(slot->definition.name());
-    *owner.mutable_sections() = slot->definition.sections();
+    input.definitions.push_back(slot->section_owner);
   }
   input.requirements = base.requirements();
   input.facts.assign(base.facts().begin(), base.facts().end());

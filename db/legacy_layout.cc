@@ -51,7 +51,12 @@ const std::vector<v1::SectionSpec>& LegacyLayout() {
 void UpgradeLegacyMergeRecord(MergeRecord* record) {
   if (record->merger_version != 1) return;
   record->title = kLegacyTitle;
-  record->layout = LegacyLayout();
+  static const SectionSpecs shared = [] {
+    SectionSpecs specs;
+    for (const v1::SectionSpec& spec : LegacyLayout()) specs.push_back(std::make_shared<const v1::SectionSpec>(spec));
+    return specs;
+  }();
+  record->layout = shared;
 }
 
 void UpgradeLegacyStoredReview(v1::Review* review) {

@@ -69,11 +69,11 @@ std::vector<BodyField> BodyFields(const TurnRecord& turn) {
     fields.push_back({StoredTurn::kMergerVersionFieldNumber, nullptr, {}, true,
                       static_cast<uint64_t>(static_cast<int64_t>(turn.merge.merger_version)), 0});
   }
-  for (const auto& owner : turn.merge.section_owners) message(StoredTurn::kSectionOwnersFieldNumber, owner);
+  for (const auto& owner : turn.merge.section_owners) message(StoredTurn::kSectionOwnersFieldNumber, *owner);
   for (const auto& output : turn.outputs) message(StoredTurn::kRunsFieldNumber, output.run);
   message(StoredTurn::kRequirementsFieldNumber, turn.merge.requirements);
   for (const auto& fact : turn.merge.facts) message(StoredTurn::kFactsFieldNumber, fact);
-  for (const auto& spec : turn.merge.layout) message(StoredTurn::kLayoutFieldNumber, spec);
+  for (const auto& spec : turn.merge.layout) message(StoredTurn::kLayoutFieldNumber, *spec);
   if (!turn.merge.title.empty()) bytes(StoredTurn::kReviewTitleFieldNumber, turn.merge.title);
   for (const auto& output : turn.outputs) {
     if (output.output_bytes.empty()) {
@@ -169,14 +169,18 @@ std::vector<AgentOutputRecord> OutputsOf(v1::StoredTurn& body) {
 MergeRecord MergeRecordOf(v1::StoredTurn& body) {
   MergeRecord merge;
   merge.merger_version = body.merger_version();
-  merge.section_owners.resize(static_cast<size_t>(body.section_owners_size()));
-  for (int i = 0; i < body.section_owners_size(); ++i) merge.section_owners[i].Swap(body.mutable_section_owners(i));
+  merge.section_owners.reserve(static_cast<size_t>(body.section_owners_size()));
+  for (v1::AgentDefinition& owner : *body.mutable_section_owners()) {
+    merge.section_owners.push_back(std::make_shared<const v1::AgentDefinition>(std::move(owner)));
+  }
   merge.requirements.Swap(body.mutable_requirements());
   merge.facts.resize(static_cast<size_t>(body.facts_size()));
   for (int i = 0; i < body.facts_size(); ++i) merge.facts[i].Swap(body.mutable_facts(i));
   merge.title = std::move(*body.mutable_review_title());
-  merge.layout.resize(static_cast<size_t>(body.layout_size()));
-  for (int i = 0; i < body.layout_size(); ++i) merge.layout[i].Swap(body.mutable_layout(i));
+  merge.layout.reserve(static_cast<size_t>(body.layout_size()));
+  for (v1::SectionSpec& spec : *body.mutable_layout()) {
+    merge.layout.push_back(std::make_shared<const v1::SectionSpec>(std::move(spec)));
+  }
   UpgradeLegacyMergeRecord(&merge);
   return merge;
 }

@@ -5,6 +5,7 @@
 #define AGENTD_DB_TURN_RECORD_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,13 +32,24 @@ struct AgentOutputRecord {
 // store keeps it with the answers instead of the review, and merges the
 // review again on read with the merger of the recorded version
 // (StoreOptions::merge_review), which gives back the review that was sent.
+// The agents that ran, each its name and sections only (whose section is
+// whose, for the merge). Shared and immutable: a turn being written holds
+// the agent set's own (AgentSlot::section_owner), so a review copies none;
+// a turn read back holds what its body recorded.
+using SectionOwners = std::vector<std::shared_ptr<const v1::AgentDefinition>>;
+
+// Section specs a review was laid out with, in layout order. Shared and
+// immutable like the section owners: a turn being written points into the
+// agent set's layout (ReviewLayout::UsedByAnswers).
+using SectionSpecs = std::vector<std::shared_ptr<const v1::SectionSpec>>;
+
 struct MergeRecord {
   int merger_version = 0;
-  std::vector<v1::AgentDefinition> section_owners;  // name and sections of the agents that ran
+  SectionOwners section_owners;                     // of the agents that ran, in route order
   v1::Requirements requirements;                    // the facts the agents saw
   std::vector<v1::Fact> facts;
   std::string title;                                // the review's title
-  std::vector<v1::SectionSpec> layout;              // the section specs the review used
+  SectionSpecs layout;                              // the section specs the review used
 };
 
 struct TurnRecord {

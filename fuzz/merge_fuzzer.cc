@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,10 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   agentd::MergeInput merge;
   for (const char* name : {"backend-architect", "api-architect"}) {
-    agentd::v1::AgentDefinition& d = merge.definitions.emplace_back();
-    d.set_name(name);
-    d.add_sections(name[0] == 'b' ? "architecture_pattern" : "api_design");
-    d.add_sections(name[0] == 'b' ? "risks" : "recommendations");
+    auto d = std::make_shared<agentd::v1::AgentDefinition>();
+    d->set_name(name);
+    d->add_sections(name[0] == 'b' ? "architecture_pattern" : "api_design");
+    d->add_sections(name[0] == 'b' ? "risks" : "recommendations");
+    merge.definitions.push_back(std::move(d));
   }
   for (int i = 0; i < 5 && !input.empty(); ++i) {
     const size_t cut = input.find("\xff\xfe");
@@ -31,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     input = cut == std::string_view::npos ? std::string_view() : input.substr(cut + 2);
     agentd::AgentOutcome& outcome = merge.outcomes.emplace_back();
     agentd::v1::AgentResponse response;
-    const std::string agent = i < 2 ? merge.definitions[static_cast<size_t>(i)].name() : "peer-" + std::to_string(i);
+    const std::string agent = i < 2 ? merge.definitions[static_cast<size_t>(i)]->name() : "peer-" + std::to_string(i);
     outcome.run.set_agent(agent);
     if (response.ParseFromArray(part.data(), static_cast<int>(part.size()))) {
       if (response.agent().empty()) response.set_agent(agent);

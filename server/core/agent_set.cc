@@ -119,8 +119,6 @@ std::unique_ptr<AgentSlot> LoadSlot(v1::AgentDefinition def, const OrchestratorC
   slot->timeout = def.timeout_ms() > 0 ? absl::Milliseconds(def.timeout_ms()) : config.agent_timeout;
   slot->max_in_flight = def.max_in_flight() > 0 ? def.max_in_flight() : config.max_in_flight;
   slot->thread_share = config.agent_threads > 0 ? config.agent_threads : std::max(1, config.executor_threads / 2);
-  slot->section_owner.set_name(def.name());
-  *slot->section_owner.mutable_sections() = def.sections();
   if (def.plugin().empty()) {
     slot->unavailable_reason = "the definition names no plugin and no default_plugin is configured";
   } else {

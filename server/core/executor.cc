@@ -8,6 +8,13 @@
 
 namespace agentd {
 
+std::shared_ptr<const v1::AgentDefinition> SectionOwnerOf(const v1::AgentDefinition& definition) {
+  auto owner = std::make_shared<v1::AgentDefinition>();
+  owner->set_name(definition.name());
+  *owner->mutable_sections() = definition.sections();
+  return owner;
+}
+
 bool CircuitBreaker::Allow(absl::Time now, bool* probe) {
   if (probe != nullptr) *probe = false;
   absl::MutexLock lock(&mu_);

@@ -81,14 +81,21 @@ struct AgentLane {
   int on_threads ABSL_GUARDED_BY(mu) = 0;
 };
 
+// `definition`'s name and sections, the part of it the merger reads.
+std::shared_ptr<const v1::AgentDefinition> SectionOwnerOf(const v1::AgentDefinition& definition);
+
 // One hosted agent with its runtime guards. Owned by an AgentSet
 // (agent_set.h); lives as long as the set, and the set as long as a call
 // on it runs (Executor::Run's keep_alive).
 struct AgentSlot {
   AgentSlot(v1::AgentDefinition def, int failure_threshold, absl::Duration cool_down)
-      : definition(std::move(def)), breaker(failure_threshold, cool_down, definition.name()) {}
+      : definition(std::move(def)),
+        section_owner(SectionOwnerOf(definition)),
+        breaker(failure_threshold, cool_down, definition.name()) {}
   v1::AgentDefinition definition;
-  v1::AgentDefinition section_owner;  // name and sections only: what the merger needs, cheap to copy
+  // Name and sections only: what the merger needs. Shared with the turns it
+  // serves (MergeRecord::section_owners), which hold it instead of a copy.
+  std::shared_ptr<const v1::AgentDefinition> section_owner;
   v1::AgentCard basic_card;           // ListAgents' static parts, built once at load
   v1::AgentCard full_card;
   std::shared_ptr<HostedAgent> instance;  // null when it could not be created

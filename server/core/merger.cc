@@ -406,8 +406,8 @@ v1::Review MergeImpl(Input&& input) {
   }
 
   OwnerOfSection owner_of_section;
-  for (const v1::AgentDefinition& def : input.definitions) {
-    for (const std::string& id : def.sections()) owner_of_section.emplace(id, def.name());
+  for (const auto& def : input.definitions) {
+    for (const std::string& id : def->sections()) owner_of_section.emplace(id, def->name());
   }
   const std::vector<AnswerSignatures> signatures = SignaturesOf(input.outcomes);
   MergeSections(input, signatures, layout, owner_of_section, &review);

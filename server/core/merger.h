@@ -42,7 +42,7 @@ struct AgentOutcome {
 
 struct MergeInput {
   std::vector<AgentOutcome> outcomes;            // route order, primary first
-  std::vector<v1::AgentDefinition> definitions;  // the agents that ran, for section ownership
+  SectionOwners definitions;                     // the agents that ran, for section ownership
   const ReviewLayout* layout = nullptr;          // headings, order, decision keys; null = none. Not owned
   std::string title;                             // the review's title
   v1::Requirements requirements;                 // the facts the agents saw

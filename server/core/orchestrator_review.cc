@@ -285,6 +285,8 @@ absl::StatusOr<Orchestrator::PreparedTurn> Orchestrator::FinishTurn(const CallCo
   TurnRecord record = NewTurnRecord(ctx.principal, plan.session_id, plan.new_session, request);
   record.route = std::move(plan.route);  // moved on into the reply below
   RecordOutputs(&outcomes, &record, agents.layout);
+  // The agent set's section owners, shared: immutable, kept alive by the record.
+  record.merge.section_owners.reserve(plan.slots.size());
   for (const AgentSlot* slot : plan.slots) record.merge.section_owners.push_back(slot->section_owner);
   record.merge.merger_version = kMergerVersion;
   record.merge.title = agents.review_title;

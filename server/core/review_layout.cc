@@ -8,14 +8,23 @@
 namespace agentd {
 
 ReviewLayout::ReviewLayout(std::vector<v1::SectionSpec> specs) {
+  std::vector<v1::SectionSpec> kept;
   for (v1::SectionSpec& spec : specs) {
     if (by_id_.contains(spec.id())) continue;
-    const size_t index = specs_.size();
+    const size_t index = kept.size();
     by_id_.emplace(spec.id(), index);
     for (const std::string& prefix : spec.decision_prefixes()) by_prefix_.try_emplace(prefix, index);
-    specs_.push_back(std::move(spec));
+    kept.push_back(std::move(spec));
   }
+  specs_ = std::make_shared<const std::vector<v1::SectionSpec>>(std::move(kept));
 }
+
+ReviewLayout::ReviewLayout(const SectionSpecs& specs) : ReviewLayout([&specs] {
+  std::vector<v1::SectionSpec> copies;
+  copies.reserve(specs.size());
+  for (const auto& spec : specs) copies.push_back(*spec);
+  return copies;
+}()) {}
 
 ReviewLayout ReviewLayout::FromDefinitions(const std::vector<v1::AgentDefinition>& definitions) {
   std::vector<v1::SectionSpec> specs;
@@ -27,7 +36,7 @@ ReviewLayout ReviewLayout::FromDefinitions(const std::vector<v1::AgentDefinition
 
 const v1::SectionSpec* ReviewLayout::Find(absl::string_view section_id) const {
   auto it = by_id_.find(section_id);
-  return it == by_id_.end() ? nullptr : &specs_[it->second];
+  return it == by_id_.end() ? nullptr : &(*specs_)[it->second];
 }
 
 std::string ReviewLayout::Heading(absl::string_view section_id) const {
@@ -54,19 +63,18 @@ int ReviewLayout::Rank(absl::string_view section_id) const {
 
 std::string ReviewLayout::SectionOfDecisionKey(absl::string_view key) const {
   auto it = by_prefix_.find(key.substr(0, key.find('.')));
-  return it == by_prefix_.end() ? "" : specs_[it->second].id();
+  return it == by_prefix_.end() ? "" : (*specs_)[it->second].id();
 }
 
-std::vector<v1::SectionSpec> ReviewLayout::UsedBy(const v1::Review& review) const {
-  std::vector<bool> used(specs_.size(), false);
+SectionSpecs ReviewLayout::UsedBy(const v1::Review& review) const {
+  std::vector<bool> used(specs_->size(), false);
   for (const v1::Section& s : review.sections()) MarkSection(s.id(), &used);
   MarkDecisionSections(review.decisions(), &used);
   return SpecsOf(used);
 }
 
-std::vector<v1::SectionSpec> ReviewLayout::UsedByAnswers(
-    const std::vector<const v1::AgentResponse*>& answers) const {
-  std::vector<bool> used(specs_.size(), false);
+SectionSpecs ReviewLayout::UsedByAnswers(const std::vector<const v1::AgentResponse*>& answers) const {
+  std::vector<bool> used(specs_->size(), false);
   for (const v1::AgentResponse* answer : answers) {
     for (const v1::Section& s : answer->sections()) MarkSection(s.id(), &used);
     MarkDecisionSections(answer->decisions(), &used);
@@ -96,11 +104,12 @@ void ReviewLayout::MarkDecisionSections(const google::protobuf::RepeatedPtrField
   }
 }
 
-std::vector<v1::SectionSpec> ReviewLayout::SpecsOf(const std::vector<bool>& used) const {
-  std::vector<v1::SectionSpec> out;
+SectionSpecs ReviewLayout::SpecsOf(const std::vector<bool>& used) const {
+  SectionSpecs out;
   out.reserve(static_cast<size_t>(std::count(used.begin(), used.end(), true)));
-  for (size_t i = 0; i < specs_.size(); ++i) {
-    if (used[i]) out.push_back(specs_[i]);
+  for (size_t i = 0; i < specs_->size(); ++i) {
+    // Aliasing: shares ownership of the whole vector, points at one spec.
+    if (used[i]) out.emplace_back(specs_, &(*specs_)[i]);
   }
   return out;
 }

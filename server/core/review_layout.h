@@ -6,23 +6,27 @@
 #define AGENTD_SERVER_CORE_REVIEW_LAYOUT_H_
 
 #include <climits>
+#include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "agentd/v1/definition.pb.h"
 #include "agentd/v1/plugin.pb.h"
 #include "agentd/v1/review.pb.h"
+#include "db/turn_record.h"
 
 namespace agentd {
 
 class ReviewLayout {
  public:
-  ReviewLayout() = default;
+  ReviewLayout() : ReviewLayout(std::vector<v1::SectionSpec>()) {}
   // The first spec of an id wins, as the first definition listing a section
   // owns it.
   explicit ReviewLayout(std::vector<v1::SectionSpec> specs);
+  // The layout a turn recorded (MergeRecord::layout).
+  explicit ReviewLayout(const SectionSpecs& specs);
   // Every section spec of `definitions`, in their order.
   static ReviewLayout FromDefinitions(const std::vector<v1::AgentDefinition>& definitions);
 
@@ -37,13 +41,14 @@ class ReviewLayout {
   // The specs `review` was laid out with: those of its sections and of its
   // decisions' and conflicts' sections. A turn records them, so merging it
   // again later lays it out the same whatever is hosted then.
-  std::vector<v1::SectionSpec> UsedBy(const v1::Review& review) const;
+  SectionSpecs UsedBy(const v1::Review& review) const;
   // The same specs from the answers the review is merged from (Merge puts
   // every section and decision key of every answer into the review), so a
-  // turn can record them before its review exists.
-  std::vector<v1::SectionSpec> UsedByAnswers(const std::vector<const v1::AgentResponse*>& answers) const;
+  // turn can record them before its review exists. Both point into this
+  // layout's specs and keep them alive: a turn records them without copying.
+  SectionSpecs UsedByAnswers(const std::vector<const v1::AgentResponse*>& answers) const;
 
-  const std::vector<v1::SectionSpec>& specs() const { return specs_; }
+  const std::vector<v1::SectionSpec>& specs() const { return *specs_; }
 
  private:
   const v1::SectionSpec* Find(absl::string_view section_id) const;
@@ -53,8 +58,8 @@ class ReviewLayout {
   void MarkDecisionSections(const google::protobuf::RepeatedPtrField<v1::Decision>& decisions,
                             std::vector<bool>* used) const;
   // The specs marked in `used`, in layout order.
-  std::vector<v1::SectionSpec> SpecsOf(const std::vector<bool>& used) const;
-  std::vector<v1::SectionSpec> specs_;
+  SectionSpecs SpecsOf(const std::vector<bool>& used) const;
+  std::shared_ptr<const std::vector<v1::SectionSpec>> specs_;  // never null; fixed once built
   absl::flat_hash_map<std::string, size_t> by_id_;
   absl::flat_hash_map<std::string, size_t> by_prefix_;
 };

@@ -14,10 +14,10 @@ TEST(LegacyLayoutTest, AVersionOneTurnReadsWithTheLayoutItWasMergedWith) {
   MergeRecord record = MergeRecordOf(body);
   EXPECT_EQ(record.title, "Backend Architecture Review");
   ASSERT_EQ(record.layout.size(), 14u);
-  EXPECT_EQ(record.layout[0].id(), "architecture_pattern");
-  EXPECT_EQ(record.layout[9].heading(), "Risks & Mitigation");
-  EXPECT_LT(record.layout[9].order(), record.layout[10].order());
-  EXPECT_EQ(record.layout[10].decision_prefixes(0), "api");
+  EXPECT_EQ(record.layout[0]->id(), "architecture_pattern");
+  EXPECT_EQ(record.layout[9]->heading(), "Risks & Mitigation");
+  EXPECT_LT(record.layout[9]->order(), record.layout[10]->order());
+  EXPECT_EQ(record.layout[10]->decision_prefixes(0), "api");
 }
 
 // A later turn reads with what it recorded, and nothing is added.
@@ -29,7 +29,7 @@ TEST(LegacyLayoutTest, ANewerTurnKeepsWhatItRecorded) {
   MergeRecord record = MergeRecordOf(body);
   EXPECT_EQ(record.title, "Data Review");
   ASSERT_EQ(record.layout.size(), 1u);
-  EXPECT_EQ(record.layout[0].id(), "data_modeling");
+  EXPECT_EQ(record.layout[0]->id(), "data_modeling");
 }
 
 TEST(LegacyLayoutTest, AReviewStoredWholeGetsItsConflictsSections) {

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <memory>
 
 #include <zstd.h>
 
@@ -18,10 +19,10 @@ TurnRecord SampleTurn() {
   TurnRecord turn = testing_db::MakeTurnWithSummary("alice", "s-1", true, std::string(1000, 'o'));
   turn.request.set_text(std::string(2000, 'r'));
   turn.merge.merger_version = 3;
-  v1::AgentDefinition owner;
-  owner.set_name("backend-architect");
-  owner.add_sections("api_design");
-  turn.merge.section_owners.push_back(owner);
+  auto owner = std::make_shared<v1::AgentDefinition>();
+  owner->set_name("backend-architect");
+  owner->add_sections("api_design");
+  turn.merge.section_owners.push_back(std::move(owner));
   turn.merge.requirements.set_peak_rps(2000);
   v1::Fact seen;
   seen.set_field("peak_rps");
@@ -57,7 +58,7 @@ TEST(TurnCodecTest, EncodesTheTurnAsOneBodyAndReadsItBackCompressedOrPlain) {
     const MergeRecord merge = MergeRecordOf(*body);
     EXPECT_EQ(merge.merger_version, 3);
     ASSERT_EQ(merge.section_owners.size(), 1u);
-    EXPECT_EQ(merge.section_owners[0].sections(0), "api_design");
+    EXPECT_EQ(merge.section_owners[0]->sections(0), "api_design");
     EXPECT_EQ(merge.requirements.peak_rps(), 2000);
     ASSERT_EQ(merge.facts.size(), 1u);
     const std::vector<AgentOutputRecord> outputs = OutputsOf(*body);
@@ -79,11 +80,11 @@ std::string ReferenceBody(const TurnRecord& turn) {
   *body.mutable_request() = turn.request;
   *body.mutable_route() = turn.route;
   body.set_merger_version(turn.merge.merger_version);
-  for (const v1::AgentDefinition& owner : turn.merge.section_owners) *body.add_section_owners() = owner;
+  for (const auto& owner : turn.merge.section_owners) *body.add_section_owners() = *owner;
   for (const AgentOutputRecord& o : turn.outputs) *body.add_runs() = o.run;
   *body.mutable_requirements() = turn.merge.requirements;
   for (const v1::Fact& fact : turn.merge.facts) *body.add_facts() = fact;
-  for (const v1::SectionSpec& spec : turn.merge.layout) *body.add_layout() = spec;
+  for (const auto& spec : turn.merge.layout) *body.add_layout() = *spec;
   body.set_review_title(turn.merge.title);
   std::string bytes = body.SerializeAsString();
   v1::StoredTurn answers;
@@ -98,8 +99,10 @@ TEST(TurnCodecTest, TheBodyIsWhatStoredTurnsSerializerWrites) {
   // several owners and facts, an empty route.
   turn.merge.merger_version = -2;
   turn.merge.title = "Architecture review";
-  turn.merge.layout.emplace_back().set_id("api_design");
-  turn.merge.layout.emplace_back().set_heading("Data");
+  v1::SectionSpec api, data;
+  api.set_id("api_design");
+  data.set_heading("Data");
+  turn.merge.layout = {std::make_shared<const v1::SectionSpec>(api), std::make_shared<const v1::SectionSpec>(data)};
   turn.merge.section_owners.push_back(turn.merge.section_owners[0]);
   turn.merge.facts.push_back(turn.merge.facts[0]);
   turn.route.Clear();

@@ -78,7 +78,7 @@ v1::Review ReviewEndToEnd(const std::string& text, const v1::Requirements& field
   static const ReviewLayout layout = ReviewLayout::FromDefinitions(BundledAgents().definitions);
   MergeInput input;
   input.outcomes.push_back(std::move(outcome));
-  input.definitions.push_back(BackendArchitectDefinition());
+  input.definitions.push_back(std::make_shared<const v1::AgentDefinition>(BackendArchitectDefinition()));
   input.layout = &layout;
   input.title = BundledTitle();
   input.requirements = facts.requirements;

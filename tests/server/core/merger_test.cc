@@ -1,5 +1,7 @@
 #include "server/core/merger.h"
 
+#include <memory>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/render/markdown_renderer.h"
@@ -31,10 +33,10 @@ const ReviewLayout& TestLayout() {
   return layout;
 }
 
-v1::AgentDefinition Def(const std::string& name, std::vector<std::string> sections) {
-  v1::AgentDefinition d;
-  d.set_name(name);
-  for (auto& s : sections) d.add_sections(s);
+std::shared_ptr<const v1::AgentDefinition> Def(const std::string& name, std::vector<std::string> sections) {
+  auto d = std::make_shared<v1::AgentDefinition>();
+  d->set_name(name);
+  for (auto& s : sections) d->add_sections(s);
   return d;
 }
 
@@ -355,7 +357,7 @@ TEST(MergerTest, ANewAgentsSectionsComeWhereItsDefinitionOrdersThem) {
   EXPECT_LT(md.find("### Threat Model"), md.find("### Architecture Pattern"));
   EXPECT_LT(md.find("### Risks & Mitigation"), md.find("### Secrets"));
   // The layout a turn records is what this review used, and merges it the same.
-  std::vector<v1::SectionSpec> used = layout.UsedBy(review);
+  const SectionSpecs used = layout.UsedBy(review);
   ASSERT_EQ(used.size(), 5u);
   const ReviewLayout recorded(used);
   in.layout = &recorded;
@@ -365,10 +367,7 @@ TEST(MergerTest, ANewAgentsSectionsComeWhereItsDefinitionOrdersThem) {
 TEST(MergerTest, StoredTurnsMergeAgainByTheirVersion) {
   MergeRecord record;
   record.merger_version = kMergerVersion;
-  v1::AgentDefinition owner;
-  owner.set_name("backend-architect");
-  owner.add_sections("architecture");
-  record.section_owners.push_back(owner);
+  record.section_owners.push_back(Def("backend-architect", {"architecture"}));
   record.requirements.set_team_size(12);
   AgentOutputRecord answered;
   answered.run.set_agent("backend-architect");
@@ -386,7 +385,7 @@ TEST(MergerTest, StoredTurnsMergeAgainByTheirVersion) {
   input.outcomes.push_back({failed.run, std::nullopt});
   input.definitions = record.section_owners;
   input.requirements = record.requirements;
-  record.layout = {Spec("architecture", "The Architecture", 1)};
+  record.layout = {std::make_shared<const v1::SectionSpec>(Spec("architecture", "The Architecture", 1))};
   record.title = "Recorded Title";
   const ReviewLayout layout(record.layout);
   input.layout = &layout;

@@ -43,7 +43,7 @@ TEST(ReviewLayoutTest, AReviewUsesTheSpecsOfItsSectionsAndDecisions) {
   review.add_sections()->set_id("three");
   review.add_decisions()->set_key("first.choice");
   std::vector<std::string> ids;
-  for (const v1::SectionSpec& spec : layout.UsedBy(review)) ids.push_back(spec.id());
+  for (const auto& spec : layout.UsedBy(review)) ids.push_back(spec->id());
   EXPECT_THAT(ids, ::testing::ElementsAre("one", "three"));
 }
 
@@ -56,9 +56,26 @@ TEST(ReviewLayoutTest, AnswersUseTheSpecsTheirMergedReviewUses) {
   b.add_decisions()->set_key("first.choice");
   b.add_decisions()->set_key("unknown.choice");
   std::vector<std::string> ids;
-  for (const v1::SectionSpec& spec : layout.UsedByAnswers({&a, &b})) ids.push_back(spec.id());
+  for (const auto& spec : layout.UsedByAnswers({&a, &b})) ids.push_back(spec->id());
   EXPECT_THAT(ids, ::testing::ElementsAre("one", "three"));
   EXPECT_TRUE(layout.UsedByAnswers({}).empty());
+}
+
+// What a turn records of the layout is the layout's own specs, not copies,
+// and they stay valid after the layout (a reloaded agent set's) is gone.
+TEST(ReviewLayoutTest, UsedSpecsAreTheLayoutsOwnAndOutliveIt) {
+  v1::AgentResponse a;
+  a.add_sections()->set_id("two");
+  SectionSpecs used;
+  {
+    const ReviewLayout layout = ReviewLayout::FromDefinitions({Owner("a", "one", "One", 1, "first"),
+                                                               Owner("b", "two", "Two", 2, "second")});
+    used = layout.UsedByAnswers({&a});
+    ASSERT_EQ(used.size(), 1u);
+    EXPECT_EQ(used[0].get(), &layout.specs()[1]);
+  }
+  EXPECT_EQ(used[0]->id(), "two");
+  EXPECT_EQ(used[0]->heading(), "Two");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "server/core/review_turn.h"
 
+#include <memory>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -52,10 +54,14 @@ TEST(ReviewTurnTest, TheRecordTakesTheAnswersAndMergeGetsThemBack) {
   EXPECT_EQ(record.outputs[2].output.ByteSizeLong(), 0u);
   EXPECT_EQ(record.status, "partial");
   std::vector<std::string> used;
-  for (const v1::SectionSpec& spec : record.merge.layout) used.push_back(spec.id());
+  for (const auto& spec : record.merge.layout) used.push_back(spec->id());
   EXPECT_THAT(used, ::testing::ElementsAre("api_design", "risks", "database_architecture"));
 
   record.merge.title = "Review";
+  auto owner = std::make_shared<v1::AgentDefinition>();
+  owner->set_name("api-architect");
+  owner->add_sections("api_design");
+  record.merge.section_owners = {owner};
   MergeInput input = MergeInputOf(&record, &outcomes, &layout);
   ASSERT_EQ(input.outcomes.size(), 3u);
   for (size_t i = 0; i < sent.size(); ++i) {
@@ -67,6 +73,10 @@ TEST(ReviewTurnTest, TheRecordTakesTheAnswersAndMergeGetsThemBack) {
   }
   EXPECT_EQ(input.title, "Review");
   EXPECT_EQ(input.layout, &layout);
+  // The merge reads the section owners the record shares (the agent set's),
+  // not copies of them.
+  ASSERT_EQ(input.definitions.size(), 1u);
+  EXPECT_EQ(input.definitions[0].get(), owner.get());
 }
 
 TEST(ReviewTurnTest, NoAnswerIsUnavailableNamingEveryAgent) {
